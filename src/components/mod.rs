@@ -1,0 +1,4 @@
+//! Views shared by the customer and admin pages.
+
+pub mod status_badge;
+pub use status_badge::OrderStatusBadge;

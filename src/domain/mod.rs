@@ -1,0 +1,18 @@
+//! Types shared by the server and the browser: ids, money, time, the order
+//! lifecycle and the records Igniflo keeps. Nothing here knows about HTTP or
+//! storage; the rules that need no I/O live here so both sides agree on them.
+
+mod error;
+mod id;
+mod model;
+mod money;
+mod status;
+mod timestamp;
+pub mod validate;
+
+pub use error::AppError;
+pub use id::Id;
+pub use model::*;
+pub use money::Money;
+pub use status::OrderStatus;
+pub use timestamp::Timestamp;

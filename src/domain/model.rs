@@ -1,0 +1,186 @@
+//! The records Igniflo keeps and the inputs that create or change them, in
+//! the JSON shapes of the seed's REST contract (`_id`, camelCase).
+
+use super::{Id, Money, OrderStatus, Timestamp};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Customer {
+    #[serde(rename = "_id")]
+    pub id: Id,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Product {
+    #[serde(rename = "_id")]
+    pub id: Id,
+    pub name: String,
+    pub sku: String,
+    pub stock: i64,
+    pub price: Money,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// An order as every reader sees it: the customer and each line's product
+/// populated (as Mongoose's `populate` did in the seed), plus the snapshot of
+/// name, SKU and unit price taken when the order was placed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Order {
+    #[serde(rename = "_id")]
+    pub id: Id,
+    /// Short number a customer can quote, e.g. `7KQ2M-9XD4P`.
+    pub number: String,
+    pub customer: Customer,
+    pub items: Vec<OrderLine>,
+    pub total: Money,
+    pub payment_received: bool,
+    pub status: OrderStatus,
+    pub status_history: Vec<StatusEntry>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct OrderLine {
+    pub product: Product,
+    pub name: String,
+    pub sku: String,
+    pub unit_price: Money,
+    pub quantity: i64,
+    pub line_total: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct StatusEntry {
+    pub status: OrderStatus,
+    pub at: Timestamp,
+    pub actor: Actor,
+}
+
+/// Who caused a status change, for the order's timeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Actor {
+    Customer,
+    Admin,
+    Api,
+    System,
+}
+
+// ---- inputs ----------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewCustomer {
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewProduct {
+    pub name: String,
+    pub sku: String,
+    pub stock: i64,
+    pub price: Money,
+}
+
+/// Changes to a product; absent fields stay as they are. `stock` sets the
+/// level outright (a stock count); `stockAdjustment` adds or removes units
+/// relative to whatever the level is when the change lands, so it cannot
+/// lose a concurrent order's take.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProductUpdate {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub price: Option<Money>,
+    #[serde(default)]
+    pub stock: Option<i64>,
+    #[serde(default)]
+    pub stock_adjustment: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewOrder {
+    pub customer: Id,
+    pub items: Vec<NewOrderLine>,
+    #[serde(default)]
+    pub payment_received: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewOrderLine {
+    /// A product id or a SKU.
+    pub product: String,
+    pub quantity: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StatusUpdate {
+    pub status: OrderStatus,
+}
+
+/// What the order list is narrowed to; every field is optional.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct OrderFilter {
+    pub status: Option<OrderStatus>,
+    /// Matches the order number exactly (case-insensitive) or a substring of
+    /// the customer's name or email.
+    pub q: Option<String>,
+    pub customer: Option<Id>,
+    /// Placed at or after this instant.
+    pub from: Option<Timestamp>,
+    /// Placed before this instant.
+    pub to: Option<Timestamp>,
+}
+
+/// One page of a list: newest first, strictly older than `before`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Page {
+    pub limit: u32,
+    pub before: Option<Id>,
+}
+
+impl Page {
+    pub const MAX_LIMIT: u32 = 200;
+    pub const DEFAULT_LIMIT: u32 = 50;
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Page {
+            limit: Page::DEFAULT_LIMIT,
+            before: None,
+        }
+    }
+}

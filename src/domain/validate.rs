@@ -1,0 +1,240 @@
+//! The limits of ARCHITECTURE.md as functions both the server and the browser
+//! run: the browser to show messages inline, the server to enforce them.
+//! Each check returns the cleaned value or an `Invalid` error naming the field.
+
+use super::{AppError, NewCustomer, NewOrder, NewProduct, ProductUpdate};
+
+pub const MAX_NAME_CHARS: usize = 200;
+pub const MAX_SKU_CHARS: usize = 64;
+pub const MAX_EMAIL_CHARS: usize = 254;
+pub const MAX_LINES: usize = 100;
+pub const MAX_QUANTITY: i64 = 10_000;
+/// Stock levels stay below a billion units per product.
+pub const MAX_STOCK: i64 = 999_999_999;
+
+pub fn name(field: &str, value: &str) -> Result<String, AppError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(AppError::invalid(field, "must not be empty"));
+    }
+    if value.chars().count() > MAX_NAME_CHARS {
+        return Err(AppError::invalid(field, format!("must be at most {MAX_NAME_CHARS} characters")));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(AppError::invalid(field, "must not contain control characters"));
+    }
+    Ok(value.to_string())
+}
+
+pub fn sku(value: &str) -> Result<String, AppError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(AppError::invalid("sku", "must not be empty"));
+    }
+    if value.len() > MAX_SKU_CHARS {
+        return Err(AppError::invalid("sku", format!("must be at most {MAX_SKU_CHARS} characters")));
+    }
+    if !value
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'))
+    {
+        return Err(AppError::invalid(
+            "sku",
+            "may contain only letters, digits and - _ . /",
+        ));
+    }
+    Ok(value.to_string())
+}
+
+pub fn email(value: &str) -> Result<String, AppError> {
+    let value = value.trim().to_ascii_lowercase();
+    let bad = || AppError::invalid("email", "must be an email address like name@example.com");
+    if value.len() > MAX_EMAIL_CHARS {
+        return Err(AppError::invalid("email", format!("must be at most {MAX_EMAIL_CHARS} characters")));
+    }
+    let (local, domain) = value.split_once('@').ok_or_else(bad)?;
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+        && local
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+/=?^_`{|}~.-".contains(&b));
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+        && labels.last().is_some_and(|tld| tld.len() >= 2 && !tld.bytes().all(|b| b.is_ascii_digit()));
+    if local_ok && domain_ok {
+        Ok(value)
+    } else {
+        Err(bad())
+    }
+}
+
+pub fn phone(value: &str) -> Result<String, AppError> {
+    let value = value.trim();
+    let digits = value.bytes().filter(u8::is_ascii_digit).count();
+    let chars_ok = value
+        .bytes()
+        .enumerate()
+        .all(|(i, b)| b.is_ascii_digit() || matches!(b, b' ' | b'-' | b'(' | b')') || (b == b'+' && i == 0));
+    if !chars_ok || value.len() > 40 {
+        return Err(AppError::invalid(
+            "phone",
+            "may contain only digits, a leading +, spaces, dashes and parentheses",
+        ));
+    }
+    if !(7..=20).contains(&digits) {
+        return Err(AppError::invalid("phone", "must have 7 to 20 digits"));
+    }
+    Ok(value.to_string())
+}
+
+pub fn stock(field: &str, value: i64) -> Result<i64, AppError> {
+    if !(0..=MAX_STOCK).contains(&value) {
+        return Err(AppError::invalid(field, format!("must be between 0 and {MAX_STOCK}")));
+    }
+    Ok(value)
+}
+
+pub fn quantity(field: &str, value: i64) -> Result<i64, AppError> {
+    if !(1..=MAX_QUANTITY).contains(&value) {
+        return Err(AppError::invalid(field, format!("must be between 1 and {MAX_QUANTITY}")));
+    }
+    Ok(value)
+}
+
+pub fn new_customer(input: NewCustomer) -> Result<NewCustomer, AppError> {
+    Ok(NewCustomer {
+        name: name("name", &input.name)?,
+        email: email(&input.email)?,
+        phone: phone(&input.phone)?,
+    })
+}
+
+/// `price` was range-checked when it was read (see `Money::from_decimal`).
+pub fn new_product(input: NewProduct) -> Result<NewProduct, AppError> {
+    Ok(NewProduct {
+        name: name("name", &input.name)?,
+        sku: sku(&input.sku)?,
+        stock: stock("stock", input.stock)?,
+        price: input.price,
+    })
+}
+
+pub fn product_update(input: ProductUpdate) -> Result<ProductUpdate, AppError> {
+    if input.stock.is_some() && input.stock_adjustment.is_some() {
+        return Err(AppError::invalid(
+            "stockAdjustment",
+            "cannot be combined with stock; send one of them",
+        ));
+    }
+    if let Some(delta) = input.stock_adjustment {
+        if delta.abs() > MAX_STOCK {
+            return Err(AppError::invalid(
+                "stockAdjustment",
+                format!("must be between -{MAX_STOCK} and {MAX_STOCK}"),
+            ));
+        }
+    }
+    Ok(ProductUpdate {
+        name: input.name.as_deref().map(|n| name("name", n)).transpose()?,
+        price: input.price,
+        stock: input.stock.map(|s| stock("stock", s)).transpose()?,
+        stock_adjustment: input.stock_adjustment,
+    })
+}
+
+/// The order's shape: 1–100 lines, each 1–10,000 units of a named product.
+pub fn new_order(input: &NewOrder) -> Result<(), AppError> {
+    if input.items.is_empty() {
+        return Err(AppError::invalid("items", "must contain at least one line"));
+    }
+    if input.items.len() > MAX_LINES {
+        return Err(AppError::invalid("items", format!("must contain at most {MAX_LINES} lines")));
+    }
+    for (i, line) in input.items.iter().enumerate() {
+        let product = line.product.trim();
+        if product.is_empty() || product.len() > MAX_SKU_CHARS {
+            return Err(AppError::invalid(
+                format!("items[{i}].product"),
+                "must be a product id or SKU",
+            ));
+        }
+        quantity(&format!("items[{i}].quantity"), line.quantity)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field_of(e: AppError) -> String {
+        match e {
+            AppError::Invalid { field, .. } => field,
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn emails() {
+        assert_eq!(email(" Ada@Example.COM ").unwrap(), "ada@example.com");
+        assert!(email("a.b+tag@mail.example.co.uk").is_ok());
+        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "ada@@example.com", "a da@example.com", "ada@exa_mple.com", "ada@.com", ".ada@example.com", "ada@example.c"] {
+            assert_eq!(field_of(email(bad).unwrap_err()), "email", "{bad}");
+        }
+        let long = format!("{}@example.com", "a".repeat(250));
+        assert!(email(&long).is_err());
+    }
+
+    #[test]
+    fn phones() {
+        assert!(phone("+1 (555) 123-4567").is_ok());
+        assert!(phone("5551234").is_ok());
+        for bad in ["555123", "123456789012345678901", "555-CALL-NOW", "55+51234567", "", "+"] {
+            assert_eq!(field_of(phone(bad).unwrap_err()), "phone", "{bad}");
+        }
+    }
+
+    #[test]
+    fn names_and_skus() {
+        assert_eq!(name("name", "  Ada  ").unwrap(), "Ada");
+        assert!(name("name", &"é".repeat(200)).is_ok());
+        assert!(name("name", &"é".repeat(201)).is_err());
+        assert!(name("name", "   ").is_err());
+        assert!(name("name", "a\u{0}b").is_err());
+        assert!(sku("MUG-01/blue").is_ok());
+        assert!(sku("MUG 01").is_err());
+        assert!(sku(&"A".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn quantities_and_stock() {
+        assert!(quantity("q", 1).is_ok() && quantity("q", 10_000).is_ok());
+        assert!(quantity("q", 0).is_err() && quantity("q", 10_001).is_err() && quantity("q", -1).is_err());
+        assert!(stock("stock", 0).is_ok() && stock("stock", -1).is_err());
+    }
+
+    #[test]
+    fn order_shape_names_the_line() {
+        use crate::domain::{Id, NewOrderLine};
+        let order = |items: Vec<NewOrderLine>| NewOrder {
+            customer: Id::from_bytes([1; 12]),
+            items,
+            payment_received: false,
+        };
+        let line = |q| NewOrderLine { product: "SKU-1".into(), quantity: q };
+        assert_eq!(field_of(new_order(&order(vec![])).unwrap_err()), "items");
+        assert_eq!(field_of(new_order(&order(vec![line(1), line(0)])).unwrap_err()), "items[1].quantity");
+        assert_eq!(field_of(new_order(&order((0..101).map(|_| line(1)).collect())).unwrap_err()), "items");
+        assert!(new_order(&order(vec![line(3)])).is_ok());
+    }
+}

@@ -1,0 +1,4 @@
+//! One module per face of Igniflo.
+
+pub mod admin;
+pub mod customer;

@@ -1,0 +1,101 @@
+//! Extractors that turn every malformed request into our JSON errors:
+//! a JSON body of the right type (400 unreadable, 415 not JSON, 413 too big,
+//! 422 a value of the wrong type naming its path), query strings, path ids.
+
+use super::error::ApiError;
+use crate::domain::{AppError, Id};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{header, request::Parts};
+use serde::de::DeserializeOwned;
+
+/// Largest JSON body the API reads. An order of 100 lines is ~10 KiB.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|mime| {
+                let mime = mime.trim().to_ascii_lowercase();
+                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        if !is_json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|_| ApiError::PayloadTooLarge { limit: BODY_LIMIT })?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Reads JSON, naming the path of a value that has the wrong type or breaks
+/// a rule (`items[0].quantity`).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let message = strip_position(&inner.to_string());
+        match inner.classify() {
+            serde_json::error::Category::Data if path != "." => AppError::invalid(path, message),
+            serde_json::error::Category::Data => AppError::Invalid {
+                field: "body".into(),
+                message,
+            },
+            _ => AppError::Malformed { message },
+        }
+    })?;
+    Ok(value)
+}
+
+/// serde_json appends " at line 1 column 7"; the field path says more.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or_default();
+        serde_urlencoded::from_str(query).map(ApiQuery).map_err(|e| {
+            ApiError::App(AppError::Invalid {
+                field: "query".into(),
+                message: e.to_string(),
+            })
+        })
+    }
+}
+
+/// The `:id` of a path, which must be an id.
+pub struct PathId(pub Id);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let axum::extract::Path(text) = axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::NoRoute)?;
+        text.parse().map(PathId).map_err(|_| {
+            ApiError::App(AppError::Malformed {
+                message: format!("{text:?} is not an id (24 hex digits)"),
+            })
+        })
+    }
+}

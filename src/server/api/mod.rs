@@ -1,0 +1,43 @@
+//! The REST API: the seed's contract (`/api/customers`, `/api/products`,
+//! `/api/orders`, `PATCH /api/orders/:id/status`), one module per resource,
+//! each a thin adapter over the service. Its OpenAPI document is generated
+//! from the handlers and served at `/api/openapi.json`.
+
+pub mod customers;
+pub mod error;
+pub mod extract;
+pub mod orders;
+pub mod products;
+
+use crate::server::app::AppState;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use axum::{Json, Router};
+use error::ApiError;
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Igniflo", description = "Order management: customers, products, orders and their statuses."),
+    paths(
+        customers::register_customer, customers::list_customers, customers::get_customer,
+        products::add_product, products::list_products, products::get_product, products::update_product,
+        orders::place_order, orders::list_orders, orders::get_order, orders::change_status,
+    ),
+    components(schemas(error::ErrorBody)),
+)]
+pub struct ApiDoc;
+
+pub fn router() -> Router<AppState> {
+    let api = Router::new()
+        .merge(customers::router())
+        .merge(products::router())
+        .merge(orders::router())
+        .route("/api/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(extract::BODY_LIMIT));
+    Router::new()
+        .merge(api)
+        .route("/api", get(|| async { ApiError::NoRoute }))
+        .route("/api/{*rest}", axum::routing::any(|| async { ApiError::NoRoute }))
+}

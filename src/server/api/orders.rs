@@ -1,0 +1,183 @@
+//! `/api/orders`: place orders, list and read them, move their status.
+
+use super::error::{ApiResult, ErrorBody};
+use super::extract::{ApiJson, ApiQuery, PathId};
+use crate::domain::{Actor, AppError, Id, NewOrder, Order, OrderFilter, OrderStatus, Page, StatusUpdate, Timestamp};
+use crate::server::app::AppState;
+use crate::server::service::Service;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch};
+use axum::{Json, Router};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/orders", get(list_orders).post(place_order))
+        .route("/api/orders/{id}", get(get_order))
+        .route("/api/orders/{id}/status", patch(change_status))
+}
+
+/// Place an order: stock is taken for every line or for none.
+///
+/// `product` may be a product id or a SKU. Send an `Idempotency-Key` header
+/// to make retries safe: the same key and body return the first order.
+#[utoipa::path(post, path = "/api/orders", tag = "orders",
+    request_body = NewOrder,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    responses(
+        (status = 201, description = "Placed (or replayed)", body = Order),
+        (status = 409, description = "Out of stock", body = ErrorBody),
+        (status = 422, description = "Invalid values", body = ErrorBody),
+    ))]
+pub async fn place_order(
+    State(service): State<Service>,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<NewOrder>,
+) -> ApiResult<Response> {
+    let key = match headers.get("idempotency-key") {
+        Some(v) => Some(
+            v.to_str()
+                .map_err(|_| AppError::invalid("Idempotency-Key", "must be visible ASCII characters"))?
+                .to_string(),
+        ),
+        None => None,
+    };
+    let placed = service.place_order(input, key, Actor::Customer).await?;
+    let location = format!("/api/orders/{}", placed.order.id);
+    let mut response = (StatusCode::CREATED, Json(placed.order)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::LOCATION, HeaderValue::from_str(&location).expect("ids are header-safe"));
+    if placed.replayed {
+        headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+/// The order list's query string; every field is checked and named on error.
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OrdersQuery {
+    /// PENDING, PAID, FULFILLED or CANCELLED.
+    status: Option<String>,
+    /// An order number, or part of a customer's name or email.
+    q: Option<String>,
+    /// Only this customer's orders (an id).
+    customer: Option<String>,
+    /// Placed at or after: `YYYY-MM-DD` or an RFC 3339 date-time.
+    from: Option<String>,
+    /// Placed before: `YYYY-MM-DD` or an RFC 3339 date-time.
+    to: Option<String>,
+    /// Page size, 1–200 (default 50).
+    limit: Option<String>,
+    /// The `cursor` of the `Link: rel="next"` header of the previous page.
+    cursor: Option<String>,
+}
+
+impl OrdersQuery {
+    pub fn filter(&self) -> Result<OrderFilter, AppError> {
+        let time = |field: &str, v: &Option<String>| -> Result<Option<Timestamp>, AppError> {
+            v.as_deref()
+                .filter(|v| !v.is_empty())
+                .map(|v| v.parse().map_err(|_| AppError::invalid(field, "must be YYYY-MM-DD or an RFC 3339 date-time")))
+                .transpose()
+        };
+        Ok(OrderFilter {
+            status: self
+                .status
+                .as_deref()
+                .filter(|v| !v.is_empty())
+                .map(|v| {
+                    v.parse::<OrderStatus>()
+                        .map_err(|_| AppError::invalid("status", "must be PENDING, PAID, FULFILLED or CANCELLED"))
+                })
+                .transpose()?,
+            q: self.q.clone().filter(|q| !q.trim().is_empty()),
+            customer: parse_id_param("customer", &self.customer)?,
+            from: time("from", &self.from)?,
+            to: time("to", &self.to)?,
+        })
+    }
+
+    pub fn page(&self) -> Result<Page, AppError> {
+        let limit = match self.limit.as_deref().filter(|v| !v.is_empty()) {
+            None => Page::DEFAULT_LIMIT,
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=Page::MAX_LIMIT).contains(n))
+                .ok_or_else(|| AppError::invalid("limit", format!("must be a whole number from 1 to {}", Page::MAX_LIMIT)))?,
+        };
+        Ok(Page {
+            limit,
+            before: parse_id_param("cursor", &self.cursor)?,
+        })
+    }
+}
+
+pub fn parse_id_param(field: &str, value: &Option<String>) -> Result<Option<Id>, AppError> {
+    value
+        .as_deref()
+        .filter(|v| !v.is_empty())
+        .map(|v| v.parse().map_err(|_| AppError::invalid(field, "must be an id")))
+        .transpose()
+}
+
+/// List orders, newest first, with customers and products populated.
+///
+/// The body is a JSON array (the seed's contract); when more orders match, a
+/// `Link: <…>; rel="next"` header carries the next page's address.
+#[utoipa::path(get, path = "/api/orders", tag = "orders", params(OrdersQuery),
+    responses((status = 200, body = [Order]), (status = 422, body = ErrorBody)))]
+pub async fn list_orders(
+    State(service): State<Service>,
+    ApiQuery(query): ApiQuery<OrdersQuery>,
+    uri: axum::http::Uri,
+) -> ApiResult<Response> {
+    let (filter, page) = (query.filter()?, query.page()?);
+    let orders = service.orders(&filter, page).await?;
+    let next = (orders.len() == page.limit as usize)
+        .then(|| orders.last().map(|o| o.id))
+        .flatten();
+    let mut response = Json(orders).into_response();
+    if let Some(last) = next {
+        let link = next_page_link(&uri, last);
+        response
+            .headers_mut()
+            .insert(header::LINK, HeaderValue::from_str(&link).expect("links are header-safe"));
+    }
+    Ok(response)
+}
+
+/// The same query with `cursor` set to the last id of this page.
+pub fn next_page_link(uri: &axum::http::Uri, last: Id) -> String {
+    let mut pairs: Vec<(String, String)> = serde_urlencoded::from_str(uri.query().unwrap_or_default()).unwrap_or_default();
+    pairs.retain(|(k, _)| k != "cursor");
+    pairs.push(("cursor".into(), last.to_string()));
+    let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    format!("<{}?{query}>; rel=\"next\"", uri.path())
+}
+
+/// One order, populated.
+#[utoipa::path(get, path = "/api/orders/{id}", tag = "orders",
+    params(("id" = String, Path, description = "Order id")),
+    responses((status = 200, body = Order), (status = 404, body = ErrorBody)))]
+pub async fn get_order(State(service): State<Service>, PathId(id): PathId) -> ApiResult<Json<Order>> {
+    Ok(Json(service.order(id).await?))
+}
+
+/// Move an order's status: PENDING → PAID | CANCELLED, PAID → FULFILLED |
+/// CANCELLED. The current status again is a no-op; anything else is a 409
+/// naming the allowed next statuses. CANCELLED returns the stock.
+#[utoipa::path(patch, path = "/api/orders/{id}/status", tag = "orders",
+    params(("id" = String, Path, description = "Order id")),
+    request_body = StatusUpdate,
+    responses((status = 200, body = Order), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn change_status(
+    State(service): State<Service>,
+    PathId(id): PathId,
+    ApiJson(update): ApiJson<StatusUpdate>,
+) -> ApiResult<Json<Order>> {
+    Ok(Json(service.change_status(id, update.status, Actor::Api).await?))
+}

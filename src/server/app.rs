@@ -1,0 +1,117 @@
+//! The HTTP application: Leptos pages, the REST API, the live doors and the
+//! operational endpoints on one axum router, with request logging, panic
+//! catching and CORS around it.
+
+use crate::app::{shell, App};
+use crate::server::api;
+use crate::server::api::error::ApiError;
+use crate::server::config::Config;
+use crate::server::live::{self, LiveHub};
+use crate::server::service::Service;
+use axum::extract::{FromRef, State};
+use axum::http::{HeaderValue, Method, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::CorsLayer;
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub service: Service,
+    pub hub: LiveHub,
+}
+
+pub fn router(state: AppState, config: &Config) -> Router {
+    let routes = generate_route_list(App);
+    let (socket_io_layer, io) = socketioxide::SocketIo::new_layer();
+    live::serve_socket_io(io, &state.hub);
+    let leptos_options = state.leptos_options.clone();
+    let service = state.service.clone();
+    Router::new()
+        .route("/healthz", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
+        .route("/readyz", get(readyz))
+        .route("/ws", get(live::websocket))
+        .merge(api::router())
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(service.clone()),
+            {
+                let options = leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .with_state(state)
+        .layer(socket_io_layer)
+        .layer(cors(config))
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::App(crate::domain::AppError::Internal).into_response()
+        }))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request<_>| {
+                    let id = req
+                        .extensions()
+                        .get::<RequestId>()
+                        .and_then(|id| id.header_value().to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                })
+                .on_request(())
+                .on_response(|res: &Response, latency: Duration, _span: &Span| {
+                    tracing::info!(status = res.status().as_u16(), latency_ms = latency.as_secs_f64() * 1000.0, "served");
+                })
+                .on_failure(()),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(RandomRequestId))
+}
+
+/// `GET /readyz`: 200 when the store answers, 503 when it does not.
+async fn readyz(State(service): State<Service>) -> Response {
+    match tokio::time::timeout(Duration::from_secs(2), service.ready()).await {
+        Ok(Ok(())) => Json(serde_json::json!({ "status": "ready" })).into_response(),
+        _ => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({ "error": "The database is not answering", "code": "unavailable", "details": null })),
+        )
+            .into_response(),
+    }
+}
+
+/// CORS for the one origin named by `CLIENT_URL`; none means same origin only.
+fn cors(config: &Config) -> CorsLayer {
+    let layer = CorsLayer::new()
+        .allow_methods([Method::GET, Method::POST, Method::PATCH])
+        .allow_headers([
+            axum::http::header::CONTENT_TYPE,
+            axum::http::header::AUTHORIZATION,
+            axum::http::HeaderName::from_static("idempotency-key"),
+        ]);
+    match config.client_url.as_deref().and_then(|u| HeaderValue::from_str(u.trim_end_matches('/')).ok()) {
+        Some(origin) => layer.allow_origin(origin),
+        None => layer,
+    }
+}
+
+/// 16 random hex digits per request, for correlating log lines.
+#[derive(Clone, Copy)]
+struct RandomRequestId;
+
+impl MakeRequestId for RandomRequestId {
+    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
+        let mut bytes = [0u8; 8];
+        getrandom::fill(&mut bytes).ok()?;
+        let text: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        HeaderValue::from_str(&text).ok().map(RequestId::new)
+    }
+}

@@ -1,0 +1,10 @@
+//! Everything that runs only on the server: configuration, the service (the
+//! order engine), the stores, the REST API, the live hub and the HTTP app.
+
+pub mod api;
+pub mod app;
+pub mod config;
+pub mod demo;
+pub mod live;
+pub mod service;
+pub mod store;

@@ -1,0 +1,316 @@
+//! The order engine. Every rule lives here — validation, prices and totals,
+//! the transition table, idempotency — and every change is announced on the
+//! live hub. Routes and server functions parse and authorize, then call in;
+//! the store below only persists, atomically.
+
+use crate::domain::{
+    validate, Actor, AppError, Customer, Id, Money, NewCustomer, NewOrder, NewProduct, Order,
+    OrderFilter, OrderStatus, Page, Product, ProductUpdate, Timestamp,
+};
+use crate::server::live::{LiveEvent, LiveHub};
+use crate::server::store::{IdempotencyKey, LineDraft, Moved, OrderDraft, Placed, SharedStore, StatusMove};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// How often a compare-and-set status move is retried after losing a race.
+const STATUS_RETRIES: usize = 5;
+/// Order numbers are random; a clash is retried with a new number.
+const NUMBER_RETRIES: usize = 5;
+pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 255;
+
+#[derive(Clone)]
+pub struct Service {
+    store: SharedStore,
+    hub: LiveHub,
+}
+
+/// What placing an order did.
+#[derive(Debug)]
+pub struct PlacedOrder {
+    pub order: Order,
+    /// True when an earlier request with the same Idempotency-Key placed it.
+    pub replayed: bool,
+}
+
+impl Service {
+    pub fn new(store: SharedStore, hub: LiveHub) -> Service {
+        Service { store, hub }
+    }
+
+    pub fn hub(&self) -> &LiveHub {
+        &self.hub
+    }
+
+    pub async fn ready(&self) -> Result<(), AppError> {
+        self.store.ping().await
+    }
+
+    pub async fn close(&self) {
+        self.store.close().await
+    }
+
+    // ---- customers -----------------------------------------------------------
+
+    pub async fn register_customer(&self, input: NewCustomer) -> Result<Customer, AppError> {
+        let input = validate::new_customer(input)?;
+        self.store.insert_customer(Id::generate(), Timestamp::now(), input).await
+    }
+
+    pub async fn customers(&self, q: Option<&str>, page: Page) -> Result<Vec<Customer>, AppError> {
+        self.store.customers(q, page).await
+    }
+
+    pub async fn customer(&self, id: Id) -> Result<Customer, AppError> {
+        self.store.customer(id).await?.ok_or_else(|| AppError::not_found("customer", id))
+    }
+
+    // ---- products ------------------------------------------------------------
+
+    pub async fn add_product(&self, input: NewProduct) -> Result<Product, AppError> {
+        let input = validate::new_product(input)?;
+        let now = Timestamp::now();
+        let product = self
+            .store
+            .insert_product(Product {
+                id: Id::generate(),
+                name: input.name,
+                sku: input.sku,
+                stock: input.stock,
+                price: input.price,
+                created_at: now,
+                updated_at: now,
+            })
+            .await?;
+        self.hub.publish(LiveEvent::ProductUpdated(Arc::new(product.clone())));
+        Ok(product)
+    }
+
+    pub async fn update_product(&self, id: Id, update: ProductUpdate) -> Result<Product, AppError> {
+        let update = validate::product_update(update)?;
+        let product = self.store.update_product(id, update, Timestamp::now()).await?;
+        self.hub.publish(LiveEvent::ProductUpdated(Arc::new(product.clone())));
+        Ok(product)
+    }
+
+    pub async fn product(&self, id: Id) -> Result<Product, AppError> {
+        let found = self.store.products_by_key(&[id.to_string()]).await?;
+        found.into_iter().find(|p| p.id == id).ok_or_else(|| AppError::not_found("product", id))
+    }
+
+    pub async fn products(&self, q: Option<&str>) -> Result<Vec<Product>, AppError> {
+        self.store.products(q).await
+    }
+
+    // ---- orders --------------------------------------------------------------
+
+    /// Prices the order from the current catalogue, then has the store take
+    /// stock for every line and write it, all or nothing. With an
+    /// idempotency key, a retry of the same request returns the first order.
+    pub async fn place_order(
+        &self,
+        input: NewOrder,
+        idempotency_key: Option<String>,
+        actor: Actor,
+    ) -> Result<PlacedOrder, AppError> {
+        validate::new_order(&input)?;
+        let idempotency = match idempotency_key {
+            Some(key) => Some(IdempotencyKey {
+                fingerprint: fingerprint(&input),
+                key: idempotency_key_text(&key)?,
+            }),
+            None => None,
+        };
+        self.customer(input.customer)
+            .await
+            .map_err(|_| AppError::invalid("customer", "is not a registered customer"))?;
+        let lines = self.price_lines(&input).await?;
+        let total = lines
+            .iter()
+            .try_fold(Money::default(), |sum, l| l.unit_price.checked_mul(l.quantity)?.checked_add(sum))
+            .ok_or_else(|| AppError::invalid("items", "the order total is too large"))?;
+        let mut draft = OrderDraft {
+            id: Id::generate(),
+            number: String::new(),
+            customer: input.customer,
+            lines,
+            total,
+            payment_received: input.payment_received,
+            placed_at: Timestamp::now(),
+            placed_by: actor,
+            idempotency,
+        };
+        for _ in 0..NUMBER_RETRIES {
+            draft.number = order_number();
+            match self.store.place_order(draft.clone()).await {
+                Ok(Placed::New(order)) => {
+                    self.announce_order(&order);
+                    return Ok(PlacedOrder { order, replayed: false });
+                }
+                Ok(Placed::Existing { order, fingerprint }) => {
+                    let same = draft.idempotency.as_ref().is_some_and(|i| i.fingerprint == fingerprint);
+                    return if same {
+                        Ok(PlacedOrder { order, replayed: true })
+                    } else {
+                        Err(AppError::IdempotencyKeyReused)
+                    };
+                }
+                Err(AppError::Duplicate { field, .. }) if field == "number" => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        tracing::error!("could not draw an unused order number");
+        Err(AppError::Internal)
+    }
+
+    /// Resolves each line's product (by id or SKU) and snapshots its name,
+    /// SKU and price.
+    async fn price_lines(&self, input: &NewOrder) -> Result<Vec<LineDraft>, AppError> {
+        let keys: Vec<String> = input.items.iter().map(|l| l.product.trim().to_string()).collect();
+        let products = self.store.products_by_key(&keys).await?;
+        let by_id: HashMap<String, &Product> = products.iter().map(|p| (p.id.to_string(), p)).collect();
+        let by_sku: HashMap<&str, &Product> = products.iter().map(|p| (p.sku.as_str(), p)).collect();
+        keys.iter()
+            .zip(&input.items)
+            .enumerate()
+            .map(|(i, (key, line))| {
+                let product = by_id
+                    .get(&key.to_ascii_lowercase())
+                    .or_else(|| by_sku.get(key.as_str()))
+                    .ok_or_else(|| AppError::invalid(format!("items[{i}].product"), "is not a product id or SKU"))?;
+                Ok(LineDraft {
+                    product: product.id,
+                    name: product.name.clone(),
+                    sku: product.sku.clone(),
+                    unit_price: product.price,
+                    quantity: line.quantity,
+                })
+            })
+            .collect()
+    }
+
+    /// Applies the transition table. Setting the status an order already has
+    /// succeeds and changes nothing; a move that lost a race is re-judged
+    /// against the order as it now is.
+    pub async fn change_status(&self, id: Id, to: OrderStatus, actor: Actor) -> Result<Order, AppError> {
+        let mut order = self.order(id).await?;
+        for _ in 0..STATUS_RETRIES {
+            if order.status == to {
+                return Ok(order);
+            }
+            if !order.status.can_move_to(to) {
+                return Err(AppError::InvalidTransition {
+                    from: order.status,
+                    to,
+                    allowed: order.status.next_statuses().to_vec(),
+                });
+            }
+            let change = StatusMove {
+                order: id,
+                from: order.status,
+                to,
+                at: Timestamp::now(),
+                actor,
+            };
+            match self.store.move_status(change).await? {
+                Moved::Done(moved) => {
+                    self.announce_order(&moved);
+                    return Ok(moved);
+                }
+                Moved::Stale(now) => order = now,
+            }
+        }
+        Err(AppError::Unavailable)
+    }
+
+    pub async fn order(&self, id: Id) -> Result<Order, AppError> {
+        self.store.order(id).await?.ok_or_else(|| AppError::not_found("order", id))
+    }
+
+    pub async fn order_by_number(&self, number: &str) -> Result<Order, AppError> {
+        self.store
+            .order_by_number(number)
+            .await?
+            .ok_or_else(|| AppError::not_found("order", number.trim()))
+    }
+
+    pub async fn orders(&self, filter: &OrderFilter, page: Page) -> Result<Vec<Order>, AppError> {
+        if let Some(q) = &filter.q {
+            if q.chars().count() > validate::MAX_EMAIL_CHARS {
+                return Err(AppError::invalid("q", "is too long"));
+            }
+        }
+        self.store.orders(filter, page).await
+    }
+
+    pub async fn count_orders(&self, filter: &OrderFilter) -> Result<u64, AppError> {
+        self.store.count_orders(filter).await
+    }
+
+    /// An order changed: tell its watchers, and the catalogue watchers about
+    /// the stock it took or returned.
+    fn announce_order(&self, order: &Order) {
+        self.hub.publish(LiveEvent::OrderUpdated(Arc::new(order.clone())));
+        let mut seen = Vec::new();
+        for line in &order.items {
+            if !seen.contains(&line.product.id) {
+                seen.push(line.product.id);
+                self.hub.publish(LiveEvent::ProductUpdated(Arc::new(line.product.clone())));
+            }
+        }
+    }
+}
+
+fn idempotency_key_text(key: &str) -> Result<String, AppError> {
+    let key = key.trim();
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_CHARS || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(AppError::invalid(
+            "Idempotency-Key",
+            format!("must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} visible ASCII characters"),
+        ));
+    }
+    Ok(key.to_string())
+}
+
+/// What identifies "the same request" for an idempotency key.
+fn fingerprint(input: &NewOrder) -> String {
+    serde_json::to_string(input).expect("orders serialize")
+}
+
+/// A random order number such as `7KQ2M-9XD4P`: 50 bits in Crockford's
+/// base32, whose alphabet leaves out the look-alikes I, L, O and U.
+fn order_number() -> String {
+    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut random = [0u8; 10];
+    getrandom::fill(&mut random).expect("the OS random source is available");
+    let mut number = String::with_capacity(11);
+    for (i, b) in random.iter().enumerate() {
+        if i == 5 {
+            number.push('-');
+        }
+        number.push(ALPHABET[(*b & 31) as usize] as char);
+    }
+    number
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_numbers_are_readable() {
+        for _ in 0..100 {
+            let n = order_number();
+            assert_eq!(n.len(), 11);
+            assert_eq!(&n[5..6], "-");
+            assert!(n.chars().all(|c| c == '-' || (c.is_ascii_alphanumeric() && !"OILU".contains(c))));
+        }
+    }
+
+    #[test]
+    fn idempotency_keys_are_bounded() {
+        assert!(idempotency_key_text("retry-1").is_ok());
+        assert!(idempotency_key_text("").is_err());
+        assert!(idempotency_key_text(&"k".repeat(256)).is_err());
+        assert!(idempotency_key_text("has space").is_err());
+    }
+}

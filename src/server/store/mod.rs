@@ -1,0 +1,116 @@
+//! Persistence behind one trait. The service decides *what* happens (prices,
+//! totals, transitions); a store makes it happen atomically: stock is taken
+//! for every line or none, a status moves only from the status the service
+//! saw, and cancelling returns stock in the same transaction.
+
+pub mod sqlite;
+
+use crate::domain::{
+    Actor, AppError, Customer, Id, Money, NewCustomer, Order, OrderFilter, OrderStatus, Page,
+    Product, ProductUpdate, Timestamp,
+};
+use async_trait::async_trait;
+use std::sync::Arc;
+
+/// A fully priced order, ready to be written: the service built it.
+#[derive(Clone, Debug)]
+pub struct OrderDraft {
+    pub id: Id,
+    pub number: String,
+    pub customer: Id,
+    pub lines: Vec<LineDraft>,
+    pub total: Money,
+    pub payment_received: bool,
+    pub placed_at: Timestamp,
+    pub placed_by: Actor,
+    pub idempotency: Option<IdempotencyKey>,
+}
+
+#[derive(Clone, Debug)]
+pub struct LineDraft {
+    pub product: Id,
+    pub name: String,
+    pub sku: String,
+    pub unit_price: Money,
+    pub quantity: i64,
+}
+
+/// A client's retry key and a fingerprint of the request it came with.
+#[derive(Clone, Debug)]
+pub struct IdempotencyKey {
+    pub key: String,
+    pub fingerprint: String,
+}
+
+#[derive(Debug)]
+pub enum Placed {
+    /// Stock was taken and the order written.
+    New(Order),
+    /// An order with this idempotency key exists; it was placed by the request
+    /// with this fingerprint.
+    Existing { order: Order, fingerprint: String },
+}
+
+/// A status change the service has approved for an order it saw in `from`.
+#[derive(Clone, Debug)]
+pub struct StatusMove {
+    pub order: Id,
+    pub from: OrderStatus,
+    pub to: OrderStatus,
+    pub at: Timestamp,
+    pub actor: Actor,
+}
+
+/// The result of a compare-and-set on an order's status.
+#[derive(Debug)]
+pub enum Moved {
+    Done(Order),
+    /// The order was no longer in `from` (someone else moved it first); here
+    /// it is as it is now.
+    Stale(Order),
+}
+
+pub type StoreResult<T> = Result<T, AppError>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Answers when the database does.
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// `Duplicate { field: "email" }` when the email is taken.
+    async fn insert_customer(&self, id: Id, at: Timestamp, customer: NewCustomer) -> StoreResult<Customer>;
+    async fn customer(&self, id: Id) -> StoreResult<Option<Customer>>;
+    /// Newest first; `q` matches name or email (substring, case-insensitive).
+    async fn customers(&self, q: Option<&str>, page: Page) -> StoreResult<Vec<Customer>>;
+
+    /// `Duplicate { field: "sku" }` when the SKU is taken.
+    async fn insert_product(&self, product: Product) -> StoreResult<Product>;
+    /// Applies the update atomically; a `stock_adjustment` that would make
+    /// stock negative fails with `StockWouldBeNegative` and changes nothing.
+    async fn update_product(&self, id: Id, update: ProductUpdate, at: Timestamp) -> StoreResult<Product>;
+    /// Products by id or by SKU, in no particular order; unknown keys are skipped.
+    async fn products_by_key(&self, keys: &[String]) -> StoreResult<Vec<Product>>;
+    /// Sorted by name; `q` matches name or SKU.
+    async fn products(&self, q: Option<&str>) -> StoreResult<Vec<Product>>;
+
+    /// Takes stock for every line (all or nothing; `OutOfStock` names the
+    /// first line that lacks it), writes the order and its idempotency key
+    /// in one transaction. `Duplicate { field: "number" }` asks the caller to
+    /// draw another order number.
+    async fn place_order(&self, draft: OrderDraft) -> StoreResult<Placed>;
+    /// Moves the status if it is still `from`; a move to CANCELLED returns
+    /// every line's stock in the same transaction, and a move to PAID sets
+    /// `paymentReceived`.
+    async fn move_status(&self, change: StatusMove) -> StoreResult<Moved>;
+    async fn order(&self, id: Id) -> StoreResult<Option<Order>>;
+    async fn order_by_number(&self, number: &str) -> StoreResult<Option<Order>>;
+    /// Newest first, populated.
+    async fn orders(&self, filter: &OrderFilter, page: Page) -> StoreResult<Vec<Order>>;
+    /// How many orders match the filter.
+    async fn count_orders(&self, filter: &OrderFilter) -> StoreResult<u64>;
+
+    /// Finishes queued writes and closes the database cleanly.
+    async fn close(&self);
+}
+
+pub type SharedStore = Arc<dyn Store>;

@@ -1,0 +1,503 @@
+//! The embedded default: one SQLite file in WAL mode. One writer thread
+//! commits in groups (see `writer`); reads run on a small pool of read-only
+//! connections on tokio's blocking threads, concurrently with writes.
+
+mod rows;
+mod writer;
+
+use super::{Moved, OrderDraft, Placed, StatusMove, Store, StoreResult};
+use crate::domain::{
+    AppError, Customer, Id, NewCustomer, Order, OrderFilter, OrderStatus, Page, Product,
+    ProductUpdate, StatusEntry, Timestamp,
+};
+use async_trait::async_trait;
+use rows::*;
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, ToSql};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use writer::Writer;
+
+const MIGRATIONS: &[&str] = &[include_str!("../../../../migrations/0001_init.sql")];
+
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Writer,
+    readers: Arc<Mutex<Vec<Connection>>>,
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // FULL: a commit is on disk before the order is acknowledged.
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA wal_autocheckpoint = 0;
+         PRAGMA cache_size = -16000;",
+    )
+}
+
+fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let version: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i + 1)?;
+        tx.commit()?;
+        tracing::info!(migration = i + 1, "applied database migration");
+    }
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and applies migrations.
+    pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, String> {
+        let path = path.as_ref().to_path_buf();
+        let open = || -> rusqlite::Result<(Connection, Connection)> {
+            let mut conn = Connection::open(&path)?;
+            configure(&conn)?;
+            migrate(&mut conn)?;
+            let checkpoint_conn = Connection::open(&path)?;
+            configure(&checkpoint_conn)?;
+            Ok((conn, checkpoint_conn))
+        };
+        let (conn, checkpoint_conn) =
+            open().map_err(|e| format!("cannot open SQLite database {}: {e}", path.display()))?;
+        Ok(SqliteStore {
+            path,
+            writer: Writer::start(conn, checkpoint_conn),
+            readers: Arc::new(Mutex::new(Vec::new())),
+        })
+    }
+
+    async fn read<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
+        let readers = self.readers.clone();
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = readers.lock().unwrap().pop();
+            let conn = match pooled {
+                Some(c) => c,
+                None => {
+                    let c = Connection::open_with_flags(
+                        &path,
+                        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                    )
+                    .map_err(db_error)?;
+                    c.busy_timeout(std::time::Duration::from_secs(5)).map_err(db_error)?;
+                    c
+                }
+            };
+            let result = work(&conn);
+            readers.lock().unwrap().push(conn);
+            result
+        })
+        .await
+        .map_err(|_| AppError::Internal)?
+    }
+}
+
+fn load_order(conn: &Connection, column: &str, key: &str) -> StoreResult<Option<Order>> {
+    let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE {column} = ?1");
+    let row = conn
+        .prepare_cached(&sql)
+        .and_then(|mut s| s.query_row([key], order_row).optional())
+        .map_err(db_error)?;
+    Ok(match row {
+        Some(r) => populate(conn, vec![r])?.pop(),
+        None => None,
+    })
+}
+
+fn load_product(conn: &Connection, id: Id) -> StoreResult<Option<Product>> {
+    let sql = format!("SELECT {PRODUCT_COLUMNS} FROM products WHERE id = ?1");
+    conn.prepare_cached(&sql)
+        .and_then(|mut s| s.query_row([id.to_string()], product_row).optional())
+        .map_err(db_error)
+}
+
+/// `%text%` for LIKE, with LIKE's wildcards in `text` taken literally.
+fn contains_pattern(text: &str) -> String {
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// The WHERE clause and its parameters for an order filter.
+fn order_conditions(filter: &OrderFilter) -> (String, Vec<Box<dyn ToSql + Send>>) {
+    let mut sql = String::from("1 = 1");
+    let mut args: Vec<Box<dyn ToSql + Send>> = Vec::new();
+    if let Some(status) = filter.status {
+        sql.push_str(" AND status = ?");
+        args.push(Box::new(status.as_str()));
+    }
+    if let Some(customer) = filter.customer {
+        sql.push_str(" AND customer_id = ?");
+        args.push(Box::new(customer.to_string()));
+    }
+    if let Some(from) = filter.from {
+        sql.push_str(" AND created_at >= ?");
+        args.push(Box::new(from.millis()));
+    }
+    if let Some(to) = filter.to {
+        sql.push_str(" AND created_at < ?");
+        args.push(Box::new(to.millis()));
+    }
+    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        sql.push_str(
+            " AND (number = ? OR customer_id IN (SELECT id FROM customers \
+             WHERE name LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\'))",
+        );
+        args.push(Box::new(q.to_ascii_uppercase()));
+        args.push(Box::new(contains_pattern(q)));
+        args.push(Box::new(contains_pattern(q)));
+    }
+    (sql, args)
+}
+
+fn as_params(args: &[Box<dyn ToSql + Send>]) -> Vec<&dyn ToSql> {
+    args.iter().map(|a| a.as_ref() as &dyn ToSql).collect()
+}
+
+fn place(conn: &Connection, draft: OrderDraft) -> StoreResult<Placed> {
+    if let Some(idem) = &draft.idempotency {
+        let earlier: Option<(String, String)> = conn
+            .prepare_cached("SELECT id, request_fingerprint FROM orders WHERE idempotency_key = ?1")
+            .and_then(|mut s| s.query_row([&idem.key], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+            .map_err(db_error)?;
+        if let Some((id, fingerprint)) = earlier {
+            let order = load_order(conn, "id", &id)?.ok_or(AppError::Internal)?;
+            return Ok(Placed::Existing { order, fingerprint });
+        }
+    }
+    let at = draft.placed_at.millis();
+    {
+        let mut take = conn
+            .prepare_cached(
+                "UPDATE products SET stock = stock - ?1, updated_at = ?2 WHERE id = ?3 AND stock >= ?1",
+            )
+            .map_err(db_error)?;
+        for (i, line) in draft.lines.iter().enumerate() {
+            let taken = take
+                .execute(params![line.quantity, at, line.product.to_string()])
+                .map_err(db_error)?;
+            if taken != 1 {
+                let available = load_product(conn, line.product)?.map(|p| p.stock).unwrap_or(0);
+                return Err(AppError::OutOfStock {
+                    line: i,
+                    sku: line.sku.clone(),
+                    requested: line.quantity,
+                    available,
+                });
+            }
+        }
+    }
+    let lines: Vec<StoredLine> = draft
+        .lines
+        .iter()
+        .map(|l| StoredLine {
+            product: l.product,
+            name: l.name.clone(),
+            sku: l.sku.clone(),
+            unit_price: l.unit_price.cents(),
+            quantity: l.quantity,
+        })
+        .collect();
+    let history = [StatusEntry {
+        status: OrderStatus::Pending,
+        at: draft.placed_at,
+        actor: draft.placed_by,
+    }];
+    let id = draft.id.to_string();
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO orders (id, number, customer_id, lines, total, payment_received, status, \
+             history, created_at, updated_at, idempotency_key, request_fingerprint) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'PENDING', ?7, ?8, ?8, ?9, ?10)",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                id,
+                draft.number,
+                draft.customer.to_string(),
+                serde_json::to_string(&lines).expect("lines serialize"),
+                draft.total.cents(),
+                draft.payment_received,
+                serde_json::to_string(&history).expect("history serializes"),
+                at,
+                draft.idempotency.as_ref().map(|i| &i.key),
+                draft.idempotency.as_ref().map(|i| &i.fingerprint),
+            ])
+        });
+    match inserted {
+        Ok(_) => {}
+        Err(e) if is_unique_violation(&e, "number") => {
+            return Err(AppError::Duplicate {
+                field: "number".into(),
+                value: draft.number,
+            })
+        }
+        Err(e) => return Err(db_error(e)),
+    }
+    Ok(Placed::New(load_order(conn, "id", &id)?.ok_or(AppError::Internal)?))
+}
+
+fn move_status(conn: &Connection, change: StatusMove) -> StoreResult<Moved> {
+    let id = change.order.to_string();
+    let entry = StatusEntry {
+        status: change.to,
+        at: change.at,
+        actor: change.actor,
+    };
+    let moved = conn
+        .prepare_cached(
+            "UPDATE orders SET status = ?1, updated_at = ?2, \
+             payment_received = CASE WHEN ?1 = 'PAID' THEN 1 ELSE payment_received END, \
+             history = json_insert(history, '$[#]', json(?3)) \
+             WHERE id = ?4 AND status = ?5",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                change.to.as_str(),
+                change.at.millis(),
+                serde_json::to_string(&entry).expect("status entry serializes"),
+                id,
+                change.from.as_str(),
+            ])
+        })
+        .map_err(db_error)?;
+    if moved == 0 {
+        return match load_order(conn, "id", &id)? {
+            Some(order) => Ok(Moved::Stale(order)),
+            None => Err(AppError::not_found("order", &id)),
+        };
+    }
+    let order = load_order(conn, "id", &id)?.ok_or(AppError::Internal)?;
+    if change.to == OrderStatus::Cancelled {
+        let mut give_back = conn
+            .prepare_cached("UPDATE products SET stock = stock + ?1, updated_at = ?2 WHERE id = ?3")
+            .map_err(db_error)?;
+        for line in &order.items {
+            give_back
+                .execute(params![line.quantity, change.at.millis(), line.product.id.to_string()])
+                .map_err(db_error)?;
+        }
+        // Re-read so the populated products show the returned stock.
+        return Ok(Moved::Done(load_order(conn, "id", &id)?.ok_or(AppError::Internal)?));
+    }
+    Ok(Moved::Done(order))
+}
+
+fn update_product(conn: &Connection, id: Id, update: ProductUpdate, at: Timestamp) -> StoreResult<Product> {
+    let current = load_product(conn, id)?.ok_or_else(|| AppError::not_found("product", id))?;
+    let stock = match (update.stock, update.stock_adjustment) {
+        (Some(level), _) => level,
+        (None, Some(delta)) => {
+            let level = current.stock + delta;
+            if level < 0 {
+                return Err(AppError::StockWouldBeNegative {
+                    sku: current.sku,
+                    available: current.stock,
+                });
+            }
+            crate::domain::validate::stock("stockAdjustment", level)?
+        }
+        (None, None) => current.stock,
+    };
+    let name = update.name.unwrap_or(current.name);
+    let price = update.price.unwrap_or(current.price);
+    conn.prepare_cached("UPDATE products SET name = ?1, price = ?2, stock = ?3, updated_at = ?4 WHERE id = ?5")
+        .and_then(|mut s| s.execute(params![name, price.cents(), stock, at.millis(), id.to_string()]))
+        .map_err(db_error)?;
+    load_product(conn, id)?.ok_or(AppError::Internal)
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> StoreResult<()> {
+        self.read(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(db_error)).await
+    }
+
+    async fn insert_customer(&self, id: Id, at: Timestamp, customer: NewCustomer) -> StoreResult<Customer> {
+        self.writer
+            .write(move |conn| {
+                let row = Customer {
+                    id,
+                    name: customer.name,
+                    email: customer.email,
+                    phone: customer.phone,
+                    created_at: at,
+                };
+                let inserted = conn
+                    .prepare_cached(
+                        "INSERT INTO customers (id, name, email, phone, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    )
+                    .and_then(|mut s| {
+                        s.execute(params![row.id.to_string(), row.name, row.email, row.phone, at.millis()])
+                    });
+                match inserted {
+                    Ok(_) => Ok(row),
+                    Err(e) if is_unique_violation(&e, "email") => Err(AppError::Duplicate {
+                        field: "email".into(),
+                        value: row.email,
+                    }),
+                    Err(e) => Err(db_error(e)),
+                }
+            })
+            .await
+    }
+
+    async fn customer(&self, id: Id) -> StoreResult<Option<Customer>> {
+        self.read(move |c| {
+            let sql = format!("SELECT {CUSTOMER_COLUMNS} FROM customers WHERE id = ?1");
+            c.prepare_cached(&sql)
+                .and_then(|mut s| s.query_row([id.to_string()], customer_row).optional())
+                .map_err(db_error)
+        })
+        .await
+    }
+
+    async fn customers(&self, q: Option<&str>, page: Page) -> StoreResult<Vec<Customer>> {
+        let pattern = q.map(str::trim).filter(|q| !q.is_empty()).map(contains_pattern);
+        self.read(move |c| {
+            let sql = format!(
+                "SELECT {CUSTOMER_COLUMNS} FROM customers \
+                 WHERE (?1 IS NULL OR name LIKE ?1 ESCAPE '\\' OR email LIKE ?1 ESCAPE '\\') \
+                 AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3"
+            );
+            let mut stmt = c.prepare_cached(&sql).map_err(db_error)?;
+            let rows = stmt
+                .query_map(params![pattern, page.before.map(|b| b.to_string()), page.limit], customer_row)
+                .map_err(db_error)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_error)
+        })
+        .await
+    }
+
+    async fn insert_product(&self, product: Product) -> StoreResult<Product> {
+        self.writer
+            .write(move |conn| {
+                let inserted = conn
+                    .prepare_cached(
+                        "INSERT INTO products (id, name, sku, stock, price, created_at, updated_at) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    )
+                    .and_then(|mut s| {
+                        s.execute(params![
+                            product.id.to_string(),
+                            product.name,
+                            product.sku,
+                            product.stock,
+                            product.price.cents(),
+                            product.created_at.millis(),
+                            product.updated_at.millis()
+                        ])
+                    });
+                match inserted {
+                    Ok(_) => Ok(product),
+                    Err(e) if is_unique_violation(&e, "sku") => Err(AppError::Duplicate {
+                        field: "sku".into(),
+                        value: product.sku,
+                    }),
+                    Err(e) => Err(db_error(e)),
+                }
+            })
+            .await
+    }
+
+    async fn update_product(&self, id: Id, update: ProductUpdate, at: Timestamp) -> StoreResult<Product> {
+        self.writer.write(move |conn| update_product(conn, id, update, at)).await
+    }
+
+    async fn products_by_key(&self, keys: &[String]) -> StoreResult<Vec<Product>> {
+        let keys = keys.to_vec();
+        self.read(move |c| {
+            let marks = vec!["?"; keys.len()].join(",");
+            let sql = format!("SELECT {PRODUCT_COLUMNS} FROM products WHERE id IN ({marks}) OR sku IN ({marks})");
+            let mut stmt = c.prepare(&sql).map_err(db_error)?;
+            let args = keys.iter().chain(keys.iter());
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(args), product_row)
+                .map_err(db_error)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_error)
+        })
+        .await
+    }
+
+    async fn products(&self, q: Option<&str>) -> StoreResult<Vec<Product>> {
+        let pattern = q.map(str::trim).filter(|q| !q.is_empty()).map(contains_pattern);
+        self.read(move |c| {
+            let sql = format!(
+                "SELECT {PRODUCT_COLUMNS} FROM products \
+                 WHERE ?1 IS NULL OR name LIKE ?1 ESCAPE '\\' OR sku LIKE ?1 ESCAPE '\\' \
+                 ORDER BY name COLLATE NOCASE, id"
+            );
+            let mut stmt = c.prepare_cached(&sql).map_err(db_error)?;
+            let rows = stmt.query_map(params![pattern], product_row).map_err(db_error)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_error)
+        })
+        .await
+    }
+
+    async fn place_order(&self, draft: OrderDraft) -> StoreResult<Placed> {
+        self.writer.write(move |conn| place(conn, draft)).await
+    }
+
+    async fn move_status(&self, change: StatusMove) -> StoreResult<Moved> {
+        self.writer.write(move |conn| move_status(conn, change)).await
+    }
+
+    async fn order(&self, id: Id) -> StoreResult<Option<Order>> {
+        self.read(move |c| load_order(c, "id", &id.to_string())).await
+    }
+
+    async fn order_by_number(&self, number: &str) -> StoreResult<Option<Order>> {
+        let number = number.trim().to_ascii_uppercase();
+        self.read(move |c| load_order(c, "number", &number)).await
+    }
+
+    async fn orders(&self, filter: &OrderFilter, page: Page) -> StoreResult<Vec<Order>> {
+        let (mut conditions, mut args) = order_conditions(filter);
+        if let Some(before) = page.before {
+            conditions.push_str(" AND id < ?");
+            args.push(Box::new(before.to_string()));
+        }
+        args.push(Box::new(page.limit));
+        self.read(move |c| {
+            let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE {conditions} ORDER BY id DESC LIMIT ?");
+            let mut stmt = c.prepare_cached(&sql).map_err(db_error)?;
+            let rows = stmt
+                .query_map(as_params(&args).as_slice(), order_row)
+                .map_err(db_error)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(db_error)?;
+            populate(c, rows)
+        })
+        .await
+    }
+
+    async fn count_orders(&self, filter: &OrderFilter) -> StoreResult<u64> {
+        let (conditions, args) = order_conditions(filter);
+        self.read(move |c| {
+            let sql = format!("SELECT COUNT(*) FROM orders WHERE {conditions}");
+            c.prepare_cached(&sql)
+                .and_then(|mut s| s.query_row(as_params(&args).as_slice(), |r| r.get(0)))
+                .map_err(db_error)
+        })
+        .await
+    }
+
+    async fn close(&self) {
+        self.writer.close();
+        self.readers.lock().unwrap().clear();
+    }
+}

@@ -1,0 +1,159 @@
+//! The one connection that writes, on its own thread, committing queued
+//! writes together (group commit): each write runs in its own savepoint, so a
+//! failed order rolls back alone, and one `COMMIT` — one fsync — makes a whole
+//! batch durable. Callers hear back only after that commit.
+//!
+//! WAL checkpoints run on a second thread with their own connection, so the
+//! writer never stalls on copying the log back into the database.
+
+use crate::domain::AppError;
+use rusqlite::Connection;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+/// Runs inside the batch's transaction; says whether it succeeded and hands
+/// back what delivers its result once the batch's fate is known.
+type Job = Box<dyn FnOnce(&Connection) -> (bool, Deliver) + Send>;
+type Deliver = Box<dyn FnOnce(Result<(), AppError>) + Send>;
+
+/// Most writes one commit carries.
+const MAX_BATCH: usize = 64;
+
+pub struct Writer {
+    jobs: Mutex<Option<mpsc::Sender<Job>>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+    checkpointer: Mutex<Option<JoinHandle<()>>>,
+    stopping: Arc<AtomicBool>,
+}
+
+impl Writer {
+    pub fn start(conn: Connection, checkpoint_conn: Connection) -> Writer {
+        let (tx, rx) = mpsc::channel::<Job>();
+        let thread = std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || write_loop(conn, rx))
+            .expect("spawn the SQLite writer thread");
+        let stopping = Arc::new(AtomicBool::new(false));
+        let stop = stopping.clone();
+        let checkpointer = std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || checkpoint_loop(checkpoint_conn, stop))
+            .expect("spawn the SQLite checkpoint thread");
+        Writer {
+            jobs: Mutex::new(Some(tx)),
+            thread: Mutex::new(Some(thread)),
+            checkpointer: Mutex::new(Some(checkpointer)),
+            stopping,
+        }
+    }
+
+    /// Queues `work` for the writer and waits until its batch is committed.
+    pub async fn write<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T, AppError> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let (reply, answer) = oneshot::channel();
+        let job: Job = Box::new(move |conn| {
+            let result = work(conn);
+            let ok = result.is_ok();
+            let deliver: Deliver = Box::new(move |committed| {
+                let _ = reply.send(committed.and(result));
+            });
+            (ok, deliver)
+        });
+        let sender = self.jobs.lock().unwrap().clone().ok_or(AppError::Unavailable)?;
+        sender.send(job).map_err(|_| AppError::Unavailable)?;
+        answer.await.map_err(|_| AppError::Unavailable)?
+    }
+
+    /// Stops taking writes, lets queued ones commit, checkpoints and closes.
+    pub fn close(&self) {
+        self.jobs.lock().unwrap().take();
+        self.stopping.store(true, Ordering::SeqCst);
+        if let Some(t) = self.checkpointer.lock().unwrap().take() {
+            let _ = t.join();
+        }
+        if let Some(t) = self.thread.lock().unwrap().take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+fn write_loop(conn: Connection, jobs: mpsc::Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        run_batch(&conn, batch);
+    }
+    // Every sender is gone: fold the log into the database before closing.
+    if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);") {
+        tracing::warn!(error = %e, "final checkpoint failed");
+    }
+    if let Err((_, e)) = conn.close() {
+        tracing::warn!(error = %e, "closing the database failed");
+    }
+}
+
+fn run_batch(conn: &Connection, batch: Vec<Job>) {
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        // Dropping the jobs tells each caller the store is unavailable.
+        tracing::error!(error = %e, "could not begin a write transaction");
+        return;
+    }
+    let mut deliveries = Vec::with_capacity(batch.len());
+    for job in batch {
+        if let Err(e) = conn.execute_batch("SAVEPOINT job") {
+            tracing::error!(error = %e, "could not open a savepoint");
+            continue;
+        }
+        let (ok, deliver) = job(conn);
+        let closed = if ok {
+            conn.execute_batch("RELEASE job")
+        } else {
+            conn.execute_batch("ROLLBACK TO job; RELEASE job")
+        };
+        if let Err(e) = &closed {
+            tracing::error!(error = %e, "could not close a savepoint");
+        }
+        deliveries.push((deliver, closed.is_ok()));
+    }
+    let committed = conn.execute_batch("COMMIT");
+    if let Err(e) = &committed {
+        tracing::error!(error = %e, "commit failed; the batch is rolled back");
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    for (deliver, savepoint_closed) in deliveries {
+        let outcome = if committed.is_ok() && savepoint_closed {
+            Ok(())
+        } else {
+            Err(AppError::Unavailable)
+        };
+        deliver(outcome);
+    }
+}
+
+/// Copies the WAL back into the database in the background. A PASSIVE
+/// checkpoint never blocks the writer; it does what readers allow.
+fn checkpoint_loop(conn: Connection, stopping: Arc<AtomicBool>) {
+    while !stopping.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(250));
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::debug!(error = %e, "background checkpoint skipped");
+        }
+    }
+    let _ = conn.close();
+}
