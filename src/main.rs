@@ -56,6 +56,10 @@ async fn serve(args: Vec<String>) -> Result<(), String> {
     }
     let mut leptos_options = get_configuration(None).map_err(|e| e.to_string())?.leptos_options;
     leptos_options.site_addr = config.addr;
+    if leptos_options.output_name.is_empty() {
+        // Built by plain cargo (tests, benchmarks) rather than cargo-leptos.
+        leptos_options.output_name = "igniflo".into();
+    }
     let state = AppState {
         leptos_options,
         service: service.clone(),
