@@ -46,6 +46,7 @@ macro_rules! conformance {
 }
 
 conformance!(sqlite, sqlite_fixture;
+    transitions_follow_the_table,
     placing_an_order_takes_stock_and_snapshots_prices,
     an_order_failing_on_its_last_line_takes_nothing,
     unknown_products_and_customers_are_refused,
@@ -184,10 +185,8 @@ async fn racing_buyers_never_oversell(f: Fixture) {
     assert_eq!(stock_of(&f.service, p.id).await, 0);
 }
 
-#[tokio::test]
-async fn transitions_follow_the_table() {
+async fn transitions_follow_the_table(f: Fixture) {
     use OrderStatus::*;
-    let f = fixture().await;
     let c = customer(&f.service, "ada@example.com").await;
     product(&f.service, "A", 100, 100).await;
     for (path, last) in [
