@@ -5,10 +5,10 @@
 
 use igniflo::server::app::{router, AppState};
 use igniflo::server::config::{Config, Database};
+use igniflo::server::demo;
 use igniflo::server::live::LiveHub;
 use igniflo::server::service::Service;
 use igniflo::server::store::{sqlite::SqliteStore, SharedStore};
-use igniflo::server::demo;
 use leptos::prelude::get_configuration;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -17,7 +17,10 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .init();
     match serve(std::env::args().skip(1).collect()).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -54,7 +57,9 @@ async fn serve(args: Vec<String>) -> Result<(), String> {
             tracing::info!(products = added, "added the demo catalogue");
         }
     }
-    let mut leptos_options = get_configuration(None).map_err(|e| e.to_string())?.leptos_options;
+    let mut leptos_options = get_configuration(None)
+        .map_err(|e| e.to_string())?
+        .leptos_options;
     leptos_options.site_addr = config.addr;
     if leptos_options.output_name.is_empty() {
         // Built by plain cargo (tests, benchmarks) rather than cargo-leptos.
@@ -72,10 +77,13 @@ async fn serve(args: Vec<String>) -> Result<(), String> {
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!("listening on http://{addr}");
     println!("igniflo listening on http://{addr}");
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| e.to_string())?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| e.to_string())?;
     tracing::info!("stopped taking requests; closing the database");
     service.close().await;
     tracing::info!("shut down cleanly");

@@ -1,1 +1,673 @@
+//! The REST API, the live doors and the operational endpoints, over real HTTP
+//! against the real server binary on a temporary SQLite file.
 
+mod common;
+
+use common::Server;
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+fn client() -> Client {
+    Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+struct Api {
+    server: Server,
+    http: Client,
+}
+
+impl Api {
+    fn start() -> Api {
+        Api {
+            server: Server::start(),
+            http: client(),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.url)
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let r = self
+            .http
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let r = self
+            .http
+            .patch(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let r = self.http.get(self.url(path)).send().await.unwrap();
+        (r.status(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn customer(&self, email: &str) -> Value {
+        let (status, body) = self
+            .post(
+                "/api/customers",
+                json!({"name": "Ada Lovelace", "email": email, "phone": "+44 20 7946 0958"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body
+    }
+
+    async fn product(&self, sku: &str, stock: i64, price: f64) -> Value {
+        let (status, body) = self
+            .post("/api/products", json!({"name": format!("Product {sku}"), "sku": sku, "stock": stock, "price": price}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body
+    }
+
+    async fn order(&self, customer: &Value, lines: &[(&str, i64)]) -> (StatusCode, Value) {
+        let items: Vec<Value> = lines
+            .iter()
+            .map(|(p, q)| json!({"product": p, "quantity": q}))
+            .collect();
+        self.post(
+            "/api/orders",
+            json!({"customer": customer["_id"], "items": items, "paymentReceived": false}),
+        )
+        .await
+    }
+
+    async fn stock(&self, sku: &str) -> i64 {
+        let (_, products) = self.get("/api/products").await;
+        products
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["sku"] == sku)
+            .unwrap()["stock"]
+            .as_i64()
+            .unwrap()
+    }
+
+    async fn set_status(&self, order: &Value, status: &str) -> (StatusCode, Value) {
+        self.patch(
+            &format!("/api/orders/{}/status", order["_id"].as_str().unwrap()),
+            json!({"status": status}),
+        )
+        .await
+    }
+}
+
+fn assert_error_shape(body: &Value, code: &str) {
+    assert!(
+        body["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "no error sentence in {body}"
+    );
+    assert_eq!(body["code"], code, "{body}");
+    assert!(body.get("details").is_some(), "no details in {body}");
+}
+
+#[tokio::test]
+async fn the_seed_contract_round_trip() {
+    let api = Api::start();
+    let ada = api.customer("ada@example.com").await;
+    assert_eq!(ada["email"], "ada@example.com");
+    assert_eq!(ada["_id"].as_str().unwrap().len(), 24);
+    let (_, customers) = api.get("/api/customers").await;
+    assert_eq!(customers.as_array().unwrap().len(), 1);
+
+    let mug = api.product("MUG-01", 10, 14.5).await;
+    assert_eq!(mug["price"], json!(14.5));
+    assert_eq!(api.product("WHOLE", 1, 12.0).await["price"], json!(12));
+    let bean = api.product("BEAN-1", 4, 24.99).await;
+    let (status, dup) = api
+        .post(
+            "/api/products",
+            json!({"name": "x", "sku": "MUG-01", "stock": 1, "price": 1}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_error_shape(&dup, "duplicate");
+
+    // `product` may be a SKU or an id.
+    let r = api
+        .http
+        .post(api.url("/api/orders"))
+        .json(&json!({"customer": ada["_id"], "items": [
+            {"product": "MUG-01", "quantity": 2},
+            {"product": bean["_id"], "quantity": 3}
+        ], "paymentReceived": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let order: Value = r.json().await.unwrap();
+    assert_eq!(
+        location,
+        format!("/api/orders/{}", order["_id"].as_str().unwrap())
+    );
+    assert_eq!(order["status"], "PENDING");
+    assert_eq!(order["total"], json!(103.97));
+    assert_eq!(order["paymentReceived"], false);
+    assert_eq!(order["customer"]["email"], "ada@example.com");
+    assert_eq!(order["items"][0]["product"]["sku"], "MUG-01");
+    assert_eq!(order["items"][0]["unitPrice"], json!(14.5));
+    assert_eq!(order["items"][1]["lineTotal"], json!(74.97));
+    assert_eq!(order["statusHistory"][0]["status"], "PENDING");
+    assert!(order["createdAt"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(api.stock("MUG-01").await, 8);
+    assert_eq!(api.stock("BEAN-1").await, 1);
+
+    let (_, second) = api.order(&ada, &[("MUG-01", 1)]).await;
+    let (status, list) = api.get("/api/orders").await;
+    assert_eq!(status, StatusCode::OK);
+    let ids: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        vec![
+            second["_id"].as_str().unwrap(),
+            order["_id"].as_str().unwrap()
+        ],
+        "newest first"
+    );
+    assert_eq!(
+        list[1]["customer"]["name"], "Ada Lovelace",
+        "customer populated"
+    );
+    assert_eq!(
+        list[1]["items"][1]["product"]["name"], "Product BEAN-1",
+        "product populated"
+    );
+
+    let (status, one) = api.get(&location).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(one["_id"], order["_id"]);
+    let (status, paid) = api.set_status(&order, "PAID").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (paid["status"].as_str(), paid["paymentReceived"].as_bool()),
+        (Some("PAID"), Some(true))
+    );
+
+    let (status, patched) = api
+        .patch(
+            &format!("/api/products/{}", mug["_id"].as_str().unwrap()),
+            json!({"price": 15.25, "stockAdjustment": -3}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{patched}");
+    assert_eq!(
+        (patched["price"].clone(), patched["stock"].clone()),
+        (json!(15.25), json!(4))
+    );
+}
+
+#[tokio::test]
+async fn the_transition_table_over_http() {
+    let api = Api::start();
+    let ada = api.customer("ada@example.com").await;
+    api.product("A", 10, 1.0).await;
+    let (_, order) = api.order(&ada, &[("A", 1)]).await;
+    let (status, body) = api.set_status(&order, "FULFILLED").await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_error_shape(&body, "invalid_transition");
+    assert_eq!(body["details"]["allowed"], json!(["PAID", "CANCELLED"]));
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("PAID or CANCELLED"),
+        "{body}"
+    );
+    assert_eq!(
+        api.set_status(&order, "PENDING").await.0,
+        StatusCode::OK,
+        "same status is a no-op"
+    );
+    assert_eq!(api.set_status(&order, "PAID").await.0, StatusCode::OK);
+    assert_eq!(api.set_status(&order, "FULFILLED").await.0, StatusCode::OK);
+    let (status, body) = api.set_status(&order, "CANCELLED").await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["details"]["allowed"], json!([]));
+    let (status, body) = api.set_status(&order, "SHIPPED").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["details"]["field"], "status");
+    let (status, body) = api
+        .patch(
+            "/api/orders/6745f0a1c2d3e4f5a6b7c8d9/status",
+            json!({"status": "PAID"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_error_shape(&body, "not_found");
+}
+
+#[tokio::test]
+async fn cancelling_returns_stock_once_and_failed_orders_take_none() {
+    let api = Api::start();
+    let ada = api.customer("ada@example.com").await;
+    api.product("A", 10, 1.0).await;
+    api.product("B", 10, 2.0).await;
+    api.product("C", 2, 3.0).await;
+
+    let (status, body) = api.order(&ada, &[("A", 4), ("B", 5), ("C", 3)]).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_error_shape(&body, "out_of_stock");
+    assert_eq!(
+        body["details"],
+        json!({"line": 2, "sku": "C", "requested": 3, "available": 2})
+    );
+    assert_eq!(
+        (
+            api.stock("A").await,
+            api.stock("B").await,
+            api.stock("C").await
+        ),
+        (10, 10, 2)
+    );
+    assert_eq!(api.get("/api/orders").await.1, json!([]));
+
+    let (_, order) = api.order(&ada, &[("A", 4), ("B", 5)]).await;
+    assert_eq!((api.stock("A").await, api.stock("B").await), (6, 5));
+    assert_eq!(api.set_status(&order, "CANCELLED").await.0, StatusCode::OK);
+    assert_eq!((api.stock("A").await, api.stock("B").await), (10, 10));
+    assert_eq!(api.set_status(&order, "CANCELLED").await.0, StatusCode::OK);
+    assert_eq!(
+        (api.stock("A").await, api.stock("B").await),
+        (10, 10),
+        "returned once"
+    );
+}
+
+#[tokio::test]
+async fn an_idempotency_key_makes_retries_safe() {
+    let api = Api::start();
+    let ada = api.customer("ada@example.com").await;
+    api.product("A", 10, 1.0).await;
+    let body = json!({"customer": ada["_id"], "items": [{"product": "A", "quantity": 3}]});
+    let send = |body: Value| {
+        api.http
+            .post(api.url("/api/orders"))
+            .header("Idempotency-Key", "checkout-7f3a")
+            .json(&body)
+            .send()
+    };
+    let first = send(body.clone()).await.unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    assert!(first.headers().get("idempotent-replayed").is_none());
+    let first: Value = first.json().await.unwrap();
+    let retry = send(body.clone()).await.unwrap();
+    assert_eq!(retry.status(), StatusCode::CREATED);
+    assert_eq!(retry.headers()["idempotent-replayed"], "true");
+    let retry: Value = retry.json().await.unwrap();
+    assert_eq!(retry["_id"], first["_id"]);
+    assert_eq!(api.stock("A").await, 7);
+    let other = send(json!({"customer": ada["_id"], "items": [{"product": "A", "quantity": 1}]}))
+        .await
+        .unwrap();
+    assert_eq!(other.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_error_shape(&other.json().await.unwrap(), "idempotency_key_reused");
+    assert_eq!(api.stock("A").await, 7);
+    assert_eq!(api.get("/api/orders").await.1.as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_hundred_buyers_race_for_twenty_units() {
+    let api = Api::start();
+    api.product("HOT", 20, 9.99).await;
+    let mut buyers = Vec::new();
+    for i in 0..100 {
+        let buyer = api.customer(&format!("buyer{i}@example.com")).await;
+        let (http, url) = (api.http.clone(), api.url("/api/orders"));
+        buyers.push(tokio::spawn(async move {
+            let r = http
+                .post(url)
+                .json(&json!({"customer": buyer["_id"], "items": [{"product": "HOT", "quantity": 1}]}))
+                .send()
+                .await
+                .unwrap();
+            r.status()
+        }));
+    }
+    let mut won = 0;
+    for b in buyers {
+        match b.await.unwrap() {
+            StatusCode::CREATED => won += 1,
+            StatusCode::CONFLICT => {}
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert_eq!(won, 20);
+    assert_eq!(api.stock("HOT").await, 0);
+    assert_eq!(
+        api.get("/api/orders?limit=200")
+            .await
+            .1
+            .as_array()
+            .unwrap()
+            .len(),
+        20
+    );
+}
+
+#[tokio::test]
+async fn hostile_input_gets_a_clear_4xx_and_changes_nothing() {
+    let api = Api::start();
+    let ada = api.customer("ada@example.com").await;
+    let a = api.product("A", 5, 1.0).await;
+    let (_, order) = api.order(&ada, &[("A", 1)]).await;
+    let snapshot = || async {
+        (
+            api.get("/api/customers").await.1,
+            api.get("/api/products").await.1,
+            api.get("/api/orders").await.1,
+        )
+    };
+    let before = snapshot().await;
+    let cid = ada["_id"].clone();
+    let oid = order["_id"].as_str().unwrap().to_string();
+    let pid = a["_id"].as_str().unwrap().to_string();
+    let huge = "x".repeat(100 * 1024);
+    let many_lines: Vec<Value> = (0..101)
+        .map(|_| json!({"product": "A", "quantity": 1}))
+        .collect();
+
+    // (method, path, content type, body, expected status, expected code)
+    let cases: Vec<(&str, String, &str, String, u16, &str)> = vec![
+        ("POST", "/api/orders".into(), "application/json", "{not json".into(), 400, "malformed_request"),
+        ("POST", "/api/orders".into(), "application/json", "".into(), 400, "malformed_request"),
+        ("POST", "/api/orders".into(), "text/plain", json!({"customer": cid}).to_string(), 415, "unsupported_media_type"),
+        ("POST", "/api/orders".into(), "", "{}".into(), 415, "unsupported_media_type"),
+        ("POST", "/api/orders".into(), "application/json", format!("{{\"customer\":\"{huge}\"}}"), 413, "payload_too_large"),
+        ("POST", "/api/orders".into(), "application/json", json!({"customer": cid, "items": []}).to_string(), 422, "invalid_value"),
+        ("POST", "/api/orders".into(), "application/json", json!({"customer": cid, "items": [{"product": "A", "quantity": 0}]}).to_string(), 422, "invalid_value"),
+        ("POST", "/api/orders".into(), "application/json", json!({"customer": cid, "items": [{"product": "A", "quantity": -5}]}).to_string(), 422, "invalid_value"),
+        ("POST", "/api/orders".into(), "application/json", json!({"customer": cid, "items": [{"product": "A", "quantity": 10001}]}).to_string(), 422, "invalid_value"),
+        ("POST", "/api/orders".into(), "application/json", json!({"customer": cid, "items": [{"product": "A", "quantity": 1.5}]}).to_string(), 422, "invalid_value"),
+        ("POST", "/api/orders".into(), "application/json", json!({"customer": cid, "items": [{"product": "A", "quantity": "1"}]}).to_string(), 422, "invalid_value"),
+        ("POST", "/api/orders".into(), "application/json", r#"{"customer":"x","items":[{"product":"A","quantity":99999999999999999999999}]}"#.into(), 422, "invalid_value"),
+        ("POST", "/api/orders".into(), "application/json", json!({"customer": cid, "items": many_lines}).to_string(), 422, "invalid_value"),
+        ("POST", "/api/orders".into(), "application/json", json!({"customer": "not-an-id", "items": [{"product": "A", "quantity": 1}]}).to_string(), 422, "invalid_value"),
+        ("POST", "/api/orders".into(), "application/json", json!({"customer": "6745f0a1c2d3e4f5a6b7c8d9", "items": [{"product": "A", "quantity": 1}]}).to_string(), 422, "invalid_value"),
+        ("POST", "/api/orders".into(), "application/json", json!({"customer": cid, "items": [{"product": "A", "quantity": 1}], "status": "PAID"}).to_string(), 422, "invalid_value"),
+        ("POST", "/api/orders".into(), "application/json", json!([1, 2, 3]).to_string(), 422, "invalid_value"),
+        ("POST", "/api/orders".into(), "application/json", json!({"customer": cid, "items": [{"product": "A", "quantity": 99}]}).to_string(), 409, "out_of_stock"),
+        ("POST", "/api/customers".into(), "application/json", json!({"name": "", "email": "a@b.co", "phone": "5551234"}).to_string(), 422, "invalid_value"),
+        ("POST", "/api/customers".into(), "application/json", json!({"name": "Eve", "email": "not-an-email", "phone": "5551234"}).to_string(), 422, "invalid_value"),
+        ("POST", "/api/customers".into(), "application/json", json!({"name": "Eve", "email": "eve@example.com", "phone": "12"}).to_string(), 422, "invalid_value"),
+        ("POST", "/api/customers".into(), "application/json", json!({"name": "x".repeat(201), "email": "eve@example.com", "phone": "5551234"}).to_string(), 422, "invalid_value"),
+        ("POST", "/api/customers".into(), "application/json", json!({"name": "Eve\u{0}", "email": "eve@example.com", "phone": "5551234"}).to_string(), 422, "invalid_value"),
+        ("POST", "/api/customers".into(), "application/json", json!({"name": "Ada", "email": "ADA@example.com", "phone": "5551234"}).to_string(), 409, "duplicate"),
+        ("POST", "/api/products".into(), "application/json", json!({"name": "P", "sku": "P1", "stock": 1, "price": 10.005}).to_string(), 422, "invalid_value"),
+        ("POST", "/api/products".into(), "application/json", json!({"name": "P", "sku": "P1", "stock": 1, "price": -1}).to_string(), 422, "invalid_value"),
+        ("POST", "/api/products".into(), "application/json", json!({"name": "P", "sku": "P1", "stock": -1, "price": 1}).to_string(), 422, "invalid_value"),
+        ("POST", "/api/products".into(), "application/json", r#"{"name":"P","sku":"P1","stock":1,"price":1e400}"#.into(), 422, "invalid_value"),
+        ("POST", "/api/products".into(), "application/json", json!({"name": "P", "sku": "has space", "stock": 1, "price": 1}).to_string(), 422, "invalid_value"),
+        ("POST", "/api/products".into(), "application/json", json!({"name": "P", "sku": "P1", "stock": 1e12, "price": 1}).to_string(), 422, "invalid_value"),
+        ("PATCH", format!("/api/products/{pid}"), "application/json", json!({"stockAdjustment": -6}).to_string(), 409, "stock_would_be_negative"),
+        ("PATCH", format!("/api/products/{pid}"), "application/json", json!({"stock": 1, "stockAdjustment": 1}).to_string(), 422, "invalid_value"),
+        ("PATCH", format!("/api/orders/{oid}/status"), "application/json", json!({"status": "paid"}).to_string(), 422, "invalid_value"),
+        ("PATCH", format!("/api/orders/{oid}/status"), "application/json", json!({}).to_string(), 422, "invalid_value"),
+        ("PATCH", "/api/orders/123/status".into(), "application/json", json!({"status": "PAID"}).to_string(), 400, "malformed_request"),
+        ("GET", "/api/orders/zzzzzzzzzzzzzzzzzzzzzzzz".into(), "", "".into(), 400, "malformed_request"),
+        ("GET", "/api/orders?limit=0".into(), "", "".into(), 422, "invalid_value"),
+        ("GET", "/api/orders?limit=abc".into(), "", "".into(), 422, "invalid_value"),
+        ("GET", "/api/orders?status=SHIPPED".into(), "", "".into(), 422, "invalid_value"),
+        ("GET", "/api/orders?from=yesterday".into(), "", "".into(), 422, "invalid_value"),
+        ("GET", "/api/orders?cursor=%27%3B%20DROP%20TABLE%20orders".into(), "", "".into(), 422, "invalid_value"),
+        ("GET", format!("/api/orders?q={}", "q".repeat(300)), "", "".into(), 422, "invalid_value"),
+        ("DELETE", format!("/api/orders/{oid}"), "", "".into(), 405, "method_not_allowed"),
+        ("GET", "/api/nothing-here".into(), "", "".into(), 404, "no_route"),
+    ];
+    assert!(cases.len() >= 20);
+    for (method, path, content_type, body, expected, code) in &cases {
+        let mut req = api.http.request(method.parse().unwrap(), api.url(path));
+        if !content_type.is_empty() {
+            req = req.header("content-type", *content_type);
+        }
+        let r = req.body(body.clone()).send().await.unwrap();
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap();
+        let json: Value = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("{method} {path}: not JSON: {text}"));
+        assert_eq!(status, *expected, "{method} {path} {body:.200}: {json}");
+        assert_error_shape(&json, code);
+    }
+    // a customer name with SQL in it is just a name
+    let (status, tricky) = api
+        .post("/api/customers", json!({"name": "Robert'); DROP TABLE orders;--", "email": "bobby@example.com", "phone": "5551234"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(tricky["name"], "Robert'); DROP TABLE orders;--");
+    let after = snapshot().await;
+    assert_eq!(after.1, before.1, "products unchanged");
+    assert_eq!(after.2, before.2, "orders unchanged");
+    assert_eq!(after.0.as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn order_lists_page_with_a_link_header_and_filter() {
+    let api = Api::start();
+    let ada = api.customer("ada@example.com").await;
+    let bob = api
+        .post(
+            "/api/customers",
+            json!({"name": "Bob Stone", "email": "bob@example.org", "phone": "5551234"}),
+        )
+        .await
+        .1;
+    api.product("A", 100, 1.0).await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let (_, o) = api
+            .order(if i < 3 { &ada } else { &bob }, &[("A", 1)])
+            .await;
+        ids.push(o["_id"].as_str().unwrap().to_string());
+    }
+    ids.reverse();
+    let r = api
+        .http
+        .get(api.url("/api/orders?limit=2&status=PENDING"))
+        .send()
+        .await
+        .unwrap();
+    let link = r.headers()["link"].to_str().unwrap().to_string();
+    let page: Value = r.json().await.unwrap();
+    assert_eq!(page.as_array().unwrap().len(), 2);
+    assert_eq!(page[0]["_id"], ids[0].as_str());
+    assert!(
+        link.ends_with("; rel=\"next\"") && link.contains("status=PENDING"),
+        "{link}"
+    );
+    let next = link.trim_start_matches('<').split('>').next().unwrap();
+    let (_, page2) = api.get(next).await;
+    assert_eq!(page2[0]["_id"], ids[2].as_str());
+    let r = api
+        .http
+        .get(api.url("/api/orders?limit=10"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.headers().get("link").is_none(),
+        "no next page when all fit"
+    );
+
+    let (_, bobs) = api.get("/api/orders?q=STONE").await;
+    assert_eq!(bobs.as_array().unwrap().len(), 2);
+    let (_, by_customer) = api
+        .get(&format!(
+            "/api/orders?customer={}",
+            ada["_id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(by_customer.as_array().unwrap().len(), 3);
+    let (_, none) = api.get("/api/orders?from=2999-01-01").await;
+    assert_eq!(none, json!([]));
+    let (_, today) = api
+        .get("/api/orders?from=2000-01-01&to=2999-01-01T00:00:00Z")
+        .await;
+    assert_eq!(today.as_array().unwrap().len(), 5);
+    let (_, paid) = api.get("/api/orders?status=PAID").await;
+    assert_eq!(paid, json!([]));
+}
+
+#[tokio::test]
+async fn operations_endpoints_docs_pages_and_logs() {
+    let api = Api::start();
+    assert_eq!(
+        api.get("/healthz").await,
+        (StatusCode::OK, json!({"status": "ok"}))
+    );
+    assert_eq!(
+        api.get("/readyz").await,
+        (StatusCode::OK, json!({"status": "ready"}))
+    );
+    let (status, doc) = api.get("/api/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/api/customers",
+        "/api/products",
+        "/api/products/{id}",
+        "/api/orders",
+        "/api/orders/{id}",
+        "/api/orders/{id}/status",
+    ] {
+        assert!(
+            doc["paths"].get(path).is_some(),
+            "{path} missing from the OpenAPI document"
+        );
+    }
+    assert!(doc["components"]["schemas"].get("Order").is_some());
+
+    for page in ["/", "/admin"] {
+        let r = api.http.get(api.url(page)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"));
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("<title>Igniflo</title>") && html.contains("/pkg/igniflo.js"),
+            "{html:.400}"
+        );
+    }
+    let r = api.http.get(api.url("/healthz")).send().await.unwrap();
+    let request_id = r.headers()["x-request-id"].to_str().unwrap().to_string();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let log = api.server.log.lock().unwrap().join("\n");
+    let line = log
+        .lines()
+        .find(|l| l.contains(&request_id))
+        .expect("an access-log line for the request");
+    for part in ["GET", "/healthz", "status=200", "latency_ms="] {
+        assert!(line.contains(part), "{part} missing from {line}");
+    }
+}
+
+async fn next_order_event<S>(ws: &mut S) -> Value
+where
+    S: futures_util::Stream<
+            Item = Result<
+                tokio_tungstenite::tungstenite::Message,
+                tokio_tungstenite::tungstenite::Error,
+            >,
+        > + Unpin,
+{
+    use futures_util::StreamExt;
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        let event: Value = serde_json::from_str(msg.to_text().unwrap()).unwrap();
+        if event["event"] == "order-updated" {
+            return event["data"].clone();
+        }
+    }
+}
+
+#[tokio::test]
+async fn websocket_clients_receive_order_updated() {
+    let api = Api::start();
+    let ada = api.customer("ada@example.com").await;
+    api.product("A", 10, 1.0).await;
+    let ws_url = api.server.url.replace("http://", "ws://") + "/ws";
+    let (mut ws, _) = tokio_tungstenite::connect_async(ws_url).await.unwrap();
+    let (_, order) = api.order(&ada, &[("A", 2)]).await;
+    assert_eq!(next_order_event(&mut ws).await, order);
+    let (_, paid) = api.set_status(&order, "PAID").await;
+    let event = next_order_event(&mut ws).await;
+    assert_eq!(event, paid);
+    assert_eq!(event["status"], "PAID");
+}
+
+#[tokio::test]
+async fn socket_io_clients_receive_order_updated() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let api = Api::start();
+    let ada = api.customer("ada@example.com").await;
+    api.product("A", 10, 1.0).await;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/socketio_listener.mjs");
+    let mut node = Command::new("node")
+        .arg(script)
+        .arg(&api.server.url)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("node runs (the README's test command installs it)");
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let stdout = node.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let recv = || {
+        rx.recv_timeout(Duration::from_secs(20))
+            .expect("the socket.io client reports")
+    };
+    assert_eq!(recv(), "connected");
+    let (_, order) = api.order(&ada, &[("A", 1)]).await;
+    let created: Value = serde_json::from_str(&recv()).unwrap();
+    assert_eq!(created, order);
+    let (_, cancelled) = api.set_status(&order, "CANCELLED").await;
+    let changed: Value = serde_json::from_str(&recv()).unwrap();
+    assert_eq!(changed, cancelled);
+    let _ = node.kill();
+    let _ = node.wait();
+}
+
+#[tokio::test]
+async fn sigterm_finishes_and_closes_the_database() {
+    let mut api = Api::start();
+    let ada = api.customer("ada@example.com").await;
+    api.product("A", 10, 1.0).await;
+    let (status, _) = api.order(&ada, &[("A", 1)]).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert!(api.server.terminate(), "exit status 0 after SIGTERM");
+    let log = api.server.log.lock().unwrap().join("\n");
+    assert!(log.contains("shut down cleanly"), "{log}");
+}

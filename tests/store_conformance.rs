@@ -104,7 +104,11 @@ async fn placing_an_order_takes_stock_and_snapshots_prices(f: Fixture) {
     let bean = product(&f.service, "BEAN", 5, 2450).await;
     let placed = f
         .service
-        .place_order(order(&c, &[("MUG", 2), (&bean.id.to_string(), 3)]), None, Actor::Customer)
+        .place_order(
+            order(&c, &[("MUG", 2), (&bean.id.to_string(), 3)]),
+            None,
+            Actor::Customer,
+        )
         .await
         .unwrap();
     let o = placed.order;
@@ -123,14 +127,27 @@ async fn placing_an_order_takes_stock_and_snapshots_prices(f: Fixture) {
 
     // A later price change leaves the order's snapshot alone.
     f.service
-        .update_product(mug.id, ProductUpdate { price: Some(Money::from_cents(9999)), ..Default::default() })
+        .update_product(
+            mug.id,
+            ProductUpdate {
+                price: Some(Money::from_cents(9999)),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     let again = f.service.order(o.id).await.unwrap();
     assert_eq!(again.items[0].unit_price, Money::from_cents(1450));
     assert_eq!(again.items[0].product.price, Money::from_cents(9999));
     assert_eq!(again.total, o.total);
-    assert_eq!(f.service.order_by_number(&o.number.to_lowercase()).await.unwrap().id, o.id);
+    assert_eq!(
+        f.service
+            .order_by_number(&o.number.to_lowercase())
+            .await
+            .unwrap()
+            .id,
+        o.id
+    );
 }
 
 async fn an_order_failing_on_its_last_line_takes_nothing(f: Fixture) {
@@ -140,27 +157,58 @@ async fn an_order_failing_on_its_last_line_takes_nothing(f: Fixture) {
     let short = product(&f.service, "C", 1, 100).await;
     let err = f
         .service
-        .place_order(order(&c, &[("A", 2), ("B", 5), ("C", 2)]), None, Actor::Customer)
+        .place_order(
+            order(&c, &[("A", 2), ("B", 5), ("C", 2)]),
+            None,
+            Actor::Customer,
+        )
         .await
         .unwrap_err();
     assert_eq!(
         err,
-        AppError::OutOfStock { line: 2, sku: "C".into(), requested: 2, available: 1 }
+        AppError::OutOfStock {
+            line: 2,
+            sku: "C".into(),
+            requested: 2,
+            available: 1
+        }
     );
     assert_eq!(stock_of(&f.service, a.id).await, 5);
     assert_eq!(stock_of(&f.service, b.id).await, 5);
     assert_eq!(stock_of(&f.service, short.id).await, 1);
-    assert!(f.service.orders(&OrderFilter::default(), Page::default()).await.unwrap().is_empty());
+    assert!(f
+        .service
+        .orders(&OrderFilter::default(), Page::default())
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 async fn unknown_products_and_customers_are_refused(f: Fixture) {
     let c = customer(&f.service, "ada@example.com").await;
     product(&f.service, "A", 5, 100).await;
-    let err = f.service.place_order(order(&c, &[("A", 1), ("NOPE", 1)]), None, Actor::Customer).await.unwrap_err();
-    assert!(matches!(err, AppError::Invalid { ref field, .. } if field == "items[1].product"), "{err:?}");
-    let stranger = Customer { id: Id::from_bytes([7; 12]), ..c };
-    let err = f.service.place_order(order(&stranger, &[("A", 1)]), None, Actor::Customer).await.unwrap_err();
-    assert!(matches!(err, AppError::Invalid { ref field, .. } if field == "customer"), "{err:?}");
+    let err = f
+        .service
+        .place_order(order(&c, &[("A", 1), ("NOPE", 1)]), None, Actor::Customer)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AppError::Invalid { ref field, .. } if field == "items[1].product"),
+        "{err:?}"
+    );
+    let stranger = Customer {
+        id: Id::from_bytes([7; 12]),
+        ..c
+    };
+    let err = f
+        .service
+        .place_order(order(&stranger, &[("A", 1)]), None, Actor::Customer)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AppError::Invalid { ref field, .. } if field == "customer"),
+        "{err:?}"
+    );
 }
 
 async fn racing_buyers_never_oversell(f: Fixture) {
@@ -170,7 +218,8 @@ async fn racing_buyers_never_oversell(f: Fixture) {
         let s = f.service.clone();
         let c = customer(&s, &format!("buyer{i}@example.com")).await;
         buyers.push(tokio::spawn(async move {
-            s.place_order(order(&c, &[("HOT", 1)]), None, Actor::Customer).await
+            s.place_order(order(&c, &[("HOT", 1)]), None, Actor::Customer)
+                .await
         }));
     }
     let mut won = 0;
@@ -194,9 +243,18 @@ async fn transitions_follow_the_table(f: Fixture) {
         (vec![Cancelled], Cancelled),
         (vec![Paid, Cancelled], Cancelled),
     ] {
-        let o = f.service.place_order(order(&c, &[("A", 1)]), None, Actor::Customer).await.unwrap().order;
+        let o = f
+            .service
+            .place_order(order(&c, &[("A", 1)]), None, Actor::Customer)
+            .await
+            .unwrap()
+            .order;
         for to in &path {
-            let moved = f.service.change_status(o.id, *to, Actor::Admin).await.unwrap();
+            let moved = f
+                .service
+                .change_status(o.id, *to, Actor::Admin)
+                .await
+                .unwrap();
             assert_eq!(moved.status, *to);
         }
         for to in OrderStatus::ALL {
@@ -206,24 +264,57 @@ async fn transitions_follow_the_table(f: Fixture) {
             } else {
                 assert_eq!(
                     r.unwrap_err(),
-                    AppError::InvalidTransition { from: last, to, allowed: vec![] }
+                    AppError::InvalidTransition {
+                        from: last,
+                        to,
+                        allowed: vec![]
+                    }
                 );
             }
         }
     }
-    let o = f.service.place_order(order(&c, &[("A", 1)]), None, Actor::Customer).await.unwrap().order;
+    let o = f
+        .service
+        .place_order(order(&c, &[("A", 1)]), None, Actor::Customer)
+        .await
+        .unwrap()
+        .order;
     assert_eq!(
-        f.service.change_status(o.id, Fulfilled, Actor::Admin).await.unwrap_err(),
-        AppError::InvalidTransition { from: Pending, to: Fulfilled, allowed: vec![Paid, Cancelled] }
+        f.service
+            .change_status(o.id, Fulfilled, Actor::Admin)
+            .await
+            .unwrap_err(),
+        AppError::InvalidTransition {
+            from: Pending,
+            to: Fulfilled,
+            allowed: vec![Paid, Cancelled]
+        }
     );
-    let paid = f.service.change_status(o.id, Paid, Actor::Admin).await.unwrap();
+    let paid = f
+        .service
+        .change_status(o.id, Paid, Actor::Admin)
+        .await
+        .unwrap();
     assert!(paid.payment_received);
-    let statuses: Vec<_> = paid.status_history.iter().map(|e| (e.status, e.actor)).collect();
-    assert_eq!(statuses, vec![(Pending, Actor::Customer), (Paid, Actor::Admin)]);
-    let unchanged = f.service.change_status(o.id, Paid, Actor::Admin).await.unwrap();
+    let statuses: Vec<_> = paid
+        .status_history
+        .iter()
+        .map(|e| (e.status, e.actor))
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![(Pending, Actor::Customer), (Paid, Actor::Admin)]
+    );
+    let unchanged = f
+        .service
+        .change_status(o.id, Paid, Actor::Admin)
+        .await
+        .unwrap();
     assert_eq!(unchanged.status_history.len(), 2);
     assert!(matches!(
-        f.service.change_status(Id::from_bytes([9; 12]), Paid, Actor::Admin).await,
+        f.service
+            .change_status(Id::from_bytes([9; 12]), Paid, Actor::Admin)
+            .await,
         Err(AppError::NotFound { .. })
     ));
 }
@@ -232,12 +323,20 @@ async fn cancelling_returns_stock_exactly_once_even_when_racing(f: Fixture) {
     let c = customer(&f.service, "ada@example.com").await;
     let a = product(&f.service, "A", 10, 100).await;
     let b = product(&f.service, "B", 10, 100).await;
-    let o = f.service.place_order(order(&c, &[("A", 3), ("B", 4)]), None, Actor::Customer).await.unwrap().order;
+    let o = f
+        .service
+        .place_order(order(&c, &[("A", 3), ("B", 4)]), None, Actor::Customer)
+        .await
+        .unwrap()
+        .order;
     assert_eq!(stock_of(&f.service, a.id).await, 7);
     let mut cancels = Vec::new();
     for _ in 0..10 {
         let s = f.service.clone();
-        cancels.push(tokio::spawn(async move { s.change_status(o.id, OrderStatus::Cancelled, Actor::Admin).await }));
+        cancels.push(tokio::spawn(async move {
+            s.change_status(o.id, OrderStatus::Cancelled, Actor::Admin)
+                .await
+        }));
     }
     for c in cancels {
         assert_eq!(c.await.unwrap().unwrap().status, OrderStatus::Cancelled);
@@ -252,13 +351,24 @@ async fn an_idempotency_key_places_one_order(f: Fixture) {
     let c = customer(&f.service, "ada@example.com").await;
     let a = product(&f.service, "A", 10, 100).await;
     let key = Some("retry-42".to_string());
-    let first = f.service.place_order(order(&c, &[("A", 2)]), key.clone(), Actor::Customer).await.unwrap();
-    let second = f.service.place_order(order(&c, &[("A", 2)]), key.clone(), Actor::Customer).await.unwrap();
+    let first = f
+        .service
+        .place_order(order(&c, &[("A", 2)]), key.clone(), Actor::Customer)
+        .await
+        .unwrap();
+    let second = f
+        .service
+        .place_order(order(&c, &[("A", 2)]), key.clone(), Actor::Customer)
+        .await
+        .unwrap();
     assert!(!first.replayed && second.replayed);
     assert_eq!(first.order.id, second.order.id);
     assert_eq!(stock_of(&f.service, a.id).await, 8);
     assert_eq!(
-        f.service.place_order(order(&c, &[("A", 3)]), key, Actor::Customer).await.unwrap_err(),
+        f.service
+            .place_order(order(&c, &[("A", 3)]), key, Actor::Customer)
+            .await
+            .unwrap_err(),
         AppError::IdempotencyKeyReused
     );
     assert_eq!(stock_of(&f.service, a.id).await, 8);
@@ -268,33 +378,89 @@ async fn unique_skus_and_emails(f: Fixture) {
     customer(&f.service, "ada@example.com").await;
     let err = f
         .service
-        .register_customer(NewCustomer { name: "Other".into(), email: "ADA@example.com".into(), phone: "5551234".into() })
+        .register_customer(NewCustomer {
+            name: "Other".into(),
+            email: "ADA@example.com".into(),
+            phone: "5551234".into(),
+        })
         .await
         .unwrap_err();
-    assert_eq!(err, AppError::Duplicate { field: "email".into(), value: "ada@example.com".into() });
+    assert_eq!(
+        err,
+        AppError::Duplicate {
+            field: "email".into(),
+            value: "ada@example.com".into()
+        }
+    );
     product(&f.service, "A", 1, 100).await;
     let err = f
         .service
-        .add_product(NewProduct { name: "Again".into(), sku: "A".into(), stock: 1, price: Money::from_cents(1) })
+        .add_product(NewProduct {
+            name: "Again".into(),
+            sku: "A".into(),
+            stock: 1,
+            price: Money::from_cents(1),
+        })
         .await
         .unwrap_err();
-    assert_eq!(err, AppError::Duplicate { field: "sku".into(), value: "A".into() });
+    assert_eq!(
+        err,
+        AppError::Duplicate {
+            field: "sku".into(),
+            value: "A".into()
+        }
+    );
 }
 
 async fn stock_adjustments_never_go_below_zero(f: Fixture) {
     let a = product(&f.service, "A", 3, 100).await;
-    let adjust = |d| ProductUpdate { stock_adjustment: Some(d), ..Default::default() };
-    assert_eq!(f.service.update_product(a.id, adjust(5)).await.unwrap().stock, 8);
+    let adjust = |d| ProductUpdate {
+        stock_adjustment: Some(d),
+        ..Default::default()
+    };
     assert_eq!(
-        f.service.update_product(a.id, adjust(-9)).await.unwrap_err(),
-        AppError::StockWouldBeNegative { sku: "A".into(), available: 8 }
+        f.service
+            .update_product(a.id, adjust(5))
+            .await
+            .unwrap()
+            .stock,
+        8
     );
-    assert_eq!(f.service.update_product(a.id, adjust(-8)).await.unwrap().stock, 0);
-    let set = ProductUpdate { stock: Some(12), name: Some("Renamed".into()), ..Default::default() };
+    assert_eq!(
+        f.service
+            .update_product(a.id, adjust(-9))
+            .await
+            .unwrap_err(),
+        AppError::StockWouldBeNegative {
+            sku: "A".into(),
+            available: 8
+        }
+    );
+    assert_eq!(
+        f.service
+            .update_product(a.id, adjust(-8))
+            .await
+            .unwrap()
+            .stock,
+        0
+    );
+    let set = ProductUpdate {
+        stock: Some(12),
+        name: Some("Renamed".into()),
+        ..Default::default()
+    };
     let p = f.service.update_product(a.id, set).await.unwrap();
     assert_eq!((p.stock, p.name.as_str()), (12, "Renamed"));
     assert!(matches!(
-        f.service.update_product(a.id, ProductUpdate { stock: Some(-1), ..Default::default() }).await,
+        f.service
+            .update_product(
+                a.id,
+                ProductUpdate {
+                    stock: Some(-1),
+                    ..Default::default()
+                }
+            )
+            .await,
         Err(AppError::Invalid { .. })
     ));
 }
@@ -303,59 +469,154 @@ async fn order_lists_filter_and_page_newest_first(f: Fixture) {
     let ada = customer(&f.service, "ada@example.com").await;
     let bob = f
         .service
-        .register_customer(NewCustomer { name: "Bob Stone".into(), email: "bob@example.org".into(), phone: "5551234".into() })
+        .register_customer(NewCustomer {
+            name: "Bob Stone".into(),
+            email: "bob@example.org".into(),
+            phone: "5551234".into(),
+        })
         .await
         .unwrap();
     product(&f.service, "A", 1000, 100).await;
     let mut placed = Vec::new();
     for i in 0..7 {
         let who = if i % 2 == 0 { &ada } else { &bob };
-        placed.push(f.service.place_order(order(who, &[("A", 1)]), None, Actor::Customer).await.unwrap().order);
+        placed.push(
+            f.service
+                .place_order(order(who, &[("A", 1)]), None, Actor::Customer)
+                .await
+                .unwrap()
+                .order,
+        );
     }
-    f.service.change_status(placed[1].id, OrderStatus::Paid, Actor::Admin).await.unwrap();
-    let all = f.service.orders(&OrderFilter::default(), Page { limit: 3, before: None }).await.unwrap();
+    f.service
+        .change_status(placed[1].id, OrderStatus::Paid, Actor::Admin)
+        .await
+        .unwrap();
+    let all = f
+        .service
+        .orders(
+            &OrderFilter::default(),
+            Page {
+                limit: 3,
+                before: None,
+            },
+        )
+        .await
+        .unwrap();
     let ids: Vec<Id> = all.iter().map(|o| o.id).collect();
     assert_eq!(ids, vec![placed[6].id, placed[5].id, placed[4].id]);
-    let next = f.service.orders(&OrderFilter::default(), Page { limit: 3, before: Some(placed[4].id) }).await.unwrap();
-    assert_eq!(next.iter().map(|o| o.id).collect::<Vec<_>>(), vec![placed[3].id, placed[2].id, placed[1].id]);
+    let next = f
+        .service
+        .orders(
+            &OrderFilter::default(),
+            Page {
+                limit: 3,
+                before: Some(placed[4].id),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        next.iter().map(|o| o.id).collect::<Vec<_>>(),
+        vec![placed[3].id, placed[2].id, placed[1].id]
+    );
 
-    let paid = OrderFilter { status: Some(OrderStatus::Paid), ..Default::default() };
+    let paid = OrderFilter {
+        status: Some(OrderStatus::Paid),
+        ..Default::default()
+    };
     let found = f.service.orders(&paid, Page::default()).await.unwrap();
-    assert_eq!(found.iter().map(|o| o.id).collect::<Vec<_>>(), vec![placed[1].id]);
+    assert_eq!(
+        found.iter().map(|o| o.id).collect::<Vec<_>>(),
+        vec![placed[1].id]
+    );
     assert_eq!(f.service.count_orders(&paid).await.unwrap(), 1);
 
-    let by_name = OrderFilter { q: Some("stone".into()), ..Default::default() };
-    assert_eq!(f.service.orders(&by_name, Page::default()).await.unwrap().len(), 3);
-    let by_number = OrderFilter { q: Some(placed[2].number.to_lowercase()), ..Default::default() };
+    let by_name = OrderFilter {
+        q: Some("stone".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        f.service
+            .orders(&by_name, Page::default())
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    let by_number = OrderFilter {
+        q: Some(placed[2].number.to_lowercase()),
+        ..Default::default()
+    };
     let hits = f.service.orders(&by_number, Page::default()).await.unwrap();
-    assert_eq!(hits.iter().map(|o| o.id).collect::<Vec<_>>(), vec![placed[2].id]);
-    let literal = OrderFilter { q: Some("%".into()), ..Default::default() };
-    assert!(f.service.orders(&literal, Page::default()).await.unwrap().is_empty());
+    assert_eq!(
+        hits.iter().map(|o| o.id).collect::<Vec<_>>(),
+        vec![placed[2].id]
+    );
+    let literal = OrderFilter {
+        q: Some("%".into()),
+        ..Default::default()
+    };
+    assert!(f
+        .service
+        .orders(&literal, Page::default())
+        .await
+        .unwrap()
+        .is_empty());
 
-    let future = OrderFilter { from: Some(Timestamp::now().plus_days(1)), ..Default::default() };
-    assert!(f.service.orders(&future, Page::default()).await.unwrap().is_empty());
+    let future = OrderFilter {
+        from: Some(Timestamp::now().plus_days(1)),
+        ..Default::default()
+    };
+    assert!(f
+        .service
+        .orders(&future, Page::default())
+        .await
+        .unwrap()
+        .is_empty());
     let today = OrderFilter {
         from: Some(Timestamp::now().start_of_day()),
         to: Some(Timestamp::now().start_of_day().plus_days(1)),
         customer: Some(ada.id),
         ..Default::default()
     };
-    assert_eq!(f.service.orders(&today, Page::default()).await.unwrap().len(), 4);
+    assert_eq!(
+        f.service
+            .orders(&today, Page::default())
+            .await
+            .unwrap()
+            .len(),
+        4
+    );
 }
 
 async fn every_change_is_announced(f: Fixture) {
     let mut events = f.hub.subscribe();
     let c = customer(&f.service, "ada@example.com").await;
     let p = product(&f.service, "A", 5, 100).await;
-    assert!(matches!(events.recv().await.unwrap(), LiveEvent::ProductUpdated(ref q) if q.id == p.id));
-    let o = f.service.place_order(order(&c, &[("A", 2)]), None, Actor::Customer).await.unwrap().order;
+    assert!(
+        matches!(events.recv().await.unwrap(), LiveEvent::ProductUpdated(ref q) if q.id == p.id)
+    );
+    let o = f
+        .service
+        .place_order(order(&c, &[("A", 2)]), None, Actor::Customer)
+        .await
+        .unwrap()
+        .order;
     match events.recv().await.unwrap() {
         LiveEvent::OrderUpdated(e) => assert_eq!(*e, o),
         other => panic!("expected order-updated, got {other:?}"),
     }
-    assert!(matches!(events.recv().await.unwrap(), LiveEvent::ProductUpdated(ref q) if q.stock == 3));
-    f.service.change_status(o.id, OrderStatus::Paid, Actor::Admin).await.unwrap();
-    assert!(matches!(events.recv().await.unwrap(), LiveEvent::OrderUpdated(ref e) if e.status == OrderStatus::Paid));
+    assert!(
+        matches!(events.recv().await.unwrap(), LiveEvent::ProductUpdated(ref q) if q.stock == 3)
+    );
+    f.service
+        .change_status(o.id, OrderStatus::Paid, Actor::Admin)
+        .await
+        .unwrap();
+    assert!(
+        matches!(events.recv().await.unwrap(), LiveEvent::OrderUpdated(ref e) if e.status == OrderStatus::Paid)
+    );
 }
 
 #[tokio::test]
@@ -367,7 +628,12 @@ async fn acknowledged_orders_survive_a_restart() {
         let s = Service::new(store, LiveHub::default());
         let c = customer(&s, "ada@example.com").await;
         product(&s, "A", 5, 100).await;
-        let id = s.place_order(order(&c, &[("A", 2)]), None, Actor::Customer).await.unwrap().order.id;
+        let id = s
+            .place_order(order(&c, &[("A", 2)]), None, Actor::Customer)
+            .await
+            .unwrap()
+            .order
+            .id;
         s.close().await;
         id
     };

@@ -10,12 +10,23 @@ use std::fmt;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AppError {
     /// The request could not be read at all (bad JSON, wrong shape).
-    Malformed { message: String },
+    Malformed {
+        message: String,
+    },
     /// A value breaks a rule; `field` is its path, e.g. `items[2].quantity`.
-    Invalid { field: String, message: String },
-    NotFound { entity: String, key: String },
+    Invalid {
+        field: String,
+        message: String,
+    },
+    NotFound {
+        entity: String,
+        key: String,
+    },
     /// A unique value is already taken (SKU, email).
-    Duplicate { field: String, value: String },
+    Duplicate {
+        field: String,
+        value: String,
+    },
     /// Not enough stock for one line of an order; `line` counts from 0.
     OutOfStock {
         line: usize,
@@ -24,7 +35,10 @@ pub enum AppError {
         available: i64,
     },
     /// A stock adjustment would make stock negative.
-    StockWouldBeNegative { sku: String, available: i64 },
+    StockWouldBeNegative {
+        sku: String,
+        available: i64,
+    },
     /// The order's status cannot move to `to`.
     InvalidTransition {
         from: OrderStatus,
@@ -35,7 +49,9 @@ pub enum AppError {
     IdempotencyKeyReused,
     Unauthorized,
     Forbidden,
-    TooManyRequests { retry_after_secs: u64 },
+    TooManyRequests {
+        retry_after_secs: u64,
+    },
     /// The store cannot be reached; try again later.
     Unavailable,
     /// A bug; details are in the server log, never in the response.
@@ -80,7 +96,9 @@ impl AppError {
 impl fmt::Display for AppError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            AppError::Malformed { message } => write!(f, "The request could not be read: {message}"),
+            AppError::Malformed { message } => {
+                write!(f, "The request could not be read: {message}")
+            }
             AppError::Invalid { field, message } => write!(f, "{field} {message}"),
             AppError::NotFound { entity, key } => write!(f, "No {entity} {key}"),
             AppError::Duplicate { field, value } => {
@@ -91,7 +109,10 @@ impl fmt::Display for AppError {
                 requested,
                 available,
                 ..
-            } => write!(f, "Only {available} of {sku} in stock; {requested} requested"),
+            } => write!(
+                f,
+                "Only {available} of {sku} in stock; {requested} requested"
+            ),
             AppError::StockWouldBeNegative { sku, available } => {
                 write!(f, "Stock of {sku} is {available}; it cannot go below 0")
             }

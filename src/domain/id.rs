@@ -127,7 +127,13 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_an_id() {
-        for bad in ["", "123", "zz1d7a3e9c2b4a0012345678", "5f1d7a3e9c2b4a00123456789", "5f1d7a3e9c2b4a001234567é"] {
+        for bad in [
+            "",
+            "123",
+            "zz1d7a3e9c2b4a0012345678",
+            "5f1d7a3e9c2b4a00123456789",
+            "5f1d7a3e9c2b4a001234567é",
+        ] {
             assert!(bad.parse::<Id>().is_err(), "{bad}");
         }
     }

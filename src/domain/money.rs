@@ -65,8 +65,14 @@ impl fmt::Display for Money {
 }
 
 impl Serialize for Money {
+    /// Whole amounts as integers (`12`, as JavaScript writes them), others
+    /// as decimals (`19.99`), so a value reads the same from any client.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_f64(self.as_decimal())
+        if self.0 % 100 == 0 {
+            s.serialize_i64(self.0 / 100)
+        } else {
+            s.serialize_f64(self.as_decimal())
+        }
     }
 }
 
@@ -129,6 +135,7 @@ mod tests {
         assert_eq!(Money(1999).to_string(), "19.99");
         assert_eq!(Money(5).to_string(), "0.05");
         assert_eq!(serde_json::to_string(&Money(1999)).unwrap(), "19.99");
-        assert_eq!(serde_json::to_string(&Money(100)).unwrap(), "1.0");
+        assert_eq!(serde_json::to_string(&Money(100)).unwrap(), "1");
+        assert_eq!(serde_json::to_string(&Money(150)).unwrap(), "1.5");
     }
 }

@@ -82,7 +82,11 @@ mod tests {
         ];
         for from in OrderStatus::ALL {
             for to in OrderStatus::ALL {
-                assert_eq!(from.can_move_to(to), allowed.contains(&(from, to)), "{from} -> {to}");
+                assert_eq!(
+                    from.can_move_to(to),
+                    allowed.contains(&(from, to)),
+                    "{from} -> {to}"
+                );
             }
         }
         assert!(Fulfilled.is_final() && Cancelled.is_final());
@@ -92,7 +96,10 @@ mod tests {
     #[test]
     fn names_are_the_seed_enum() {
         for s in OrderStatus::ALL {
-            assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{}\"", s.as_str()));
+            assert_eq!(
+                serde_json::to_string(&s).unwrap(),
+                format!("\"{}\"", s.as_str())
+            );
             assert_eq!(s.as_str().parse::<OrderStatus>(), Ok(s));
         }
         assert!("paid".parse::<OrderStatus>().is_err());

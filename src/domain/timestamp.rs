@@ -104,7 +104,9 @@ impl FromStr for Timestamp {
             if part.is_empty() || !part.iter().all(u8::is_ascii_digit) {
                 return Err(NotATimestamp);
             }
-            Ok(part.iter().fold(0i64, |acc, c| acc * 10 + (c - b'0') as i64))
+            Ok(part
+                .iter()
+                .fold(0i64, |acc, c| acc * 10 + (c - b'0') as i64))
         };
         if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
             return Err(NotATimestamp);
@@ -136,7 +138,8 @@ impl FromStr for Timestamp {
                 return Err(NotATimestamp);
             }
             let digits = &s[start..i.min(start + 3)];
-            millis = digits.parse::<i64>().map_err(|_| NotATimestamp)? * 10i64.pow(3 - digits.len() as u32);
+            millis = digits.parse::<i64>().map_err(|_| NotATimestamp)?
+                * 10i64.pow(3 - digits.len() as u32);
         }
         let offset_minutes = match &b[i..] {
             [b'Z' | b'z'] => 0,
@@ -203,9 +206,18 @@ mod tests {
         assert_eq!(text, "2026-11-25T10:01:37.123Z");
         assert_eq!(text.parse::<Timestamp>(), Ok(t));
         assert_eq!("2026-11-25T11:01:37.123+01:00".parse::<Timestamp>(), Ok(t));
-        assert_eq!("2026-11-25".parse::<Timestamp>().unwrap().to_string(), "2026-11-25T00:00:00.000Z");
-        assert_eq!(Timestamp::from_millis(0).to_string(), "1970-01-01T00:00:00.000Z");
-        assert_eq!("2024-02-29".parse::<Timestamp>().unwrap().date(), (2024, 2, 29));
+        assert_eq!(
+            "2026-11-25".parse::<Timestamp>().unwrap().to_string(),
+            "2026-11-25T00:00:00.000Z"
+        );
+        assert_eq!(
+            Timestamp::from_millis(0).to_string(),
+            "1970-01-01T00:00:00.000Z"
+        );
+        assert_eq!(
+            "2024-02-29".parse::<Timestamp>().unwrap().date(),
+            (2024, 2, 29)
+        );
     }
 
     #[test]
@@ -219,7 +231,18 @@ mod tests {
 
     #[test]
     fn refuses_non_dates() {
-        for bad in ["", "2026", "2026-13-01", "2026-02-30", "2023-02-29", "2026-11-25T25:00:00Z", "2026-11-25T10:00:00", "2026-11-25T10:00:00+1", "yesterday", "2026-11-25T10:00:00.Z"] {
+        for bad in [
+            "",
+            "2026",
+            "2026-13-01",
+            "2026-02-30",
+            "2023-02-29",
+            "2026-11-25T25:00:00Z",
+            "2026-11-25T10:00:00",
+            "2026-11-25T10:00:00+1",
+            "yesterday",
+            "2026-11-25T10:00:00.Z",
+        ] {
             assert!(bad.parse::<Timestamp>().is_err(), "{bad}");
         }
     }

@@ -18,10 +18,16 @@ pub fn name(field: &str, value: &str) -> Result<String, AppError> {
         return Err(AppError::invalid(field, "must not be empty"));
     }
     if value.chars().count() > MAX_NAME_CHARS {
-        return Err(AppError::invalid(field, format!("must be at most {MAX_NAME_CHARS} characters")));
+        return Err(AppError::invalid(
+            field,
+            format!("must be at most {MAX_NAME_CHARS} characters"),
+        ));
     }
     if value.chars().any(char::is_control) {
-        return Err(AppError::invalid(field, "must not contain control characters"));
+        return Err(AppError::invalid(
+            field,
+            "must not contain control characters",
+        ));
     }
     Ok(value.to_string())
 }
@@ -32,7 +38,10 @@ pub fn sku(value: &str) -> Result<String, AppError> {
         return Err(AppError::invalid("sku", "must not be empty"));
     }
     if value.len() > MAX_SKU_CHARS {
-        return Err(AppError::invalid("sku", format!("must be at most {MAX_SKU_CHARS} characters")));
+        return Err(AppError::invalid(
+            "sku",
+            format!("must be at most {MAX_SKU_CHARS} characters"),
+        ));
     }
     if !value
         .bytes()
@@ -50,7 +59,10 @@ pub fn email(value: &str) -> Result<String, AppError> {
     let value = value.trim().to_ascii_lowercase();
     let bad = || AppError::invalid("email", "must be an email address like name@example.com");
     if value.len() > MAX_EMAIL_CHARS {
-        return Err(AppError::invalid("email", format!("must be at most {MAX_EMAIL_CHARS} characters")));
+        return Err(AppError::invalid(
+            "email",
+            format!("must be at most {MAX_EMAIL_CHARS} characters"),
+        ));
     }
     let (local, domain) = value.split_once('@').ok_or_else(bad)?;
     let local_ok = !local.is_empty()
@@ -70,7 +82,9 @@ pub fn email(value: &str) -> Result<String, AppError> {
                 && !l.ends_with('-')
                 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         })
-        && labels.last().is_some_and(|tld| tld.len() >= 2 && !tld.bytes().all(|b| b.is_ascii_digit()));
+        && labels
+            .last()
+            .is_some_and(|tld| tld.len() >= 2 && !tld.bytes().all(|b| b.is_ascii_digit()));
     if local_ok && domain_ok {
         Ok(value)
     } else {
@@ -81,10 +95,9 @@ pub fn email(value: &str) -> Result<String, AppError> {
 pub fn phone(value: &str) -> Result<String, AppError> {
     let value = value.trim();
     let digits = value.bytes().filter(u8::is_ascii_digit).count();
-    let chars_ok = value
-        .bytes()
-        .enumerate()
-        .all(|(i, b)| b.is_ascii_digit() || matches!(b, b' ' | b'-' | b'(' | b')') || (b == b'+' && i == 0));
+    let chars_ok = value.bytes().enumerate().all(|(i, b)| {
+        b.is_ascii_digit() || matches!(b, b' ' | b'-' | b'(' | b')') || (b == b'+' && i == 0)
+    });
     if !chars_ok || value.len() > 40 {
         return Err(AppError::invalid(
             "phone",
@@ -99,14 +112,20 @@ pub fn phone(value: &str) -> Result<String, AppError> {
 
 pub fn stock(field: &str, value: i64) -> Result<i64, AppError> {
     if !(0..=MAX_STOCK).contains(&value) {
-        return Err(AppError::invalid(field, format!("must be between 0 and {MAX_STOCK}")));
+        return Err(AppError::invalid(
+            field,
+            format!("must be between 0 and {MAX_STOCK}"),
+        ));
     }
     Ok(value)
 }
 
 pub fn quantity(field: &str, value: i64) -> Result<i64, AppError> {
     if !(1..=MAX_QUANTITY).contains(&value) {
-        return Err(AppError::invalid(field, format!("must be between 1 and {MAX_QUANTITY}")));
+        return Err(AppError::invalid(
+            field,
+            format!("must be between 1 and {MAX_QUANTITY}"),
+        ));
     }
     Ok(value)
 }
@@ -158,7 +177,10 @@ pub fn new_order(input: &NewOrder) -> Result<(), AppError> {
         return Err(AppError::invalid("items", "must contain at least one line"));
     }
     if input.items.len() > MAX_LINES {
-        return Err(AppError::invalid("items", format!("must contain at most {MAX_LINES} lines")));
+        return Err(AppError::invalid(
+            "items",
+            format!("must contain at most {MAX_LINES} lines"),
+        ));
     }
     for (i, line) in input.items.iter().enumerate() {
         let product = line.product.trim();
@@ -188,7 +210,19 @@ mod tests {
     fn emails() {
         assert_eq!(email(" Ada@Example.COM ").unwrap(), "ada@example.com");
         assert!(email("a.b+tag@mail.example.co.uk").is_ok());
-        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "ada@@example.com", "a da@example.com", "ada@exa_mple.com", "ada@.com", ".ada@example.com", "ada@example.c"] {
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "ada@@example.com",
+            "a da@example.com",
+            "ada@exa_mple.com",
+            "ada@.com",
+            ".ada@example.com",
+            "ada@example.c",
+        ] {
             assert_eq!(field_of(email(bad).unwrap_err()), "email", "{bad}");
         }
         let long = format!("{}@example.com", "a".repeat(250));
@@ -199,7 +233,14 @@ mod tests {
     fn phones() {
         assert!(phone("+1 (555) 123-4567").is_ok());
         assert!(phone("5551234").is_ok());
-        for bad in ["555123", "123456789012345678901", "555-CALL-NOW", "55+51234567", "", "+"] {
+        for bad in [
+            "555123",
+            "123456789012345678901",
+            "555-CALL-NOW",
+            "55+51234567",
+            "",
+            "+",
+        ] {
             assert_eq!(field_of(phone(bad).unwrap_err()), "phone", "{bad}");
         }
     }
@@ -219,7 +260,11 @@ mod tests {
     #[test]
     fn quantities_and_stock() {
         assert!(quantity("q", 1).is_ok() && quantity("q", 10_000).is_ok());
-        assert!(quantity("q", 0).is_err() && quantity("q", 10_001).is_err() && quantity("q", -1).is_err());
+        assert!(
+            quantity("q", 0).is_err()
+                && quantity("q", 10_001).is_err()
+                && quantity("q", -1).is_err()
+        );
         assert!(stock("stock", 0).is_ok() && stock("stock", -1).is_err());
     }
 
@@ -231,10 +276,19 @@ mod tests {
             items,
             payment_received: false,
         };
-        let line = |q| NewOrderLine { product: "SKU-1".into(), quantity: q };
+        let line = |q| NewOrderLine {
+            product: "SKU-1".into(),
+            quantity: q,
+        };
         assert_eq!(field_of(new_order(&order(vec![])).unwrap_err()), "items");
-        assert_eq!(field_of(new_order(&order(vec![line(1), line(0)])).unwrap_err()), "items[1].quantity");
-        assert_eq!(field_of(new_order(&order((0..101).map(|_| line(1)).collect())).unwrap_err()), "items");
+        assert_eq!(
+            field_of(new_order(&order(vec![line(1), line(0)])).unwrap_err()),
+            "items[1].quantity"
+        );
+        assert_eq!(
+            field_of(new_order(&order((0..101).map(|_| line(1)).collect())).unwrap_err()),
+            "items"
+        );
         assert!(new_order(&order(vec![line(3)])).is_ok());
     }
 }

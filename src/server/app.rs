@@ -18,7 +18,9 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::CorsLayer;
-use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 
@@ -97,7 +99,11 @@ fn cors(config: &Config) -> CorsLayer {
             axum::http::header::AUTHORIZATION,
             axum::http::HeaderName::from_static("idempotency-key"),
         ]);
-    match config.client_url.as_deref().and_then(|u| HeaderValue::from_str(u.trim_end_matches('/')).ok()) {
+    match config
+        .client_url
+        .as_deref()
+        .and_then(|u| HeaderValue::from_str(u.trim_end_matches('/')).ok())
+    {
         Some(origin) => layer.allow_origin(origin),
         None => layer,
     }

@@ -28,7 +28,10 @@ impl Config {
             .parse()
             .map_err(|e| format!("LEPTOS_SITE_ADDR is not an address: {e}"))?;
         if let Some(port) = var("PORT") {
-            addr.set_port(port.parse().map_err(|_| format!("PORT is not a port number: {port}"))?);
+            addr.set_port(
+                port.parse()
+                    .map_err(|_| format!("PORT is not a port number: {port}"))?,
+            );
         }
         let url = var("DATABASE_URL")
             .or_else(|| var("MONGO_URI"))
@@ -62,9 +65,18 @@ mod tests {
 
     #[test]
     fn database_urls() {
-        assert_eq!(Database::parse("sqlite://igniflo.db"), Ok(Database::Sqlite("igniflo.db".into())));
-        assert_eq!(Database::parse("sqlite:///var/lib/x.db"), Ok(Database::Sqlite("/var/lib/x.db".into())));
-        assert!(matches!(Database::parse("mongodb+srv://a/b"), Ok(Database::Mongo(_))));
+        assert_eq!(
+            Database::parse("sqlite://igniflo.db"),
+            Ok(Database::Sqlite("igniflo.db".into()))
+        );
+        assert_eq!(
+            Database::parse("sqlite:///var/lib/x.db"),
+            Ok(Database::Sqlite("/var/lib/x.db".into()))
+        );
+        assert!(matches!(
+            Database::parse("mongodb+srv://a/b"),
+            Ok(Database::Mongo(_))
+        ));
         assert!(Database::parse("postgres://x").is_err());
         assert!(Database::parse("sqlite://").is_err());
     }

@@ -97,7 +97,11 @@ pub async fn websocket(State(hub): State<LiveHub>, upgrade: WebSocketUpgrade) ->
         .on_upgrade(move |socket| feed_websocket(socket, hub.subscribe(), Audience::Everything))
 }
 
-async fn feed_websocket(socket: WebSocket, mut events: broadcast::Receiver<LiveEvent>, audience: Audience) {
+async fn feed_websocket(
+    socket: WebSocket,
+    mut events: broadcast::Receiver<LiveEvent>,
+    audience: Audience,
+) {
     let (mut sink, mut stream) = socket.split();
     loop {
         tokio::select! {

@@ -8,7 +8,9 @@ use crate::domain::{
     OrderFilter, OrderStatus, Page, Product, ProductUpdate, Timestamp,
 };
 use crate::server::live::{LiveEvent, LiveHub};
-use crate::server::store::{IdempotencyKey, LineDraft, Moved, OrderDraft, Placed, SharedStore, StatusMove};
+use crate::server::store::{
+    IdempotencyKey, LineDraft, Moved, OrderDraft, Placed, SharedStore, StatusMove,
+};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -53,7 +55,9 @@ impl Service {
 
     pub async fn register_customer(&self, input: NewCustomer) -> Result<Customer, AppError> {
         let input = validate::new_customer(input)?;
-        self.store.insert_customer(Id::generate(), Timestamp::now(), input).await
+        self.store
+            .insert_customer(Id::generate(), Timestamp::now(), input)
+            .await
     }
 
     pub async fn customers(&self, q: Option<&str>, page: Page) -> Result<Vec<Customer>, AppError> {
@@ -61,7 +65,10 @@ impl Service {
     }
 
     pub async fn customer(&self, id: Id) -> Result<Customer, AppError> {
-        self.store.customer(id).await?.ok_or_else(|| AppError::not_found("customer", id))
+        self.store
+            .customer(id)
+            .await?
+            .ok_or_else(|| AppError::not_found("customer", id))
     }
 
     // ---- products ------------------------------------------------------------
@@ -81,20 +88,28 @@ impl Service {
                 updated_at: now,
             })
             .await?;
-        self.hub.publish(LiveEvent::ProductUpdated(Arc::new(product.clone())));
+        self.hub
+            .publish(LiveEvent::ProductUpdated(Arc::new(product.clone())));
         Ok(product)
     }
 
     pub async fn update_product(&self, id: Id, update: ProductUpdate) -> Result<Product, AppError> {
         let update = validate::product_update(update)?;
-        let product = self.store.update_product(id, update, Timestamp::now()).await?;
-        self.hub.publish(LiveEvent::ProductUpdated(Arc::new(product.clone())));
+        let product = self
+            .store
+            .update_product(id, update, Timestamp::now())
+            .await?;
+        self.hub
+            .publish(LiveEvent::ProductUpdated(Arc::new(product.clone())));
         Ok(product)
     }
 
     pub async fn product(&self, id: Id) -> Result<Product, AppError> {
         let found = self.store.products_by_key(&[id.to_string()]).await?;
-        found.into_iter().find(|p| p.id == id).ok_or_else(|| AppError::not_found("product", id))
+        found
+            .into_iter()
+            .find(|p| p.id == id)
+            .ok_or_else(|| AppError::not_found("product", id))
     }
 
     pub async fn products(&self, q: Option<&str>) -> Result<Vec<Product>, AppError> {
@@ -126,7 +141,9 @@ impl Service {
         let lines = self.price_lines(&input).await?;
         let total = lines
             .iter()
-            .try_fold(Money::default(), |sum, l| l.unit_price.checked_mul(l.quantity)?.checked_add(sum))
+            .try_fold(Money::default(), |sum, l| {
+                l.unit_price.checked_mul(l.quantity)?.checked_add(sum)
+            })
             .ok_or_else(|| AppError::invalid("items", "the order total is too large"))?;
         let mut draft = OrderDraft {
             id: Id::generate(),
@@ -144,12 +161,21 @@ impl Service {
             match self.store.place_order(draft.clone()).await {
                 Ok(Placed::New(order)) => {
                     self.announce_order(&order);
-                    return Ok(PlacedOrder { order, replayed: false });
+                    return Ok(PlacedOrder {
+                        order,
+                        replayed: false,
+                    });
                 }
                 Ok(Placed::Existing { order, fingerprint }) => {
-                    let same = draft.idempotency.as_ref().is_some_and(|i| i.fingerprint == fingerprint);
+                    let same = draft
+                        .idempotency
+                        .as_ref()
+                        .is_some_and(|i| i.fingerprint == fingerprint);
                     return if same {
-                        Ok(PlacedOrder { order, replayed: true })
+                        Ok(PlacedOrder {
+                            order,
+                            replayed: true,
+                        })
                     } else {
                         Err(AppError::IdempotencyKeyReused)
                     };
@@ -165,10 +191,16 @@ impl Service {
     /// Resolves each line's product (by id or SKU) and snapshots its name,
     /// SKU and price.
     async fn price_lines(&self, input: &NewOrder) -> Result<Vec<LineDraft>, AppError> {
-        let keys: Vec<String> = input.items.iter().map(|l| l.product.trim().to_string()).collect();
+        let keys: Vec<String> = input
+            .items
+            .iter()
+            .map(|l| l.product.trim().to_string())
+            .collect();
         let products = self.store.products_by_key(&keys).await?;
-        let by_id: HashMap<String, &Product> = products.iter().map(|p| (p.id.to_string(), p)).collect();
-        let by_sku: HashMap<&str, &Product> = products.iter().map(|p| (p.sku.as_str(), p)).collect();
+        let by_id: HashMap<String, &Product> =
+            products.iter().map(|p| (p.id.to_string(), p)).collect();
+        let by_sku: HashMap<&str, &Product> =
+            products.iter().map(|p| (p.sku.as_str(), p)).collect();
         keys.iter()
             .zip(&input.items)
             .enumerate()
@@ -176,7 +208,12 @@ impl Service {
                 let product = by_id
                     .get(&key.to_ascii_lowercase())
                     .or_else(|| by_sku.get(key.as_str()))
-                    .ok_or_else(|| AppError::invalid(format!("items[{i}].product"), "is not a product id or SKU"))?;
+                    .ok_or_else(|| {
+                        AppError::invalid(
+                            format!("items[{i}].product"),
+                            "is not a product id or SKU",
+                        )
+                    })?;
                 Ok(LineDraft {
                     product: product.id,
                     name: product.name.clone(),
@@ -191,7 +228,12 @@ impl Service {
     /// Applies the transition table. Setting the status an order already has
     /// succeeds and changes nothing; a move that lost a race is re-judged
     /// against the order as it now is.
-    pub async fn change_status(&self, id: Id, to: OrderStatus, actor: Actor) -> Result<Order, AppError> {
+    pub async fn change_status(
+        &self,
+        id: Id,
+        to: OrderStatus,
+        actor: Actor,
+    ) -> Result<Order, AppError> {
         let mut order = self.order(id).await?;
         for _ in 0..STATUS_RETRIES {
             if order.status == to {
@@ -223,7 +265,10 @@ impl Service {
     }
 
     pub async fn order(&self, id: Id) -> Result<Order, AppError> {
-        self.store.order(id).await?.ok_or_else(|| AppError::not_found("order", id))
+        self.store
+            .order(id)
+            .await?
+            .ok_or_else(|| AppError::not_found("order", id))
     }
 
     pub async fn order_by_number(&self, number: &str) -> Result<Order, AppError> {
@@ -249,12 +294,14 @@ impl Service {
     /// An order changed: tell its watchers, and the catalogue watchers about
     /// the stock it took or returned.
     fn announce_order(&self, order: &Order) {
-        self.hub.publish(LiveEvent::OrderUpdated(Arc::new(order.clone())));
+        self.hub
+            .publish(LiveEvent::OrderUpdated(Arc::new(order.clone())));
         let mut seen = Vec::new();
         for line in &order.items {
             if !seen.contains(&line.product.id) {
                 seen.push(line.product.id);
-                self.hub.publish(LiveEvent::ProductUpdated(Arc::new(line.product.clone())));
+                self.hub
+                    .publish(LiveEvent::ProductUpdated(Arc::new(line.product.clone())));
             }
         }
     }
@@ -262,7 +309,10 @@ impl Service {
 
 fn idempotency_key_text(key: &str) -> Result<String, AppError> {
     let key = key.trim();
-    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_CHARS || !key.bytes().all(|b| b.is_ascii_graphic()) {
+    if key.is_empty()
+        || key.len() > MAX_IDEMPOTENCY_KEY_CHARS
+        || !key.bytes().all(|b| b.is_ascii_graphic())
+    {
         return Err(AppError::invalid(
             "Idempotency-Key",
             format!("must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} visible ASCII characters"),
@@ -302,7 +352,9 @@ mod tests {
             let n = order_number();
             assert_eq!(n.len(), 11);
             assert_eq!(&n[5..6], "-");
-            assert!(n.chars().all(|c| c == '-' || (c.is_ascii_alphanumeric() && !"OILU".contains(c))));
+            assert!(n
+                .chars()
+                .all(|c| c == '-' || (c.is_ascii_alphanumeric() && !"OILU".contains(c))));
         }
     }
 

@@ -29,6 +29,7 @@ impl Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_igniflo"));
         cmd.env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
             .env("RUST_LOG", "info")
+            .env("LEPTOS_OUTPUT_NAME", "igniflo")
             .env_remove("PORT")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -66,7 +67,10 @@ impl Server {
 
     /// Sends SIGTERM and waits for a clean exit; true if it exited with 0.
     pub fn terminate(&mut self) -> bool {
-        let _ = Command::new("kill").arg("-TERM").arg(self.pid().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.pid().to_string())
+            .status();
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {

@@ -14,7 +14,10 @@ use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/customers", get(list_customers).post(register_customer))
+        .route(
+            "/api/customers",
+            get(list_customers).post(register_customer),
+        )
         .route("/api/customers/{id}", get(get_customer))
 }
 
@@ -36,7 +39,10 @@ pub async fn register_customer(
     State(service): State<Service>,
     ApiJson(input): ApiJson<NewCustomer>,
 ) -> ApiResult<(StatusCode, Json<Customer>)> {
-    Ok((StatusCode::CREATED, Json(service.register_customer(input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(service.register_customer(input).await?),
+    ))
 }
 
 /// Customers, newest first.
@@ -48,7 +54,9 @@ pub async fn list_customers(
 ) -> ApiResult<Json<Vec<Customer>>> {
     let limit = query.limit.unwrap_or(Page::DEFAULT_LIMIT);
     if !(1..=Page::MAX_LIMIT).contains(&limit) {
-        return Err(AppError::invalid("limit", format!("must be from 1 to {}", Page::MAX_LIMIT)).into());
+        return Err(
+            AppError::invalid("limit", format!("must be from 1 to {}", Page::MAX_LIMIT)).into(),
+        );
     }
     let page = Page {
         limit,
@@ -60,6 +68,9 @@ pub async fn list_customers(
 #[utoipa::path(get, path = "/api/customers/{id}", tag = "customers",
     params(("id" = String, Path, description = "Customer id")),
     responses((status = 200, body = Customer), (status = 404, body = ErrorBody)))]
-pub async fn get_customer(State(service): State<Service>, PathId(id): PathId) -> ApiResult<Json<Customer>> {
+pub async fn get_customer(
+    State(service): State<Service>,
+    PathId(id): PathId,
+) -> ApiResult<Json<Customer>> {
     Ok(Json(service.customer(id).await?))
 }

@@ -37,7 +37,9 @@ pub struct ErrorBody {
 pub fn status_of(e: &AppError) -> StatusCode {
     match e {
         AppError::Malformed { .. } => StatusCode::BAD_REQUEST,
-        AppError::Invalid { .. } | AppError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Invalid { .. } | AppError::IdempotencyKeyReused => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
         AppError::NotFound { .. } => StatusCode::NOT_FOUND,
         AppError::Duplicate { .. }
         | AppError::OutOfStock { .. }
@@ -72,7 +74,8 @@ impl IntoResponse for ApiError {
                 if let AppError::TooManyRequests { retry_after_secs } = e {
                     response.headers_mut().insert(
                         header::RETRY_AFTER,
-                        HeaderValue::from_str(&retry_after_secs.to_string()).expect("digits are a header value"),
+                        HeaderValue::from_str(&retry_after_secs.to_string())
+                            .expect("digits are a header value"),
                     );
                 }
                 response

@@ -25,7 +25,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             .and_then(|v| v.split(';').next())
             .map(|mime| {
                 let mime = mime.trim().to_ascii_lowercase();
-                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+                mime == "application/json"
+                    || (mime.starts_with("application/") && mime.ends_with("+json"))
             })
             .unwrap_or(false);
         if !is_json {
@@ -46,13 +47,14 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let path = e.path().to_string();
         let inner = e.into_inner();
         let message = strip_position(&inner.to_string());
-        match inner.classify() {
-            serde_json::error::Category::Data if path != "." => AppError::invalid(path, message),
-            serde_json::error::Category::Data => AppError::Invalid {
-                field: "body".into(),
-                message,
-            },
-            _ => AppError::Malformed { message },
+        // An out-of-range number is well-formed JSON with a bad value.
+        let bad_value = inner.is_data() || message == "number out of range";
+        if !bad_value {
+            AppError::Malformed { message }
+        } else if path == "." {
+            AppError::invalid("body", message)
+        } else {
+            AppError::invalid(path, message)
         }
     })?;
     Ok(value)
@@ -73,12 +75,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or_default();
-        serde_urlencoded::from_str(query).map(ApiQuery).map_err(|e| {
-            ApiError::App(AppError::Invalid {
-                field: "query".into(),
-                message: e.to_string(),
+        serde_urlencoded::from_str(query)
+            .map(ApiQuery)
+            .map_err(|e| {
+                ApiError::App(AppError::Invalid {
+                    field: "query".into(),
+                    message: e.to_string(),
+                })
             })
-        })
     }
 }
 
@@ -89,9 +93,10 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let axum::extract::Path(text) = axum::extract::Path::<String>::from_request_parts(parts, state)
-            .await
-            .map_err(|_| ApiError::NoRoute)?;
+        let axum::extract::Path(text) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| ApiError::NoRoute)?;
         text.parse().map(PathId).map_err(|_| {
             ApiError::App(AppError::Malformed {
                 message: format!("{text:?} is not an id (24 hex digits)"),

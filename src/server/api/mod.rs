@@ -18,13 +18,24 @@ use utoipa::OpenApi;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Igniflo", description = "Order management: customers, products, orders and their statuses."),
-    paths(
-        customers::register_customer, customers::list_customers, customers::get_customer,
-        products::add_product, products::list_products, products::get_product, products::update_product,
-        orders::place_order, orders::list_orders, orders::get_order, orders::change_status,
+    info(
+        title = "Igniflo",
+        description = "Order management: customers, products, orders and their statuses."
     ),
-    components(schemas(error::ErrorBody)),
+    paths(
+        customers::register_customer,
+        customers::list_customers,
+        customers::get_customer,
+        products::add_product,
+        products::list_products,
+        products::get_product,
+        products::update_product,
+        orders::place_order,
+        orders::list_orders,
+        orders::get_order,
+        orders::change_status,
+    ),
+    components(schemas(error::ErrorBody))
 )]
 pub struct ApiDoc;
 
@@ -33,11 +44,17 @@ pub fn router() -> Router<AppState> {
         .merge(customers::router())
         .merge(products::router())
         .merge(orders::router())
-        .route("/api/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+        .route(
+            "/api/openapi.json",
+            get(|| async { Json(ApiDoc::openapi()) }),
+        )
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT));
     Router::new()
         .merge(api)
         .route("/api", get(|| async { ApiError::NoRoute }))
-        .route("/api/{*rest}", axum::routing::any(|| async { ApiError::NoRoute }))
+        .route(
+            "/api/{*rest}",
+            axum::routing::any(|| async { ApiError::NoRoute }),
+        )
 }

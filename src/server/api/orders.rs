@@ -2,7 +2,9 @@
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiQuery, PathId};
-use crate::domain::{Actor, AppError, Id, NewOrder, Order, OrderFilter, OrderStatus, Page, StatusUpdate, Timestamp};
+use crate::domain::{
+    Actor, AppError, Id, NewOrder, Order, OrderFilter, OrderStatus, Page, StatusUpdate, Timestamp,
+};
 use crate::server::app::AppState;
 use crate::server::service::Service;
 use axum::extract::State;
@@ -39,7 +41,9 @@ pub async fn place_order(
     let key = match headers.get("idempotency-key") {
         Some(v) => Some(
             v.to_str()
-                .map_err(|_| AppError::invalid("Idempotency-Key", "must be visible ASCII characters"))?
+                .map_err(|_| {
+                    AppError::invalid("Idempotency-Key", "must be visible ASCII characters")
+                })?
                 .to_string(),
         ),
         None => None,
@@ -48,7 +52,10 @@ pub async fn place_order(
     let location = format!("/api/orders/{}", placed.order.id);
     let mut response = (StatusCode::CREATED, Json(placed.order)).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::LOCATION, HeaderValue::from_str(&location).expect("ids are header-safe"));
+    headers.insert(
+        header::LOCATION,
+        HeaderValue::from_str(&location).expect("ids are header-safe"),
+    );
     if placed.replayed {
         headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
@@ -80,7 +87,11 @@ impl OrdersQuery {
         let time = |field: &str, v: &Option<String>| -> Result<Option<Timestamp>, AppError> {
             v.as_deref()
                 .filter(|v| !v.is_empty())
-                .map(|v| v.parse().map_err(|_| AppError::invalid(field, "must be YYYY-MM-DD or an RFC 3339 date-time")))
+                .map(|v| {
+                    v.parse().map_err(|_| {
+                        AppError::invalid(field, "must be YYYY-MM-DD or an RFC 3339 date-time")
+                    })
+                })
                 .transpose()
         };
         Ok(OrderFilter {
@@ -89,8 +100,9 @@ impl OrdersQuery {
                 .as_deref()
                 .filter(|v| !v.is_empty())
                 .map(|v| {
-                    v.parse::<OrderStatus>()
-                        .map_err(|_| AppError::invalid("status", "must be PENDING, PAID, FULFILLED or CANCELLED"))
+                    v.parse::<OrderStatus>().map_err(|_| {
+                        AppError::invalid("status", "must be PENDING, PAID, FULFILLED or CANCELLED")
+                    })
                 })
                 .transpose()?,
             q: self.q.clone().filter(|q| !q.trim().is_empty()),
@@ -107,7 +119,12 @@ impl OrdersQuery {
                 .parse::<u32>()
                 .ok()
                 .filter(|n| (1..=Page::MAX_LIMIT).contains(n))
-                .ok_or_else(|| AppError::invalid("limit", format!("must be a whole number from 1 to {}", Page::MAX_LIMIT)))?,
+                .ok_or_else(|| {
+                    AppError::invalid(
+                        "limit",
+                        format!("must be a whole number from 1 to {}", Page::MAX_LIMIT),
+                    )
+                })?,
         };
         Ok(Page {
             limit,
@@ -120,7 +137,10 @@ pub fn parse_id_param(field: &str, value: &Option<String>) -> Result<Option<Id>,
     value
         .as_deref()
         .filter(|v| !v.is_empty())
-        .map(|v| v.parse().map_err(|_| AppError::invalid(field, "must be an id")))
+        .map(|v| {
+            v.parse()
+                .map_err(|_| AppError::invalid(field, "must be an id"))
+        })
         .transpose()
 }
 
@@ -143,16 +163,18 @@ pub async fn list_orders(
     let mut response = Json(orders).into_response();
     if let Some(last) = next {
         let link = next_page_link(&uri, last);
-        response
-            .headers_mut()
-            .insert(header::LINK, HeaderValue::from_str(&link).expect("links are header-safe"));
+        response.headers_mut().insert(
+            header::LINK,
+            HeaderValue::from_str(&link).expect("links are header-safe"),
+        );
     }
     Ok(response)
 }
 
 /// The same query with `cursor` set to the last id of this page.
 pub fn next_page_link(uri: &axum::http::Uri, last: Id) -> String {
-    let mut pairs: Vec<(String, String)> = serde_urlencoded::from_str(uri.query().unwrap_or_default()).unwrap_or_default();
+    let mut pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(uri.query().unwrap_or_default()).unwrap_or_default();
     pairs.retain(|(k, _)| k != "cursor");
     pairs.push(("cursor".into(), last.to_string()));
     let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
@@ -163,7 +185,10 @@ pub fn next_page_link(uri: &axum::http::Uri, last: Id) -> String {
 #[utoipa::path(get, path = "/api/orders/{id}", tag = "orders",
     params(("id" = String, Path, description = "Order id")),
     responses((status = 200, body = Order), (status = 404, body = ErrorBody)))]
-pub async fn get_order(State(service): State<Service>, PathId(id): PathId) -> ApiResult<Json<Order>> {
+pub async fn get_order(
+    State(service): State<Service>,
+    PathId(id): PathId,
+) -> ApiResult<Json<Order>> {
     Ok(Json(service.order(id).await?))
 }
 
@@ -179,5 +204,7 @@ pub async fn change_status(
     PathId(id): PathId,
     ApiJson(update): ApiJson<StatusUpdate>,
 ) -> ApiResult<Json<Order>> {
-    Ok(Json(service.change_status(id, update.status, Actor::Api).await?))
+    Ok(Json(
+        service.change_status(id, update.status, Actor::Api).await?,
+    ))
 }

@@ -47,7 +47,10 @@ pub async fn list_products(
 #[utoipa::path(get, path = "/api/products/{id}", tag = "products",
     params(("id" = String, Path, description = "Product id")),
     responses((status = 200, body = Product), (status = 404, body = ErrorBody)))]
-pub async fn get_product(State(service): State<Service>, PathId(id): PathId) -> ApiResult<Json<Product>> {
+pub async fn get_product(
+    State(service): State<Service>,
+    PathId(id): PathId,
+) -> ApiResult<Json<Product>> {
     let found = service.product(id).await?;
     Ok(Json(found))
 }

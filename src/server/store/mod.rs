@@ -78,7 +78,12 @@ pub trait Store: Send + Sync + 'static {
     async fn ping(&self) -> StoreResult<()>;
 
     /// `Duplicate { field: "email" }` when the email is taken.
-    async fn insert_customer(&self, id: Id, at: Timestamp, customer: NewCustomer) -> StoreResult<Customer>;
+    async fn insert_customer(
+        &self,
+        id: Id,
+        at: Timestamp,
+        customer: NewCustomer,
+    ) -> StoreResult<Customer>;
     async fn customer(&self, id: Id) -> StoreResult<Option<Customer>>;
     /// Newest first; `q` matches name or email (substring, case-insensitive).
     async fn customers(&self, q: Option<&str>, page: Page) -> StoreResult<Vec<Customer>>;
@@ -87,7 +92,12 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_product(&self, product: Product) -> StoreResult<Product>;
     /// Applies the update atomically; a `stock_adjustment` that would make
     /// stock negative fails with `StockWouldBeNegative` and changes nothing.
-    async fn update_product(&self, id: Id, update: ProductUpdate, at: Timestamp) -> StoreResult<Product>;
+    async fn update_product(
+        &self,
+        id: Id,
+        update: ProductUpdate,
+        at: Timestamp,
+    ) -> StoreResult<Product>;
     /// Products by id or by SKU, in no particular order; unknown keys are skipped.
     async fn products_by_key(&self, keys: &[String]) -> StoreResult<Vec<Product>>;
     /// Sorted by name; `q` matches name or SKU.

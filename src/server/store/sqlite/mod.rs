@@ -86,7 +86,8 @@ impl SqliteStore {
                         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
                     )
                     .map_err(db_error)?;
-                    c.busy_timeout(std::time::Duration::from_secs(5)).map_err(db_error)?;
+                    c.busy_timeout(std::time::Duration::from_secs(5))
+                        .map_err(db_error)?;
                     c
                 }
             };
@@ -172,7 +173,10 @@ fn place(conn: &Connection, draft: OrderDraft) -> StoreResult<Placed> {
     if let Some(idem) = &draft.idempotency {
         let earlier: Option<(String, String)> = conn
             .prepare_cached("SELECT id, request_fingerprint FROM orders WHERE idempotency_key = ?1")
-            .and_then(|mut s| s.query_row([&idem.key], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+            .and_then(|mut s| {
+                s.query_row([&idem.key], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()
+            })
             .map_err(db_error)?;
         if let Some((id, fingerprint)) = earlier {
             let order = load_order(conn, "id", &id)?.ok_or(AppError::Internal)?;
@@ -191,7 +195,9 @@ fn place(conn: &Connection, draft: OrderDraft) -> StoreResult<Placed> {
                 .execute(params![line.quantity, at, line.product.to_string()])
                 .map_err(db_error)?;
             if taken != 1 {
-                let available = load_product(conn, line.product)?.map(|p| p.stock).unwrap_or(0);
+                let available = load_product(conn, line.product)?
+                    .map(|p| p.stock)
+                    .unwrap_or(0);
                 return Err(AppError::OutOfStock {
                     line: i,
                     sku: line.sku.clone(),
@@ -248,7 +254,9 @@ fn place(conn: &Connection, draft: OrderDraft) -> StoreResult<Placed> {
         }
         Err(e) => return Err(db_error(e)),
     }
-    Ok(Placed::New(load_order(conn, "id", &id)?.ok_or(AppError::Internal)?))
+    Ok(Placed::New(
+        load_order(conn, "id", &id)?.ok_or(AppError::Internal)?,
+    ))
 }
 
 fn move_status(conn: &Connection, change: StatusMove) -> StoreResult<Moved> {
@@ -288,16 +296,27 @@ fn move_status(conn: &Connection, change: StatusMove) -> StoreResult<Moved> {
             .map_err(db_error)?;
         for line in &order.items {
             give_back
-                .execute(params![line.quantity, change.at.millis(), line.product.id.to_string()])
+                .execute(params![
+                    line.quantity,
+                    change.at.millis(),
+                    line.product.id.to_string()
+                ])
                 .map_err(db_error)?;
         }
         // Re-read so the populated products show the returned stock.
-        return Ok(Moved::Done(load_order(conn, "id", &id)?.ok_or(AppError::Internal)?));
+        return Ok(Moved::Done(
+            load_order(conn, "id", &id)?.ok_or(AppError::Internal)?,
+        ));
     }
     Ok(Moved::Done(order))
 }
 
-fn update_product(conn: &Connection, id: Id, update: ProductUpdate, at: Timestamp) -> StoreResult<Product> {
+fn update_product(
+    conn: &Connection,
+    id: Id,
+    update: ProductUpdate,
+    at: Timestamp,
+) -> StoreResult<Product> {
     let current = load_product(conn, id)?.ok_or_else(|| AppError::not_found("product", id))?;
     let stock = match (update.stock, update.stock_adjustment) {
         (Some(level), _) => level,
@@ -315,19 +334,35 @@ fn update_product(conn: &Connection, id: Id, update: ProductUpdate, at: Timestam
     };
     let name = update.name.unwrap_or(current.name);
     let price = update.price.unwrap_or(current.price);
-    conn.prepare_cached("UPDATE products SET name = ?1, price = ?2, stock = ?3, updated_at = ?4 WHERE id = ?5")
-        .and_then(|mut s| s.execute(params![name, price.cents(), stock, at.millis(), id.to_string()]))
-        .map_err(db_error)?;
+    conn.prepare_cached(
+        "UPDATE products SET name = ?1, price = ?2, stock = ?3, updated_at = ?4 WHERE id = ?5",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            name,
+            price.cents(),
+            stock,
+            at.millis(),
+            id.to_string()
+        ])
+    })
+    .map_err(db_error)?;
     load_product(conn, id)?.ok_or(AppError::Internal)
 }
 
 #[async_trait]
 impl Store for SqliteStore {
     async fn ping(&self) -> StoreResult<()> {
-        self.read(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(db_error)).await
+        self.read(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(db_error))
+            .await
     }
 
-    async fn insert_customer(&self, id: Id, at: Timestamp, customer: NewCustomer) -> StoreResult<Customer> {
+    async fn insert_customer(
+        &self,
+        id: Id,
+        at: Timestamp,
+        customer: NewCustomer,
+    ) -> StoreResult<Customer> {
         self.writer
             .write(move |conn| {
                 let row = Customer {
@@ -367,7 +402,10 @@ impl Store for SqliteStore {
     }
 
     async fn customers(&self, q: Option<&str>, page: Page) -> StoreResult<Vec<Customer>> {
-        let pattern = q.map(str::trim).filter(|q| !q.is_empty()).map(contains_pattern);
+        let pattern = q
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .map(contains_pattern);
         self.read(move |c| {
             let sql = format!(
                 "SELECT {CUSTOMER_COLUMNS} FROM customers \
@@ -376,7 +414,10 @@ impl Store for SqliteStore {
             );
             let mut stmt = c.prepare_cached(&sql).map_err(db_error)?;
             let rows = stmt
-                .query_map(params![pattern, page.before.map(|b| b.to_string()), page.limit], customer_row)
+                .query_map(
+                    params![pattern, page.before.map(|b| b.to_string()), page.limit],
+                    customer_row,
+                )
                 .map_err(db_error)?;
             rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_error)
         })
@@ -414,15 +455,24 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn update_product(&self, id: Id, update: ProductUpdate, at: Timestamp) -> StoreResult<Product> {
-        self.writer.write(move |conn| update_product(conn, id, update, at)).await
+    async fn update_product(
+        &self,
+        id: Id,
+        update: ProductUpdate,
+        at: Timestamp,
+    ) -> StoreResult<Product> {
+        self.writer
+            .write(move |conn| update_product(conn, id, update, at))
+            .await
     }
 
     async fn products_by_key(&self, keys: &[String]) -> StoreResult<Vec<Product>> {
         let keys = keys.to_vec();
         self.read(move |c| {
             let marks = vec!["?"; keys.len()].join(",");
-            let sql = format!("SELECT {PRODUCT_COLUMNS} FROM products WHERE id IN ({marks}) OR sku IN ({marks})");
+            let sql = format!(
+                "SELECT {PRODUCT_COLUMNS} FROM products WHERE id IN ({marks}) OR sku IN ({marks})"
+            );
             let mut stmt = c.prepare(&sql).map_err(db_error)?;
             let args = keys.iter().chain(keys.iter());
             let rows = stmt
@@ -434,7 +484,10 @@ impl Store for SqliteStore {
     }
 
     async fn products(&self, q: Option<&str>) -> StoreResult<Vec<Product>> {
-        let pattern = q.map(str::trim).filter(|q| !q.is_empty()).map(contains_pattern);
+        let pattern = q
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .map(contains_pattern);
         self.read(move |c| {
             let sql = format!(
                 "SELECT {PRODUCT_COLUMNS} FROM products \
@@ -442,7 +495,9 @@ impl Store for SqliteStore {
                  ORDER BY name COLLATE NOCASE, id"
             );
             let mut stmt = c.prepare_cached(&sql).map_err(db_error)?;
-            let rows = stmt.query_map(params![pattern], product_row).map_err(db_error)?;
+            let rows = stmt
+                .query_map(params![pattern], product_row)
+                .map_err(db_error)?;
             rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_error)
         })
         .await
@@ -453,11 +508,14 @@ impl Store for SqliteStore {
     }
 
     async fn move_status(&self, change: StatusMove) -> StoreResult<Moved> {
-        self.writer.write(move |conn| move_status(conn, change)).await
+        self.writer
+            .write(move |conn| move_status(conn, change))
+            .await
     }
 
     async fn order(&self, id: Id) -> StoreResult<Option<Order>> {
-        self.read(move |c| load_order(c, "id", &id.to_string())).await
+        self.read(move |c| load_order(c, "id", &id.to_string()))
+            .await
     }
 
     async fn order_by_number(&self, number: &str) -> StoreResult<Option<Order>> {
@@ -473,7 +531,9 @@ impl Store for SqliteStore {
         }
         args.push(Box::new(page.limit));
         self.read(move |c| {
-            let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE {conditions} ORDER BY id DESC LIMIT ?");
+            let sql = format!(
+                "SELECT {ORDER_COLUMNS} FROM orders WHERE {conditions} ORDER BY id DESC LIMIT ?"
+            );
             let mut stmt = c.prepare_cached(&sql).map_err(db_error)?;
             let rows = stmt
                 .query_map(as_params(&args).as_slice(), order_row)

@@ -28,7 +28,10 @@ pub fn db_error(e: rusqlite::Error) -> AppError {
     tracing::error!(error = %e, "SQLite error");
     match e {
         rusqlite::Error::SqliteFailure(f, _)
-            if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) =>
+            if matches!(
+                f.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ) =>
         {
             AppError::Unavailable
         }
@@ -45,7 +48,11 @@ pub fn is_unique_violation(e: &rusqlite::Error, column: &str) -> bool {
 fn id_column(row: &Row, i: usize) -> rusqlite::Result<Id> {
     let text: String = row.get(i)?;
     text.parse().map_err(|_| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, "not an id".into())
+        rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Text,
+            "not an id".into(),
+        )
     })
 }
 
@@ -89,7 +96,11 @@ pub fn order_row(row: &Row) -> rusqlite::Result<OrderRow> {
     let json_column = |i: usize| -> rusqlite::Result<String> { row.get(i) };
     let bad = |i: usize| {
         move |_: serde_json::Error| {
-            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, "bad JSON".into())
+            rusqlite::Error::FromSqlConversionFailure(
+                i,
+                rusqlite::types::Type::Text,
+                "bad JSON".into(),
+            )
         }
     };
     let status: String = row.get(6)?;
@@ -101,7 +112,11 @@ pub fn order_row(row: &Row) -> rusqlite::Result<OrderRow> {
         total: row.get(4)?,
         payment_received: row.get(5)?,
         status: status.parse().map_err(|_| {
-            rusqlite::Error::FromSqlConversionFailure(6, rusqlite::types::Type::Text, "unknown status".into())
+            rusqlite::Error::FromSqlConversionFailure(
+                6,
+                rusqlite::types::Type::Text,
+                "unknown status".into(),
+            )
         })?,
         history: serde_json::from_str(&json_column(7)?).map_err(bad(7))?,
         created_at: row.get(8)?,
@@ -125,7 +140,10 @@ fn by_ids<T>(
 ) -> rusqlite::Result<HashMap<Id, T>> {
     let mut map = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
-        let sql = format!("SELECT {columns} FROM {table} WHERE id IN ({})", placeholders(chunk.len()));
+        let sql = format!(
+            "SELECT {columns} FROM {table} WHERE id IN ({})",
+            placeholders(chunk.len())
+        );
         let mut stmt = conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params_from_iter(chunk.iter().map(Id::to_string)), read)?;
         for r in rows {
@@ -141,13 +159,30 @@ pub fn populate(conn: &Connection, rows: Vec<OrderRow>) -> Result<Vec<Order>, Ap
     let mut customer_ids: Vec<Id> = rows.iter().map(|r| r.customer).collect();
     customer_ids.sort();
     customer_ids.dedup();
-    let mut product_ids: Vec<Id> = rows.iter().flat_map(|r| r.lines.iter().map(|l| l.product)).collect();
+    let mut product_ids: Vec<Id> = rows
+        .iter()
+        .flat_map(|r| r.lines.iter().map(|l| l.product))
+        .collect();
     product_ids.sort();
     product_ids.dedup();
-    let customers = by_ids(conn, "customers", CUSTOMER_COLUMNS, customer_ids, customer_row, |c| c.id)
-        .map_err(db_error)?;
-    let products = by_ids(conn, "products", PRODUCT_COLUMNS, product_ids, product_row, |p| p.id)
-        .map_err(db_error)?;
+    let customers = by_ids(
+        conn,
+        "customers",
+        CUSTOMER_COLUMNS,
+        customer_ids,
+        customer_row,
+        |c| c.id,
+    )
+    .map_err(db_error)?;
+    let products = by_ids(
+        conn,
+        "products",
+        PRODUCT_COLUMNS,
+        product_ids,
+        product_row,
+        |p| p.id,
+    )
+    .map_err(db_error)?;
     rows.into_iter()
         .map(|r| {
             let customer = customers.get(&r.customer).cloned().ok_or_else(|| {

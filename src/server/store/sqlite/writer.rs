@@ -64,7 +64,12 @@ impl Writer {
             });
             (ok, deliver)
         });
-        let sender = self.jobs.lock().unwrap().clone().ok_or(AppError::Unavailable)?;
+        let sender = self
+            .jobs
+            .lock()
+            .unwrap()
+            .clone()
+            .ok_or(AppError::Unavailable)?;
         sender.send(job).map_err(|_| AppError::Unavailable)?;
         answer.await.map_err(|_| AppError::Unavailable)?
     }
