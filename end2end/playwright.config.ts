@@ -1,0 +1,56 @@
+// Browser tests run Debian's Chromium (no browser download) against the real
+// server binary, started by Playwright on the address in LEPTOS_SITE_ADDR
+// (scripts/test picks a free port) with a throwaway SQLite file.
+import { defineConfig, devices } from "@playwright/test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const addr = process.env.LEPTOS_SITE_ADDR ?? "127.0.0.1:3000";
+const baseURL = `http://${addr}`;
+const database = join(mkdtempSync(join(tmpdir(), "igniflo-e2e-")), "e2e.db");
+const chromium = {
+  ...devices["Desktop Chrome"],
+  launchOptions: {
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  },
+};
+
+export default defineConfig({
+  testDir: "./tests",
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [["list"], ["html", { open: "never" }]],
+  use: { baseURL, trace: "retain-on-failure" },
+  projects: [
+    { name: "hydrated", use: { ...chromium } },
+    { name: "no-js", use: { ...chromium, javaScriptEnabled: false } },
+  ],
+  webServer: {
+    command: "./target/debug/igniflo",
+    cwd: "..",
+    url: `${baseURL}/healthz`,
+    timeout: 60_000,
+    reuseExistingServer: false,
+    stdout: "ignore",
+    stderr: "pipe",
+    env: {
+      LEPTOS_SITE_ADDR: addr,
+      LEPTOS_SITE_ROOT: "target/site",
+      DATABASE_URL: `sqlite://${database}`,
+      RUST_LOG: "warn",
+    },
+  },
+});
