@@ -12,7 +12,11 @@ use igniflo::server::store::{sqlite::SqliteStore, SharedStore};
 use leptos::prelude::get_configuration;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 use tracing_subscriber::EnvFilter;
+
+/// How long requests in flight may take to finish after SIGTERM.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -77,13 +81,26 @@ async fn serve(args: Vec<String>) -> Result<(), String> {
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!("listening on http://{addr}");
     println!("igniflo listening on http://{addr}");
-    axum::serve(
+    // After the signal, requests in flight get a grace period to finish;
+    // long-lived ones (socket.io long polling) do not hold the exit longer.
+    let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
+    let server = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .map_err(|e| e.to_string())?;
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing requests in flight");
+        let _ = stopping_tx.send(true);
+    });
+    let grace = async move {
+        let _ = stopping_rx.wait_for(|stopping| *stopping).await;
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+    };
+    tokio::select! {
+        served = server => served.map_err(|e| e.to_string())?,
+        _ = grace => tracing::warn!("requests still open after {SHUTDOWN_GRACE:?}; closing anyway"),
+    }
     tracing::info!("stopped taking requests; closing the database");
     service.close().await;
     tracing::info!("shut down cleanly");

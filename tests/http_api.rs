@@ -667,6 +667,9 @@ async fn sigterm_finishes_and_closes_the_database() {
     api.product("A", 10, 1.0).await;
     let (status, _) = api.order(&ada, &[("A", 1)]).await;
     assert_eq!(status, StatusCode::CREATED);
+    // An open live connection does not keep the server from stopping.
+    let ws_url = api.server.url.replace("http://", "ws://") + "/ws";
+    let (_ws, _) = tokio_tungstenite::connect_async(ws_url).await.unwrap();
     assert!(api.server.terminate(), "exit status 0 after SIGTERM");
     let log = api.server.log.lock().unwrap().join("\n");
     assert!(log.contains("shut down cleanly"), "{log}");
