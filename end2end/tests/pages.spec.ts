@@ -11,7 +11,7 @@ for (const [path, heading] of [
   ["/", "Order from Igniflo"],
   ["/admin", "Orders"],
 ] as const) {
-  test(`${path} renders on the server and hydrates`, async ({ page, javaScriptEnabled }, testInfo) => {
+  test(`${path} renders on the server, and hydrates where JavaScript runs`, async ({ page, javaScriptEnabled }, testInfo) => {
     const errors: string[] = [];
     page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
     page.on("pageerror", (e) => errors.push(e.message));
