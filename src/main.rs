@@ -38,11 +38,13 @@ async fn main() -> ExitCode {
 
 async fn serve(args: Vec<String>) -> Result<(), String> {
     let mut seed_demo = false;
+    let mut set_password = false;
     for arg in &args {
         match arg.as_str() {
             "--demo" => seed_demo = true,
+            "set-admin-password" => set_password = true,
             "--help" | "-h" => {
-                println!("usage: igniflo [--demo]\n\nServes Igniflo; configure it with LEPTOS_SITE_ADDR, PORT, DATABASE_URL, CLIENT_URL, RUST_LOG.\n--demo  add a small demo catalogue when the catalogue is empty");
+                println!("{USAGE}");
                 return Ok(());
             }
             other => return Err(format!("unknown argument {other:?}; see --help")),
@@ -53,8 +55,11 @@ async fn serve(args: Vec<String>) -> Result<(), String> {
         Database::Sqlite(path) => Arc::new(SqliteStore::open(path)?),
         Database::Mongo(_) => return Err("MongoDB support is not built yet; use sqlite://".into()),
     };
-    let hub = LiveHub::default();
-    let service = Service::new(store, hub.clone());
+    let service = Service::new(store, LiveHub::default());
+    if set_password {
+        return set_admin_password_from_stdin(&service).await;
+    }
+    set_up_admin_password(&service, &config).await?;
     if seed_demo {
         let added = demo::seed_if_empty(&service).await?;
         if added > 0 {
@@ -69,12 +74,10 @@ async fn serve(args: Vec<String>) -> Result<(), String> {
         // Built by plain cargo (tests, benchmarks) rather than cargo-leptos.
         leptos_options.output_name = "igniflo".into();
     }
-    let state = AppState {
-        leptos_options,
-        service: service.clone(),
-        hub,
-    };
-    let app = router(state, &config);
+    let app = router(
+        AppState::new(leptos_options, service.clone(), &config),
+        &config,
+    );
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
@@ -104,6 +107,53 @@ async fn serve(args: Vec<String>) -> Result<(), String> {
     tracing::info!("stopped taking requests; closing the database");
     service.close().await;
     tracing::info!("shut down cleanly");
+    Ok(())
+}
+
+const USAGE: &str = "usage: igniflo [--demo]
+       igniflo set-admin-password    (reads the new password from standard input)
+
+Serves Igniflo, configured by the environment: LEPTOS_SITE_ADDR, PORT,
+DATABASE_URL, CLIENT_URL, IGNIFLO_ADMIN_PASSWORD, IGNIFLO_ADMIN_TOKEN,
+IGNIFLO_TRUST_PROXY, IGNIFLO_RATE_PUBLIC, IGNIFLO_RATE_ORDERS,
+IGNIFLO_RATE_LOGIN, RUST_LOG.
+--demo  add a small demo catalogue when the catalogue is empty";
+
+/// `IGNIFLO_ADMIN_PASSWORD` wins; with none ever set, a first start makes
+/// one up and prints it once.
+async fn set_up_admin_password(service: &Service, config: &Config) -> Result<(), String> {
+    if let Some(password) = &config.admin_password {
+        return service
+            .set_admin_password(password)
+            .await
+            .map_err(|e| format!("IGNIFLO_ADMIN_PASSWORD: {e}"));
+    }
+    if let Some(generated) = service
+        .ensure_admin_password()
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        // Printed, never logged: logs are kept and shipped.
+        println!(
+            "\n  Igniflo admin login: user \"admin\", password {generated}\n  \
+             (shown once; change it with `igniflo set-admin-password` or IGNIFLO_ADMIN_PASSWORD)\n"
+        );
+    }
+    Ok(())
+}
+
+async fn set_admin_password_from_stdin(service: &Service) -> Result<(), String> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .map_err(|e| format!("cannot read the password: {e}"))?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    service
+        .set_admin_password(password)
+        .await
+        .map_err(|e| e.to_string())?;
+    service.close().await;
+    println!("The admin password is set; every admin session has ended.");
     Ok(())
 }
 

@@ -3,12 +3,27 @@
 
 mod common;
 
-use common::Server;
+use common::{Server, ADMIN_TOKEN};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
 
-fn client() -> Client {
+/// An integration's client: every request carries the admin bearer token.
+fn admin_client() -> Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        "authorization",
+        format!("Bearer {ADMIN_TOKEN}").parse().unwrap(),
+    );
+    Client::builder()
+        .timeout(Duration::from_secs(30))
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+/// A shopper's client: no credentials at all.
+fn public_client() -> Client {
     Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
@@ -17,14 +32,18 @@ fn client() -> Client {
 
 struct Api {
     server: Server,
+    /// Carries the admin token.
     http: Client,
+    /// Anonymous.
+    public: Client,
 }
 
 impl Api {
     fn start() -> Api {
         Api {
             server: Server::start(),
-            http: client(),
+            http: admin_client(),
+            public: public_client(),
         }
     }
 
@@ -59,13 +78,18 @@ impl Api {
         (r.status(), r.json().await.unwrap_or(Value::Null))
     }
 
+    /// Registers a customer anonymously, as a shopper would.
     async fn customer(&self, email: &str) -> Value {
-        let (status, body) = self
-            .post(
-                "/api/customers",
-                json!({"name": "Ada Lovelace", "email": email, "phone": "+44 20 7946 0958"}),
-            )
-            .await;
+        let body = json!({"name": "Ada Lovelace", "email": email, "phone": "+44 20 7946 0958"});
+        let r = self
+            .public
+            .post(self.url("/api/customers"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let body: Value = r.json().await.unwrap();
         assert_eq!(status, StatusCode::CREATED, "{body}");
         body
     }
@@ -78,16 +102,21 @@ impl Api {
         body
     }
 
+    /// Places an order anonymously, as a shopper would.
     async fn order(&self, customer: &Value, lines: &[(&str, i64)]) -> (StatusCode, Value) {
         let items: Vec<Value> = lines
             .iter()
             .map(|(p, q)| json!({"product": p, "quantity": q}))
             .collect();
-        self.post(
-            "/api/orders",
-            json!({"customer": customer["_id"], "items": items, "paymentReceived": false}),
-        )
-        .await
+        let body = json!({"customer": customer["_id"], "items": items, "paymentReceived": false});
+        let r = self
+            .public
+            .post(self.url("/api/orders"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json().await.unwrap_or(Value::Null))
     }
 
     async fn stock(&self, sku: &str) -> i64 {
@@ -337,7 +366,7 @@ async fn a_hundred_buyers_race_for_twenty_units() {
     let mut buyers = Vec::new();
     for i in 0..100 {
         let buyer = api.customer(&format!("buyer{i}@example.com")).await;
-        let (http, url) = (api.http.clone(), api.url("/api/orders"));
+        let (http, url) = (api.public.clone(), api.url("/api/orders"));
         buyers.push(tokio::spawn(async move {
             let r = http
                 .post(url)
@@ -586,6 +615,25 @@ async fn operations_endpoints_docs_pages_and_logs() {
     }
 }
 
+/// A WebSocket handshake carrying the admin token.
+fn admin_ws_request(url: &str) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert(
+        "authorization",
+        format!("Bearer {ADMIN_TOKEN}").parse().unwrap(),
+    );
+    request
+}
+
+/// A placed order as every later reader sees it: without the one-time
+/// tracking token.
+fn as_stored(placed: &Value) -> Value {
+    let mut order = placed.clone();
+    order.as_object_mut().unwrap().remove("trackingToken");
+    order
+}
+
 async fn next_order_event<S>(ws: &mut S) -> Value
 where
     S: futures_util::Stream<
@@ -615,9 +663,11 @@ async fn websocket_clients_receive_order_updated() {
     let ada = api.customer("ada@example.com").await;
     api.product("A", 10, 1.0).await;
     let ws_url = api.server.url.replace("http://", "ws://") + "/ws";
-    let (mut ws, _) = tokio_tungstenite::connect_async(ws_url).await.unwrap();
+    let (mut ws, _) = tokio_tungstenite::connect_async(admin_ws_request(&ws_url))
+        .await
+        .unwrap();
     let (_, order) = api.order(&ada, &[("A", 2)]).await;
-    assert_eq!(next_order_event(&mut ws).await, order);
+    assert_eq!(next_order_event(&mut ws).await, as_stored(&order));
     let (_, paid) = api.set_status(&order, "PAID").await;
     let event = next_order_event(&mut ws).await;
     assert_eq!(event, paid);
@@ -635,6 +685,7 @@ async fn socket_io_clients_receive_order_updated() {
     let mut node = Command::new("node")
         .arg(script)
         .arg(&api.server.url)
+        .arg(ADMIN_TOKEN)
         .stdout(Stdio::piped())
         .spawn()
         .expect("node runs (the README's test command installs it)");
@@ -652,7 +703,7 @@ async fn socket_io_clients_receive_order_updated() {
     assert_eq!(recv(), "connected");
     let (_, order) = api.order(&ada, &[("A", 1)]).await;
     let created: Value = serde_json::from_str(&recv()).unwrap();
-    assert_eq!(created, order);
+    assert_eq!(created, as_stored(&order));
     let (_, cancelled) = api.set_status(&order, "CANCELLED").await;
     let changed: Value = serde_json::from_str(&recv()).unwrap();
     assert_eq!(changed, cancelled);

@@ -3,8 +3,10 @@
 
 pub mod api;
 pub mod app;
+pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod live;
+pub mod rate_limit;
 pub mod service;
 pub mod store;
