@@ -144,7 +144,7 @@ fn cors(config: &Config) -> CorsLayer {
         .as_deref()
         .and_then(|u| HeaderValue::from_str(u.trim_end_matches('/')).ok())
     {
-        Some(origin) => layer.allow_origin(origin),
+        Some(origin) => layer.allow_origin(tower_http::cors::AllowOrigin::list([origin])),
         None => layer,
     }
 }

@@ -71,6 +71,7 @@ pub async fn list_customers(
     params(("id" = String, Path, description = "Customer id")),
     responses((status = 200, body = Customer), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_customer(
+    _: Admin,
     State(service): State<Service>,
     PathId(id): PathId,
 ) -> ApiResult<Json<Customer>> {
