@@ -5,7 +5,7 @@
 use crate::app::{shell, App};
 use crate::server::api;
 use crate::server::api::error::ApiError;
-use crate::server::auth::AdminAccess;
+use crate::server::auth::{self, AdminAccess};
 use crate::server::config::Config;
 use crate::server::live::{self, LiveHub};
 use crate::server::rate_limit::{self, Limits};
@@ -66,7 +66,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
     let (socket_io_layer, io) = socketioxide::SocketIo::new_layer();
     live::serve_socket_io(io, &state.hub, state.service.clone(), state.access.clone());
     let leptos_options = state.leptos_options.clone();
-    let service = state.service.clone();
+    let context_state = state.clone();
     Router::new()
         .route("/healthz", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
         .route("/readyz", get(readyz))
@@ -75,13 +75,14 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(service.clone()),
+            move || provide_context(context_state.clone()),
             {
                 let options = leptos_options.clone();
                 move || shell(options.clone())
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard_admin_pages))
         .layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::limit))
         .with_state(state)
         .layer(socket_io_layer)

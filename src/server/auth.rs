@@ -188,16 +188,8 @@ pub async fn login(
     ApiJson(login): ApiJson<Login>,
 ) -> ApiResult<Response> {
     let token = state.service.sign_in(&login).await?;
-    let cookie = format!(
-        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
-        SESSION_HOURS * 3600,
-        if is_https(&headers, &state.access) {
-            "; Secure"
-        } else {
-            ""
-        }
-    );
-    Ok(with_cookie(StatusCode::NO_CONTENT.into_response(), &cookie))
+    let cookie = session_set_cookie(&token, &headers, &state.access);
+    Ok(with_cookie(StatusCode::NO_CONTENT.into_response(), cookie))
 }
 
 /// Sign out: ends the session and clears the cookie.
@@ -207,8 +199,7 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiRes
     if let Some(token) = session_cookie(&headers) {
         state.service.sign_out(token).await?;
     }
-    let cookie = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
-    Ok(with_cookie(StatusCode::NO_CONTENT.into_response(), &cookie))
+    Ok(with_cookie(StatusCode::NO_CONTENT.into_response(), session_clear_cookie()))
 }
 
 /// Whether the caller is signed in as the admin.
@@ -226,12 +217,51 @@ fn is_https(headers: &HeaderMap, access: &AdminAccess) -> bool {
             .is_some_and(|p| p.eq_ignore_ascii_case("https"))
 }
 
-fn with_cookie(mut response: Response, cookie: &str) -> Response {
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_str(cookie).expect("cookies are header-safe"),
-    );
+fn with_cookie(mut response: Response, cookie: HeaderValue) -> Response {
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
     response
+}
+
+/// The session cookie: script-proof, never sent cross-site, Secure behind TLS.
+pub fn session_set_cookie(token: &str, headers: &HeaderMap, access: &AdminAccess) -> HeaderValue {
+    let cookie = format!(
+        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
+        SESSION_HOURS * 3600,
+        if is_https(headers, access) { "; Secure" } else { "" }
+    );
+    HeaderValue::from_str(&cookie).expect("session tokens are hex")
+}
+
+pub fn session_clear_cookie() -> HeaderValue {
+    HeaderValue::from_static("igniflo_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0")
+}
+
+/// The caller of the server function being run, by the same rules as the
+/// REST routes.
+pub async fn caller_of_server_fn() -> Result<Caller, AppError> {
+    let state = leptos::prelude::expect_context::<AppState>();
+    let parts: Parts = leptos_axum::extract().await.map_err(|_| AppError::Internal)?;
+    Caller::identify(&parts, &state.access, &state.service).await
+}
+
+/// Full page loads of the admin screens need a signed-in admin; others are
+/// sent to the sign-in page. (Server functions check on their own.)
+pub async fn guard_admin_pages(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = request.uri().path();
+    let is_admin_page = (path == "/admin" || path.starts_with("/admin/")) && path != "/admin/login";
+    if is_admin_page && request.method() == Method::GET {
+        let (parts, body) = request.into_parts();
+        let caller = Caller::identify(&parts, &state.access, &state.service).await;
+        if caller != Ok(Caller::Admin) {
+            return axum::response::Redirect::to("/admin/login").into_response();
+        }
+        return next.run(axum::extract::Request::from_parts(parts, body)).await;
+    }
+    next.run(request).await
 }
 
 /// Argon2id with the crate's default (OWASP) parameters.

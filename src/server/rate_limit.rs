@@ -87,7 +87,7 @@ impl Limits {
         if method == Method::POST {
             match path {
                 "/api/orders" | "/api/customers" => limits.push(&self.orders),
-                "/api/auth/login" => limits.push(&self.login),
+                "/api/auth/login" | "/api/fn/admin_login" => limits.push(&self.login),
                 _ => {}
             }
         }
