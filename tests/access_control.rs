@@ -677,3 +677,93 @@ async fn no_secret_reaches_the_log() {
         assert!(!log.contains(secret), "a secret is in the log");
     }
 }
+
+#[tokio::test]
+async fn admin_pages_and_server_functions_follow_the_same_rules() {
+    let shop = Shop::open().await;
+    let no_redirects = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = no_redirects.get(shop.url("/admin")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/admin/login");
+    assert_eq!(
+        no_redirects
+            .get(shop.url("/admin/login"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+
+    let session_fn = |cookie: Option<&str>| {
+        let mut r = shop
+            .http
+            .post(shop.url("/api/fn/admin_session"))
+            .header("content-type", "application/x-www-form-urlencoded");
+        if let Some(c) = cookie {
+            // as a browser sends it from our own page
+            r = r
+                .header("cookie", c)
+                .header("origin", shop.server.url.clone());
+        }
+        r.body("").send()
+    };
+    assert_eq!(
+        session_fn(None).await.unwrap().text().await.unwrap(),
+        "false"
+    );
+
+    let set_cookie = shop.login(ADMIN_PASSWORD).await.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let cookie = set_cookie.split(';').next().unwrap();
+    assert_eq!(
+        session_fn(Some(cookie))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "true"
+    );
+    let cross_site = shop
+        .http
+        .post(shop.url("/api/fn/admin_session"))
+        .header("cookie", cookie)
+        .header("origin", "http://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        cross_site.status(),
+        StatusCode::FORBIDDEN,
+        "cookie calls from other sites are refused"
+    );
+    let r = no_redirects
+        .get(shop.url("/admin"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("Sign out"));
+
+    // Guessing through the sign-in server function meets the same limit.
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        let r = shop
+            .http
+            .post(shop.url("/api/fn/admin_login"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("username=admin&password=guess-guess-guess")
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert!(statuses.ends_with(&[429, 429]), "{statuses:?}");
+}

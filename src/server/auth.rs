@@ -199,7 +199,10 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiRes
     if let Some(token) = session_cookie(&headers) {
         state.service.sign_out(token).await?;
     }
-    Ok(with_cookie(StatusCode::NO_CONTENT.into_response(), session_clear_cookie()))
+    Ok(with_cookie(
+        StatusCode::NO_CONTENT.into_response(),
+        session_clear_cookie(),
+    ))
 }
 
 /// Whether the caller is signed in as the admin.
@@ -227,7 +230,11 @@ pub fn session_set_cookie(token: &str, headers: &HeaderMap, access: &AdminAccess
     let cookie = format!(
         "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
         SESSION_HOURS * 3600,
-        if is_https(headers, access) { "; Secure" } else { "" }
+        if is_https(headers, access) {
+            "; Secure"
+        } else {
+            ""
+        }
     );
     HeaderValue::from_str(&cookie).expect("session tokens are hex")
 }
@@ -240,7 +247,9 @@ pub fn session_clear_cookie() -> HeaderValue {
 /// REST routes.
 pub async fn caller_of_server_fn() -> Result<Caller, AppError> {
     let state = leptos::prelude::expect_context::<AppState>();
-    let parts: Parts = leptos_axum::extract().await.map_err(|_| AppError::Internal)?;
+    let parts: Parts = leptos_axum::extract()
+        .await
+        .map_err(|_| AppError::Internal)?;
     Caller::identify(&parts, &state.access, &state.service).await
 }
 
@@ -259,7 +268,9 @@ pub async fn guard_admin_pages(
         if caller != Ok(Caller::Admin) {
             return axum::response::Redirect::to("/admin/login").into_response();
         }
-        return next.run(axum::extract::Request::from_parts(parts, body)).await;
+        return next
+            .run(axum::extract::Request::from_parts(parts, body))
+            .await;
     }
     next.run(request).await
 }

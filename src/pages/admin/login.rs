@@ -8,9 +8,9 @@ use leptos::prelude::*;
 pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<AdminLogin>::new();
     let failed = move || match login.value().get() {
-        Some(Err(AppError::TooManyRequests { retry_after_secs })) => {
-            Some(format!("Too many attempts; try again in {retry_after_secs} s."))
-        }
+        Some(Err(AppError::TooManyRequests { retry_after_secs })) => Some(format!(
+            "Too many attempts; try again in {retry_after_secs} s."
+        )),
         Some(Err(AppError::Unauthorized)) => Some("Wrong username or password.".to_string()),
         Some(Err(e)) => Some(e.to_string()),
         _ => None,
