@@ -121,6 +121,17 @@ pub struct PlacedOrder {
     pub tracking_token: String,
 }
 
+/// One message of the live feed (`/ws`), as the browser reads it: the
+/// server's hub events in their JSON form.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", content = "data", rename_all = "kebab-case")]
+pub enum LiveMessage {
+    OrderUpdated(Order),
+    ProductUpdated(Product),
+    /// Events were missed: refetch what is shown.
+    Resync,
+}
+
 // ---- inputs ----------------------------------------------------------------
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
