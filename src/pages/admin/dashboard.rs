@@ -108,8 +108,9 @@ fn BarChart(bars: Vec<(String, i64)>, title: &'static str, format: fn(i64) -> St
     let highest = bars.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1) as f64;
     let slot = WIDTH / bars.len().max(1) as f64;
     let total: i64 = bars.iter().map(|(_, v)| *v).sum();
+    let last = bars.len().saturating_sub(1);
     view! {
-        <svg class="bar-chart" viewBox=format!("0 0 {WIDTH} {}", HEIGHT + 18.0) role="img" aria-label=format!("{title}: {} in total", format(total))>
+        <svg class="bar-chart" viewBox=format!("0 0 {WIDTH} {}", HEIGHT + 24.0) role="img" aria-label=format!("{title}: {} in total", format(total))>
             {bars.iter().enumerate().map(|(i, (label, value))| {
                 let h = (*value as f64 / highest) * HEIGHT;
                 let x = i as f64 * slot;
@@ -117,7 +118,10 @@ fn BarChart(bars: Vec<(String, i64)>, title: &'static str, format: fn(i64) -> St
                     <g>
                         <title>{format!("{label}: {}", format(*value))}</title>
                         <rect x=x + 1.0 y=HEIGHT - h width=(slot - 2.0).max(1.0) height=h.max(0.5)/>
-                        {(i % 5 == 4).then(|| view! { <text x=x + slot / 2.0 y=HEIGHT + 14.0 text-anchor="middle">{label.clone()}</text> })}
+                        // a label every week, counted back from today
+                        {((last - i) % 7 == 0).then(|| view! {
+                            <text x=x + slot / 2.0 y=HEIGHT + 22.0 text-anchor=if i == last { "end" } else { "middle" }>{label.clone()}</text>
+                        })}
                     </g>
                 }
             }).collect_view()}
