@@ -46,6 +46,7 @@ macro_rules! conformance {
 }
 
 conformance!(sqlite, sqlite_fixture;
+    the_dashboard_counts_today_and_leaves_out_cancelled_revenue,
     transitions_follow_the_table,
     placing_an_order_takes_stock_and_snapshots_prices,
     an_order_failing_on_its_last_line_takes_nothing,
@@ -622,6 +623,66 @@ async fn every_change_is_announced(f: Fixture) {
     assert!(
         matches!(events.recv().await.unwrap(), LiveEvent::OrderUpdated(ref e) if e.status == OrderStatus::Paid)
     );
+}
+
+async fn the_dashboard_counts_today_and_leaves_out_cancelled_revenue(f: Fixture) {
+    let c = customer(&f.service, "ada@example.com").await;
+    product(&f.service, "A", 100, 1000).await;
+    product(&f.service, "LOW", 4, 500).await;
+    let mut placed = Vec::new();
+    for _ in 0..3 {
+        placed.push(
+            f.service
+                .place_order(order(&c, &[("A", 2)]), None, Actor::Customer)
+                .await
+                .unwrap()
+                .placed
+                .order,
+        );
+    }
+    f.service
+        .change_status(placed[0].id, OrderStatus::Cancelled, Actor::Admin)
+        .await
+        .unwrap();
+    f.service
+        .change_status(placed[1].id, OrderStatus::Paid, Actor::Admin)
+        .await
+        .unwrap();
+    let d = f.service.dashboard(Timestamp::now()).await.unwrap();
+    assert_eq!(d.orders_today, 3);
+    assert_eq!(
+        d.revenue_today,
+        Money::from_cents(2 * 2 * 1000),
+        "the cancelled order earns nothing"
+    );
+    assert_eq!(d.revenue_last_7_days, d.revenue_today);
+    assert_eq!((d.awaiting_payment, d.awaiting_fulfilment), (1, 1));
+    assert_eq!(d.days.len(), 30);
+    assert_eq!(d.days.last().unwrap().orders, 3);
+    assert!(d.days[..29].iter().all(|day| day.orders == 0));
+    assert_eq!(
+        d.by_status,
+        vec![
+            (OrderStatus::Pending, 1),
+            (OrderStatus::Paid, 1),
+            (OrderStatus::Fulfilled, 0),
+            (OrderStatus::Cancelled, 1)
+        ]
+    );
+    assert_eq!(
+        d.low_stock
+            .iter()
+            .map(|p| p.sku.as_str())
+            .collect::<Vec<_>>(),
+        vec!["LOW"]
+    );
+    // tomorrow, today's orders are yesterday's
+    let tomorrow = f
+        .service
+        .dashboard(Timestamp::now().plus_days(1))
+        .await
+        .unwrap();
+    assert_eq!((tomorrow.orders_today, tomorrow.days[28].orders), (0, 3));
 }
 
 #[tokio::test]
