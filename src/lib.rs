@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! Igniflo: an order management system. One crate: the Leptos pages (rendered
 //! on the server, hydrated in the browser), the domain shared by both, and —
 //! behind the `ssr` feature — the server: service, stores, REST API, live hub.
