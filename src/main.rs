@@ -8,7 +8,7 @@ use igniflo::server::config::{Config, Database};
 use igniflo::server::demo;
 use igniflo::server::live::LiveHub;
 use igniflo::server::service::Service;
-use igniflo::server::store::{sqlite::SqliteStore, SharedStore};
+use igniflo::server::store::{mongo::MongoStore, sqlite::SqliteStore, SharedStore};
 use leptos::prelude::get_configuration;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -51,7 +51,7 @@ async fn serve(args: Vec<String>) -> Result<(), String> {
     let config = Config::from_env()?;
     let store: SharedStore = match &config.database {
         Database::Sqlite(path) => Arc::new(SqliteStore::open(path)?),
-        Database::Mongo(_) => return Err("MongoDB support is not built yet; use sqlite://".into()),
+        Database::Mongo(url) => Arc::new(MongoStore::connect(url).await?),
     };
     let hub = LiveHub::default();
     let service = Service::new(store, hub.clone());

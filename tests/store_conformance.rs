@@ -1,10 +1,15 @@
 //! One suite, every store: the service's rules hold whatever persists them.
 //! Each test gets a fresh store from the factory named in `conformance!`;
-//! tests of one store's own properties follow the suite.
+//! tests of one store's own properties follow the suite. MongoDB runs on one
+//! SecantusDB per test process, with a fresh database for each test.
 
+mod common;
+
+use common::SecantusDb;
 use igniflo::domain::*;
 use igniflo::server::live::{LiveEvent, LiveHub};
 use igniflo::server::service::Service;
+use igniflo::server::store::mongo::MongoStore;
 use igniflo::server::store::sqlite::SqliteStore;
 use igniflo::server::store::SharedStore;
 use std::sync::Arc;
@@ -12,7 +17,7 @@ use std::sync::Arc;
 struct Fixture {
     service: Service,
     hub: LiveHub,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
 }
 
 async fn sqlite_store() -> (SharedStore, tempfile::TempDir) {
@@ -27,7 +32,18 @@ async fn sqlite_fixture() -> Fixture {
     Fixture {
         service: Service::new(store, hub.clone()),
         hub,
-        _dir: dir,
+        _dir: Some(dir),
+    }
+}
+
+async fn mongo_fixture() -> Fixture {
+    let url = SecantusDb::shared().fresh_database();
+    let store: SharedStore = Arc::new(MongoStore::connect(&url).await.unwrap());
+    let hub = LiveHub::default();
+    Fixture {
+        service: Service::new(store, hub.clone()),
+        hub,
+        _dir: None,
     }
 }
 
@@ -46,6 +62,20 @@ macro_rules! conformance {
 }
 
 conformance!(sqlite, sqlite_fixture;
+    transitions_follow_the_table,
+    placing_an_order_takes_stock_and_snapshots_prices,
+    an_order_failing_on_its_last_line_takes_nothing,
+    unknown_products_and_customers_are_refused,
+    racing_buyers_never_oversell,
+    cancelling_returns_stock_exactly_once_even_when_racing,
+    an_idempotency_key_places_one_order,
+    unique_skus_and_emails,
+    stock_adjustments_never_go_below_zero,
+    order_lists_filter_and_page_newest_first,
+    every_change_is_announced
+);
+
+conformance!(mongo, mongo_fixture;
     transitions_follow_the_table,
     placing_an_order_takes_stock_and_snapshots_prices,
     an_order_failing_on_its_last_line_takes_nothing,
@@ -642,4 +672,57 @@ async fn acknowledged_orders_survive_a_restart() {
     let o = s.order(id).await.unwrap();
     assert_eq!(o.items[0].quantity, 2);
     assert_eq!(o.items[0].product.stock, 3);
+}
+
+#[tokio::test]
+async fn mongo_reconnects_to_its_data_and_indexes() {
+    let url = SecantusDb::shared().fresh_database();
+    let id = {
+        let store: SharedStore = Arc::new(MongoStore::connect(&url).await.unwrap());
+        let s = Service::new(store, LiveHub::default());
+        let c = customer(&s, "ada@example.com").await;
+        product(&s, "A", 5, 100).await;
+        let id = s
+            .place_order(order(&c, &[("A", 2)]), None, Actor::Customer)
+            .await
+            .unwrap()
+            .order
+            .id;
+        s.close().await;
+        id
+    };
+    // A second start on the same database finds its indexes in place.
+    let store: SharedStore = Arc::new(MongoStore::connect(&url).await.unwrap());
+    let s = Service::new(store, LiveHub::default());
+    let o = s.order(id).await.unwrap();
+    assert_eq!(o.items[0].quantity, 2);
+    assert_eq!(o.items[0].product.stock, 3);
+    assert!(matches!(
+        s.add_product(NewProduct {
+            name: "Again".into(),
+            sku: "A".into(),
+            stock: 1,
+            price: Money::from_cents(1),
+        })
+        .await,
+        Err(AppError::Duplicate { .. })
+    ));
+}
+
+#[tokio::test]
+async fn an_unreachable_mongodb_is_unavailable_not_a_hang() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!(
+        "mongodb://127.0.0.1:{port}/igniflo?directConnection=true&serverSelectionTimeoutMS=500"
+    );
+    let started = std::time::Instant::now();
+    let store: SharedStore = Arc::new(MongoStore::connect(&url).await.unwrap());
+    let s = Service::new(store, LiveHub::default());
+    assert_eq!(s.ready().await, Err(AppError::Unavailable));
+    assert_eq!(s.products(None).await, Err(AppError::Unavailable));
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }

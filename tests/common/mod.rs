@@ -1,12 +1,22 @@
-//! Starts the real Igniflo server binary on a temporary SQLite file and a
-//! free port, and stops it by its PID.
+//! Starts the real Igniflo server binary on a temporary SQLite file (or a
+//! fresh MongoDB database on SecantusDB) and a free port, and stops it by its
+//! PID.
 
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
+use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
+
+/// The store a server under test runs on.
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Mongo,
+}
 
 pub struct Server {
     pub url: String,
@@ -23,6 +33,17 @@ impl Server {
         let mut server = Server::start_with(&[("DATABASE_URL", url.as_str())]);
         server._dir = Some(dir);
         server
+    }
+
+    /// A server on a fresh, empty database of the given kind.
+    pub fn start_on(backend: Backend) -> Server {
+        match backend {
+            Backend::Sqlite => Server::start(),
+            Backend::Mongo => {
+                let url = SecantusDb::shared().fresh_database();
+                Server::start_with(&[("DATABASE_URL", url.as_str())])
+            }
+        }
     }
 
     pub fn start_with(env: &[(&str, &str)]) -> Server {
@@ -67,24 +88,137 @@ impl Server {
 
     /// Sends SIGTERM and waits for a clean exit; true if it exited with 0.
     pub fn terminate(&mut self) -> bool {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.pid().to_string())
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return status.success();
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        false
+        terminate(&mut self.child, Duration::from_secs(20))
     }
+}
+
+/// Sends SIGTERM to the child by its PID and waits up to `grace` for it to
+/// exit; true if it exited with 0.
+fn terminate(child: &mut Child, grace: Duration) -> bool {
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
+    let deadline = Instant::now() + grace;
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
+            return status.success();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
         if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// SecantusDB, a MongoDB-wire-compatible server that reports itself as a
+/// one-node replica set (so transactions and change streams work), from the
+/// project's `.venv` (scripts/toolchain.sh installs it). It listens on a free
+/// port of 127.0.0.1 with a temporary data directory, which it removes when
+/// it stops: by its PID when this is dropped, or by itself when the test
+/// process exits without dropping it (it watches its stdin for EOF).
+pub struct SecantusDb {
+    /// The server's URL without a database name.
+    pub url: String,
+    child: Child,
+}
+
+/// Runs SecantusDB's command line with an empty config file (so no
+/// `secantusd.toml` of the machine is picked up) and a temporary data dir.
+const SECANTUSDB_LAUNCHER: &str = r#"
+import os, shutil, signal, sys, tempfile, threading
+from secantus.cli import main
+data = tempfile.mkdtemp(prefix="igniflo-secantusdb-")
+config = os.path.join(data, "secantusd.toml")
+open(config, "w").close()
+def orphaned():
+    sys.stdin.read()
+    os.kill(os.getpid(), signal.SIGTERM)
+threading.Thread(target=orphaned, daemon=True).start()
+try:
+    main(["--config", config, "--storage-path", os.path.join(data, "db"), *sys.argv[1:]])
+finally:
+    shutil.rmtree(data, ignore_errors=True)
+"#;
+
+impl SecantusDb {
+    pub fn start() -> SecantusDb {
+        let python = concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/python");
+        assert!(
+            std::path::Path::new(python).exists(),
+            "SecantusDB is not installed: run scripts/test, or `source scripts/toolchain.sh && ensure_secantusdb`"
+        );
+        let mut child = Command::new(python)
+            .args([
+                "-c",
+                SECANTUSDB_LAUNCHER,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start SecantusDB");
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(addr) = line.split("secantus listening on ").nth(1) {
+                    let _ = tx.send(addr.trim().to_string());
+                } else if line.contains(" ERROR ") || line.contains("Traceback") {
+                    eprintln!("secantusdb: {line}");
+                }
+            }
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("SecantusDB announces its address");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(&addr).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "SecantusDB does not answer on {addr}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        SecantusDb {
+            url: format!("mongodb://{addr}"),
+            child,
+        }
+    }
+
+    /// One server for the whole test process; each test takes its own
+    /// database on it.
+    pub fn shared() -> &'static SecantusDb {
+        static SHARED: OnceLock<SecantusDb> = OnceLock::new();
+        SHARED.get_or_init(SecantusDb::start)
+    }
+
+    /// The `DATABASE_URL` of a database no one has used yet.
+    pub fn fresh_database(&self) -> String {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        format!(
+            "{}/igniflo_{}_{n}?directConnection=true",
+            self.url,
+            std::process::id()
+        )
+    }
+}
+
+impl Drop for SecantusDb {
+    fn drop(&mut self) {
+        if !terminate(&mut self.child, Duration::from_secs(10)) {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }

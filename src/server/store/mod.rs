@@ -3,6 +3,7 @@
 //! for every line or none, a status moves only from the status the service
 //! saw, and cancelling returns stock in the same transaction.
 
+pub mod mongo;
 pub mod sqlite;
 
 use crate::domain::{
@@ -124,3 +125,34 @@ pub trait Store: Send + Sync + 'static {
 }
 
 pub type SharedStore = Arc<dyn Store>;
+
+/// The product as `update` leaves it, for stores that read it and write it
+/// back in one transaction: `stock` sets the level, `stockAdjustment` moves
+/// it from the current level and may not take it below zero.
+pub fn apply_update(
+    current: Product,
+    update: ProductUpdate,
+    at: Timestamp,
+) -> StoreResult<Product> {
+    let stock = match (update.stock, update.stock_adjustment) {
+        (Some(level), _) => level,
+        (None, Some(delta)) => {
+            let level = current.stock + delta;
+            if level < 0 {
+                return Err(AppError::StockWouldBeNegative {
+                    sku: current.sku,
+                    available: current.stock,
+                });
+            }
+            crate::domain::validate::stock("stockAdjustment", level)?
+        }
+        (None, None) => current.stock,
+    };
+    Ok(Product {
+        name: update.name.unwrap_or(current.name),
+        price: update.price.unwrap_or(current.price),
+        stock,
+        updated_at: at,
+        ..current
+    })
+}

@@ -5,7 +5,7 @@
 mod rows;
 mod writer;
 
-use super::{Moved, OrderDraft, Placed, StatusMove, Store, StoreResult};
+use super::{apply_update, Moved, OrderDraft, Placed, StatusMove, Store, StoreResult};
 use crate::domain::{
     AppError, Customer, Id, NewCustomer, Order, OrderFilter, OrderStatus, Page, Product,
     ProductUpdate, StatusEntry, Timestamp,
@@ -318,36 +318,21 @@ fn update_product(
     at: Timestamp,
 ) -> StoreResult<Product> {
     let current = load_product(conn, id)?.ok_or_else(|| AppError::not_found("product", id))?;
-    let stock = match (update.stock, update.stock_adjustment) {
-        (Some(level), _) => level,
-        (None, Some(delta)) => {
-            let level = current.stock + delta;
-            if level < 0 {
-                return Err(AppError::StockWouldBeNegative {
-                    sku: current.sku,
-                    available: current.stock,
-                });
-            }
-            crate::domain::validate::stock("stockAdjustment", level)?
-        }
-        (None, None) => current.stock,
-    };
-    let name = update.name.unwrap_or(current.name);
-    let price = update.price.unwrap_or(current.price);
+    let updated = apply_update(current, update, at)?;
     conn.prepare_cached(
         "UPDATE products SET name = ?1, price = ?2, stock = ?3, updated_at = ?4 WHERE id = ?5",
     )
     .and_then(|mut s| {
         s.execute(params![
-            name,
-            price.cents(),
-            stock,
+            updated.name,
+            updated.price.cents(),
+            updated.stock,
             at.millis(),
             id.to_string()
         ])
     })
     .map_err(db_error)?;
-    load_product(conn, id)?.ok_or(AppError::Internal)
+    Ok(updated)
 }
 
 #[async_trait]
