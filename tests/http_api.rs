@@ -1,9 +1,10 @@
 //! The REST API, the live doors and the operational endpoints, over real HTTP
-//! against the real server binary on a temporary SQLite file.
+//! against the real server binary, each test on both stores: a temporary
+//! SQLite file and a fresh MongoDB database (on SecantusDB).
 
 mod common;
 
-use common::Server;
+use common::{Backend, SecantusDb, Server};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -21,9 +22,9 @@ struct Api {
 }
 
 impl Api {
-    fn start() -> Api {
+    fn start_on(backend: Backend) -> Api {
         Api {
-            server: Server::start(),
+            server: Server::start_on(backend),
             http: client(),
         }
     }
@@ -111,6 +112,42 @@ impl Api {
     }
 }
 
+/// Runs every named test against a server on each store.
+macro_rules! on_every_store {
+    ($($test:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    super::$test(super::Api::start_on(super::Backend::Sqlite)).await
+                }
+            )+
+        }
+        mod mongo {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    super::$test(super::Api::start_on(super::Backend::Mongo)).await
+                }
+            )+
+        }
+    };
+}
+
+on_every_store!(
+    the_seed_contract_round_trip,
+    the_transition_table_over_http,
+    cancelling_returns_stock_once_and_failed_orders_take_none,
+    an_idempotency_key_makes_retries_safe,
+    a_hundred_buyers_race_for_twenty_units,
+    hostile_input_gets_a_clear_4xx_and_changes_nothing,
+    order_lists_page_with_a_link_header_and_filter,
+    operations_endpoints_docs_pages_and_logs,
+    websocket_clients_receive_order_updated,
+    socket_io_clients_receive_order_updated,
+    sigterm_finishes_and_closes_the_database,
+);
+
 fn assert_error_shape(body: &Value, code: &str) {
     assert!(
         body["error"].as_str().is_some_and(|e| !e.is_empty()),
@@ -120,9 +157,7 @@ fn assert_error_shape(body: &Value, code: &str) {
     assert!(body.get("details").is_some(), "no details in {body}");
 }
 
-#[tokio::test]
-async fn the_seed_contract_round_trip() {
-    let api = Api::start();
+async fn the_seed_contract_round_trip(api: Api) {
     let ada = api.customer("ada@example.com").await;
     assert_eq!(ada["email"], "ada@example.com");
     assert_eq!(ada["_id"].as_str().unwrap().len(), 24);
@@ -221,9 +256,7 @@ async fn the_seed_contract_round_trip() {
     );
 }
 
-#[tokio::test]
-async fn the_transition_table_over_http() {
-    let api = Api::start();
+async fn the_transition_table_over_http(api: Api) {
     let ada = api.customer("ada@example.com").await;
     api.product("A", 10, 1.0).await;
     let (_, order) = api.order(&ada, &[("A", 1)]).await;
@@ -261,9 +294,7 @@ async fn the_transition_table_over_http() {
     assert_error_shape(&body, "not_found");
 }
 
-#[tokio::test]
-async fn cancelling_returns_stock_once_and_failed_orders_take_none() {
-    let api = Api::start();
+async fn cancelling_returns_stock_once_and_failed_orders_take_none(api: Api) {
     let ada = api.customer("ada@example.com").await;
     api.product("A", 10, 1.0).await;
     api.product("B", 10, 2.0).await;
@@ -298,9 +329,7 @@ async fn cancelling_returns_stock_once_and_failed_orders_take_none() {
     );
 }
 
-#[tokio::test]
-async fn an_idempotency_key_makes_retries_safe() {
-    let api = Api::start();
+async fn an_idempotency_key_makes_retries_safe(api: Api) {
     let ada = api.customer("ada@example.com").await;
     api.product("A", 10, 1.0).await;
     let body = json!({"customer": ada["_id"], "items": [{"product": "A", "quantity": 3}]});
@@ -330,9 +359,7 @@ async fn an_idempotency_key_makes_retries_safe() {
     assert_eq!(api.get("/api/orders").await.1.as_array().unwrap().len(), 1);
 }
 
-#[tokio::test]
-async fn a_hundred_buyers_race_for_twenty_units() {
-    let api = Api::start();
+async fn a_hundred_buyers_race_for_twenty_units(api: Api) {
     api.product("HOT", 20, 9.99).await;
     let mut buyers = Vec::new();
     for i in 0..100 {
@@ -369,9 +396,7 @@ async fn a_hundred_buyers_race_for_twenty_units() {
     );
 }
 
-#[tokio::test]
-async fn hostile_input_gets_a_clear_4xx_and_changes_nothing() {
-    let api = Api::start();
+async fn hostile_input_gets_a_clear_4xx_and_changes_nothing(api: Api) {
     let ada = api.customer("ada@example.com").await;
     let a = api.product("A", 5, 1.0).await;
     let (_, order) = api.order(&ada, &[("A", 1)]).await;
@@ -464,9 +489,7 @@ async fn hostile_input_gets_a_clear_4xx_and_changes_nothing() {
     assert_eq!(after.0.as_array().unwrap().len(), 2);
 }
 
-#[tokio::test]
-async fn order_lists_page_with_a_link_header_and_filter() {
-    let api = Api::start();
+async fn order_lists_page_with_a_link_header_and_filter(api: Api) {
     let ada = api.customer("ada@example.com").await;
     let bob = api
         .post(
@@ -531,9 +554,7 @@ async fn order_lists_page_with_a_link_header_and_filter() {
     assert_eq!(paid, json!([]));
 }
 
-#[tokio::test]
-async fn operations_endpoints_docs_pages_and_logs() {
-    let api = Api::start();
+async fn operations_endpoints_docs_pages_and_logs(api: Api) {
     assert_eq!(
         api.get("/healthz").await,
         (StatusCode::OK, json!({"status": "ok"}))
@@ -609,9 +630,7 @@ where
     }
 }
 
-#[tokio::test]
-async fn websocket_clients_receive_order_updated() {
-    let api = Api::start();
+async fn websocket_clients_receive_order_updated(api: Api) {
     let ada = api.customer("ada@example.com").await;
     api.product("A", 10, 1.0).await;
     let ws_url = api.server.url.replace("http://", "ws://") + "/ws";
@@ -624,11 +643,9 @@ async fn websocket_clients_receive_order_updated() {
     assert_eq!(event["status"], "PAID");
 }
 
-#[tokio::test]
-async fn socket_io_clients_receive_order_updated() {
+async fn socket_io_clients_receive_order_updated(api: Api) {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
-    let api = Api::start();
     let ada = api.customer("ada@example.com").await;
     api.product("A", 10, 1.0).await;
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/socketio_listener.mjs");
@@ -660,9 +677,7 @@ async fn socket_io_clients_receive_order_updated() {
     let _ = node.wait();
 }
 
-#[tokio::test]
-async fn sigterm_finishes_and_closes_the_database() {
-    let mut api = Api::start();
+async fn sigterm_finishes_and_closes_the_database(mut api: Api) {
     let ada = api.customer("ada@example.com").await;
     api.product("A", 10, 1.0).await;
     let (status, _) = api.order(&ada, &[("A", 1)]).await;
@@ -673,4 +688,44 @@ async fn sigterm_finishes_and_closes_the_database() {
     assert!(api.server.terminate(), "exit status 0 after SIGTERM");
     let log = api.server.log.lock().unwrap().join("\n");
     assert!(log.contains("shut down cleanly"), "{log}");
+}
+
+/// Several stateless instances on one MongoDB: 100 buyers spread over two
+/// servers race for 20 units, and exactly 20 win.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mongo_a_hundred_buyers_across_two_instances_race_for_twenty_units() {
+    let database = SecantusDb::shared().fresh_database();
+    let api = Api {
+        server: Server::start_with(&[("DATABASE_URL", database.as_str())]),
+        http: client(),
+    };
+    let other = Server::start_with(&[("DATABASE_URL", database.as_str())]);
+    let instances = [api.server.url.clone(), other.url.clone()];
+    api.product("HOT", 20, 9.99).await;
+    let mut buyers = Vec::new();
+    for i in 0..100 {
+        let buyer = api.customer(&format!("buyer{i}@example.com")).await;
+        let (http, url) = (api.http.clone(), format!("{}/api/orders", instances[i % 2]));
+        buyers.push(tokio::spawn(async move {
+            let r = http
+                .post(url)
+                .json(&json!({"customer": buyer["_id"], "items": [{"product": "HOT", "quantity": 1}]}))
+                .send()
+                .await
+                .unwrap();
+            r.status()
+        }));
+    }
+    let mut won = [0; 2];
+    for (i, b) in buyers.into_iter().enumerate() {
+        match b.await.unwrap() {
+            StatusCode::CREATED => won[i % 2] += 1,
+            StatusCode::CONFLICT => {}
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert_eq!(won[0] + won[1], 20, "winners per instance: {won:?}");
+    assert_eq!(api.stock("HOT").await, 0);
+    let (_, orders) = api.get("/api/orders?limit=200").await;
+    assert_eq!(orders.as_array().unwrap().len(), 20);
 }
