@@ -729,3 +729,26 @@ async fn mongo_a_hundred_buyers_across_two_instances_race_for_twenty_units() {
     let (_, orders) = api.get("/api/orders?limit=200").await;
     assert_eq!(orders.as_array().unwrap().len(), 20);
 }
+
+/// Several instances, one live picture: a WebSocket client on instance B
+/// sees every change to an order made on instance A, once each and in order.
+#[tokio::test]
+async fn mongo_live_updates_reach_clients_of_every_instance() {
+    let database = SecantusDb::shared().fresh_database();
+    let a = Api {
+        server: Server::start_with(&[("DATABASE_URL", database.as_str())]),
+        http: client(),
+    };
+    let b = Server::start_with(&[("DATABASE_URL", database.as_str())]);
+    let ada = a.customer("ada@example.com").await;
+    a.product("A", 10, 1.0).await;
+    let ws_url = b.url.replace("http://", "ws://") + "/ws";
+    let (mut ws, _) = tokio_tungstenite::connect_async(ws_url).await.unwrap();
+    let (_, order) = a.order(&ada, &[("A", 2)]).await;
+    assert_eq!(next_order_event(&mut ws).await, order);
+    let (_, paid) = a.set_status(&order, "PAID").await;
+    assert_eq!(next_order_event(&mut ws).await, paid);
+    let (_, cancelled) = a.set_status(&order, "CANCELLED").await;
+    assert_eq!(next_order_event(&mut ws).await, cancelled);
+    assert_eq!(cancelled["items"][0]["product"]["stock"], 10);
+}

@@ -10,6 +10,7 @@ use crate::domain::{
     Actor, AppError, Customer, Id, Money, NewCustomer, Order, OrderFilter, OrderStatus, Page,
     Product, ProductUpdate, Timestamp,
 };
+use crate::server::live::LiveHub;
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -119,6 +120,15 @@ pub trait Store: Send + Sync + 'static {
     async fn orders(&self, filter: &OrderFilter, page: Page) -> StoreResult<Vec<Order>>;
     /// How many orders match the filter.
     async fn count_orders(&self, filter: &OrderFilter) -> StoreResult<u64>;
+
+    /// Starts feeding `hub` with every change to orders and stock committed
+    /// on this database by any server instance, once each and in commit
+    /// order, until the store closes (MongoDB's change streams). `false`
+    /// when the database cannot report changes (the embedded SQLite file has
+    /// one writer, this process); then the service announces its own.
+    fn watch_changes(&self, _hub: &LiveHub) -> bool {
+        false
+    }
 
     /// Finishes queued writes and closes the database cleanly.
     async fn close(&self);

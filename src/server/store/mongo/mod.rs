@@ -5,6 +5,7 @@
 //! Indexes and the products' stock validator are put in place on first
 //! contact, idempotently, so any number of server instances may start at once.
 
+mod changes;
 mod docs;
 mod errors;
 mod transaction;
@@ -14,6 +15,7 @@ use crate::domain::{
     AppError, Customer, Id, NewCustomer, Order, OrderFilter, OrderStatus, Page, Product,
     ProductUpdate, StatusEntry, Timestamp,
 };
+use crate::server::live::LiveHub;
 use async_trait::async_trait;
 use bson::oid::ObjectId;
 use bson::{doc, Document, Regex};
@@ -23,8 +25,10 @@ use futures_util::TryStreamExt;
 use mongodb::options::{ClientOptions, IndexOptions, ReturnDocument};
 use mongodb::{Client, ClientSession, Collection, Database, IndexModel};
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::OnceCell;
+use tokio::task::AbortHandle;
 use transaction::Abort;
 
 /// How long an operation waits for a reachable server before the store
@@ -39,6 +43,8 @@ const CUSTOMERS: &str = "customers";
 const PRODUCTS: &str = "products";
 const ORDERS: &str = "orders";
 
+/// Cheap to clone: clones share the client, and the change feed runs on one.
+#[derive(Clone)]
 pub struct MongoStore {
     client: Client,
     db: Database,
@@ -46,7 +52,10 @@ pub struct MongoStore {
     products: Collection<ProductDoc>,
     orders: Collection<OrderDoc>,
     /// Set once indexes and the validator are in place.
-    prepared: OnceCell<()>,
+    prepared: Arc<OnceCell<()>>,
+    /// The cluster time when the store first reached the database.
+    opened_at: Option<bson::Timestamp>,
+    changes: Arc<Mutex<Option<AbortHandle>>>,
 }
 
 impl MongoStore {
@@ -67,16 +76,26 @@ impl MongoStore {
             .unwrap_or_else(|| DEFAULT_DATABASE.into());
         let client = Client::with_options(options).map_err(|e| e.to_string())?;
         let db = client.database(&name);
+        let opened_at = match db.run_command(doc! { "ping": 1 }).await {
+            Ok(reply) => reply.get_timestamp("operationTime").ok(),
+            Err(e) => {
+                tracing::warn!(database = %name, error = %e, "MongoDB is not answering yet; retrying on each request");
+                None
+            }
+        };
         let store = MongoStore {
             customers: db.collection(CUSTOMERS),
             products: db.collection(PRODUCTS),
             orders: db.collection(ORDERS),
             client,
             db,
-            prepared: OnceCell::new(),
+            prepared: Arc::default(),
+            opened_at,
+            changes: Arc::default(),
         };
-        if store.ready().await.is_err() {
-            tracing::warn!(database = %name, "MongoDB is not answering yet; retrying on each request");
+        if opened_at.is_some() {
+            // Failing here is not fatal either: the next request tries again.
+            let _ = store.ready().await;
         }
         Ok(store)
     }
@@ -598,7 +617,21 @@ impl Store for MongoStore {
         self.orders.count_documents(query).await.map_err(db_error)
     }
 
+    fn watch_changes(&self, hub: &LiveHub) -> bool {
+        let start = self
+            .opened_at
+            .map_or(changes::StartAt::Now, changes::StartAt::Time);
+        let follow = tokio::spawn(self.clone().follow_changes(hub.clone(), start));
+        if let Some(earlier) = self.changes.lock().unwrap().replace(follow.abort_handle()) {
+            earlier.abort();
+        }
+        true
+    }
+
     async fn close(&self) {
+        if let Some(follow) = self.changes.lock().unwrap().take() {
+            follow.abort();
+        }
         self.client.clone().shutdown().immediate(true).await;
     }
 }
