@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Backend, SecantusDb, Server};
+use common::{free_port, Backend, SecantusDb, Server};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -751,4 +751,78 @@ async fn mongo_live_updates_reach_clients_of_every_instance() {
     let (_, cancelled) = a.set_status(&order, "CANCELLED").await;
     assert_eq!(next_order_event(&mut ws).await, cancelled);
     assert_eq!(cancelled["items"][0]["product"]["stock"], 10);
+}
+
+/// Polls `/readyz` until it answers `status`, for at most `within`.
+async fn wait_until_ready_is(api: &Api, status: StatusCode, within: Duration) {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        let (now, _) = api.get("/readyz").await;
+        if now == status {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "/readyz still {now}, not {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A server whose MongoDB is down starts anyway, answers 503 quickly
+/// (readiness and requests alike), and serves once the database is back.
+#[tokio::test]
+async fn mongo_an_unreachable_database_is_503_until_it_comes_back() {
+    let port = free_port();
+    let url = format!("mongodb://127.0.0.1:{port}/shop?directConnection=true");
+    let api = Api {
+        server: Server::start_with(&[("DATABASE_URL", url.as_str())]),
+        http: client(),
+    };
+    let asked = std::time::Instant::now();
+    let (status, body) = api.get("/readyz").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_error_shape(&body, "unavailable");
+    let (status, body) = api.get("/api/products").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_error_shape(&body, "unavailable");
+    assert!(asked.elapsed() < Duration::from_secs(10), "no hang");
+
+    let data = tempfile::tempdir().unwrap();
+    let _db = SecantusDb::start_with(port, data.path());
+    wait_until_ready_is(&api, StatusCode::OK, Duration::from_secs(30)).await;
+    api.product("A", 1, 1.0).await;
+}
+
+/// The change stream resumes from its last token when the database comes
+/// back: a client on instance B sees an order placed after the restart,
+/// and nothing it saw before again.
+#[tokio::test]
+async fn mongo_live_updates_resume_after_the_database_restarts() {
+    let (port, data) = (free_port(), tempfile::tempdir().unwrap());
+    let mut db = SecantusDb::start_with(port, data.path());
+    let url = format!("mongodb://127.0.0.1:{port}/shop?directConnection=true");
+    let a = Api {
+        server: Server::start_with(&[("DATABASE_URL", url.as_str())]),
+        http: client(),
+    };
+    let b = Server::start_with(&[("DATABASE_URL", url.as_str())]);
+    let ada = a.customer("ada@example.com").await;
+    a.product("A", 10, 1.0).await;
+    let ws_url = b.url.replace("http://", "ws://") + "/ws";
+    let (mut ws, _) = tokio_tungstenite::connect_async(ws_url).await.unwrap();
+    let (_, first) = a.order(&ada, &[("A", 1)]).await;
+    assert_eq!(next_order_event(&mut ws).await["_id"], first["_id"]);
+
+    drop(db);
+    wait_until_ready_is(&a, StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(10)).await;
+    db = SecantusDb::start_with(port, data.path());
+    wait_until_ready_is(&a, StatusCode::OK, Duration::from_secs(30)).await;
+    let (status, second) = a.order(&ada, &[("A", 2)]).await;
+    assert_eq!(status, StatusCode::CREATED, "{second}");
+    let seen = tokio::time::timeout(Duration::from_secs(30), next_order_event(&mut ws))
+        .await
+        .expect("instance B reports the order placed after the restart");
+    assert_eq!(seen, second);
+    drop(db);
 }

@@ -711,11 +711,7 @@ async fn mongo_reconnects_to_its_data_and_indexes() {
 
 #[tokio::test]
 async fn an_unreachable_mongodb_is_unavailable_not_a_hang() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let url = format!(
         "mongodb://127.0.0.1:{port}/igniflo?directConnection=true&serverSelectionTimeoutMS=500"
     );

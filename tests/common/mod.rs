@@ -150,6 +150,19 @@ finally:
 
 impl SecantusDb {
     pub fn start() -> SecantusDb {
+        SecantusDb::launch(&[])
+    }
+
+    /// On `port`, keeping its data in `data` (which outlives it), so that a
+    /// restart finds the same database and change history.
+    pub fn start_with(port: u16, data: &std::path::Path) -> SecantusDb {
+        let port = port.to_string();
+        let data = data.to_str().expect("a UTF-8 path");
+        SecantusDb::launch(&["--port", &port, "--storage-path", data])
+    }
+
+    /// Later arguments override the launcher's defaults.
+    fn launch(args: &[&str]) -> SecantusDb {
         let python = concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/python");
         assert!(
             std::path::Path::new(python).exists(),
@@ -164,6 +177,7 @@ impl SecantusDb {
                 "--port",
                 "0",
             ])
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -223,4 +237,12 @@ impl Drop for SecantusDb {
             let _ = self.child.wait();
         }
     }
+}
+
+/// A TCP port on 127.0.0.1 that was free a moment ago.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
 }
