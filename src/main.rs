@@ -2,11 +2,13 @@
 //!
 //! `igniflo` serves, configured by the environment (see ARCHITECTURE.md).
 //! `igniflo --demo` also adds a small demo catalogue to an empty database.
+//! `igniflo migrate --from URL --to URL` copies all data between stores.
 
 use igniflo::server::app::{router, AppState};
 use igniflo::server::config::{Config, Database};
 use igniflo::server::demo;
 use igniflo::server::live::LiveHub;
+use igniflo::server::migrate;
 use igniflo::server::service::Service;
 use igniflo::server::store::{mongo::MongoStore, sqlite::SqliteStore, SharedStore};
 use leptos::prelude::get_configuration;
@@ -37,12 +39,15 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(args: Vec<String>) -> Result<(), String> {
+    if args.first().map(String::as_str) == Some("migrate") {
+        return migrate::run(&args[1..]).await;
+    }
     let mut seed_demo = false;
     for arg in &args {
         match arg.as_str() {
             "--demo" => seed_demo = true,
             "--help" | "-h" => {
-                println!("usage: igniflo [--demo]\n\nServes Igniflo; configure it with LEPTOS_SITE_ADDR, PORT, DATABASE_URL, CLIENT_URL, RUST_LOG.\n--demo  add a small demo catalogue when the catalogue is empty");
+                println!("usage: igniflo [--demo]\n       {}\n\nServes Igniflo; configure it with LEPTOS_SITE_ADDR, PORT, DATABASE_URL, CLIENT_URL, RUST_LOG.\n--demo  add a small demo catalogue when the catalogue is empty", migrate::USAGE);
                 return Ok(());
             }
             other => return Err(format!("unknown argument {other:?}; see --help")),

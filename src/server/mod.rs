@@ -6,5 +6,6 @@ pub mod app;
 pub mod config;
 pub mod demo;
 pub mod live;
+pub mod migrate;
 pub mod service;
 pub mod store;

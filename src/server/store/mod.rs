@@ -4,6 +4,7 @@
 //! saw, and cancelling returns stock in the same transaction.
 
 pub mod mongo;
+pub mod records;
 pub mod sqlite;
 
 use crate::domain::{
@@ -12,6 +13,7 @@ use crate::domain::{
 };
 use crate::server::live::LiveHub;
 use async_trait::async_trait;
+use serde::Serialize;
 use std::sync::Arc;
 
 /// A fully priced order, ready to be written: the service built it.
@@ -28,7 +30,7 @@ pub struct OrderDraft {
     pub idempotency: Option<IdempotencyKey>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LineDraft {
     pub product: Id,
     pub name: String,
@@ -38,7 +40,7 @@ pub struct LineDraft {
 }
 
 /// A client's retry key and a fingerprint of the request it came with.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IdempotencyKey {
     pub key: String,
     pub fingerprint: String,

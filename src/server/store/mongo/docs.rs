@@ -7,7 +7,8 @@ use crate::domain::{
     Actor, AppError, Customer, Id, Money, Order, OrderLine, OrderStatus, Product, StatusEntry,
     Timestamp,
 };
-use crate::server::store::{OrderDraft, StoreResult};
+use crate::server::store::records::StoredOrder;
+use crate::server::store::{IdempotencyKey, LineDraft, OrderDraft, StoreResult};
 use bson::oid::ObjectId;
 use bson::DateTime;
 use serde::{Deserialize, Serialize};
@@ -168,35 +169,23 @@ impl From<StatusDoc> for StatusEntry {
 impl OrderDoc {
     /// A new PENDING order as the service drafted it.
     pub fn placed(draft: &OrderDraft) -> OrderDoc {
-        let at = date(draft.placed_at);
-        OrderDoc {
-            id: oid(draft.id),
+        OrderDoc::from(&StoredOrder {
+            id: draft.id,
             number: draft.number.clone(),
-            customer: oid(draft.customer),
-            items: draft
-                .lines
-                .iter()
-                .map(|l| LineDoc {
-                    product: oid(l.product),
-                    name: l.name.clone(),
-                    sku: l.sku.clone(),
-                    unit_price: l.unit_price.cents(),
-                    quantity: l.quantity,
-                })
-                .collect(),
-            total: draft.total.cents(),
+            customer: draft.customer,
+            lines: draft.lines.clone(),
+            total: draft.total,
             payment_received: draft.payment_received,
             status: OrderStatus::Pending,
-            status_history: vec![StatusDoc {
+            history: vec![StatusEntry {
                 status: OrderStatus::Pending,
-                at,
+                at: draft.placed_at,
                 actor: draft.placed_by,
             }],
-            created_at: at,
-            updated_at: at,
-            idempotency_key: draft.idempotency.as_ref().map(|i| i.key.clone()),
-            request_fingerprint: draft.idempotency.as_ref().map(|i| i.fingerprint.clone()),
-        }
+            created_at: draft.placed_at,
+            updated_at: draft.placed_at,
+            idempotency: draft.idempotency.clone(),
+        })
     }
 
     /// The order as readers see it, with its customer and products filled in
@@ -240,6 +229,66 @@ impl OrderDoc {
             created_at: timestamp(self.created_at),
             updated_at: timestamp(self.updated_at),
         })
+    }
+}
+
+impl From<&StoredOrder> for OrderDoc {
+    fn from(o: &StoredOrder) -> Self {
+        OrderDoc {
+            id: oid(o.id),
+            number: o.number.clone(),
+            customer: oid(o.customer),
+            items: o
+                .lines
+                .iter()
+                .map(|l| LineDoc {
+                    product: oid(l.product),
+                    name: l.name.clone(),
+                    sku: l.sku.clone(),
+                    unit_price: l.unit_price.cents(),
+                    quantity: l.quantity,
+                })
+                .collect(),
+            total: o.total.cents(),
+            payment_received: o.payment_received,
+            status: o.status,
+            status_history: o.history.iter().cloned().map(StatusDoc::from).collect(),
+            created_at: date(o.created_at),
+            updated_at: date(o.updated_at),
+            idempotency_key: o.idempotency.as_ref().map(|i| i.key.clone()),
+            request_fingerprint: o.idempotency.as_ref().map(|i| i.fingerprint.clone()),
+        }
+    }
+}
+
+impl From<OrderDoc> for StoredOrder {
+    fn from(d: OrderDoc) -> Self {
+        StoredOrder {
+            id: id(d.id),
+            number: d.number,
+            customer: id(d.customer),
+            lines: d
+                .items
+                .into_iter()
+                .map(|l| LineDraft {
+                    product: id(l.product),
+                    name: l.name,
+                    sku: l.sku,
+                    unit_price: Money::from_cents(l.unit_price),
+                    quantity: l.quantity,
+                })
+                .collect(),
+            total: Money::from_cents(d.total),
+            payment_received: d.payment_received,
+            status: d.status,
+            history: d.status_history.into_iter().map(Into::into).collect(),
+            created_at: timestamp(d.created_at),
+            updated_at: timestamp(d.updated_at),
+            idempotency: d.idempotency_key.map(|key| IdempotencyKey {
+                key,
+                fingerprint: d.request_fingerprint.unwrap_or_default(),
+            }),
+        }
     }
 }
 

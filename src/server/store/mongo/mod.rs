@@ -8,6 +8,7 @@
 mod changes;
 mod docs;
 mod errors;
+mod records;
 mod transaction;
 
 use super::{apply_update, Moved, OrderDraft, Placed, StatusMove, Store, StoreResult};

@@ -2,6 +2,7 @@
 //! commits in groups (see `writer`); reads run on a small pool of read-only
 //! connections on tokio's blocking threads, concurrently with writes.
 
+mod records;
 mod rows;
 mod writer;
 
@@ -16,6 +17,12 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, ToSql};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use writer::Writer;
+
+const INSERT_CUSTOMER: &str =
+    "INSERT INTO customers (id, name, email, phone, created_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+const INSERT_PRODUCT: &str =
+    "INSERT INTO products (id, name, sku, stock, price, created_at, updated_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
 const MIGRATIONS: &[&str] = &[include_str!("../../../../migrations/0001_init.sql")];
 
@@ -357,13 +364,15 @@ impl Store for SqliteStore {
                     phone: customer.phone,
                     created_at: at,
                 };
-                let inserted = conn
-                    .prepare_cached(
-                        "INSERT INTO customers (id, name, email, phone, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    )
-                    .and_then(|mut s| {
-                        s.execute(params![row.id.to_string(), row.name, row.email, row.phone, at.millis()])
-                    });
+                let inserted = conn.prepare_cached(INSERT_CUSTOMER).and_then(|mut s| {
+                    s.execute(params![
+                        row.id.to_string(),
+                        row.name,
+                        row.email,
+                        row.phone,
+                        at.millis()
+                    ])
+                });
                 match inserted {
                     Ok(_) => Ok(row),
                     Err(e) if is_unique_violation(&e, "email") => Err(AppError::Duplicate {
@@ -412,22 +421,17 @@ impl Store for SqliteStore {
     async fn insert_product(&self, product: Product) -> StoreResult<Product> {
         self.writer
             .write(move |conn| {
-                let inserted = conn
-                    .prepare_cached(
-                        "INSERT INTO products (id, name, sku, stock, price, created_at, updated_at) \
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    )
-                    .and_then(|mut s| {
-                        s.execute(params![
-                            product.id.to_string(),
-                            product.name,
-                            product.sku,
-                            product.stock,
-                            product.price.cents(),
-                            product.created_at.millis(),
-                            product.updated_at.millis()
-                        ])
-                    });
+                let inserted = conn.prepare_cached(INSERT_PRODUCT).and_then(|mut s| {
+                    s.execute(params![
+                        product.id.to_string(),
+                        product.name,
+                        product.sku,
+                        product.stock,
+                        product.price.cents(),
+                        product.created_at.millis(),
+                        product.updated_at.millis()
+                    ])
+                });
                 match inserted {
                     Ok(_) => Ok(product),
                     Err(e) if is_unique_violation(&e, "sku") => Err(AppError::Duplicate {
