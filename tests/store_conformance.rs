@@ -722,3 +722,78 @@ async fn an_unreachable_mongodb_is_unavailable_not_a_hang() {
     assert_eq!(s.products(None).await, Err(AppError::Unavailable));
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
+
+/// Round trips to MongoDB, counted with the driver's command monitoring:
+/// one transaction per order with one round trip per line, and the same
+/// number of round trips for a list page whatever its length.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mongo_round_trips_per_order_and_per_page() {
+    use mongodb::event::command::CommandEvent;
+    use mongodb::event::EventHandler;
+    use std::sync::Mutex;
+    let commands = Arc::new(Mutex::new(Vec::<String>::new()));
+    let log = commands.clone();
+    let url = SecantusDb::shared().fresh_database();
+    let mut options = mongodb::options::ClientOptions::parse(&url).await.unwrap();
+    options.command_event_handler = Some(EventHandler::callback(move |event| {
+        if let CommandEvent::Started(started) = event {
+            log.lock().unwrap().push(started.command_name);
+        }
+    }));
+    let store: SharedStore = Arc::new(MongoStore::connect_with(options).await.unwrap());
+    let s = Service::new(store, LiveHub::default());
+    let c = customer(&s, "ada@example.com").await;
+    for sku in ["A", "B", "C"] {
+        product(&s, sku, 1000, 100).await;
+    }
+    let counted = |what: &str| {
+        let names = std::mem::take(&mut *commands.lock().unwrap());
+        // The live feed's own reads (getMore, its populating finds) are not the request's.
+        let names: Vec<String> = names.into_iter().filter(|n| n != "getMore").collect();
+        eprintln!("{what}: {} round trips {names:?}", names.len());
+        names
+    };
+    counted("setup");
+    s.place_order(
+        order(&c, &[("A", 1), ("B", 2), ("C", 3)]),
+        None,
+        Actor::Customer,
+    )
+    .await
+    .unwrap();
+    let placing = counted("placing a 3-line order");
+    let in_transaction = |names: &[String], n: &str| names.iter().filter(|x| *x == n).count();
+    assert_eq!(
+        in_transaction(&placing, "update"),
+        3,
+        "one guarded $inc per line"
+    );
+    assert_eq!(in_transaction(&placing, "insert"), 1);
+    assert_eq!(in_transaction(&placing, "commitTransaction"), 1);
+    for _ in 0..59 {
+        s.place_order(order(&c, &[("A", 1)]), None, Actor::Customer)
+            .await
+            .unwrap();
+    }
+    commands.lock().unwrap().clear();
+    let mut per_page = Vec::new();
+    for limit in [5, 60] {
+        let page = Page {
+            limit,
+            before: None,
+        };
+        assert_eq!(
+            s.orders(&OrderFilter::default(), page).await.unwrap().len(),
+            limit as usize
+        );
+        per_page.push(counted(&format!("a page of {limit} orders")).len());
+    }
+    assert_eq!(
+        per_page[0], per_page[1],
+        "round trips do not grow with the page"
+    );
+    assert!(
+        per_page[0] <= 3,
+        "one find and one $in per populated collection"
+    );
+}

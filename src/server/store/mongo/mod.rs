@@ -64,9 +64,15 @@ impl MongoStore {
     /// not fatal: the server starts, `/readyz` says 503, and the store
     /// prepares the database on the first operation that reaches it.
     pub async fn connect(url: &str) -> Result<MongoStore, String> {
-        let mut options = ClientOptions::parse(url)
+        let options = ClientOptions::parse(url)
             .await
             .map_err(|e| format!("DATABASE_URL is not a usable MongoDB URL: {e}"))?;
+        MongoStore::connect_with(options).await
+    }
+
+    /// As `connect`, with driver options built in code (command monitoring,
+    /// say); the database is the options' default database.
+    pub async fn connect_with(mut options: ClientOptions) -> Result<MongoStore, String> {
         options
             .server_selection_timeout
             .get_or_insert(SERVER_SELECTION_TIMEOUT);
