@@ -347,8 +347,14 @@ async fn prepare(db: &Database) -> mongodb::error::Result<()> {
     {
         Ok(()) => {}
         Err(e) if command_code(&e) == Some(NAMESPACE_EXISTS) => {
-            db.run_command(doc! { "collMod": PRODUCTS, "validator": validator })
-                .await?;
+            // collMod needs more than the readWrite role an application user
+            // usually has; without it the guarded `$inc` still holds.
+            let updated = db
+                .run_command(doc! { "collMod": PRODUCTS, "validator": validator })
+                .await;
+            if let Err(e) = updated {
+                tracing::warn!(error = %e, "could not set the products' stock validator");
+            }
         }
         Err(e) => return Err(e),
     }
