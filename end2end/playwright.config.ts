@@ -6,6 +6,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+export const ADMIN_PASSWORD = "end-to-end admin password";
 const addr = process.env.LEPTOS_SITE_ADDR ?? "127.0.0.1:3000";
 const baseURL = `http://${addr}`;
 const database = join(mkdtempSync(join(tmpdir(), "igniflo-e2e-")), "e2e.db");
@@ -51,6 +52,7 @@ export default defineConfig({
       LEPTOS_SITE_ROOT: "target/site",
       DATABASE_URL: `sqlite://${database}`,
       RUST_LOG: "warn",
+      IGNIFLO_ADMIN_PASSWORD: ADMIN_PASSWORD,
     },
   },
 });

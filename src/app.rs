@@ -1,6 +1,7 @@
 //! The HTML shell and the router: `/` for customers, `/admin` for admins.
 
-use crate::pages::{admin::AdminPage, customer::CustomerPage};
+use crate::pages::admin::{login::LoginPage, AdminPage};
+use crate::pages::customer::CustomerPage;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
@@ -46,6 +47,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
                     <Route path=path!("/") view=CustomerPage/>
                     <Route path=path!("/admin") view=AdminPage/>
+                    <Route path=path!("/admin/login") view=LoginPage/>
                 </Routes>
             </main>
         </Router>

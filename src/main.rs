@@ -43,11 +43,13 @@ async fn serve(args: Vec<String>) -> Result<(), String> {
         return migrate::run(&args[1..]).await;
     }
     let mut seed_demo = false;
+    let mut set_password = false;
     for arg in &args {
         match arg.as_str() {
             "--demo" => seed_demo = true,
+            "set-admin-password" => set_password = true,
             "--help" | "-h" => {
-                println!("usage: igniflo [--demo]\n       {}\n\nServes Igniflo; configure it with LEPTOS_SITE_ADDR, PORT, DATABASE_URL, CLIENT_URL, RUST_LOG.\n--demo  add a small demo catalogue when the catalogue is empty", migrate::USAGE);
+                println!("{USAGE}");
                 return Ok(());
             }
             other => return Err(format!("unknown argument {other:?}; see --help")),
@@ -58,8 +60,25 @@ async fn serve(args: Vec<String>) -> Result<(), String> {
         Database::Sqlite(path) => Arc::new(SqliteStore::open(path)?),
         Database::Mongo(url) => Arc::new(MongoStore::connect(url).await?),
     };
-    let hub = LiveHub::default();
-    let service = Service::new(store, hub.clone());
+    let service = Service::new(store, LiveHub::default());
+    if set_password {
+        return set_admin_password_from_stdin(&service).await;
+    }
+    if service.ready().await.is_ok() {
+        set_up_admin_password(&service, &config).await?;
+    } else {
+        // Serve (503s) while the database is down; set the login up when it answers.
+        tracing::warn!("the database is not answering; serving 503 until it does");
+        let (service, config) = (service.clone(), config.clone());
+        tokio::spawn(async move {
+            while service.ready().await.is_err() {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            if let Err(e) = set_up_admin_password(&service, &config).await {
+                tracing::error!("{e}");
+            }
+        });
+    }
     if seed_demo {
         let added = demo::seed_if_empty(&service).await?;
         if added > 0 {
@@ -74,12 +93,10 @@ async fn serve(args: Vec<String>) -> Result<(), String> {
         // Built by plain cargo (tests, benchmarks) rather than cargo-leptos.
         leptos_options.output_name = "igniflo".into();
     }
-    let state = AppState {
-        leptos_options,
-        service: service.clone(),
-        hub,
-    };
-    let app = router(state, &config);
+    let app = router(
+        AppState::new(leptos_options, service.clone(), &config),
+        &config,
+    );
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
@@ -109,6 +126,54 @@ async fn serve(args: Vec<String>) -> Result<(), String> {
     tracing::info!("stopped taking requests; closing the database");
     service.close().await;
     tracing::info!("shut down cleanly");
+    Ok(())
+}
+
+const USAGE: &str = "usage: igniflo [--demo]
+       igniflo set-admin-password    (reads the new password from standard input)
+       igniflo migrate --from URL --to URL [--force]    (copies all data between stores)
+
+Serves Igniflo, configured by the environment: LEPTOS_SITE_ADDR, PORT,
+DATABASE_URL, CLIENT_URL, IGNIFLO_ADMIN_PASSWORD, IGNIFLO_ADMIN_TOKEN,
+IGNIFLO_TRUST_PROXY, IGNIFLO_RATE_PUBLIC, IGNIFLO_RATE_ORDERS,
+IGNIFLO_RATE_LOGIN, RUST_LOG.
+--demo  add a small demo catalogue when the catalogue is empty";
+
+/// `IGNIFLO_ADMIN_PASSWORD` wins; with none ever set, a first start makes
+/// one up and prints it once.
+async fn set_up_admin_password(service: &Service, config: &Config) -> Result<(), String> {
+    if let Some(password) = &config.admin_password {
+        return service
+            .set_admin_password(password)
+            .await
+            .map_err(|e| format!("IGNIFLO_ADMIN_PASSWORD: {e}"));
+    }
+    if let Some(generated) = service
+        .ensure_admin_password()
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        // Printed, never logged: logs are kept and shipped.
+        println!(
+            "\n  Igniflo admin login: user \"admin\", password {generated}\n  \
+             (shown once; change it with `igniflo set-admin-password` or IGNIFLO_ADMIN_PASSWORD)\n"
+        );
+    }
+    Ok(())
+}
+
+async fn set_admin_password_from_stdin(service: &Service) -> Result<(), String> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .map_err(|e| format!("cannot read the password: {e}"))?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    service
+        .set_admin_password(password)
+        .await
+        .map_err(|e| e.to_string())?;
+    service.close().await;
+    println!("The admin password is set; every admin session has ended.");
     Ok(())
 }
 

@@ -4,12 +4,27 @@
 
 mod common;
 
-use common::{free_port, Backend, SecantusDb, Server};
+use common::{free_port, Backend, SecantusDb, Server, ADMIN_TOKEN};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
 
-fn client() -> Client {
+/// An integration's client: every request carries the admin bearer token.
+fn admin_client() -> Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        "authorization",
+        format!("Bearer {ADMIN_TOKEN}").parse().unwrap(),
+    );
+    Client::builder()
+        .timeout(Duration::from_secs(30))
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+/// A shopper's client: no credentials at all.
+fn public_client() -> Client {
     Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
@@ -18,14 +33,22 @@ fn client() -> Client {
 
 struct Api {
     server: Server,
+    /// Carries the admin token.
     http: Client,
+    /// Anonymous.
+    public: Client,
 }
 
 impl Api {
     fn start_on(backend: Backend) -> Api {
+        Api::on(Server::start_on(backend))
+    }
+
+    fn on(server: Server) -> Api {
         Api {
-            server: Server::start_on(backend),
-            http: client(),
+            server,
+            http: admin_client(),
+            public: public_client(),
         }
     }
 
@@ -60,13 +83,18 @@ impl Api {
         (r.status(), r.json().await.unwrap_or(Value::Null))
     }
 
+    /// Registers a customer anonymously, as a shopper would.
     async fn customer(&self, email: &str) -> Value {
-        let (status, body) = self
-            .post(
-                "/api/customers",
-                json!({"name": "Ada Lovelace", "email": email, "phone": "+44 20 7946 0958"}),
-            )
-            .await;
+        let body = json!({"name": "Ada Lovelace", "email": email, "phone": "+44 20 7946 0958"});
+        let r = self
+            .public
+            .post(self.url("/api/customers"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let body: Value = r.json().await.unwrap();
         assert_eq!(status, StatusCode::CREATED, "{body}");
         body
     }
@@ -79,16 +107,21 @@ impl Api {
         body
     }
 
+    /// Places an order anonymously, as a shopper would.
     async fn order(&self, customer: &Value, lines: &[(&str, i64)]) -> (StatusCode, Value) {
         let items: Vec<Value> = lines
             .iter()
             .map(|(p, q)| json!({"product": p, "quantity": q}))
             .collect();
-        self.post(
-            "/api/orders",
-            json!({"customer": customer["_id"], "items": items, "paymentReceived": false}),
-        )
-        .await
+        let body = json!({"customer": customer["_id"], "items": items, "paymentReceived": false});
+        let r = self
+            .public
+            .post(self.url("/api/orders"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json().await.unwrap_or(Value::Null))
     }
 
     async fn stock(&self, sku: &str) -> i64 {
@@ -364,7 +397,7 @@ async fn a_hundred_buyers_race_for_twenty_units(api: Api) {
     let mut buyers = Vec::new();
     for i in 0..100 {
         let buyer = api.customer(&format!("buyer{i}@example.com")).await;
-        let (http, url) = (api.http.clone(), api.url("/api/orders"));
+        let (http, url) = (api.public.clone(), api.url("/api/orders"));
         buyers.push(tokio::spawn(async move {
             let r = http
                 .post(url)
@@ -607,6 +640,25 @@ async fn operations_endpoints_docs_pages_and_logs(api: Api) {
     }
 }
 
+/// A WebSocket handshake carrying the admin token.
+fn admin_ws_request(url: &str) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert(
+        "authorization",
+        format!("Bearer {ADMIN_TOKEN}").parse().unwrap(),
+    );
+    request
+}
+
+/// A placed order as every later reader sees it: without the one-time
+/// tracking token.
+fn as_stored(placed: &Value) -> Value {
+    let mut order = placed.clone();
+    order.as_object_mut().unwrap().remove("trackingToken");
+    order
+}
+
 async fn next_order_event<S>(ws: &mut S) -> Value
 where
     S: futures_util::Stream<
@@ -634,9 +686,11 @@ async fn websocket_clients_receive_order_updated(api: Api) {
     let ada = api.customer("ada@example.com").await;
     api.product("A", 10, 1.0).await;
     let ws_url = api.server.url.replace("http://", "ws://") + "/ws";
-    let (mut ws, _) = tokio_tungstenite::connect_async(ws_url).await.unwrap();
+    let (mut ws, _) = tokio_tungstenite::connect_async(admin_ws_request(&ws_url))
+        .await
+        .unwrap();
     let (_, order) = api.order(&ada, &[("A", 2)]).await;
-    assert_eq!(next_order_event(&mut ws).await, order);
+    assert_eq!(next_order_event(&mut ws).await, as_stored(&order));
     let (_, paid) = api.set_status(&order, "PAID").await;
     let event = next_order_event(&mut ws).await;
     assert_eq!(event, paid);
@@ -652,6 +706,7 @@ async fn socket_io_clients_receive_order_updated(api: Api) {
     let mut node = Command::new("node")
         .arg(script)
         .arg(&api.server.url)
+        .arg(ADMIN_TOKEN)
         .stdout(Stdio::piped())
         .spawn()
         .expect("node runs (the README's test command installs it)");
@@ -669,7 +724,7 @@ async fn socket_io_clients_receive_order_updated(api: Api) {
     assert_eq!(recv(), "connected");
     let (_, order) = api.order(&ada, &[("A", 1)]).await;
     let created: Value = serde_json::from_str(&recv()).unwrap();
-    assert_eq!(created, order);
+    assert_eq!(created, as_stored(&order));
     let (_, cancelled) = api.set_status(&order, "CANCELLED").await;
     let changed: Value = serde_json::from_str(&recv()).unwrap();
     assert_eq!(changed, cancelled);
@@ -695,10 +750,7 @@ async fn sigterm_finishes_and_closes_the_database(mut api: Api) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mongo_a_hundred_buyers_across_two_instances_race_for_twenty_units() {
     let database = SecantusDb::shared().fresh_database();
-    let api = Api {
-        server: Server::start_with(&[("DATABASE_URL", database.as_str())]),
-        http: client(),
-    };
+    let api = Api::on(Server::start_with(&[("DATABASE_URL", database.as_str())]));
     let other = Server::start_with(&[("DATABASE_URL", database.as_str())]);
     let instances = [api.server.url.clone(), other.url.clone()];
     api.product("HOT", 20, 9.99).await;
@@ -735,17 +787,16 @@ async fn mongo_a_hundred_buyers_across_two_instances_race_for_twenty_units() {
 #[tokio::test]
 async fn mongo_live_updates_reach_clients_of_every_instance() {
     let database = SecantusDb::shared().fresh_database();
-    let a = Api {
-        server: Server::start_with(&[("DATABASE_URL", database.as_str())]),
-        http: client(),
-    };
+    let a = Api::on(Server::start_with(&[("DATABASE_URL", database.as_str())]));
     let b = Server::start_with(&[("DATABASE_URL", database.as_str())]);
     let ada = a.customer("ada@example.com").await;
     a.product("A", 10, 1.0).await;
     let ws_url = b.url.replace("http://", "ws://") + "/ws";
-    let (mut ws, _) = tokio_tungstenite::connect_async(ws_url).await.unwrap();
+    let (mut ws, _) = tokio_tungstenite::connect_async(admin_ws_request(&ws_url))
+        .await
+        .unwrap();
     let (_, order) = a.order(&ada, &[("A", 2)]).await;
-    assert_eq!(next_order_event(&mut ws).await, order);
+    assert_eq!(next_order_event(&mut ws).await, as_stored(&order));
     let (_, paid) = a.set_status(&order, "PAID").await;
     assert_eq!(next_order_event(&mut ws).await, paid);
     let (_, cancelled) = a.set_status(&order, "CANCELLED").await;
@@ -775,10 +826,7 @@ async fn wait_until_ready_is(api: &Api, status: StatusCode, within: Duration) {
 async fn mongo_an_unreachable_database_is_503_until_it_comes_back() {
     let port = free_port();
     let url = format!("mongodb://127.0.0.1:{port}/shop?directConnection=true");
-    let api = Api {
-        server: Server::start_with(&[("DATABASE_URL", url.as_str())]),
-        http: client(),
-    };
+    let api = Api::on(Server::start_with(&[("DATABASE_URL", url.as_str())]));
     let asked = std::time::Instant::now();
     let (status, body) = api.get("/readyz").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
@@ -802,15 +850,14 @@ async fn mongo_live_updates_resume_after_the_database_restarts() {
     let (port, data) = (free_port(), tempfile::tempdir().unwrap());
     let mut db = SecantusDb::start_with(port, data.path());
     let url = format!("mongodb://127.0.0.1:{port}/shop?directConnection=true");
-    let a = Api {
-        server: Server::start_with(&[("DATABASE_URL", url.as_str())]),
-        http: client(),
-    };
+    let a = Api::on(Server::start_with(&[("DATABASE_URL", url.as_str())]));
     let b = Server::start_with(&[("DATABASE_URL", url.as_str())]);
     let ada = a.customer("ada@example.com").await;
     a.product("A", 10, 1.0).await;
     let ws_url = b.url.replace("http://", "ws://") + "/ws";
-    let (mut ws, _) = tokio_tungstenite::connect_async(ws_url).await.unwrap();
+    let (mut ws, _) = tokio_tungstenite::connect_async(admin_ws_request(&ws_url))
+        .await
+        .unwrap();
     let (_, first) = a.order(&ada, &[("A", 1)]).await;
     assert_eq!(next_order_event(&mut ws).await["_id"], first["_id"]);
 
@@ -823,6 +870,6 @@ async fn mongo_live_updates_resume_after_the_database_restarts() {
     let seen = tokio::time::timeout(Duration::from_secs(30), next_order_event(&mut ws))
         .await
         .expect("instance B reports the order placed after the restart");
-    assert_eq!(seen, second);
+    assert_eq!(seen, as_stored(&second));
     drop(db);
 }

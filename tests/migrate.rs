@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{SecantusDb, Server};
+use common::{SecantusDb, Server, ADMIN_TOKEN};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use std::process::{Command, Output};
@@ -48,7 +48,12 @@ async fn shop(http: &Client, base: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_shop_moves_from_sqlite_to_mongodb_and_back() {
-    let http = Client::new();
+    let mut admin = reqwest::header::HeaderMap::new();
+    admin.insert(
+        "authorization",
+        format!("Bearer {ADMIN_TOKEN}").parse().unwrap(),
+    );
+    let http = Client::builder().default_headers(admin).build().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let sqlite = format!("sqlite://{}", dir.path().join("shop.db").display());
     let mut server = Server::start_with(&[("DATABASE_URL", sqlite.as_str())]);
@@ -75,9 +80,11 @@ async fn a_shop_moves_from_sqlite_to_mongodb_and_back() {
     )
     .await;
     let first: Value = first.json().await.unwrap();
+    let mut tracked = Value::Null;
     for (status, customer) in [("PAID", 1), ("CANCELLED", 0), ("PENDING", 1)] {
         let body = json!({"customer": customers[customer]["_id"], "items": [{"product": "MUG", "quantity": 1}, {"product": "BEAN", "quantity": 2}]});
         let order = created(&http, format!("{}/api/orders", server.url), body).await;
+        tracked = order.clone();
         if status != "PENDING" {
             let r = http
                 .patch(format!(
@@ -113,6 +120,21 @@ async fn a_shop_moves_from_sqlite_to_mongodb_and_back() {
 
     let on_mongo = Server::start_with(&[("DATABASE_URL", mongo.as_str())]);
     assert_eq!(shop(&http, &on_mongo.url).await, before);
+    // Tracking tokens moved too: a shopper still follows their order.
+    let by_token = Client::new()
+        .get(format!(
+            "{}/api/orders/{}",
+            on_mongo.url,
+            tracked["_id"].as_str().unwrap()
+        ))
+        .header(
+            "X-Tracking-Token",
+            tracked["trackingToken"].as_str().unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_token.status(), StatusCode::OK);
     // The idempotency key moved too: a retry of the first checkout replays it.
     let retry = post(
         &http,

@@ -1,10 +1,12 @@
-// A real socket.io client (npm socket.io-client) for tests/http_api.rs:
-// connects to the URL given, prints "connected", then one line of JSON per
+// A real socket.io client (npm socket.io-client) for the HTTP tests:
+//   node socketio_listener.mjs URL [TOKEN]
+// connects to URL (with `auth: { token }`: the admin token or an order's
+// tracking token), prints "connected", then one line of JSON per
 // `order-updated` event it receives.
 import { io } from "socket.io-client";
 
-const url = process.argv[2];
-const socket = io(url, { transports: ["websocket"], reconnection: false });
+const [url, token] = process.argv.slice(2);
+const socket = io(url, { transports: ["websocket"], reconnection: false, auth: token ? { token } : {} });
 socket.on("connect", () => console.log("connected"));
 socket.on("order-updated", (order) => console.log(JSON.stringify(order)));
 socket.on("connect_error", (e) => {

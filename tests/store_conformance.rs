@@ -141,7 +141,7 @@ async fn placing_an_order_takes_stock_and_snapshots_prices(f: Fixture) {
         )
         .await
         .unwrap();
-    let o = placed.order;
+    let o = placed.placed.order;
     assert!(!placed.replayed);
     assert_eq!(o.status, OrderStatus::Pending);
     assert_eq!(o.total, Money::from_cents(2 * 1450 + 3 * 2450));
@@ -278,6 +278,7 @@ async fn transitions_follow_the_table(f: Fixture) {
             .place_order(order(&c, &[("A", 1)]), None, Actor::Customer)
             .await
             .unwrap()
+            .placed
             .order;
         for to in &path {
             let moved = f
@@ -308,6 +309,7 @@ async fn transitions_follow_the_table(f: Fixture) {
         .place_order(order(&c, &[("A", 1)]), None, Actor::Customer)
         .await
         .unwrap()
+        .placed
         .order;
     assert_eq!(
         f.service
@@ -358,6 +360,7 @@ async fn cancelling_returns_stock_exactly_once_even_when_racing(f: Fixture) {
         .place_order(order(&c, &[("A", 3), ("B", 4)]), None, Actor::Customer)
         .await
         .unwrap()
+        .placed
         .order;
     assert_eq!(stock_of(&f.service, a.id).await, 7);
     let mut cancels = Vec::new();
@@ -392,7 +395,7 @@ async fn an_idempotency_key_places_one_order(f: Fixture) {
         .await
         .unwrap();
     assert!(!first.replayed && second.replayed);
-    assert_eq!(first.order.id, second.order.id);
+    assert_eq!(first.placed.order.id, second.placed.order.id);
     assert_eq!(stock_of(&f.service, a.id).await, 8);
     assert_eq!(
         f.service
@@ -515,6 +518,7 @@ async fn order_lists_filter_and_page_newest_first(f: Fixture) {
                 .place_order(order(who, &[("A", 1)]), None, Actor::Customer)
                 .await
                 .unwrap()
+                .placed
                 .order,
         );
     }
@@ -632,6 +636,7 @@ async fn every_change_is_announced(f: Fixture) {
         .place_order(order(&c, &[("A", 2)]), None, Actor::Customer)
         .await
         .unwrap()
+        .placed
         .order;
     match events.recv().await.unwrap() {
         LiveEvent::OrderUpdated(e) => assert_eq!(*e, o),
@@ -662,6 +667,7 @@ async fn acknowledged_orders_survive_a_restart() {
             .place_order(order(&c, &[("A", 2)]), None, Actor::Customer)
             .await
             .unwrap()
+            .placed
             .order
             .id;
         s.close().await;
@@ -686,6 +692,7 @@ async fn mongo_reconnects_to_its_data_and_indexes() {
             .place_order(order(&c, &[("A", 2)]), None, Actor::Customer)
             .await
             .unwrap()
+            .placed
             .order
             .id;
         s.close().await;

@@ -1,42 +1,77 @@
 // The pages render on the server, and — where JavaScript runs — hydrate and
-// respond to clicks. Screenshots of each page, desktop and 375 px wide, are
-// kept with the test results.
-import { test, expect, Page } from "@playwright/test";
+// respond to clicks. The admin screens sit behind the sign-in page.
+// Screenshots of each page, desktop and 375 px wide, are kept with the
+// test results.
+import { test, expect, Page, TestInfo } from "@playwright/test";
+import { ADMIN_PASSWORD } from "../playwright.config";
 
-async function hydrated(page: Page) {
-  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+async function settled(page: Page, javaScriptEnabled: boolean) {
+  if (javaScriptEnabled) {
+    await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  } else {
+    await expect(page.locator("body")).not.toHaveAttribute("data-hydrated", "true");
+  }
 }
 
-for (const [path, heading] of [
-  ["/", "Order from Igniflo"],
-  ["/admin", "Orders"],
-] as const) {
-  test(`${path} renders on the server and hydrates`, async ({ page, javaScriptEnabled }, testInfo) => {
-    const errors: string[] = [];
-    page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-    page.on("pageerror", (e) => errors.push(e.message));
-    await page.goto(path);
-    await expect(page.getByRole("heading", { level: 1 })).toHaveText(heading);
-    if (javaScriptEnabled) {
-      await hydrated(page);
-    } else {
-      await expect(page.locator("body")).not.toHaveAttribute("data-hydrated", "true");
-    }
-    for (const [name, width] of [["desktop", 1280], ["mobile", 375]] as const) {
-      await page.setViewportSize({ width, height: 800 });
-      await page.screenshot({ path: testInfo.outputPath(`${path === "/" ? "shop" : "admin"}-${name}.png`), fullPage: true });
-    }
-    expect(errors).toEqual([]);
-  });
+async function screenshots(page: Page, testInfo: TestInfo, name: string) {
+  for (const [size, width] of [["desktop", 1280], ["mobile", 375]] as const) {
+    await page.setViewportSize({ width, height: 800 });
+    await page.screenshot({ path: testInfo.outputPath(`${name}-${size}.png`), fullPage: true });
+  }
 }
+
+function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  page.on("pageerror", (e) => errors.push(e.message));
+  return errors;
+}
+
+async function signIn(page: Page, javaScriptEnabled: boolean, password = ADMIN_PASSWORD) {
+  await page.goto("/admin");
+  await expect(page).toHaveURL(/\/admin\/login$/);
+  await settled(page, javaScriptEnabled);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+test("the shop renders on the server, and hydrates where JavaScript runs", async ({ page, javaScriptEnabled }, testInfo) => {
+  const errors = collectErrors(page);
+  await page.goto("/");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Order from Igniflo");
+  await settled(page, javaScriptEnabled);
+  await screenshots(page, testInfo, "shop");
+  expect(errors).toEqual([]);
+});
 
 test("the shop's button works only once hydrated", async ({ page, javaScriptEnabled }) => {
   test.skip(!javaScriptEnabled, "needs the WASM");
   await page.goto("/");
-  await hydrated(page);
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
   const button = page.getByRole("button", { name: /Interactive check/ });
   await expect(button).toHaveText("Interactive check: 0");
   await button.click();
   await button.click();
   await expect(button).toHaveText("Interactive check: 2");
+});
+
+test("the admin signs in, sees the console and signs out", async ({ page, javaScriptEnabled }, testInfo) => {
+  const errors = collectErrors(page);
+  await signIn(page, javaScriptEnabled);
+  await expect(page).toHaveURL(/\/admin$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Orders");
+  await settled(page, javaScriptEnabled);
+  await screenshots(page, testInfo, "admin");
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/admin\/login$/);
+  await page.goto("/admin");
+  await expect(page).toHaveURL(/\/admin\/login$/);
+  expect(errors).toEqual([]);
+});
+
+test("a wrong password keeps the console closed", async ({ page, javaScriptEnabled }) => {
+  test.skip(!javaScriptEnabled, "the message is shown by the hydrated form");
+  await signIn(page, true, "not the password at all");
+  await expect(page.getByRole("alert")).toHaveText("Wrong username or password.");
+  await expect(page).toHaveURL(/\/admin\/login/);
 });

@@ -1,4 +1,5 @@
 //! Views shared by the customer and admin pages.
 
+pub mod live;
 pub mod status_badge;
 pub use status_badge::OrderStatusBadge;

@@ -143,3 +143,20 @@ impl fmt::Display for AppError {
 }
 
 impl std::error::Error for AppError {}
+
+/// Server functions return `AppError` too, so the browser gets the same
+/// errors (and messages) as REST clients; transport failures map onto it.
+impl leptos::server_fn::error::FromServerFnError for AppError {
+    type Encoder = leptos::server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        use leptos::server_fn::error::ServerFnErrorErr as E;
+        match value {
+            E::Request(_) | E::Response(_) => AppError::Unavailable,
+            E::Args(message) | E::MissingArg(message) | E::Deserialization(message) => {
+                AppError::Malformed { message }
+            }
+            _ => AppError::Internal,
+        }
+    }
+}

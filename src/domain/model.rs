@@ -51,6 +51,34 @@ pub struct Order {
     pub updated_at: Timestamp,
 }
 
+impl Order {
+    /// The order as its customer (a tracking-token holder) sees it: contact
+    /// details masked, so a leaked tracking link does not leak them whole.
+    pub fn for_customer(mut self) -> Order {
+        self.customer.email = mask_email(&self.customer.email);
+        self.customer.phone = mask_phone(&self.customer.phone);
+        self
+    }
+}
+
+/// `ada@example.com` → `a••@example.com`.
+fn mask_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}••@{domain}")
+        }
+        None => "••".into(),
+    }
+}
+
+/// `+44 20 7946 0958` → `••• 58`: the last two digits only.
+fn mask_phone(phone: &str) -> String {
+    let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
+    let tail: String = digits[digits.len().saturating_sub(2)..].iter().collect();
+    format!("••• {tail}")
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
@@ -79,8 +107,29 @@ pub struct StatusEntry {
 pub enum Actor {
     Customer,
     Admin,
-    Api,
-    System,
+}
+
+/// What placing an order returns to the one who placed it: the order and,
+/// once, the token that lets them track it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct PlacedOrder {
+    #[serde(flatten)]
+    pub order: Order,
+    /// 128 random bits in hex. Only its hash is kept: store it now.
+    pub tracking_token: String,
+}
+
+/// One message of the live feed (`/ws`), as the browser reads it: the
+/// server's hub events in their JSON form.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", content = "data", rename_all = "kebab-case")]
+pub enum LiveMessage {
+    OrderUpdated(Order),
+    ProductUpdated(Product),
+    /// Events were missed: refetch what is shown.
+    Resync,
 }
 
 // ---- inputs ----------------------------------------------------------------
@@ -144,6 +193,14 @@ pub struct NewOrderLine {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Login {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StatusUpdate {
     pub status: OrderStatus,
 }
@@ -182,5 +239,17 @@ impl Default for Page {
             limit: Page::DEFAULT_LIMIT,
             before: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn customers_see_their_contact_details_masked() {
+        assert_eq!(mask_email("ada@example.com"), "a••@example.com");
+        assert_eq!(mask_phone("+44 20 7946 0958"), "••• 58");
+        assert_eq!(mask_phone("5"), "••• 5");
     }
 }

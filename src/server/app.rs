@@ -5,22 +5,26 @@
 use crate::app::{shell, App};
 use crate::server::api;
 use crate::server::api::error::ApiError;
+use crate::server::auth::{self, AdminAccess};
 use crate::server::config::Config;
 use crate::server::live::{self, LiveHub};
+use crate::server::rate_limit::{self, Limits};
 use crate::server::service::Service;
 use axum::extract::{FromRef, State};
-use axum::http::{HeaderValue, Method, Request, StatusCode};
+use axum::http::{header, HeaderName, HeaderValue, Method, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::sync::Arc;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::CorsLayer;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 
@@ -29,14 +33,40 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub service: Service,
     pub hub: LiveHub,
+    pub access: AdminAccess,
+    pub limits: Arc<Limits>,
 }
+
+impl AppState {
+    pub fn new(leptos_options: LeptosOptions, service: Service, config: &Config) -> AppState {
+        AppState {
+            leptos_options,
+            hub: service.hub().clone(),
+            service,
+            access: AdminAccess {
+                token: config.admin_token.clone(),
+                trust_proxy: config.trust_proxy,
+                client_url: config.client_url.clone(),
+            },
+            limits: Limits::new(config.limits),
+        }
+    }
+}
+
+/// Leptos' hydration script is inline and the app is WASM, hence
+/// 'unsafe-inline' and 'wasm-unsafe-eval' for scripts; nothing else leaves
+/// our origin, and no page may frame ours.
+const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; \
+     frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
 
 pub fn router(state: AppState, config: &Config) -> Router {
     let routes = generate_route_list(App);
     let (socket_io_layer, io) = socketioxide::SocketIo::new_layer();
-    live::serve_socket_io(io, &state.hub);
+    live::serve_socket_io(io, &state.hub, state.service.clone(), state.access.clone());
     let leptos_options = state.leptos_options.clone();
-    let service = state.service.clone();
+    let context_state = state.clone();
     Router::new()
         .route("/healthz", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
         .route("/readyz", get(readyz))
@@ -45,13 +75,15 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(service.clone()),
+            move || provide_context(context_state.clone()),
             {
                 let options = leptos_options.clone();
                 move || shell(options.clone())
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard_admin_pages))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::limit))
         .with_state(state)
         .layer(socket_io_layer)
         .layer(cors(config))
@@ -74,8 +106,16 @@ pub fn router(state: AppState, config: &Config) -> Router {
                 })
                 .on_failure(()),
         )
+        .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(security_header(header::REFERRER_POLICY, "no-referrer"))
+        .layer(security_header(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(RandomRequestId))
+}
+
+fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
 }
 
 /// `GET /readyz`: 200 when the store answers, 503 when it does not.
@@ -97,14 +137,15 @@ fn cors(config: &Config) -> CorsLayer {
         .allow_headers([
             axum::http::header::CONTENT_TYPE,
             axum::http::header::AUTHORIZATION,
-            axum::http::HeaderName::from_static("idempotency-key"),
+            HeaderName::from_static("idempotency-key"),
+            HeaderName::from_static("x-tracking-token"),
         ]);
     match config
         .client_url
         .as_deref()
         .and_then(|u| HeaderValue::from_str(u.trim_end_matches('/')).ok())
     {
-        Some(origin) => layer.allow_origin(origin),
+        Some(origin) => layer.allow_origin(tower_http::cors::AllowOrigin::list([origin])),
         None => layer,
     }
 }

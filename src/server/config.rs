@@ -11,6 +11,37 @@ pub struct Config {
     pub database: Database,
     /// `CLIENT_URL`: the one origin CORS allows; none means same origin only.
     pub client_url: Option<String>,
+    /// `IGNIFLO_ADMIN_PASSWORD`: set as the admin password at start.
+    pub admin_password: Option<String>,
+    /// `IGNIFLO_ADMIN_TOKEN`: bearer token for scripts and integrations.
+    pub admin_token: Option<String>,
+    /// `IGNIFLO_TRUST_PROXY=1`: the client address is the last one in
+    /// `X-Forwarded-For`, and `X-Forwarded-Proto: https` marks cookies Secure.
+    /// Off by default: anyone can send those headers.
+    pub trust_proxy: bool,
+    pub limits: RateLimits,
+}
+
+/// Requests per minute per client address (`IGNIFLO_RATE_*`). Requests
+/// carrying the admin token are not limited.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimits {
+    /// `IGNIFLO_RATE_PUBLIC`: any API request.
+    pub public: u32,
+    /// `IGNIFLO_RATE_ORDERS`: placing orders and registering customers.
+    pub orders: u32,
+    /// `IGNIFLO_RATE_LOGIN`: sign-in attempts.
+    pub login: u32,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        RateLimits {
+            public: 600,
+            orders: 60,
+            login: 10,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,10 +67,32 @@ impl Config {
         let url = var("DATABASE_URL")
             .or_else(|| var("MONGO_URI"))
             .unwrap_or_else(|| "sqlite://igniflo.db".into());
+        let per_minute = |name: &str, default: u32| -> Result<u32, String> {
+            match var(name) {
+                None => Ok(default),
+                Some(v) => v.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    format!("{name} must be a positive whole number of requests per minute")
+                }),
+            }
+        };
+        let defaults = RateLimits::default();
+        let admin_token = var("IGNIFLO_ADMIN_TOKEN");
+        if admin_token.as_ref().is_some_and(|t| t.len() < 16) {
+            return Err("IGNIFLO_ADMIN_TOKEN must be at least 16 characters".into());
+        }
         Ok(Config {
             addr,
             database: Database::parse(&url)?,
             client_url: var("CLIENT_URL"),
+            admin_password: var("IGNIFLO_ADMIN_PASSWORD"),
+            admin_token,
+            trust_proxy: var("IGNIFLO_TRUST_PROXY")
+                .is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true")),
+            limits: RateLimits {
+                public: per_minute("IGNIFLO_RATE_PUBLIC", defaults.public)?,
+                orders: per_minute("IGNIFLO_RATE_ORDERS", defaults.orders)?,
+                login: per_minute("IGNIFLO_RATE_LOGIN", defaults.login)?,
+            },
         })
     }
 }

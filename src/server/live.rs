@@ -6,12 +6,17 @@
 //! may see which order is one function, not a concern of every door.
 
 use crate::domain::{Id, Order, Product};
+use crate::server::api::error::ApiResult;
+use crate::server::api::extract::ApiQuery;
+use crate::server::app::AppState;
+use crate::server::auth::{session_cookie, AdminAccess, Caller};
+use crate::server::service::Service;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
-use serde::Serialize;
-use socketioxide::extract::SocketRef;
+use serde::{Deserialize, Serialize};
+use socketioxide::extract::{Data, SocketRef};
 use socketioxide::SocketIo;
 use std::sync::Arc;
 use tokio::sync::broadcast;
@@ -34,13 +39,6 @@ impl LiveEvent {
             LiveEvent::OrderUpdated(_) => "order-updated",
             LiveEvent::ProductUpdated(_) => "product-updated",
             LiveEvent::Resync => "resync",
-        }
-    }
-
-    fn order_id(&self) -> Option<Id> {
-        match self {
-            LiveEvent::OrderUpdated(o) => Some(o.id),
-            _ => None,
         }
     }
 }
@@ -79,22 +77,66 @@ pub enum Audience {
 }
 
 impl Audience {
-    pub fn sees(&self, event: &LiveEvent) -> bool {
-        match (self, event.order_id()) {
-            (Audience::Everything, _) | (_, None) => true,
-            (Audience::Orders(ids), Some(id)) => ids.contains(&id),
+    /// Admins see everything; anyone else, the orders whose tracking tokens
+    /// they present (each unknown token is ignored).
+    pub async fn of(caller: Caller, tracking_tokens: &[String], service: &Service) -> Audience {
+        if caller == Caller::Admin {
+            return Audience::Everything;
+        }
+        let mut orders = Vec::new();
+        for token in tracking_tokens.iter().take(MAX_TRACKED_ORDERS) {
+            if let Ok(order) = service.tracked_order(token).await {
+                orders.push(order.id);
+            }
+        }
+        Audience::Orders(orders)
+    }
+
+    /// The event as this audience may see it, or None if it may not.
+    pub fn view(&self, event: &LiveEvent) -> Option<LiveEvent> {
+        match (self, event) {
+            (Audience::Everything, _) => Some(event.clone()),
+            (Audience::Orders(ids), LiveEvent::OrderUpdated(order)) => ids
+                .contains(&order.id)
+                .then(|| LiveEvent::OrderUpdated(Arc::new(order.as_ref().clone().for_customer()))),
+            (Audience::Orders(_), other) => Some(other.clone()),
         }
     }
 }
 
+/// Most orders one connection may follow by tracking token.
+const MAX_TRACKED_ORDERS: usize = 50;
+
+#[derive(Deserialize, Default)]
+pub struct LiveQuery {
+    /// Tracking tokens, comma-separated, for the orders to follow.
+    #[serde(default)]
+    track: String,
+}
+
 /// `GET /ws`: the Leptos client's live feed, one JSON text frame per event
-/// (`{"event": "order-updated", "data": {…order…}}`).
-pub async fn websocket(State(hub): State<LiveHub>, upgrade: WebSocketUpgrade) -> Response {
+/// (`{"event": "order-updated", "data": {…order…}}`). Admins (session cookie
+/// or bearer token) get every event; others add `?track=TOKEN,TOKEN` to
+/// follow their own orders.
+pub async fn websocket(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<LiveQuery>,
+    upgrade: WebSocketUpgrade,
+) -> ApiResult<Response> {
+    let tokens: Vec<String> = query
+        .track
+        .split(',')
+        .map(str::to_string)
+        .filter(|t| !t.is_empty())
+        .collect();
+    let audience = Audience::of(caller, &tokens, &state.service).await;
+    let events = state.hub.subscribe();
     // A small read buffer: clients barely send, and axum zero-fills the whole
     // buffer on every read attempt (see ARCHITECTURE.md, live updates).
-    upgrade
+    Ok(upgrade
         .read_buffer_size(4096)
-        .on_upgrade(move |socket| feed_websocket(socket, hub.subscribe(), Audience::Everything))
+        .on_upgrade(move |socket| feed_websocket(socket, events, audience)))
 }
 
 async fn feed_websocket(
@@ -117,8 +159,8 @@ async fn feed_websocket(
                     batch.push(event);
                 }
                 let mut failed = false;
-                for event in batch.iter().filter(|e| audience.sees(e)) {
-                    let text = serde_json::to_string(event).expect("events serialize");
+                for event in batch.iter().filter_map(|e| audience.view(e)) {
+                    let text = serde_json::to_string(&event).expect("events serialize");
                     if sink.feed(Message::Text(text.into())).await.is_err() {
                         failed = true;
                         break;
@@ -136,12 +178,42 @@ async fn feed_websocket(
     }
 }
 
-/// Starts the socket.io side: every connection joins the room of what it may
-/// see, and one task forwards hub events into those rooms.
-pub fn serve_socket_io(io: SocketIo, hub: &LiveHub) {
-    io.ns("/", async |socket: SocketRef| {
-        socket.join(EVERYTHING_ROOM);
-    });
+/// The socket.io handshake's `auth`: `{ token }`, the admin token or an
+/// order's tracking token.
+#[derive(Deserialize, Default)]
+struct SocketAuth {
+    #[serde(default)]
+    token: Option<String>,
+}
+
+/// Starts the socket.io side: each connection joins the rooms of what it may
+/// see (admins: everything; tracking-token holders: their order), everyone
+/// the catalogue; one task forwards hub events into those rooms.
+pub fn serve_socket_io(io: SocketIo, hub: &LiveHub, service: Service, access: AdminAccess) {
+    io.ns(
+        "/",
+        async move |socket: SocketRef, Data(auth): Data<SocketAuth>| {
+            socket.join(CATALOGUE_ROOM);
+            let headers = &socket.req_parts().headers;
+            let token = auth.token.unwrap_or_default();
+            let is_admin = access
+                .token
+                .as_deref()
+                .is_some_and(|t| crate::server::auth::same_secret(t, &token))
+                || match session_cookie(headers) {
+                    Some(cookie) => service
+                        .admin_session_is_valid(cookie)
+                        .await
+                        .unwrap_or(false),
+                    None => false,
+                };
+            if is_admin {
+                socket.join(EVERYTHING_ROOM);
+            } else if let Ok(order) = service.tracked_order(&token).await {
+                socket.join(order_room(order.id));
+            }
+        },
+    );
     let mut events = hub.subscribe();
     tokio::spawn(async move {
         loop {
@@ -153,17 +225,28 @@ pub fn serve_socket_io(io: SocketIo, hub: &LiveHub) {
                 }
                 Err(broadcast::error::RecvError::Closed) => break,
             };
-            let rooms = match event.order_id() {
-                Some(id) => vec![EVERYTHING_ROOM.to_string(), order_room(id)],
-                None => vec![EVERYTHING_ROOM.to_string()],
+            let sent = match &event {
+                LiveEvent::OrderUpdated(order) => {
+                    let customer_view = order.as_ref().clone().for_customer();
+                    let to_admins = io
+                        .to(EVERYTHING_ROOM)
+                        .emit(event.name(), order.as_ref())
+                        .await;
+                    let to_customer = io
+                        .to(order_room(order.id))
+                        .except(EVERYTHING_ROOM)
+                        .emit(event.name(), &customer_view)
+                        .await;
+                    to_admins.and(to_customer)
+                }
+                LiveEvent::ProductUpdated(product) => {
+                    io.to(CATALOGUE_ROOM)
+                        .emit(event.name(), product.as_ref())
+                        .await
+                }
+                LiveEvent::Resync => io.emit(event.name(), &()).await,
             };
-            let payload = match &event {
-                LiveEvent::OrderUpdated(order) => serde_json::to_value(order.as_ref()),
-                LiveEvent::ProductUpdated(product) => serde_json::to_value(product.as_ref()),
-                LiveEvent::Resync => Ok(serde_json::Value::Null),
-            }
-            .expect("events serialize");
-            if let Err(e) = io.to(rooms).emit(event.name(), &payload).await {
+            if let Err(e) = sent {
                 tracing::debug!(error = %e, "socket.io broadcast failed");
             }
         }
@@ -171,6 +254,7 @@ pub fn serve_socket_io(io: SocketIo, hub: &LiveHub) {
 }
 
 const EVERYTHING_ROOM: &str = "everything";
+const CATALOGUE_ROOM: &str = "catalogue";
 
 fn order_room(id: Id) -> String {
     format!("order:{id}")

@@ -1,13 +1,15 @@
 //! `igniflo migrate --from URL --to URL [--force]`: copies every customer,
 //! product and order from one store to another — from the embedded SQLite
 //! file to MongoDB when a shop outgrows one machine, and back — keeping ids,
-//! order numbers, status histories and idempotency keys. A target that holds
+//! order numbers, status histories, idempotency keys and tracking tokens,
+//! and the admin login. A target that holds
 //! data is refused unless `--force` says to replace it. The copy is checked
 //! by counting and checksumming each collection on both sides.
 //!
 //! Stop the servers on the source first: records written during the move
 //! may or may not be copied.
 
+use crate::domain::Timestamp;
 use crate::server::config::Database;
 use crate::server::store::mongo::MongoStore;
 use crate::server::store::records::{Kind, Record, Records};
@@ -108,6 +110,17 @@ async fn copy(source: &dyn Records, target: &dyn Records, force: bool) -> Result
         copied.push((kind, sum));
     }
     progress.finish();
+    let password = source
+        .admin_password_hash()
+        .await
+        .map_err(|e| format!("could not read the source's admin login: {e}"))?;
+    if let Some(hash) = password {
+        target
+            .set_admin_password_hash(hash, Timestamp::now())
+            .await
+            .map_err(|e| format!("could not write the admin login to the target: {e}"))?;
+        eprintln!("admin login: copied (its sessions are not; sign in again)");
+    }
     for (kind, expected) in copied {
         let found = checksum(target, kind).await?;
         if found != expected {

@@ -3,9 +3,11 @@
 
 pub mod api;
 pub mod app;
+pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod live;
 pub mod migrate;
+pub mod rate_limit;
 pub mod service;
 pub mod store;

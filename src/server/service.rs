@@ -4,9 +4,10 @@
 //! the store below only persists, atomically.
 
 use crate::domain::{
-    validate, Actor, AppError, Customer, Id, Money, NewCustomer, NewOrder, NewProduct, Order,
-    OrderFilter, OrderStatus, Page, Product, ProductUpdate, Timestamp,
+    validate, Actor, AppError, Customer, Id, Login, Money, NewCustomer, NewOrder, NewProduct,
+    Order, OrderFilter, OrderStatus, Page, PlacedOrder, Product, ProductUpdate, Timestamp,
 };
+use crate::server::auth;
 use crate::server::live::{LiveEvent, LiveHub};
 use crate::server::store::{
     IdempotencyKey, LineDraft, Moved, OrderDraft, Placed, SharedStore, StatusMove,
@@ -19,6 +20,8 @@ const STATUS_RETRIES: usize = 5;
 /// Order numbers are random; a clash is retried with a new number.
 const NUMBER_RETRIES: usize = 5;
 pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 255;
+/// The one admin login's name.
+pub const ADMIN_USERNAME: &str = "admin";
 
 #[derive(Clone)]
 pub struct Service {
@@ -32,8 +35,8 @@ pub struct Service {
 
 /// What placing an order did.
 #[derive(Debug)]
-pub struct PlacedOrder {
-    pub order: Order,
+pub struct Placement {
+    pub placed: PlacedOrder,
     /// True when an earlier request with the same Idempotency-Key placed it.
     pub replayed: bool,
 }
@@ -133,7 +136,7 @@ impl Service {
         input: NewOrder,
         idempotency_key: Option<String>,
         actor: Actor,
-    ) -> Result<PlacedOrder, AppError> {
+    ) -> Result<Placement, AppError> {
         validate::new_order(&input)?;
         let idempotency = match idempotency_key {
             Some(key) => Some(IdempotencyKey {
@@ -162,14 +165,20 @@ impl Service {
             placed_at: Timestamp::now(),
             placed_by: actor,
             idempotency,
+            tracking_hash: String::new(),
         };
+        let tracking_token = auth::random_token(16);
+        draft.tracking_hash = auth::token_hash(&tracking_token);
         for _ in 0..NUMBER_RETRIES {
             draft.number = order_number();
             match self.store.place_order(draft.clone()).await {
                 Ok(Placed::New(order)) => {
                     self.announce_order(&order);
-                    return Ok(PlacedOrder {
-                        order,
+                    return Ok(Placement {
+                        placed: PlacedOrder {
+                            order,
+                            tracking_token,
+                        },
                         replayed: false,
                     });
                 }
@@ -178,14 +187,22 @@ impl Service {
                         .idempotency
                         .as_ref()
                         .is_some_and(|i| i.fingerprint == fingerprint);
-                    return if same {
-                        Ok(PlacedOrder {
+                    if !same {
+                        return Err(AppError::IdempotencyKeyReused);
+                    }
+                    // The first response (and its token) may never have
+                    // arrived; only the hash was kept, so the retry gets a
+                    // fresh token and the lost one stops working.
+                    self.store
+                        .replace_tracking_hash(order.id, draft.tracking_hash)
+                        .await?;
+                    return Ok(Placement {
+                        placed: PlacedOrder {
                             order,
-                            replayed: true,
-                        })
-                    } else {
-                        Err(AppError::IdempotencyKeyReused)
-                    };
+                            tracking_token,
+                        },
+                        replayed: true,
+                    });
                 }
                 Err(AppError::Duplicate { field, .. }) if field == "number" => continue,
                 Err(e) => return Err(e),
@@ -278,6 +295,19 @@ impl Service {
             .ok_or_else(|| AppError::not_found("order", id))
     }
 
+    /// The order this tracking token was issued for, as its customer sees it.
+    pub async fn tracked_order(&self, token: &str) -> Result<Order, AppError> {
+        let token = token.trim();
+        if token.is_empty() || token.len() > 128 {
+            return Err(AppError::not_found("order", "for this tracking token"));
+        }
+        self.store
+            .order_by_tracking_hash(&auth::token_hash(token))
+            .await?
+            .map(Order::for_customer)
+            .ok_or_else(|| AppError::not_found("order", "for this tracking token"))
+    }
+
     pub async fn order_by_number(&self, number: &str) -> Result<Order, AppError> {
         self.store
             .order_by_number(number)
@@ -296,6 +326,77 @@ impl Service {
 
     pub async fn count_orders(&self, filter: &OrderFilter) -> Result<u64, AppError> {
         self.store.count_orders(filter).await
+    }
+
+    // ---- the admin login ----------------------------------------------------
+
+    /// Sets the admin password (ending every session), from
+    /// `IGNIFLO_ADMIN_PASSWORD` or the `set-admin-password` command.
+    pub async fn set_admin_password(&self, password: &str) -> Result<(), AppError> {
+        if password.chars().count() < 12 {
+            return Err(AppError::invalid(
+                "password",
+                "must be at least 12 characters",
+            ));
+        }
+        let password = password.to_string();
+        let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+            .await
+            .map_err(|_| AppError::Internal)?;
+        self.store
+            .set_admin_password_hash(hash, Timestamp::now())
+            .await
+    }
+
+    /// On a first start with no password configured, makes one up; the
+    /// caller prints it once. None when a password already exists.
+    pub async fn ensure_admin_password(&self) -> Result<Option<String>, AppError> {
+        if self.store.admin_password_hash().await?.is_some() {
+            return Ok(None);
+        }
+        let password = auth::generate_password();
+        self.set_admin_password(&password).await?;
+        Ok(Some(password))
+    }
+
+    /// Checks the admin's credentials and opens a session; returns its token.
+    pub async fn sign_in(&self, login: &Login) -> Result<String, AppError> {
+        let stored = self.store.admin_password_hash().await?;
+        let password = login.password.clone();
+        let valid = match stored {
+            Some(hash) if login.username == ADMIN_USERNAME && login.password.len() <= 1024 => {
+                tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
+                    .await
+                    .map_err(|_| AppError::Internal)?
+            }
+            _ => false,
+        };
+        if !valid {
+            return Err(AppError::Unauthorized);
+        }
+        let token = auth::random_token(32);
+        let expires = auth::session_expiry_from(Timestamp::now());
+        self.store
+            .create_session(auth::token_hash(&token), expires)
+            .await?;
+        Ok(token)
+    }
+
+    pub async fn sign_out(&self, session_token: &str) -> Result<(), AppError> {
+        self.store
+            .end_session(&auth::token_hash(session_token), Timestamp::now())
+            .await
+    }
+
+    pub async fn admin_session_is_valid(&self, session_token: &str) -> Result<bool, AppError> {
+        if session_token.len() > 128 {
+            return Ok(false);
+        }
+        let expiry = self
+            .store
+            .session_expiry(&auth::token_hash(session_token))
+            .await?;
+        Ok(expiry.is_some_and(|at| at > Timestamp::now()))
     }
 
     /// An order changed: tell its watchers, and the catalogue watchers about

@@ -11,6 +11,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+/// The admin bearer token and password every test server is started with.
+pub const ADMIN_TOKEN: &str = "test-admin-token-7f3a9c2e";
+pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
+
 /// The store a server under test runs on.
 #[derive(Clone, Copy, Debug)]
 pub enum Backend {
@@ -26,11 +30,26 @@ pub struct Server {
 }
 
 impl Server {
-    /// A server on a fresh, empty database.
+    /// A server on a fresh, empty database, with rate limits high enough
+    /// for tests that hammer it on purpose.
     pub fn start() -> Server {
+        Server::start_with(&[])
+    }
+
+    /// A server on a fresh database, with `env` added to (or overriding) the
+    /// test defaults.
+    pub fn start_with(env: &[(&str, &str)]) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("igniflo.db").display());
-        let mut server = Server::start_with(&[("DATABASE_URL", url.as_str())]);
+        let mut all = vec![
+            ("DATABASE_URL", url.as_str()),
+            ("IGNIFLO_ADMIN_TOKEN", ADMIN_TOKEN),
+            ("IGNIFLO_ADMIN_PASSWORD", ADMIN_PASSWORD),
+            ("IGNIFLO_RATE_PUBLIC", "1000000"),
+            ("IGNIFLO_RATE_ORDERS", "1000000"),
+        ];
+        all.extend_from_slice(env);
+        let mut server = Server::spawn(&all);
         server._dir = Some(dir);
         server
     }
@@ -46,12 +65,15 @@ impl Server {
         }
     }
 
-    pub fn start_with(env: &[(&str, &str)]) -> Server {
+    /// The binary with exactly this environment (plus the address and log level).
+    pub fn spawn(env: &[(&str, &str)]) -> Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_igniflo"));
         cmd.env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
             .env("RUST_LOG", "info")
             .env("LEPTOS_OUTPUT_NAME", "igniflo")
             .env_remove("PORT")
+            .env_remove("IGNIFLO_ADMIN_TOKEN")
+            .env_remove("IGNIFLO_ADMIN_PASSWORD")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());

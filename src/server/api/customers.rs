@@ -5,6 +5,7 @@ use super::extract::{ApiJson, ApiQuery, PathId};
 use super::orders::parse_id_param;
 use crate::domain::{AppError, Customer, NewCustomer, Page};
 use crate::server::app::AppState;
+use crate::server::auth::Admin;
 use crate::server::service::Service;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -45,10 +46,11 @@ pub async fn register_customer(
     ))
 }
 
-/// Customers, newest first.
+/// Customers, newest first. Admins only.
 #[utoipa::path(get, path = "/api/customers", tag = "customers", params(CustomersQuery),
-    responses((status = 200, body = [Customer]), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = [Customer]), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_customers(
+    _: Admin,
     State(service): State<Service>,
     ApiQuery(query): ApiQuery<CustomersQuery>,
 ) -> ApiResult<Json<Vec<Customer>>> {
@@ -67,8 +69,9 @@ pub async fn list_customers(
 
 #[utoipa::path(get, path = "/api/customers/{id}", tag = "customers",
     params(("id" = String, Path, description = "Customer id")),
-    responses((status = 200, body = Customer), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Customer), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_customer(
+    _: Admin,
     State(service): State<Service>,
     PathId(id): PathId,
 ) -> ApiResult<Json<Customer>> {

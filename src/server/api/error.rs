@@ -109,3 +109,14 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Gives a server function's failure the same HTTP status the REST API
+/// would (server functions answer 500 for every error otherwise).
+pub fn server_fn_answer<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(e) = &result {
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(status_of(e));
+        }
+    }
+    result
+}

@@ -44,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .merge(customers::router())
         .merge(products::router())
         .merge(orders::router())
+        .merge(crate::server::auth::router())
         .route(
             "/api/openapi.json",
             get(|| async { Json(ApiDoc::openapi()) }),

@@ -3,9 +3,11 @@
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiQuery, PathId};
 use crate::domain::{
-    Actor, AppError, Id, NewOrder, Order, OrderFilter, OrderStatus, Page, StatusUpdate, Timestamp,
+    Actor, AppError, Id, NewOrder, Order, OrderFilter, OrderStatus, Page, PlacedOrder,
+    StatusUpdate, Timestamp,
 };
 use crate::server::app::AppState;
+use crate::server::auth::{Admin, Caller};
 use crate::server::service::Service;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -21,20 +23,23 @@ pub fn router() -> Router<AppState> {
         .route("/api/orders/{id}/status", patch(change_status))
 }
 
-/// Place an order: stock is taken for every line or for none.
+/// Place an order: stock is taken for every line or for none. Anyone may.
 ///
 /// `product` may be a product id or a SKU. Send an `Idempotency-Key` header
-/// to make retries safe: the same key and body return the first order.
+/// to make retries safe: the same key and body return the first order. The
+/// response's `trackingToken` is the only way to read the order later
+/// without being an admin; only its hash is kept (a replay gets a new one).
 #[utoipa::path(post, path = "/api/orders", tag = "orders",
     request_body = NewOrder,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
     responses(
-        (status = 201, description = "Placed (or replayed)", body = Order),
+        (status = 201, description = "Placed (or replayed)", body = PlacedOrder),
         (status = 409, description = "Out of stock", body = ErrorBody),
         (status = 422, description = "Invalid values", body = ErrorBody),
     ))]
 pub async fn place_order(
     State(service): State<Service>,
+    caller: Caller,
     headers: HeaderMap,
     ApiJson(input): ApiJson<NewOrder>,
 ) -> ApiResult<Response> {
@@ -48,15 +53,20 @@ pub async fn place_order(
         ),
         None => None,
     };
-    let placed = service.place_order(input, key, Actor::Customer).await?;
-    let location = format!("/api/orders/{}", placed.order.id);
-    let mut response = (StatusCode::CREATED, Json(placed.order)).into_response();
+    let actor = match caller {
+        Caller::Admin => Actor::Admin,
+        Caller::Anonymous => Actor::Customer,
+    };
+    let placement = service.place_order(input, key, actor).await?;
+    let location = format!("/api/orders/{}", placement.placed.order.id);
+    let replayed = placement.replayed;
+    let mut response = (StatusCode::CREATED, Json(placement.placed)).into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::LOCATION,
         HeaderValue::from_str(&location).expect("ids are header-safe"),
     );
-    if placed.replayed {
+    if replayed {
         headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     Ok(response)
@@ -144,13 +154,14 @@ pub fn parse_id_param(field: &str, value: &Option<String>) -> Result<Option<Id>,
         .transpose()
 }
 
-/// List orders, newest first, with customers and products populated.
+/// List orders (admins), newest first, customers and products populated.
 ///
 /// The body is a JSON array (the seed's contract); when more orders match, a
 /// `Link: <…>; rel="next"` header carries the next page's address.
 #[utoipa::path(get, path = "/api/orders", tag = "orders", params(OrdersQuery),
-    responses((status = 200, body = [Order]), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = [Order]), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_orders(
+    _: Admin,
     State(service): State<Service>,
     ApiQuery(query): ApiQuery<OrdersQuery>,
     uri: axum::http::Uri,
@@ -181,30 +192,59 @@ pub fn next_page_link(uri: &axum::http::Uri, last: Id) -> String {
     format!("<{}?{query}>; rel=\"next\"", uri.path())
 }
 
-/// One order, populated.
-#[utoipa::path(get, path = "/api/orders/{id}", tag = "orders",
-    params(("id" = String, Path, description = "Order id")),
-    responses((status = 200, body = Order), (status = 404, body = ErrorBody)))]
-pub async fn get_order(
-    State(service): State<Service>,
-    PathId(id): PathId,
-) -> ApiResult<Json<Order>> {
-    Ok(Json(service.order(id).await?))
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TrackingQuery {
+    /// The order's tracking token (or send it as `X-Tracking-Token`).
+    token: Option<String>,
 }
 
-/// Move an order's status: PENDING → PAID | CANCELLED, PAID → FULFILLED |
+/// One order: admins see it whole; the holder of its tracking token sees it
+/// with the customer's contact details masked; anyone else sees nothing.
+#[utoipa::path(get, path = "/api/orders/{id}", tag = "orders",
+    params(("id" = String, Path, description = "Order id"), TrackingQuery,
+           ("X-Tracking-Token" = Option<String>, Header, description = "The order's tracking token")),
+    responses((status = 200, body = Order), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_order(
+    caller: Caller,
+    State(service): State<Service>,
+    PathId(id): PathId,
+    ApiQuery(query): ApiQuery<TrackingQuery>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Order>> {
+    if caller == Caller::Admin {
+        return Ok(Json(service.order(id).await?));
+    }
+    let token = headers
+        .get("x-tracking-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or(query.token)
+        .ok_or(AppError::Unauthorized)?;
+    // A token for another order reveals no more than no token at all.
+    let order = service.tracked_order(&token).await?;
+    if order.id != id {
+        return Err(AppError::not_found("order", id).into());
+    }
+    Ok(Json(order))
+}
+
+/// Move an order's status (admins): PENDING → PAID | CANCELLED, PAID → FULFILLED |
 /// CANCELLED. The current status again is a no-op; anything else is a 409
 /// naming the allowed next statuses. CANCELLED returns the stock.
 #[utoipa::path(patch, path = "/api/orders/{id}/status", tag = "orders",
     params(("id" = String, Path, description = "Order id")),
     request_body = StatusUpdate,
-    responses((status = 200, body = Order), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = Order), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn change_status(
+    _: Admin,
     State(service): State<Service>,
     PathId(id): PathId,
     ApiJson(update): ApiJson<StatusUpdate>,
 ) -> ApiResult<Json<Order>> {
     Ok(Json(
-        service.change_status(id, update.status, Actor::Api).await?,
+        service
+            .change_status(id, update.status, Actor::Admin)
+            .await?,
     ))
 }

@@ -4,6 +4,7 @@ use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiQuery, PathId};
 use crate::domain::{NewProduct, Product, ProductUpdate};
 use crate::server::app::AppState;
+use crate::server::auth::Admin;
 use crate::server::service::Service;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -24,10 +25,11 @@ pub struct SearchQuery {
     q: Option<String>,
 }
 
-/// Add a product. The SKU must be unused (409 otherwise).
+/// Add a product (admins). The SKU must be unused (409 otherwise).
 #[utoipa::path(post, path = "/api/products", tag = "products", request_body = NewProduct,
-    responses((status = 201, body = Product), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = Product), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn add_product(
+    _: Admin,
     State(service): State<Service>,
     ApiJson(input): ApiJson<NewProduct>,
 ) -> ApiResult<(StatusCode, Json<Product>)> {
@@ -55,13 +57,14 @@ pub async fn get_product(
     Ok(Json(found))
 }
 
-/// Change a product's name or price, set its stock (`stock`) or adjust it
+/// Change (admins) a product's name or price, set its stock (`stock`) or adjust it
 /// relative to the current level (`stockAdjustment`, never below 0).
 #[utoipa::path(patch, path = "/api/products/{id}", tag = "products",
     params(("id" = String, Path, description = "Product id")),
     request_body = ProductUpdate,
-    responses((status = 200, body = Product), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Product), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_product(
+    _: Admin,
     State(service): State<Service>,
     PathId(id): PathId,
     ApiJson(update): ApiJson<ProductUpdate>,

@@ -28,6 +28,8 @@ pub struct OrderDraft {
     pub placed_at: Timestamp,
     pub placed_by: Actor,
     pub idempotency: Option<IdempotencyKey>,
+    /// SHA-256 of the order's tracking token; the token itself is never kept.
+    pub tracking_hash: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -122,6 +124,21 @@ pub trait Store: Send + Sync + 'static {
     async fn orders(&self, filter: &OrderFilter, page: Page) -> StoreResult<Vec<Order>>;
     /// How many orders match the filter.
     async fn count_orders(&self, filter: &OrderFilter) -> StoreResult<u64>;
+
+    /// The order whose tracking token has this hash.
+    async fn order_by_tracking_hash(&self, hash: &str) -> StoreResult<Option<Order>>;
+    /// Gives an order a new tracking token (its hash), replacing the old one.
+    async fn replace_tracking_hash(&self, order: Id, hash: String) -> StoreResult<()>;
+
+    /// The argon2id hash of the admin password, if one was ever set.
+    async fn admin_password_hash(&self) -> StoreResult<Option<String>>;
+    async fn set_admin_password_hash(&self, hash: String, at: Timestamp) -> StoreResult<()>;
+    /// Admin sessions by the SHA-256 of their cookie value.
+    async fn create_session(&self, token_hash: String, expires_at: Timestamp) -> StoreResult<()>;
+    /// When the session expires, if it exists.
+    async fn session_expiry(&self, token_hash: &str) -> StoreResult<Option<Timestamp>>;
+    /// Ends one session, and forgets every session that has expired by `now`.
+    async fn end_session(&self, token_hash: &str, now: Timestamp) -> StoreResult<()>;
 
     /// Starts feeding `hub` with every change to orders and stock committed
     /// on this database by any server instance, once each and in commit

@@ -43,6 +43,9 @@ pub struct StoredOrder {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub idempotency: Option<IdempotencyKey>,
+    /// SHA-256 of the order's tracking token (orders placed before tracking
+    /// tokens existed have none).
+    pub tracking_hash: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -95,6 +95,17 @@ impl MongoStore {
     /// The hub's event for one change: an order populated as readers see it,
     /// or a product as it now is. Deletions and other changes announce nothing.
     async fn live_event(&self, change: ChangeStreamEvent<Document>) -> Option<LiveEvent> {
+        // A new tracking token (an idempotent retry) changes nothing anyone sees.
+        if let Some(update) = &change.update_description {
+            if update.removed_fields.is_empty()
+                && update
+                    .updated_fields
+                    .keys()
+                    .all(|field| field == "trackingHash")
+            {
+                return None;
+            }
+        }
         let collection = change.ns.and_then(|ns| ns.coll)?;
         let document = change.full_document?;
         let event = match collection.as_str() {

@@ -26,7 +26,7 @@ pub fn date(at: Timestamp) -> DateTime {
     DateTime::from_millis(at.millis())
 }
 
-fn timestamp(date: DateTime) -> Timestamp {
+pub fn timestamp(date: DateTime) -> Timestamp {
     Timestamp::from_millis(date.timestamp_millis())
 }
 
@@ -126,6 +126,9 @@ pub struct OrderDoc {
     pub idempotency_key: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_fingerprint: Option<String>,
+    /// SHA-256 of the order's tracking token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking_hash: Option<String>,
 }
 
 /// An order line: the product's name, SKU and price when the order was placed.
@@ -185,6 +188,7 @@ impl OrderDoc {
             created_at: draft.placed_at,
             updated_at: draft.placed_at,
             idempotency: draft.idempotency.clone(),
+            tracking_hash: Some(draft.tracking_hash.clone()),
         })
     }
 
@@ -257,6 +261,7 @@ impl From<&StoredOrder> for OrderDoc {
             updated_at: date(o.updated_at),
             idempotency_key: o.idempotency.as_ref().map(|i| i.key.clone()),
             request_fingerprint: o.idempotency.as_ref().map(|i| i.fingerprint.clone()),
+            tracking_hash: o.tracking_hash.clone(),
         }
     }
 }
@@ -288,8 +293,28 @@ impl From<OrderDoc> for StoredOrder {
                 key,
                 fingerprint: d.request_fingerprint.unwrap_or_default(),
             }),
+            tracking_hash: d.tracking_hash,
         }
     }
+}
+
+/// The admin login: only an argon2id hash of its password.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AdminCredentialDoc {
+    #[serde(rename = "_id")]
+    pub username: String,
+    pub password_hash: String,
+    pub updated_at: DateTime,
+}
+
+/// An admin session, by the SHA-256 of its cookie value.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionDoc {
+    #[serde(rename = "_id")]
+    pub token_hash: String,
+    pub expires_at: DateTime,
 }
 
 #[cfg(test)]

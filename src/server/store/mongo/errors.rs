@@ -14,11 +14,13 @@ pub const UNIQUE_SKU: &str = "unique_sku";
 pub const UNIQUE_EMAIL: &str = "unique_email";
 pub const UNIQUE_NUMBER: &str = "unique_number";
 pub const UNIQUE_IDEMPOTENCY_KEY: &str = "unique_idempotency_key";
-const UNIQUE_FIELDS: [(&str, &str); 4] = [
+pub const UNIQUE_TRACKING_HASH: &str = "unique_tracking_hash";
+const UNIQUE_FIELDS: [(&str, &str); 5] = [
     (UNIQUE_SKU, "sku"),
     (UNIQUE_EMAIL, "email"),
     (UNIQUE_NUMBER, "number"),
     (UNIQUE_IDEMPOTENCY_KEY, "idempotencyKey"),
+    (UNIQUE_TRACKING_HASH, "trackingHash"),
 ];
 
 /// The field a duplicate-key error is about, in whichever shape the driver

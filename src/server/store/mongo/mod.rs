@@ -20,7 +20,9 @@ use crate::server::live::LiveHub;
 use async_trait::async_trait;
 use bson::oid::ObjectId;
 use bson::{doc, Document, Regex};
-use docs::{date, oid, CustomerDoc, OrderDoc, ProductDoc, StatusDoc};
+use docs::{
+    date, oid, AdminCredentialDoc, CustomerDoc, OrderDoc, ProductDoc, SessionDoc, StatusDoc,
+};
 use errors::{command_code, db_error, duplicate_field};
 use futures_util::TryStreamExt;
 use mongodb::options::{ClientOptions, IndexOptions, ReturnDocument};
@@ -43,6 +45,10 @@ const NAMESPACE_EXISTS: i32 = 48;
 const CUSTOMERS: &str = "customers";
 const PRODUCTS: &str = "products";
 const ORDERS: &str = "orders";
+const ADMIN_CREDENTIALS: &str = "admin_credentials";
+const ADMIN_SESSIONS: &str = "admin_sessions";
+/// The one admin login's name.
+const ADMIN: &str = "admin";
 
 /// Cheap to clone: clones share the client, and the change feed runs on one.
 #[derive(Clone)]
@@ -329,6 +335,16 @@ impl MongoStore {
     }
 }
 
+impl MongoStore {
+    fn admin_credentials(&self) -> Collection<AdminCredentialDoc> {
+        self.db.collection(ADMIN_CREDENTIALS)
+    }
+
+    fn admin_sessions(&self) -> Collection<SessionDoc> {
+        self.db.collection(ADMIN_SESSIONS)
+    }
+}
+
 /// What the order transaction found or wrote.
 enum Placing {
     New(OrderDoc),
@@ -381,24 +397,41 @@ async fn prepare(db: &Database) -> mongodb::error::Result<()> {
     db.collection::<Document>(CUSTOMERS)
         .create_index(unique(errors::UNIQUE_EMAIL, doc! { "email": 1 }))
         .await?;
-    let idempotency = IndexModel::builder()
-        .keys(doc! { "idempotencyKey": 1 })
-        .options(
-            IndexOptions::builder()
-                .name(errors::UNIQUE_IDEMPOTENCY_KEY.to_string())
-                .unique(true)
-                .partial_filter_expression(doc! { "idempotencyKey": { "$type": "string" } })
-                .build(),
-        )
-        .build();
+    // Unique where present: orders without the field are left out.
+    let unique_if_set = |name: &str, field: &str| {
+        IndexModel::builder()
+            .keys(doc! { field: 1 })
+            .options(
+                IndexOptions::builder()
+                    .name(name.to_string())
+                    .unique(true)
+                    .partial_filter_expression(doc! { field: { "$type": "string" } })
+                    .build(),
+            )
+            .build()
+    };
     db.collection::<Document>(ORDERS)
         .create_indexes([
             unique(errors::UNIQUE_NUMBER, doc! { "number": 1 }),
-            idempotency,
+            unique_if_set(errors::UNIQUE_IDEMPOTENCY_KEY, "idempotencyKey"),
+            unique_if_set(errors::UNIQUE_TRACKING_HASH, "trackingHash"),
             plain("by_status", doc! { "status": 1, "_id": 1 }),
             plain("by_customer", doc! { "customer": 1, "_id": 1 }),
             plain("by_created_at", doc! { "createdAt": 1 }),
         ])
+        .await?;
+    // MongoDB itself forgets expired sessions (the service checks expiry too).
+    let expiring = IndexModel::builder()
+        .keys(doc! { "expiresAt": 1 })
+        .options(
+            IndexOptions::builder()
+                .name("expire_sessions".to_string())
+                .expire_after(Duration::ZERO)
+                .build(),
+        )
+        .build();
+    db.collection::<Document>(ADMIN_SESSIONS)
+        .create_index(expiring)
         .await?;
     Ok(())
 }
@@ -628,6 +661,98 @@ impl Store for MongoStore {
         self.ready().await?;
         let query = self.order_query(filter).await?;
         self.orders.count_documents(query).await.map_err(db_error)
+    }
+
+    async fn order_by_tracking_hash(&self, hash: &str) -> StoreResult<Option<Order>> {
+        self.load_order(doc! { "trackingHash": hash }).await
+    }
+
+    async fn replace_tracking_hash(&self, order: Id, hash: String) -> StoreResult<()> {
+        self.ready().await?;
+        self.orders
+            .update_one(
+                doc! { "_id": oid(order) },
+                doc! { "$set": { "trackingHash": hash } },
+            )
+            .await
+            .map(drop)
+            .map_err(db_error)
+    }
+
+    async fn admin_password_hash(&self) -> StoreResult<Option<String>> {
+        self.ready().await?;
+        let found = self
+            .admin_credentials()
+            .find_one(doc! { "_id": ADMIN })
+            .await
+            .map_err(db_error)?;
+        Ok(found.map(|c| c.password_hash))
+    }
+
+    async fn set_admin_password_hash(&self, hash: String, at: Timestamp) -> StoreResult<()> {
+        self.ready().await?;
+        let credential = AdminCredentialDoc {
+            username: ADMIN.into(),
+            password_hash: hash,
+            updated_at: date(at),
+        };
+        transaction::run(
+            &self.client,
+            &(self, credential),
+            |s, (store, credential)| {
+                Box::pin(async move {
+                    store
+                        .admin_credentials()
+                        .replace_one(doc! { "_id": ADMIN }, credential)
+                        .upsert(true)
+                        .session(&mut *s)
+                        .await?;
+                    // A new password ends every session signed in with the old one.
+                    store
+                        .admin_sessions()
+                        .delete_many(doc! {})
+                        .session(&mut *s)
+                        .await?;
+                    Ok(())
+                })
+            },
+        )
+        .await
+    }
+
+    async fn create_session(&self, token_hash: String, expires_at: Timestamp) -> StoreResult<()> {
+        self.ready().await?;
+        let session = SessionDoc {
+            token_hash,
+            expires_at: date(expires_at),
+        };
+        self.admin_sessions()
+            .insert_one(session)
+            .await
+            .map(drop)
+            .map_err(db_error)
+    }
+
+    async fn session_expiry(&self, token_hash: &str) -> StoreResult<Option<Timestamp>> {
+        self.ready().await?;
+        let found = self
+            .admin_sessions()
+            .find_one(doc! { "_id": token_hash })
+            .await
+            .map_err(db_error)?;
+        Ok(found.map(|s| docs::timestamp(s.expires_at)))
+    }
+
+    async fn end_session(&self, token_hash: &str, now: Timestamp) -> StoreResult<()> {
+        self.ready().await?;
+        self.admin_sessions()
+            .delete_many(doc! { "$or": [
+                { "_id": token_hash },
+                { "expiresAt": { "$lte": date(now) } },
+            ] })
+            .await
+            .map(drop)
+            .map_err(db_error)
     }
 
     fn watch_changes(&self, hub: &LiveHub) -> bool {

@@ -24,7 +24,10 @@ const INSERT_PRODUCT: &str =
     "INSERT INTO products (id, name, sku, stock, price, created_at, updated_at) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
-const MIGRATIONS: &[&str] = &[include_str!("../../../../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../../migrations/0001_init.sql"),
+    include_str!("../../../../migrations/0002_access.sql"),
+];
 
 pub struct SqliteStore {
     path: PathBuf,
@@ -234,8 +237,8 @@ fn place(conn: &Connection, draft: OrderDraft) -> StoreResult<Placed> {
     let inserted = conn
         .prepare_cached(
             "INSERT INTO orders (id, number, customer_id, lines, total, payment_received, status, \
-             history, created_at, updated_at, idempotency_key, request_fingerprint) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'PENDING', ?7, ?8, ?8, ?9, ?10)",
+             history, created_at, updated_at, idempotency_key, request_fingerprint, tracking_hash) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'PENDING', ?7, ?8, ?8, ?9, ?10, ?11)",
         )
         .and_then(|mut s| {
             s.execute(params![
@@ -249,6 +252,7 @@ fn place(conn: &Connection, draft: OrderDraft) -> StoreResult<Placed> {
                 at,
                 draft.idempotency.as_ref().map(|i| &i.key),
                 draft.idempotency.as_ref().map(|i| &i.fingerprint),
+                draft.tracking_hash,
             ])
         });
     match inserted {
@@ -543,6 +547,92 @@ impl Store for SqliteStore {
                 .map_err(db_error)
         })
         .await
+    }
+
+    async fn order_by_tracking_hash(&self, hash: &str) -> StoreResult<Option<Order>> {
+        let hash = hash.to_string();
+        self.read(move |c| load_order(c, "tracking_hash", &hash))
+            .await
+    }
+
+    async fn replace_tracking_hash(&self, order: Id, hash: String) -> StoreResult<()> {
+        self.writer
+            .write(move |conn| {
+                conn.execute(
+                    "UPDATE orders SET tracking_hash = ?1 WHERE id = ?2",
+                    params![hash, order.to_string()],
+                )
+                .map_err(db_error)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn admin_password_hash(&self) -> StoreResult<Option<String>> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT password_hash FROM admin_credentials WHERE username = 'admin'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db_error)
+        })
+        .await
+    }
+
+    async fn set_admin_password_hash(&self, hash: String, at: Timestamp) -> StoreResult<()> {
+        self.writer
+            .write(move |conn| {
+                conn.execute(
+                    "INSERT INTO admin_credentials (username, password_hash, updated_at) VALUES ('admin', ?1, ?2) \
+                     ON CONFLICT (username) DO UPDATE SET password_hash = ?1, updated_at = ?2",
+                    params![hash, at.millis()],
+                )
+                .map_err(db_error)?;
+                // A new password ends every session signed in with the old one.
+                conn.execute("DELETE FROM admin_sessions", []).map_err(db_error)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn create_session(&self, token_hash: String, expires_at: Timestamp) -> StoreResult<()> {
+        self.writer
+            .write(move |conn| {
+                conn.execute(
+                    "INSERT INTO admin_sessions (token_hash, expires_at) VALUES (?1, ?2)",
+                    params![token_hash, expires_at.millis()],
+                )
+                .map_err(db_error)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn session_expiry(&self, token_hash: &str) -> StoreResult<Option<Timestamp>> {
+        let token_hash = token_hash.to_string();
+        self.read(move |c| {
+            c.prepare_cached("SELECT expires_at FROM admin_sessions WHERE token_hash = ?1")
+                .and_then(|mut s| s.query_row([token_hash], |r| r.get(0)).optional())
+                .map(|ms: Option<i64>| ms.map(Timestamp::from_millis))
+                .map_err(db_error)
+        })
+        .await
+    }
+
+    async fn end_session(&self, token_hash: &str, now: Timestamp) -> StoreResult<()> {
+        let token_hash = token_hash.to_string();
+        self.writer
+            .write(move |conn| {
+                conn.execute(
+                    "DELETE FROM admin_sessions WHERE token_hash = ?1 OR expires_at <= ?2",
+                    params![token_hash, now.millis()],
+                )
+                .map_err(db_error)?;
+                Ok(())
+            })
+            .await
     }
 
     async fn close(&self) {

@@ -16,7 +16,10 @@ fn stored_order(row: &Row) -> rusqlite::Result<Record> {
         key,
         fingerprint: fingerprint.unwrap_or_default(),
     });
-    Ok(Record::Order(order_row(row)?.into_stored(idempotency)))
+    let tracking_hash: Option<String> = row.get(12)?;
+    Ok(Record::Order(
+        order_row(row)?.into_stored(idempotency, tracking_hash),
+    ))
 }
 
 fn insert(conn: &Connection, record: &Record) -> rusqlite::Result<usize> {
@@ -55,8 +58,8 @@ fn insert_order(conn: &Connection, o: &StoredOrder) -> rusqlite::Result<usize> {
         .collect();
     conn.prepare_cached(
         "INSERT INTO orders (id, number, customer_id, lines, total, payment_received, status, \
-         history, created_at, updated_at, idempotency_key, request_fingerprint) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+         history, created_at, updated_at, idempotency_key, request_fingerprint, tracking_hash) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(params![
         o.id.to_string(),
@@ -71,6 +74,7 @@ fn insert_order(conn: &Connection, o: &StoredOrder) -> rusqlite::Result<usize> {
         o.updated_at.millis(),
         o.idempotency.as_ref().map(|i| &i.key),
         o.idempotency.as_ref().map(|i| &i.fingerprint),
+        o.tracking_hash,
     ])
 }
 
@@ -96,7 +100,7 @@ impl Records for SqliteStore {
                     product_row(r).map(Record::Product)
                 }),
                 Kind::Orders => (
-                    format!("{ORDER_COLUMNS}, idempotency_key, request_fingerprint"),
+                    format!("{ORDER_COLUMNS}, idempotency_key, request_fingerprint, tracking_hash"),
                     stored_order,
                 ),
             };

@@ -127,8 +127,13 @@ pub fn order_row(row: &Row) -> rusqlite::Result<OrderRow> {
 }
 
 impl OrderRow {
-    /// The order as stored, with the idempotency key it was placed with.
-    pub fn into_stored(self, idempotency: Option<IdempotencyKey>) -> StoredOrder {
+    /// The order as stored, with the idempotency key it was placed with and
+    /// its tracking token's hash.
+    pub fn into_stored(
+        self,
+        idempotency: Option<IdempotencyKey>,
+        tracking_hash: Option<String>,
+    ) -> StoredOrder {
         StoredOrder {
             id: self.id,
             number: self.number,
@@ -151,6 +156,7 @@ impl OrderRow {
             created_at: Timestamp::from_millis(self.created_at),
             updated_at: Timestamp::from_millis(self.updated_at),
             idempotency,
+            tracking_hash,
         }
     }
 }

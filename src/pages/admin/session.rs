@@ -1,0 +1,66 @@
+//! Signing the admin in and out from the pages: server functions with the
+//! same rules as `/api/auth/*` (they call the same service functions).
+
+use crate::domain::AppError;
+#[cfg(feature = "ssr")]
+use crate::server::api::error::server_fn_answer;
+use leptos::prelude::*;
+
+/// Checks the admin's password, sets the session cookie and goes to /admin.
+/// Works as a plain form post before the page is hydrated.
+#[server(prefix = "/api/fn", endpoint = "admin_login")]
+pub async fn admin_login(username: String, password: String) -> Result<(), AppError> {
+    use crate::domain::Login;
+    use crate::server::app::AppState;
+    use crate::server::auth;
+    server_fn_answer(
+        async {
+            let state = expect_context::<AppState>();
+            let token = state.service.sign_in(&Login { username, password }).await?;
+            let parts: axum::http::request::Parts = leptos_axum::extract()
+                .await
+                .map_err(|_| AppError::Internal)?;
+            let response = expect_context::<leptos_axum::ResponseOptions>();
+            response.insert_header(
+                axum::http::header::SET_COOKIE,
+                auth::session_set_cookie(&token, &parts.headers, &state.access),
+            );
+            leptos_axum::redirect("/admin");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api/fn", endpoint = "admin_logout")]
+pub async fn admin_logout() -> Result<(), AppError> {
+    use crate::server::app::AppState;
+    use crate::server::auth;
+    server_fn_answer(
+        async {
+            let state = expect_context::<AppState>();
+            let parts: axum::http::request::Parts = leptos_axum::extract()
+                .await
+                .map_err(|_| AppError::Internal)?;
+            if let Some(token) = auth::session_cookie(&parts.headers) {
+                state.service.sign_out(token).await?;
+            }
+            let response = expect_context::<leptos_axum::ResponseOptions>();
+            response.insert_header(axum::http::header::SET_COOKIE, auth::session_clear_cookie());
+            leptos_axum::redirect("/admin/login");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Whether the caller is signed in as the admin.
+#[server(prefix = "/api/fn", endpoint = "admin_session")]
+pub async fn admin_session() -> Result<bool, AppError> {
+    use crate::server::auth::{caller_of_server_fn, Caller};
+    server_fn_answer(
+        caller_of_server_fn()
+            .await
+            .map(|caller| caller == Caller::Admin),
+    )
+}

@@ -1,0 +1,769 @@
+//! Nobody sees or changes what is not theirs: every door (REST, WebSocket,
+//! socket.io) against the real server, for every kind of caller.
+
+mod common;
+
+use common::{Server, ADMIN_PASSWORD, ADMIN_TOKEN};
+use reqwest::{Client, RequestBuilder, StatusCode};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+fn client() -> Client {
+    Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Who {
+    Anonymous,
+    OtherOrdersToken,
+    RightToken,
+    Admin,
+}
+
+const EVERYONE: [Who; 4] = [
+    Who::Anonymous,
+    Who::OtherOrdersToken,
+    Who::RightToken,
+    Who::Admin,
+];
+
+/// A shop with two customers' orders in it.
+struct Shop {
+    server: Server,
+    http: Client,
+    product: Value,
+    customer: Value,
+    order: Value,
+    other_order: Value,
+}
+
+impl Shop {
+    async fn open() -> Shop {
+        Shop::open_with(&[]).await
+    }
+
+    async fn open_with(env: &[(&str, &str)]) -> Shop {
+        let server = Server::start_with(env);
+        let http = client();
+        let url = |p: &str| format!("{}{p}", server.url);
+        let product: Value = http
+            .post(url("/api/products"))
+            .bearer_auth(ADMIN_TOKEN)
+            .json(&json!({"name": "Mug", "sku": "MUG", "stock": 1000, "price": 12.5}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let mut placed = Vec::new();
+        for email in ["ada@example.com", "bob@example.com"] {
+            let customer: Value = http
+                .post(url("/api/customers"))
+                .json(&json!({"name": "A Customer", "email": email, "phone": "+44 20 7946 0958"}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let order: Value = http
+                .post(url("/api/orders"))
+                .json(&json!({"customer": customer["_id"], "items": [{"product": "MUG", "quantity": 1}]}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert!(
+                order["trackingToken"]
+                    .as_str()
+                    .is_some_and(|t| t.len() == 32),
+                "{order}"
+            );
+            placed.push((customer, order));
+        }
+        let (_, other_order) = placed.pop().unwrap();
+        let (customer, order) = placed.pop().unwrap();
+        Shop {
+            server,
+            http,
+            product,
+            customer,
+            order,
+            other_order,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.url)
+    }
+
+    fn as_(&self, who: Who, request: RequestBuilder) -> RequestBuilder {
+        match who {
+            Who::Anonymous => request,
+            Who::OtherOrdersToken => request.header(
+                "x-tracking-token",
+                self.other_order["trackingToken"].as_str().unwrap(),
+            ),
+            Who::RightToken => request.header(
+                "x-tracking-token",
+                self.order["trackingToken"].as_str().unwrap(),
+            ),
+            Who::Admin => request.bearer_auth(ADMIN_TOKEN),
+        }
+    }
+
+    fn order_id(&self) -> &str {
+        self.order["_id"].as_str().unwrap()
+    }
+
+    async fn login(&self, password: &str) -> reqwest::Response {
+        self.http
+            .post(self.url("/api/auth/login"))
+            .json(&json!({"username": "admin", "password": password}))
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// What each caller gets from each route.
+#[tokio::test]
+async fn every_route_for_every_caller() {
+    let shop = Shop::open().await;
+    let oid = shop.order_id().to_string();
+    let pid = shop.product["_id"].as_str().unwrap().to_string();
+    let cid = shop.customer["_id"].as_str().unwrap().to_string();
+    let admin_only = |who: Who, ok: u16| if who == Who::Admin { ok } else { 401 };
+    let mut n = 0;
+    for who in EVERYONE {
+        n += 1;
+        let routes: Vec<(&str, String, Option<Value>, u16)> = vec![
+            ("GET", "/api/products".into(), None, 200),
+            ("GET", format!("/api/products/{pid}"), None, 200),
+            (
+                "POST",
+                "/api/products".into(),
+                Some(json!({"name": "P", "sku": format!("P{n}"), "stock": 1, "price": 1})),
+                admin_only(who, 201),
+            ),
+            (
+                "PATCH",
+                format!("/api/products/{pid}"),
+                Some(json!({"stockAdjustment": 1})),
+                admin_only(who, 200),
+            ),
+            (
+                "POST",
+                "/api/customers".into(),
+                Some(
+                    json!({"name": "N", "email": format!("n{n}@example.com"), "phone": "5551234"}),
+                ),
+                201,
+            ),
+            ("GET", "/api/customers".into(), None, admin_only(who, 200)),
+            (
+                "GET",
+                format!("/api/customers/{cid}"),
+                None,
+                admin_only(who, 200),
+            ),
+            (
+                "POST",
+                "/api/orders".into(),
+                Some(json!({"customer": cid, "items": [{"product": "MUG", "quantity": 1}]})),
+                201,
+            ),
+            ("GET", "/api/orders".into(), None, admin_only(who, 200)),
+            (
+                "GET",
+                format!("/api/orders/{oid}"),
+                None,
+                match who {
+                    Who::Anonymous => 401,
+                    Who::OtherOrdersToken => 404,
+                    Who::RightToken | Who::Admin => 200,
+                },
+            ),
+            (
+                "PATCH",
+                format!("/api/orders/{oid}/status"),
+                Some(json!({"status": "PENDING"})),
+                admin_only(who, 200),
+            ),
+            ("GET", "/api/openapi.json".into(), None, 200),
+            ("GET", "/api/auth/session".into(), None, 200),
+        ];
+        for (method, path, body, expected) in routes {
+            let mut request = shop.as_(
+                who,
+                shop.http.request(method.parse().unwrap(), shop.url(&path)),
+            );
+            if let Some(body) = &body {
+                request = request.json(body);
+            }
+            let r = request.send().await.unwrap();
+            let status = r.status().as_u16();
+            let json: Value = r.json().await.unwrap_or(Value::Null);
+            assert_eq!(status, expected, "{who:?} {method} {path}: {json}");
+            if status >= 400 {
+                assert!(
+                    json["code"].is_string(),
+                    "{who:?} {method} {path}: not our error shape: {json}"
+                );
+            }
+            if path == "/api/auth/session" {
+                assert_eq!(json["admin"], who == Who::Admin);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_tracking_token_shows_the_order_masked_and_only_that_order() {
+    let shop = Shop::open().await;
+    let token = shop.order["trackingToken"].as_str().unwrap();
+    let oid = shop.order_id();
+    let as_customer: Value = shop
+        .http
+        .get(shop.url(&format!("/api/orders/{oid}?token={token}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(as_customer["_id"], oid);
+    assert_eq!(as_customer["customer"]["email"], "a••@example.com");
+    assert_eq!(as_customer["customer"]["phone"], "••• 58");
+    assert_eq!(as_customer["total"], json!(12.5));
+    assert!(as_customer.get("trackingToken").is_none());
+    let as_admin: Value = shop
+        .as_(
+            Who::Admin,
+            shop.http.get(shop.url(&format!("/api/orders/{oid}"))),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(as_admin["customer"]["email"], "ada@example.com");
+    // The other order's id with this token reveals nothing.
+    let other = shop.other_order["_id"].as_str().unwrap();
+    let r = shop
+        .http
+        .get(shop.url(&format!("/api/orders/{other}?token={token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = shop
+        .http
+        .get(shop.url(&format!("/api/orders/{oid}?token={}", "0".repeat(32))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn admin_sessions_sign_in_refuse_cross_site_changes_and_sign_out() {
+    let shop = Shop::open().await;
+    assert_eq!(
+        shop.login("wrong password!").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let r = shop
+        .http
+        .post(shop.url("/api/auth/login"))
+        .json(&json!({"username": "root", "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::UNAUTHORIZED,
+        "only the admin user exists"
+    );
+    let r = shop.login(ADMIN_PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let set_cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age="] {
+        assert!(
+            set_cookie.contains(attribute),
+            "{attribute} missing from {set_cookie}"
+        );
+    }
+    let cookie = set_cookie.split(';').next().unwrap().to_string();
+    let with_cookie = |req: RequestBuilder| req.header("cookie", &cookie);
+
+    let r = with_cookie(shop.http.get(shop.url("/api/orders")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "a session reads like an admin");
+
+    let status_path = shop.url(&format!("/api/orders/{}/status", shop.order_id()));
+    let r = with_cookie(shop.http.patch(&status_path))
+        .header("origin", "http://evil.example")
+        .json(&json!({"status": "PAID"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "a cross-site change with the cookie is refused"
+    );
+    let r = with_cookie(shop.http.patch(&status_path))
+        .json(&json!({"status": "PAID"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "a change without an Origin is refused"
+    );
+    let order: Value = shop
+        .as_(
+            Who::Admin,
+            shop.http
+                .get(shop.url(&format!("/api/orders/{}", shop.order_id()))),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        order["status"], "PENDING",
+        "the refused changes changed nothing"
+    );
+    let r = with_cookie(shop.http.patch(&status_path))
+        .header("origin", shop.server.url.clone())
+        .json(&json!({"status": "PAID"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "the same change from our own origin goes through"
+    );
+
+    let r = with_cookie(shop.http.post(shop.url("/api/auth/logout")))
+        .header("origin", shop.server.url.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert!(r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .contains("Max-Age=0"));
+    let r = with_cookie(shop.http.get(shop.url("/api/orders")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "the session ended");
+}
+
+#[tokio::test]
+async fn login_brute_force_is_slowed_to_429() {
+    let shop = Shop::open().await;
+    let mut statuses = Vec::new();
+    let mut retry_after = None;
+    for _ in 0..12 {
+        let r = shop.login("guess-guess-guess").await;
+        if r.status() == StatusCode::TOO_MANY_REQUESTS {
+            retry_after = r
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap().parse::<u64>().unwrap());
+            let body: Value = r.json().await.unwrap();
+            assert_eq!(body["code"], "too_many_requests");
+            statuses.push(429);
+        } else {
+            statuses.push(r.status().as_u16());
+        }
+    }
+    assert_eq!(
+        &statuses[..5],
+        &[401; 5],
+        "a few honest mistakes are allowed"
+    );
+    assert!(statuses[5..].iter().all(|s| *s == 429), "{statuses:?}");
+    assert!(retry_after.is_some_and(|s| s >= 1));
+    assert_eq!(
+        shop.login(ADMIN_PASSWORD).await.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
+    let r = shop
+        .as_(Who::Admin, shop.http.get(shop.url("/api/orders")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "the admin token is not held to the limits"
+    );
+}
+
+#[tokio::test]
+async fn anonymous_order_placement_is_rate_limited() {
+    let shop = Shop::open_with(&[("IGNIFLO_RATE_ORDERS", "60")]).await;
+    let cid = shop.customer["_id"].clone();
+    let mut limited = false;
+    for _ in 0..30 {
+        let r = shop
+            .http
+            .post(shop.url("/api/orders"))
+            .json(&json!({"customer": cid, "items": [{"product": "MUG", "quantity": 1}]}))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == StatusCode::TOO_MANY_REQUESTS {
+            assert!(r.headers().contains_key("retry-after"));
+            limited = true;
+            break;
+        }
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    assert!(limited, "30 orders at once from one address hit the limit");
+}
+
+#[tokio::test]
+async fn responses_carry_security_headers_and_cors_allows_only_client_url() {
+    let shop = Shop::open_with(&[("CLIENT_URL", "http://shop.example")]).await;
+    for path in ["/", "/api/products"] {
+        let r = shop.http.get(shop.url(path)).send().await.unwrap();
+        let h = r.headers();
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'self'"),
+            "{csp}"
+        );
+    }
+    let preflight = |origin: &'static str| {
+        shop.http
+            .request(reqwest::Method::OPTIONS, shop.url("/api/orders"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .send()
+    };
+    let allowed = preflight("http://shop.example").await.unwrap();
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "http://shop.example"
+    );
+    let refused = preflight("http://evil.example").await.unwrap();
+    assert!(refused
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
+}
+
+#[tokio::test]
+async fn websocket_clients_see_only_the_orders_they_track() {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let shop = Shop::open().await;
+    let token = shop.order["trackingToken"].as_str().unwrap();
+    let ws = shop.server.url.replace("http://", "ws://");
+    let (mut tracker, _) = tokio_tungstenite::connect_async(format!("{ws}/ws?track={token}"))
+        .await
+        .unwrap();
+    let (mut stranger, _) = tokio_tungstenite::connect_async(format!("{ws}/ws"))
+        .await
+        .unwrap();
+
+    // Bob's order changes, then Ada's, then the catalogue: each client's
+    // stream is in order, so whatever arrives before the catalogue change is
+    // everything it was shown.
+    let patch = |id: &str, status: &str| {
+        shop.as_(
+            Who::Admin,
+            shop.http
+                .patch(shop.url(&format!("/api/orders/{id}/status"))),
+        )
+        .json(&json!({"status": status}))
+        .send()
+    };
+    patch(shop.other_order["_id"].as_str().unwrap(), "PAID")
+        .await
+        .unwrap();
+    patch(shop.order_id(), "PAID").await.unwrap();
+    let pid = shop.product["_id"].as_str().unwrap();
+    shop.as_(
+        Who::Admin,
+        shop.http.patch(shop.url(&format!("/api/products/{pid}"))),
+    )
+    .json(&json!({"name": "Renamed mug"}))
+    .send()
+    .await
+    .unwrap();
+
+    async fn orders_before_catalogue_change<S>(ws: &mut S) -> Vec<Value>
+    where
+        S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>>
+            + Unpin,
+    {
+        let mut orders = Vec::new();
+        loop {
+            let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
+                .await
+                .unwrap()
+                .unwrap()
+                .unwrap();
+            let event: Value = serde_json::from_str(msg.to_text().unwrap()).unwrap();
+            match event["event"].as_str().unwrap() {
+                "order-updated" => orders.push(event["data"].clone()),
+                "product-updated" if event["data"]["name"] == "Renamed mug" => return orders,
+                _ => {}
+            }
+        }
+    }
+    let tracked = orders_before_catalogue_change(&mut tracker).await;
+    assert_eq!(tracked.len(), 1, "only the tracked order: {tracked:?}");
+    assert_eq!(tracked[0]["_id"], shop.order_id());
+    assert_eq!(tracked[0]["status"], "PAID");
+    assert_eq!(
+        tracked[0]["customer"]["email"], "a••@example.com",
+        "masked for the customer"
+    );
+    assert_eq!(
+        orders_before_catalogue_change(&mut stranger).await,
+        Vec::<Value>::new()
+    );
+}
+
+#[tokio::test]
+async fn socket_io_clients_see_only_the_orders_they_track() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let shop = Shop::open().await;
+    let token = shop.order["trackingToken"].as_str().unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/socketio_listener.mjs");
+    let listen = |auth: &str| {
+        let mut node = Command::new("node")
+            .arg(script)
+            .arg(&shop.server.url)
+            .arg(auth)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        let stdout = node.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        (node, rx)
+    };
+    let (mut tracker, tracker_lines) = listen(token);
+    let (mut stranger, stranger_lines) = listen("not-a-token");
+    for lines in [&tracker_lines, &stranger_lines] {
+        assert_eq!(
+            lines.recv_timeout(Duration::from_secs(20)).unwrap(),
+            "connected"
+        );
+    }
+    let patch = |id: &str, status: &str| {
+        shop.as_(
+            Who::Admin,
+            shop.http
+                .patch(shop.url(&format!("/api/orders/{id}/status"))),
+        )
+        .json(&json!({"status": status}))
+        .send()
+    };
+    patch(shop.other_order["_id"].as_str().unwrap(), "CANCELLED")
+        .await
+        .unwrap();
+    patch(shop.order_id(), "CANCELLED").await.unwrap();
+    // The other order's event was sent first; the first one the tracker
+    // receives must be its own.
+    let first: Value =
+        serde_json::from_str(&tracker_lines.recv_timeout(Duration::from_secs(20)).unwrap())
+            .unwrap();
+    assert_eq!(first["_id"], shop.order_id());
+    assert_eq!(first["status"], "CANCELLED");
+    assert_eq!(first["customer"]["email"], "a••@example.com");
+    assert!(
+        stranger_lines.recv_timeout(Duration::from_secs(2)).is_err(),
+        "a client without a token receives no orders"
+    );
+    for node in [&mut tracker, &mut stranger] {
+        let _ = node.kill();
+        let _ = node.wait();
+    }
+}
+
+#[tokio::test]
+async fn a_first_start_makes_up_an_admin_password_and_says_it_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("first.db").display());
+    let env = [("DATABASE_URL", url.as_str())];
+    let first = Server::spawn(&env);
+    std::thread::sleep(Duration::from_millis(200));
+    let log = first.log.lock().unwrap().join("\n");
+    let line = log
+        .lines()
+        .find(|l| l.contains("Igniflo admin login"))
+        .expect("the password is printed")
+        .to_string();
+    let password = line.split("password ").nth(1).unwrap().trim().to_string();
+    assert_eq!(password.len(), 20);
+    let r = client()
+        .post(format!("{}/api/auth/login", first.url))
+        .json(&json!({"username": "admin", "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    drop(first);
+    let again = Server::spawn(&env);
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(
+        !again
+            .log
+            .lock()
+            .unwrap()
+            .join("\n")
+            .contains("Igniflo admin login"),
+        "printed only once"
+    );
+}
+
+#[tokio::test]
+async fn no_secret_reaches_the_log() {
+    let shop = Shop::open().await;
+    let session = shop.login(ADMIN_PASSWORD).await.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let oid = shop.order_id();
+    let token = shop.order["trackingToken"].as_str().unwrap();
+    shop.http
+        .get(shop.url(&format!("/api/orders/{oid}?token={token}")))
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let log = shop.server.log.lock().unwrap().join("\n");
+    let session_value = session
+        .split(';')
+        .next()
+        .unwrap()
+        .split('=')
+        .nth(1)
+        .unwrap();
+    for secret in [token, session_value, ADMIN_TOKEN, ADMIN_PASSWORD] {
+        assert!(!log.contains(secret), "a secret is in the log");
+    }
+}
+
+#[tokio::test]
+async fn admin_pages_and_server_functions_follow_the_same_rules() {
+    let shop = Shop::open().await;
+    let no_redirects = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = no_redirects.get(shop.url("/admin")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/admin/login");
+    assert_eq!(
+        no_redirects
+            .get(shop.url("/admin/login"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+
+    let session_fn = |cookie: Option<&str>| {
+        let mut r = shop
+            .http
+            .post(shop.url("/api/fn/admin_session"))
+            .header("content-type", "application/x-www-form-urlencoded");
+        if let Some(c) = cookie {
+            // as a browser sends it from our own page
+            r = r
+                .header("cookie", c)
+                .header("origin", shop.server.url.clone());
+        }
+        r.body("").send()
+    };
+    assert_eq!(
+        session_fn(None).await.unwrap().text().await.unwrap(),
+        "false"
+    );
+
+    let set_cookie = shop.login(ADMIN_PASSWORD).await.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let cookie = set_cookie.split(';').next().unwrap();
+    assert_eq!(
+        session_fn(Some(cookie))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "true"
+    );
+    let cross_site = shop
+        .http
+        .post(shop.url("/api/fn/admin_session"))
+        .header("cookie", cookie)
+        .header("origin", "http://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        cross_site.status(),
+        StatusCode::FORBIDDEN,
+        "cookie calls from other sites are refused"
+    );
+    let r = no_redirects
+        .get(shop.url("/admin"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("Sign out"));
+
+    // Guessing through the sign-in server function meets the same limit.
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        let r = shop
+            .http
+            .post(shop.url("/api/fn/admin_login"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("username=admin&password=guess-guess-guess")
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert!(statuses.ends_with(&[429, 429]), "{statuses:?}");
+}
