@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export const ADMIN_PASSWORD = "end-to-end admin password";
+export const ADMIN_TOKEN = "end-to-end-admin-token-0123";
 const addr = process.env.LEPTOS_SITE_ADDR ?? "127.0.0.1:3000";
 const baseURL = `http://${addr}`;
 const database = join(mkdtempSync(join(tmpdir(), "igniflo-e2e-")), "e2e.db");
@@ -53,6 +54,11 @@ export default defineConfig({
       DATABASE_URL: `sqlite://${database}`,
       RUST_LOG: "warn",
       IGNIFLO_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      IGNIFLO_ADMIN_TOKEN: ADMIN_TOKEN,
+      // Every test comes from 127.0.0.1; the limits are tested in Rust.
+      IGNIFLO_RATE_PUBLIC: "1000000",
+      IGNIFLO_RATE_ORDERS: "1000000",
+      IGNIFLO_RATE_LOGIN: "1000000",
     },
   },
 });

@@ -1,6 +1,10 @@
 //! The HTML shell and the router: `/` for customers, `/admin` for admins.
 
-use crate::pages::admin::{login::LoginPage, AdminPage};
+use crate::pages::admin::{
+    customers::CustomersPage, dashboard::DashboardPage, login::LoginPage, order_detail::OrderDetailPage,
+    orders::OrdersPage, products::ProductsPage,
+};
+use crate::components::toast::Toasts;
 use crate::pages::customer::CustomerPage;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -44,11 +48,17 @@ pub fn App() -> impl IntoView {
                 </nav>
             </header>
             <main>
+                <Toasts>
                 <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
                     <Route path=path!("/") view=CustomerPage/>
-                    <Route path=path!("/admin") view=AdminPage/>
+                    <Route path=path!("/admin") view=OrdersPage/>
+                    <Route path=path!("/admin/orders/:id") view=OrderDetailPage/>
+                    <Route path=path!("/admin/products") view=ProductsPage/>
+                    <Route path=path!("/admin/customers") view=CustomersPage/>
+                    <Route path=path!("/admin/dashboard") view=DashboardPage/>
                     <Route path=path!("/admin/login") view=LoginPage/>
                 </Routes>
+                </Toasts>
             </main>
         </Router>
     }

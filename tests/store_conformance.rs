@@ -72,7 +72,8 @@ conformance!(sqlite, sqlite_fixture;
     unique_skus_and_emails,
     stock_adjustments_never_go_below_zero,
     order_lists_filter_and_page_newest_first,
-    every_change_is_announced
+    every_change_is_announced,
+    the_dashboard_sums_today_by_status
 );
 
 conformance!(mongo, mongo_fixture;
@@ -86,7 +87,8 @@ conformance!(mongo, mongo_fixture;
     unique_skus_and_emails,
     stock_adjustments_never_go_below_zero,
     order_lists_filter_and_page_newest_first,
-    every_change_is_announced
+    every_change_is_announced,
+    the_dashboard_sums_today_by_status
 );
 
 async fn customer(s: &Service, email: &str) -> Customer {
@@ -622,6 +624,40 @@ async fn order_lists_filter_and_page_newest_first(f: Fixture) {
             .len(),
         4
     );
+}
+
+async fn the_dashboard_sums_today_by_status(f: Fixture) {
+    let c = customer(&f.service, "ada@example.com").await;
+    product(&f.service, "A", 100, 250).await;
+    let mut placed = Vec::new();
+    for quantity in [1, 2, 4] {
+        let o = f
+            .service
+            .place_order(order(&c, &[("A", quantity)]), None, Actor::Customer)
+            .await
+            .unwrap();
+        placed.push(o.placed.order.id);
+    }
+    f.service
+        .change_status(placed[0], OrderStatus::Paid, Actor::Admin)
+        .await
+        .unwrap();
+    f.service
+        .change_status(placed[2], OrderStatus::Cancelled, Actor::Admin)
+        .await
+        .unwrap();
+    let d = f.service.dashboard(Timestamp::now()).await.unwrap();
+    assert_eq!(d.orders_today, 3);
+    assert_eq!(
+        d.revenue_today,
+        Money::from_cents(3 * 250),
+        "cancelled orders earn nothing"
+    );
+    assert_eq!(d.revenue_last_7_days, Money::from_cents(3 * 250));
+    assert_eq!((d.awaiting_payment, d.awaiting_fulfilment), (1, 1));
+    assert_eq!(d.days.len(), 30);
+    assert_eq!(d.days[29].day, Timestamp::now().start_of_day());
+    assert!(d.by_status.contains(&(OrderStatus::Cancelled, 1)));
 }
 
 async fn every_change_is_announced(f: Fixture) {

@@ -121,6 +121,35 @@ pub struct PlacedOrder {
     pub tracking_token: String,
 }
 
+/// At or below this many units a product shows as low on stock.
+pub const LOW_STOCK: i64 = 5;
+
+/// The admin dashboard's figures. Revenue counts every order not cancelled.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Dashboard {
+    pub orders_today: u64,
+    pub revenue_today: Money,
+    pub revenue_last_7_days: Money,
+    /// PAID, waiting to be fulfilled.
+    pub awaiting_fulfilment: u64,
+    /// PENDING, waiting for payment.
+    pub awaiting_payment: u64,
+    pub low_stock: Vec<Product>,
+    /// The last 30 UTC days, oldest first, today last; days without orders included.
+    pub days: Vec<DayTotal>,
+    /// Every order ever, per status.
+    pub by_status: Vec<(OrderStatus, u64)>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DayTotal {
+    pub day: Timestamp,
+    pub orders: u64,
+    pub revenue: Money,
+}
+
 /// One message of the live feed (`/ws`), as the browser reads it: the
 /// server's hub events in their JSON form.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -219,6 +248,27 @@ pub struct OrderFilter {
     pub from: Option<Timestamp>,
     /// Placed before this instant.
     pub to: Option<Timestamp>,
+}
+
+impl OrderFilter {
+    /// Whether `order` belongs in a list with this filter: the same rules as
+    /// the stores' queries, so a live list can place an arriving order.
+    pub fn matches(&self, order: &Order) -> bool {
+        let q_matches = match self.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+            None => true,
+            Some(q) => {
+                let q = q.to_lowercase();
+                order.number.eq_ignore_ascii_case(&q)
+                    || order.customer.name.to_lowercase().contains(&q)
+                    || order.customer.email.to_lowercase().contains(&q)
+            }
+        };
+        q_matches
+            && self.status.is_none_or(|s| s == order.status)
+            && self.customer.is_none_or(|c| c == order.customer.id)
+            && self.from.is_none_or(|from| order.created_at >= from)
+            && self.to.is_none_or(|to| order.created_at < to)
+    }
 }
 
 /// One page of a list: newest first, strictly older than `before`.

@@ -1,15 +1,24 @@
-//! `/admin`: the admin console. Signed-in admins only: full page loads are
-//! redirected to `/admin/login` by the server, client-side visits by the page.
+//! The admin console: orders, one order, products, customers, dashboard.
+//! Signed-in admins only: full page loads are redirected to `/admin/login`
+//! by the server; client-side visits are sent there by `AdminNav`; every
+//! server function checks again on its own.
 
+pub mod customers;
+pub mod dashboard;
+pub mod fns;
 pub mod login;
+pub mod order_detail;
+pub mod orders;
+pub mod products;
 pub mod session;
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_location, use_navigate};
 use session::{admin_session, AdminLogout};
 
+/// The console's tabs and the sign-out button, on every admin screen.
 #[component]
-pub fn AdminPage() -> impl IntoView {
+pub fn AdminNav() -> impl IntoView {
     let signed_in = Resource::new(|| (), |_| admin_session());
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -18,15 +27,23 @@ pub fn AdminPage() -> impl IntoView {
         }
     });
     let logout = ServerAction::<AdminLogout>::new();
+    let path = use_location().pathname;
+    let tab = move |href: &'static str, label: &'static str| {
+        let current = move || {
+            let p = path.get();
+            if href == "/admin" { p == "/admin" || p.starts_with("/admin/orders") } else { p.starts_with(href) }
+        };
+        view! { <a href=href class:current=current aria-current=move || current().then_some("page")>{label}</a> }
+    };
     view! {
-        <section class="page">
-            <div class="page-header">
-                <h1>"Orders"</h1>
-                <ActionForm action=logout>
-                    <button class="button secondary" type="submit">"Sign out"</button>
-                </ActionForm>
-            </div>
-            <p>"Orders arrive here live; move them from PENDING to PAID to FULFILLED."</p>
-        </section>
+        <nav class="admin-nav" aria-label="Admin">
+            {tab("/admin", "Orders")}
+            {tab("/admin/products", "Products")}
+            {tab("/admin/customers", "Customers")}
+            {tab("/admin/dashboard", "Dashboard")}
+            <ActionForm action=logout attr:class="sign-out">
+                <button class="button secondary small" type="submit">"Sign out"</button>
+            </ActionForm>
+        </nav>
     }
 }

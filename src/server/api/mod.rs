@@ -5,6 +5,7 @@
 
 pub mod customers;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod orders;
 pub mod products;
@@ -44,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .merge(customers::router())
         .merge(products::router())
         .merge(orders::router())
+        .merge(export::router())
         .merge(crate::server::auth::router())
         .route(
             "/api/openapi.json",

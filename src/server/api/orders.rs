@@ -77,19 +77,19 @@ pub async fn place_order(
 #[into_params(parameter_in = Query)]
 pub struct OrdersQuery {
     /// PENDING, PAID, FULFILLED or CANCELLED.
-    status: Option<String>,
+    pub status: Option<String>,
     /// An order number, or part of a customer's name or email.
-    q: Option<String>,
+    pub q: Option<String>,
     /// Only this customer's orders (an id).
-    customer: Option<String>,
+    pub customer: Option<String>,
     /// Placed at or after: `YYYY-MM-DD` or an RFC 3339 date-time.
-    from: Option<String>,
+    pub from: Option<String>,
     /// Placed before: `YYYY-MM-DD` or an RFC 3339 date-time.
-    to: Option<String>,
+    pub to: Option<String>,
     /// Page size, 1–200 (default 50).
-    limit: Option<String>,
+    pub limit: Option<String>,
     /// The `cursor` of the `Link: rel="next"` header of the previous page.
-    cursor: Option<String>,
+    pub cursor: Option<String>,
 }
 
 impl OrdersQuery {

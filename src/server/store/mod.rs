@@ -76,6 +76,16 @@ pub enum Moved {
     Stale(Order),
 }
 
+/// The orders of one UTC day in one status.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DailyTotal {
+    /// Midnight UTC of the day.
+    pub day: Timestamp,
+    pub status: OrderStatus,
+    pub orders: u64,
+    pub revenue: Money,
+}
+
 pub type StoreResult<T> = Result<T, AppError>;
 
 #[async_trait]
@@ -124,6 +134,8 @@ pub trait Store: Send + Sync + 'static {
     async fn orders(&self, filter: &OrderFilter, page: Page) -> StoreResult<Vec<Order>>;
     /// How many orders match the filter.
     async fn count_orders(&self, filter: &OrderFilter) -> StoreResult<u64>;
+    /// Orders placed since `since`, counted and summed per UTC day and status.
+    async fn daily_order_totals(&self, since: Timestamp) -> StoreResult<Vec<DailyTotal>>;
 
     /// The order whose tracking token has this hash.
     async fn order_by_tracking_hash(&self, hash: &str) -> StoreResult<Option<Order>>;

@@ -11,7 +11,7 @@ mod errors;
 mod records;
 mod transaction;
 
-use super::{apply_update, Moved, OrderDraft, Placed, StatusMove, Store, StoreResult};
+use super::{apply_update, DailyTotal, Moved, OrderDraft, Placed, StatusMove, Store, StoreResult};
 use crate::domain::{
     AppError, Customer, Id, NewCustomer, Order, OrderFilter, OrderStatus, Page, Product,
     ProductUpdate, StatusEntry, Timestamp,
@@ -39,6 +39,7 @@ use transaction::Abort;
 const SERVER_SELECTION_TIMEOUT: Duration = Duration::from_secs(3);
 /// The database used when the URL names none.
 const DEFAULT_DATABASE: &str = "igniflo";
+const MS_PER_DAY: i64 = 86_400_000;
 /// mongod's code for "the collection already exists".
 const NAMESPACE_EXISTS: i32 = 48;
 
@@ -436,6 +437,15 @@ async fn prepare(db: &Database) -> mongodb::error::Result<()> {
     Ok(())
 }
 
+/// A whole number from an aggregation, which sums to whichever integer type fits.
+fn whole(value: Option<&bson::Bson>) -> StoreResult<i64> {
+    match value {
+        Some(bson::Bson::Int32(n)) => Ok(i64::from(*n)),
+        Some(bson::Bson::Int64(n)) => Ok(*n),
+        _ => Err(AppError::Internal),
+    }
+}
+
 /// A case-insensitive substring match with the text taken literally.
 fn contains(text: &str) -> Regex {
     let mut pattern = String::with_capacity(text.len() * 2);
@@ -661,6 +671,35 @@ impl Store for MongoStore {
         self.ready().await?;
         let query = self.order_query(filter).await?;
         self.orders.count_documents(query).await.map_err(db_error)
+    }
+
+    async fn daily_order_totals(&self, since: Timestamp) -> StoreResult<Vec<DailyTotal>> {
+        self.ready().await?;
+        let millis = doc! { "$toLong": "$createdAt" };
+        let day = doc! { "$subtract": [&millis, { "$mod": [&millis, MS_PER_DAY] }] };
+        let pipeline = [
+            doc! { "$match": { "createdAt": { "$gte": date(since) } } },
+            doc! { "$group": {
+                "_id": { "day": day, "status": "$status" },
+                "orders": { "$sum": 1 },
+                "revenue": { "$sum": "$total" },
+            } },
+            doc! { "$sort": { "_id.day": 1 } },
+        ];
+        let groups: Vec<Document> = collect(self.orders.aggregate(pipeline).await).await?;
+        groups
+            .iter()
+            .map(|g| {
+                let key = g.get_document("_id").map_err(|_| AppError::Internal)?;
+                let status = key.get_str("status").map_err(|_| AppError::Internal)?;
+                Ok(DailyTotal {
+                    day: Timestamp::from_millis(whole(key.get("day"))?),
+                    status: status.parse().map_err(|_| AppError::Internal)?,
+                    orders: whole(g.get("orders"))? as u64,
+                    revenue: crate::domain::Money::from_cents(whole(g.get("revenue"))?),
+                })
+            })
+            .collect()
     }
 
     async fn order_by_tracking_hash(&self, hash: &str) -> StoreResult<Option<Order>> {

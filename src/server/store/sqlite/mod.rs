@@ -6,7 +6,7 @@ mod records;
 mod rows;
 mod writer;
 
-use super::{apply_update, Moved, OrderDraft, Placed, StatusMove, Store, StoreResult};
+use super::{apply_update, DailyTotal, Moved, OrderDraft, Placed, StatusMove, Store, StoreResult};
 use crate::domain::{
     AppError, Customer, Id, NewCustomer, Order, OrderFilter, OrderStatus, Page, Product,
     ProductUpdate, StatusEntry, Timestamp,
@@ -545,6 +545,36 @@ impl Store for SqliteStore {
             c.prepare_cached(&sql)
                 .and_then(|mut s| s.query_row(as_params(&args).as_slice(), |r| r.get(0)))
                 .map_err(db_error)
+        })
+        .await
+    }
+
+    async fn daily_order_totals(&self, since: Timestamp) -> StoreResult<Vec<DailyTotal>> {
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT created_at / 86400000 AS day, status, COUNT(*), SUM(total) FROM orders \
+                     WHERE created_at >= ?1 GROUP BY day, status ORDER BY day",
+                )
+                .map_err(db_error)?;
+            let rows = stmt
+                .query_map([since.millis()], |r| {
+                    let day: i64 = r.get(0)?;
+                    let status: String = r.get(1)?;
+                    Ok((day, status, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?))
+                })
+                .map_err(db_error)?;
+            let mut totals = Vec::new();
+            for row in rows {
+                let (day, status, orders, revenue) = row.map_err(db_error)?;
+                totals.push(DailyTotal {
+                    day: Timestamp::from_millis(day * 86_400_000),
+                    status: status.parse().map_err(|_| AppError::Internal)?,
+                    orders: orders as u64,
+                    revenue: crate::domain::Money::from_cents(revenue),
+                });
+            }
+            Ok(totals)
         })
         .await
     }

@@ -1,0 +1,125 @@
+//! The admin console's server functions. Each one asks who is calling (the
+//! same rules as the REST routes: a signed-in admin, changes only from our
+//! own origin), then calls the same service function as its REST twin.
+
+use crate::domain::{AppError, Customer, Dashboard, Order, OrderStatus, Product};
+use leptos::prelude::*;
+
+/// Runs `work` for an admin caller; anyone else gets 401.
+#[cfg(feature = "ssr")]
+async fn as_admin<T, F>(work: impl FnOnce(crate::server::service::Service) -> F) -> Result<T, AppError>
+where
+    F: std::future::Future<Output = Result<T, AppError>>,
+{
+    use crate::server::api::error::server_fn_answer;
+    use crate::server::auth::caller_of_server_fn;
+    let result = async {
+        caller_of_server_fn().await?.require_admin()?;
+        work(expect_context::<crate::server::app::AppState>().service).await
+    }
+    .await;
+    server_fn_answer(result)
+}
+
+/// One page of the order list; the arguments are the list's query string.
+#[server(prefix = "/api/fn", endpoint = "admin_orders")]
+pub async fn admin_orders(
+    status: Option<String>,
+    q: Option<String>,
+    customer: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    cursor: Option<String>,
+) -> Result<Vec<Order>, AppError> {
+    use crate::server::api::orders::OrdersQuery;
+    as_admin(|service| async move {
+        let query = OrdersQuery { status, q, customer, from, to, limit: None, cursor };
+        service.orders(&query.filter()?, query.page()?).await
+    })
+    .await
+}
+
+#[server(prefix = "/api/fn", endpoint = "admin_order")]
+pub async fn admin_order(id: String) -> Result<Order, AppError> {
+    as_admin(|service| async move {
+        let id = id.parse().map_err(|_| AppError::not_found("order", &id))?;
+        service.order(id).await
+    })
+    .await
+}
+
+#[server(prefix = "/api/fn", endpoint = "set_order_status")]
+pub async fn set_order_status(id: String, status: OrderStatus) -> Result<Order, AppError> {
+    as_admin(|service| async move {
+        let id = id.parse().map_err(|_| AppError::not_found("order", &id))?;
+        service.change_status(id, status, crate::domain::Actor::Admin).await
+    })
+    .await
+}
+
+#[server(prefix = "/api/fn", endpoint = "admin_products")]
+pub async fn admin_products() -> Result<Vec<Product>, AppError> {
+    as_admin(|service| async move { service.products(None).await }).await
+}
+
+/// Adds a product from the products screen's form (prices as typed, e.g. `12.50`).
+#[server(prefix = "/api/fn", endpoint = "add_product")]
+pub async fn add_product(name: String, sku: String, stock: String, price: String) -> Result<Product, AppError> {
+    use crate::domain::NewProduct;
+    as_admin(|service| async move {
+        let stock = stock.trim().parse().map_err(|_| AppError::invalid("stock", "must be a whole number"))?;
+        let price = parse_price(&price)?;
+        service.add_product(NewProduct { name, sku, stock, price }).await
+    })
+    .await
+}
+
+/// Changes a product from its row on the products screen; empty fields
+/// stay as they are. `stock_adjustment` is relative (`-3`, `+10`).
+#[server(prefix = "/api/fn", endpoint = "update_product")]
+pub async fn update_product(
+    id: String,
+    name: Option<String>,
+    price: Option<String>,
+    stock_adjustment: Option<String>,
+) -> Result<Product, AppError> {
+    use crate::domain::ProductUpdate;
+    as_admin(|service| async move {
+        let id = id.parse().map_err(|_| AppError::not_found("product", &id))?;
+        let given = |v: Option<String>| v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let stock_adjustment = given(stock_adjustment)
+            .map(|v| v.trim_start_matches('+').parse::<i64>())
+            .transpose()
+            .map_err(|_| AppError::invalid("stockAdjustment", "must be a whole number like -3 or +10"))?;
+        let update = ProductUpdate {
+            name: given(name),
+            price: given(price).map(|p| parse_price(&p)).transpose()?,
+            stock: None,
+            stock_adjustment,
+        };
+        service.update_product(id, update).await
+    })
+    .await
+}
+
+#[server(prefix = "/api/fn", endpoint = "admin_customers")]
+pub async fn admin_customers(q: Option<String>) -> Result<Vec<Customer>, AppError> {
+    use crate::domain::Page;
+    as_admin(|service| async move {
+        let page = Page { limit: Page::MAX_LIMIT, before: None };
+        service.customers(q.as_deref(), page).await
+    })
+    .await
+}
+
+#[server(prefix = "/api/fn", endpoint = "admin_dashboard")]
+pub async fn admin_dashboard() -> Result<Dashboard, AppError> {
+    as_admin(|service| async move { service.dashboard(crate::domain::Timestamp::now()).await }).await
+}
+
+/// A price as an admin types it: `12`, `12.5`, `12.50`.
+#[cfg(feature = "ssr")]
+fn parse_price(text: &str) -> Result<crate::domain::Money, AppError> {
+    let value: f64 = text.trim().parse().map_err(|_| AppError::invalid("price", "must be a number like 12.50"))?;
+    crate::domain::Money::from_decimal(value).map_err(|reason| AppError::invalid("price", reason))
+}

@@ -1,0 +1,305 @@
+//! `/admin`: the order list. Filters and the page live in the query string
+//! (so they survive reloads and work without JavaScript); new orders slide in
+//! at the top and changed ones update in place with a brief highlight.
+
+use super::fns::{admin_orders, set_order_status};
+use super::AdminNav;
+use crate::components::live::follow_live_feed;
+use crate::components::toast::use_toaster;
+use crate::components::OrderStatusBadge;
+use crate::domain::{Id, LiveMessage, Order, OrderFilter, OrderStatus};
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use std::collections::{HashMap, HashSet};
+
+/// How long a changed row stays highlighted.
+const FLASH_MS: u64 = 2_000;
+
+/// What the live feed changed since the list was loaded.
+#[derive(Clone, Copy)]
+struct LiveChanges {
+    /// Orders that arrived after loading, newest first.
+    arrived: RwSignal<Vec<Order>>,
+    /// The latest known version of orders already listed.
+    updated: RwSignal<HashMap<Id, Order>>,
+    flashing: RwSignal<HashSet<Id>>,
+}
+
+impl LiveChanges {
+    fn new() -> Self {
+        LiveChanges {
+            arrived: RwSignal::new(Vec::new()),
+            updated: RwSignal::new(HashMap::new()),
+            flashing: RwSignal::new(HashSet::new()),
+        }
+    }
+
+    fn clear(&self) {
+        self.arrived.set(Vec::new());
+        self.updated.set(HashMap::new());
+    }
+
+    fn flash(&self, id: Id) {
+        let flashing = self.flashing;
+        flashing.update(|f| {
+            f.insert(id);
+        });
+        set_timeout(
+            move || {
+                flashing.update(|f| {
+                    f.remove(&id);
+                })
+            },
+            std::time::Duration::from_millis(FLASH_MS),
+        );
+    }
+
+    fn update(&self, order: Order) {
+        let id = order.id;
+        self.updated.update(|u| {
+            u.insert(id, order);
+        });
+    }
+
+    /// The loaded page with the live changes applied.
+    fn apply(&self, loaded: &[Order]) -> Vec<Order> {
+        let updated = self.updated.get();
+        let mut seen = HashSet::new();
+        self.arrived
+            .get()
+            .iter()
+            .chain(loaded)
+            .filter(|o| seen.insert(o.id))
+            .map(|o| updated.get(&o.id).cloned().unwrap_or_else(|| o.clone()))
+            .collect()
+    }
+}
+
+#[component]
+pub fn OrdersPage() -> impl IntoView {
+    let query = use_query_map();
+    let param = move |name: &str| query.with(|q| q.get(name).filter(|v| !v.is_empty()));
+    let orders = Resource::new(
+        move || (param("status"), param("q"), param("customer"), param("from"), param("to"), param("cursor")),
+        |(status, q, customer, from, to, cursor)| admin_orders(status, q, customer, from, to, cursor),
+    );
+    let live = LiveChanges::new();
+    let listed: RwSignal<HashSet<Id>> = RwSignal::new(HashSet::new());
+    Effect::new(move |_| {
+        let ids = orders.with(|o| match o {
+            Some(Ok(list)) => list.iter().map(|o| o.id).collect(),
+            _ => HashSet::new(),
+        });
+        listed.set(ids);
+        live.clear();
+    });
+    let param_now = move |name: &str| query.with_untracked(|q| q.get(name).filter(|v| !v.is_empty()));
+    let filter_now = move || OrderFilter {
+        status: param_now("status").and_then(|s| s.parse().ok()),
+        q: param_now("q"),
+        customer: param_now("customer").and_then(|c| c.parse().ok()),
+        from: param_now("from").and_then(|t| t.parse().ok()),
+        to: param_now("to").and_then(|t| t.parse().ok()),
+    };
+    follow_live_feed(Vec::new(), move |message| match message {
+        LiveMessage::OrderUpdated(order) => {
+            let id = order.id;
+            let known = live.arrived.with_untracked(|a| a.iter().any(|o| o.id == id))
+                || listed.with_untracked(|ids| ids.contains(&id));
+            if known {
+                live.update(order);
+            } else if param_now("cursor").is_none() && filter_now().matches(&order) {
+                live.arrived.update(|a| a.insert(0, order));
+            } else {
+                return;
+            }
+            live.flash(id);
+        }
+        LiveMessage::Resync => orders.refetch(),
+        LiveMessage::ProductUpdated(_) => {}
+    });
+
+    let export_href = move || format!("/api/orders/export.csv?{}", list_query(&query.get(), None));
+    view! {
+        <AdminNav/>
+        <section class="page">
+            <div class="page-header">
+                <h1>"Orders"</h1>
+                <a class="button secondary" href=export_href download>"Export CSV"</a>
+            </div>
+            <OrderFilters/>
+            <Transition fallback=|| view! { <p class="loading">"Loading orders…"</p> }>
+                {move || Suspend::new(async move {
+                    match orders.await {
+                        Ok(loaded) => view! { <OrderTable loaded live/> }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// The filter form: a plain GET form, so it works before hydration too.
+#[component]
+fn OrderFilters() -> impl IntoView {
+    // A GET form reloads the page, so the values are read once.
+    let query = use_query_map();
+    let value = move |name: &str| query.with_untracked(|q| q.get(name).unwrap_or_default());
+    let customer = value("customer");
+    view! {
+        <form class="filters" method="get" action="/admin">
+            <label>
+                "Status"
+                <select name="status">
+                    <option value="" selected=value("status").is_empty()>"All"</option>
+                    {OrderStatus::ALL
+                        .into_iter()
+                        .map(|s| view! { <option value=s.as_str() selected=value("status") == s.as_str()>{s.as_str()}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <label>
+                "Search"
+                <input type="search" name="q" value=value("q") placeholder="Order number, name or email"/>
+            </label>
+            <label>"Placed from" <input type="date" name="from" value=value("from")/></label>
+            <label>"Placed before" <input type="date" name="to" value=value("to")/></label>
+            {(!customer.is_empty()).then(|| view! { <input type="hidden" name="customer" value=customer/> })}
+            <button class="button" type="submit">"Apply"</button>
+            <a class="button secondary" href="/admin">"Clear"</a>
+        </form>
+    }
+}
+
+#[component]
+fn OrderTable(loaded: Vec<Order>, live: LiveChanges) -> impl IntoView {
+    let query = use_query_map();
+    let toaster = use_toaster();
+    let full_page = loaded.len() == crate::domain::Page::DEFAULT_LIMIT as usize;
+    let last_id = loaded.last().map(|o| o.id);
+    // Plain closures over page-level signals: nothing reactive is created
+    // here, so nothing is left disposed when a refetch replaces this table.
+    let loaded = std::sync::Arc::new(loaded);
+    let rows = move || live.apply(&loaded);
+    let change_status = move |order: Order, to: OrderStatus| {
+        let before = order.clone();
+        let mut optimistic = order;
+        optimistic.status = to;
+        live.update(optimistic);
+        leptos::task::spawn_local(async move {
+            match set_order_status(before.id.to_string(), to).await {
+                Ok(saved) => {
+                    toaster.success(format!("Order {} is {}", saved.number, saved.status));
+                    live.update(saved);
+                }
+                Err(e) => {
+                    toaster.failure(format!("Order {} was not changed: {e}", before.number));
+                    live.update(before);
+                }
+            }
+        });
+    };
+    view! {
+        <Show when={
+            let rows = rows.clone();
+            move || !rows().is_empty()
+        } fallback=|| view! { <p class="empty">"No orders match."</p> }>
+            <div class="table-wrap">
+                <table class="orders">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Order"</th>
+                            <th scope="col">"Placed (UTC)"</th>
+                            <th scope="col">"Customer"</th>
+                            <th scope="col" class="num">"Items"</th>
+                            <th scope="col" class="num">"Total"</th>
+                            <th scope="col">"Status"</th>
+                            <th scope="col">"Move to"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        <For each=rows.clone() key=|o| (o.id, o.status, o.updated_at) let:order>
+                            <OrderRow order=order.clone() flashing=live.flashing on_change=change_status/>
+                        </For>
+                    </tbody>
+                </table>
+            </div>
+        </Show>
+        <nav class="pager" aria-label="Pages">
+            {move || query.with(|q| q.get("cursor").is_some()).then(|| view! {
+                <a class="button secondary" href=format!("/admin?{}", list_query(&query.get(), None))>"← Newest"</a>
+            })}
+            {full_page.then(|| last_id).flatten().map(|last| view! {
+                <a class="button secondary" href=move || format!("/admin?{}", list_query(&query.get(), Some(last)))>"Older →"</a>
+            })}
+        </nav>
+    }
+}
+
+#[component]
+fn OrderRow(
+    order: Order,
+    flashing: RwSignal<HashSet<Id>>,
+    on_change: impl Fn(Order, OrderStatus) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let id = order.id;
+    let class = move || if flashing.with(|f| f.contains(&id)) { "flash" } else { "" };
+    let units: i64 = order.items.iter().map(|l| l.quantity).sum();
+    let next = order.status.next_statuses();
+    let for_buttons = order.clone();
+    view! {
+        <tr class=class data-order=order.number.clone()>
+            <td><a href=format!("/admin/orders/{id}")>{order.number.clone()}</a></td>
+            <td>{short_time(&order.created_at.to_string())}</td>
+            <td>
+                <div>{order.customer.name.clone()}</div>
+                <div class="muted">{order.customer.email.clone()}</div>
+            </td>
+            <td class="num">{units}</td>
+            <td class="num">{order.total.to_string()}</td>
+            <td><OrderStatusBadge status=order.status/></td>
+            <td class="actions">
+                {next
+                    .iter()
+                    .map(|to| {
+                        let (order, to) = (for_buttons.clone(), *to);
+                        view! {
+                            <button class="button small" on:click=move |_| on_change(order.clone(), to)>
+                                {to.as_str()}
+                            </button>
+                        }
+                    })
+                    .collect_view()}
+            </td>
+        </tr>
+    }
+}
+
+/// `2026-11-25T10:01:37.123Z` → `2026-11-25 10:01`.
+pub fn short_time(rfc3339: &str) -> String {
+    rfc3339.get(..16).unwrap_or(rfc3339).replace('T', " ")
+}
+
+/// The list's query string with the page cursor set (or dropped).
+fn list_query(query: &leptos_router::params::ParamsMap, cursor: Option<Id>) -> String {
+    let mut pairs: Vec<String> = ["status", "q", "customer", "from", "to"]
+        .iter()
+        .filter_map(|k| query.get(k).filter(|v| !v.is_empty()).map(|v| format!("{k}={}", encode(&v))))
+        .collect();
+    if let Some(cursor) = cursor {
+        pairs.push(format!("cursor={cursor}"));
+    }
+    pairs.join("&")
+}
+
+/// Percent-encodes a query value.
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
