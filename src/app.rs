@@ -1,10 +1,10 @@
 //! The HTML shell and the router: `/` for customers, `/admin` for admins.
 
-use crate::pages::admin::{
-    customers::CustomersPage, dashboard::DashboardPage, login::LoginPage, order_detail::OrderDetailPage,
-    orders::OrdersPage, products::ProductsPage,
-};
 use crate::components::toast::Toasts;
+use crate::pages::admin::{
+    customers::CustomersPage, dashboard::DashboardPage, login::LoginPage,
+    order_detail::OrderDetailPage, orders::OrdersPage, products::ProductsPage,
+};
 use crate::pages::customer::CustomerPage;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

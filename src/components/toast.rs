@@ -31,7 +31,13 @@ impl Toaster {
     pub fn show(&self, kind: ToastKind, message: impl Into<String>) {
         let id = self.next_id.get_value();
         self.next_id.set_value(id + 1);
-        self.shown.update(|t| t.push(Toast { id, kind, message: message.into() }));
+        self.shown.update(|t| {
+            t.push(Toast {
+                id,
+                kind,
+                message: message.into(),
+            })
+        });
         let shown = self.shown;
         set_timeout(
             move || shown.update(|t| t.retain(|toast| toast.id != id)),

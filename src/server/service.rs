@@ -336,29 +336,49 @@ impl Service {
         let first_day = today.plus_days(-29);
         let totals = self.store.daily_order_totals(first_day).await?;
         let mut days: Vec<DayTotal> = (0..30)
-            .map(|i| DayTotal { day: first_day.plus_days(i), ..Default::default() })
+            .map(|i| DayTotal {
+                day: first_day.plus_days(i),
+                ..Default::default()
+            })
             .collect();
         for total in &totals {
             let index = ((total.day.millis() - first_day.millis()) / 86_400_000) as usize;
             if let Some(day) = days.get_mut(index) {
                 day.orders += total.orders;
                 if total.status != OrderStatus::Cancelled {
-                    day.revenue = day.revenue.checked_add(total.revenue).unwrap_or(day.revenue);
+                    day.revenue = day
+                        .revenue
+                        .checked_add(total.revenue)
+                        .unwrap_or(day.revenue);
                 }
             }
         }
         let mut by_status = Vec::new();
         for status in OrderStatus::ALL {
-            let filter = OrderFilter { status: Some(status), ..Default::default() };
+            let filter = OrderFilter {
+                status: Some(status),
+                ..Default::default()
+            };
             by_status.push((status, self.store.count_orders(&filter).await?));
         }
-        let count = |wanted: OrderStatus| by_status.iter().find(|(s, _)| *s == wanted).map_or(0, |(_, n)| *n);
+        let count = |wanted: OrderStatus| {
+            by_status
+                .iter()
+                .find(|(s, _)| *s == wanted)
+                .map_or(0, |(_, n)| *n)
+        };
         let last = days.last().cloned().unwrap_or_default();
         let revenue_last_7_days = days[23..]
             .iter()
             .try_fold(Money::default(), |sum, d| sum.checked_add(d.revenue))
             .ok_or(AppError::Internal)?;
-        let mut low_stock: Vec<Product> = self.store.products(None).await?.into_iter().filter(|p| p.stock <= LOW_STOCK).collect();
+        let mut low_stock: Vec<Product> = self
+            .store
+            .products(None)
+            .await?
+            .into_iter()
+            .filter(|p| p.stock <= LOW_STOCK)
+            .collect();
         low_stock.sort_by_key(|p| p.stock);
         Ok(Dashboard {
             orders_today: last.orders,

@@ -35,9 +35,23 @@ pub fn DashboardPage() -> impl IntoView {
 
 #[component]
 fn Figures(d: Dashboard) -> impl IntoView {
-    let orders: Vec<(String, i64)> = d.days.iter().map(|day| (day_label(day), day.orders as i64)).collect();
-    let revenue: Vec<(String, i64)> = d.days.iter().map(|day| (day_label(day), day.revenue.cents())).collect();
-    let most = d.by_status.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+    let orders: Vec<(String, i64)> = d
+        .days
+        .iter()
+        .map(|day| (day_label(day), day.orders as i64))
+        .collect();
+    let revenue: Vec<(String, i64)> = d
+        .days
+        .iter()
+        .map(|day| (day_label(day), day.revenue.cents()))
+        .collect();
+    let most = d
+        .by_status
+        .iter()
+        .map(|(_, n)| *n)
+        .max()
+        .unwrap_or(0)
+        .max(1);
     view! {
         <div class="kpis">
             <Kpi label="Orders today" value=d.orders_today.to_string()/>
@@ -102,7 +116,11 @@ fn day_label(day: &DayTotal) -> String {
 
 /// Vertical bars with a hover title each; the SVG scales to its container.
 #[component]
-fn BarChart(bars: Vec<(String, i64)>, title: &'static str, format: fn(i64) -> String) -> impl IntoView {
+fn BarChart(
+    bars: Vec<(String, i64)>,
+    title: &'static str,
+    format: fn(i64) -> String,
+) -> impl IntoView {
     const WIDTH: f64 = 600.0;
     const HEIGHT: f64 = 160.0;
     let highest = bars.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1) as f64;
@@ -119,7 +137,7 @@ fn BarChart(bars: Vec<(String, i64)>, title: &'static str, format: fn(i64) -> St
                         <title>{format!("{label}: {}", format(*value))}</title>
                         <rect x=x + 1.0 y=HEIGHT - h width=(slot - 2.0).max(1.0) height=h.max(0.5)/>
                         // a label every week, counted back from today
-                        {((last - i) % 7 == 0).then(|| view! {
+                        {(last - i).is_multiple_of(7).then(|| view! {
                             <text x=x + slot / 2.0 y=HEIGHT + 22.0 text-anchor=if i == last { "end" } else { "middle" }>{label.clone()}</text>
                         })}
                     </g>

@@ -7,7 +7,9 @@ use leptos::prelude::*;
 
 /// Runs `work` for an admin caller; anyone else gets 401.
 #[cfg(feature = "ssr")]
-async fn as_admin<T, F>(work: impl FnOnce(crate::server::service::Service) -> F) -> Result<T, AppError>
+async fn as_admin<T, F>(
+    work: impl FnOnce(crate::server::service::Service) -> F,
+) -> Result<T, AppError>
 where
     F: std::future::Future<Output = Result<T, AppError>>,
 {
@@ -33,7 +35,15 @@ pub async fn admin_orders(
 ) -> Result<Vec<Order>, AppError> {
     use crate::server::api::orders::OrdersQuery;
     as_admin(|service| async move {
-        let query = OrdersQuery { status, q, customer, from, to, limit: None, cursor };
+        let query = OrdersQuery {
+            status,
+            q,
+            customer,
+            from,
+            to,
+            limit: None,
+            cursor,
+        };
         service.orders(&query.filter()?, query.page()?).await
     })
     .await
@@ -52,7 +62,9 @@ pub async fn admin_order(id: String) -> Result<Order, AppError> {
 pub async fn set_order_status(id: String, status: OrderStatus) -> Result<Order, AppError> {
     as_admin(|service| async move {
         let id = id.parse().map_err(|_| AppError::not_found("order", &id))?;
-        service.change_status(id, status, crate::domain::Actor::Admin).await
+        service
+            .change_status(id, status, crate::domain::Actor::Admin)
+            .await
     })
     .await
 }
@@ -64,12 +76,27 @@ pub async fn admin_products() -> Result<Vec<Product>, AppError> {
 
 /// Adds a product from the products screen's form (prices as typed, e.g. `12.50`).
 #[server(prefix = "/api/fn", endpoint = "add_product")]
-pub async fn add_product(name: String, sku: String, stock: String, price: String) -> Result<Product, AppError> {
+pub async fn add_product(
+    name: String,
+    sku: String,
+    stock: String,
+    price: String,
+) -> Result<Product, AppError> {
     use crate::domain::NewProduct;
     as_admin(|service| async move {
-        let stock = stock.trim().parse().map_err(|_| AppError::invalid("stock", "must be a whole number"))?;
+        let stock = stock
+            .trim()
+            .parse()
+            .map_err(|_| AppError::invalid("stock", "must be a whole number"))?;
         let price = parse_price(&price)?;
-        service.add_product(NewProduct { name, sku, stock, price }).await
+        service
+            .add_product(NewProduct {
+                name,
+                sku,
+                stock,
+                price,
+            })
+            .await
     })
     .await
 }
@@ -85,12 +112,16 @@ pub async fn update_product(
 ) -> Result<Product, AppError> {
     use crate::domain::ProductUpdate;
     as_admin(|service| async move {
-        let id = id.parse().map_err(|_| AppError::not_found("product", &id))?;
+        let id = id
+            .parse()
+            .map_err(|_| AppError::not_found("product", &id))?;
         let given = |v: Option<String>| v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
         let stock_adjustment = given(stock_adjustment)
             .map(|v| v.trim_start_matches('+').parse::<i64>())
             .transpose()
-            .map_err(|_| AppError::invalid("stockAdjustment", "must be a whole number like -3 or +10"))?;
+            .map_err(|_| {
+                AppError::invalid("stockAdjustment", "must be a whole number like -3 or +10")
+            })?;
         let update = ProductUpdate {
             name: given(name),
             price: given(price).map(|p| parse_price(&p)).transpose()?,
@@ -106,7 +137,10 @@ pub async fn update_product(
 pub async fn admin_customers(q: Option<String>) -> Result<Vec<Customer>, AppError> {
     use crate::domain::Page;
     as_admin(|service| async move {
-        let page = Page { limit: Page::MAX_LIMIT, before: None };
+        let page = Page {
+            limit: Page::MAX_LIMIT,
+            before: None,
+        };
         service.customers(q.as_deref(), page).await
     })
     .await
@@ -114,12 +148,16 @@ pub async fn admin_customers(q: Option<String>) -> Result<Vec<Customer>, AppErro
 
 #[server(prefix = "/api/fn", endpoint = "admin_dashboard")]
 pub async fn admin_dashboard() -> Result<Dashboard, AppError> {
-    as_admin(|service| async move { service.dashboard(crate::domain::Timestamp::now()).await }).await
+    as_admin(|service| async move { service.dashboard(crate::domain::Timestamp::now()).await })
+        .await
 }
 
 /// A price as an admin types it: `12`, `12.5`, `12.50`.
 #[cfg(feature = "ssr")]
 fn parse_price(text: &str) -> Result<crate::domain::Money, AppError> {
-    let value: f64 = text.trim().parse().map_err(|_| AppError::invalid("price", "must be a number like 12.50"))?;
+    let value: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| AppError::invalid("price", "must be a number like 12.50"))?;
     crate::domain::Money::from_decimal(value).map_err(|reason| AppError::invalid("price", reason))
 }

@@ -31,7 +31,11 @@ pub fn AdminNav() -> impl IntoView {
     let tab = move |href: &'static str, label: &'static str| {
         let current = move || {
             let p = path.get();
-            if href == "/admin" { p == "/admin" || p.starts_with("/admin/orders") } else { p.starts_with(href) }
+            if href == "/admin" {
+                p == "/admin" || p.starts_with("/admin/orders")
+            } else {
+                p.starts_with(href)
+            }
         };
         view! { <a href=href class:current=current aria-current=move || current().then_some("page")>{label}</a> }
     };

@@ -80,8 +80,19 @@ pub fn OrdersPage() -> impl IntoView {
     let query = use_query_map();
     let param = move |name: &str| query.with(|q| q.get(name).filter(|v| !v.is_empty()));
     let orders = Resource::new(
-        move || (param("status"), param("q"), param("customer"), param("from"), param("to"), param("cursor")),
-        |(status, q, customer, from, to, cursor)| admin_orders(status, q, customer, from, to, cursor),
+        move || {
+            (
+                param("status"),
+                param("q"),
+                param("customer"),
+                param("from"),
+                param("to"),
+                param("cursor"),
+            )
+        },
+        |(status, q, customer, from, to, cursor)| {
+            admin_orders(status, q, customer, from, to, cursor)
+        },
     );
     let live = LiveChanges::new();
     let listed: RwSignal<HashSet<Id>> = RwSignal::new(HashSet::new());
@@ -93,7 +104,8 @@ pub fn OrdersPage() -> impl IntoView {
         listed.set(ids);
         live.clear();
     });
-    let param_now = move |name: &str| query.with_untracked(|q| q.get(name).filter(|v| !v.is_empty()));
+    let param_now =
+        move |name: &str| query.with_untracked(|q| q.get(name).filter(|v| !v.is_empty()));
     let filter_now = move || OrderFilter {
         status: param_now("status").and_then(|s| s.parse().ok()),
         q: param_now("q"),
@@ -104,7 +116,9 @@ pub fn OrdersPage() -> impl IntoView {
     follow_live_feed(Vec::new(), move |message| match message {
         LiveMessage::OrderUpdated(order) => {
             let id = order.id;
-            let known = live.arrived.with_untracked(|a| a.iter().any(|o| o.id == id))
+            let known = live
+                .arrived
+                .with_untracked(|a| a.iter().any(|o| o.id == id))
                 || listed.with_untracked(|ids| ids.contains(&id));
             if known {
                 live.update(order);
@@ -230,7 +244,7 @@ fn OrderTable(loaded: Vec<Order>, live: LiveChanges) -> impl IntoView {
             {move || query.with(|q| q.get("cursor").is_some()).then(|| view! {
                 <a class="button secondary" href=format!("/admin?{}", list_query(&query.get(), None))>"← Newest"</a>
             })}
-            {full_page.then(|| last_id).flatten().map(|last| view! {
+            {last_id.filter(|_| full_page).map(|last| view! {
                 <a class="button secondary" href=move || format!("/admin?{}", list_query(&query.get(), Some(last)))>"Older →"</a>
             })}
         </nav>
@@ -244,7 +258,13 @@ fn OrderRow(
     on_change: impl Fn(Order, OrderStatus) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let id = order.id;
-    let class = move || if flashing.with(|f| f.contains(&id)) { "flash" } else { "" };
+    let class = move || {
+        if flashing.with(|f| f.contains(&id)) {
+            "flash"
+        } else {
+            ""
+        }
+    };
     let units: i64 = order.items.iter().map(|l| l.quantity).sum();
     let next = order.status.next_statuses();
     let for_buttons = order.clone();
@@ -285,7 +305,12 @@ pub fn short_time(rfc3339: &str) -> String {
 fn list_query(query: &leptos_router::params::ParamsMap, cursor: Option<Id>) -> String {
     let mut pairs: Vec<String> = ["status", "q", "customer", "from", "to"]
         .iter()
-        .filter_map(|k| query.get(k).filter(|v| !v.is_empty()).map(|v| format!("{k}={}", encode(&v))))
+        .filter_map(|k| {
+            query
+                .get(k)
+                .filter(|v| !v.is_empty())
+                .map(|v| format!("{k}={}", encode(&v)))
+        })
         .collect();
     if let Some(cursor) = cursor {
         pairs.push(format!("cursor={cursor}"));
@@ -298,7 +323,9 @@ fn encode(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

@@ -13,7 +13,10 @@ use std::collections::HashMap;
 pub fn ProductsPage() -> impl IntoView {
     let add = ServerAction::<AddProduct>::new();
     let update = ServerAction::<UpdateProduct>::new();
-    let products = Resource::new(move || (add.version().get(), update.version().get()), |_| admin_products());
+    let products = Resource::new(
+        move || (add.version().get(), update.version().get()),
+        |_| admin_products(),
+    );
     let live: RwSignal<HashMap<Id, Product>> = RwSignal::new(HashMap::new());
     Effect::new(move |_| {
         products.track();
@@ -33,7 +36,10 @@ pub fn ProductsPage() -> impl IntoView {
         None => {}
     });
     Effect::new(move |_| match update.value().get() {
-        Some(Ok(p)) => toaster.success(format!("Saved {}: {} in stock at {}", p.name, p.stock, p.price)),
+        Some(Ok(p)) => toaster.success(format!(
+            "Saved {}: {} in stock at {}",
+            p.name, p.stock, p.price
+        )),
         Some(Err(e)) => toaster.failure(format!("Not saved: {e}")),
         None => {}
     });

@@ -17,7 +17,8 @@ use axum::routing::get;
 use axum::Router;
 
 const BATCH: u32 = 500;
-const HEADER: &str = "number,id,placed_at,status,customer,email,phone,items,total,payment_received,updated_at\r\n";
+const HEADER: &str =
+    "number,id,placed_at,status,customer,email,phone,items,total,payment_received,updated_at\r\n";
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/orders/export.csv", get(export_orders))
@@ -33,12 +34,23 @@ pub async fn export_orders(
     ApiQuery(query): ApiQuery<OrdersQuery>,
 ) -> ApiResult<Response> {
     let filter = query.filter()?;
-    let first = service.orders(&filter, Page { limit: BATCH, before: None }).await?;
+    let first = service
+        .orders(
+            &filter,
+            Page {
+                limit: BATCH,
+                before: None,
+            },
+        )
+        .await?;
     let batches = futures_util::stream::unfold(Some((service, filter, first, true)), next_batch);
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"igniflo-orders.csv\""),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"igniflo-orders.csv\"",
+            ),
         ],
         Body::from_stream(batches),
     )
@@ -51,7 +63,11 @@ type ExportState = Option<(Service, OrderFilter, Vec<Order>, bool)>;
 /// stream (the client sees a truncated download, never a wrong row).
 async fn next_batch(state: ExportState) -> Option<(Result<String, std::io::Error>, ExportState)> {
     let (service, filter, orders, first) = state?;
-    let mut text = if first { HEADER.to_string() } else { String::new() };
+    let mut text = if first {
+        HEADER.to_string()
+    } else {
+        String::new()
+    };
     if orders.is_empty() && !first {
         return None;
     }
@@ -60,7 +76,16 @@ async fn next_batch(state: ExportState) -> Option<(Result<String, std::io::Error
     }
     let next = match orders.last() {
         Some(last) if orders.len() == BATCH as usize => {
-            match service.orders(&filter, Page { limit: BATCH, before: Some(last.id) }).await {
+            match service
+                .orders(
+                    &filter,
+                    Page {
+                        limit: BATCH,
+                        before: Some(last.id),
+                    },
+                )
+                .await
+            {
                 Ok(more) => Some((service, filter, more, false)),
                 Err(e) => return Some((Err(std::io::Error::other(e.to_string())), None)),
             }
@@ -71,7 +96,11 @@ async fn next_batch(state: ExportState) -> Option<(Result<String, std::io::Error
 }
 
 fn csv_row(order: &Order) -> String {
-    let items: Vec<String> = order.items.iter().map(|l| format!("{} x {}", l.quantity, l.sku)).collect();
+    let items: Vec<String> = order
+        .items
+        .iter()
+        .map(|l| format!("{} x {}", l.quantity, l.sku))
+        .collect();
     let fields = [
         order.number.clone(),
         order.id.to_string(),
