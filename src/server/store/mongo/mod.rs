@@ -4,35 +4,41 @@
 //! `{_id, status}` in a transaction that also returns stock on CANCELLED.
 //! Indexes and the products' stock validator are put in place on first
 //! contact, idempotently, so any number of server instances may start at once.
+//!
+//! `docs`: the documents; `writes`: the transactions' bodies, run by
+//! `transaction`'s bounded retry loop; `queries`: populated reads; `setup`:
+//! indexes and validator; `changes`: the change stream feeding the live hub;
+//! `records`: whole records for `igniflo migrate`; `errors`: what a driver
+//! error means to the OMS.
 
 mod changes;
 mod docs;
 mod errors;
+mod queries;
 mod records;
+mod setup;
 mod transaction;
+mod writes;
 
-use super::{apply_update, DailyTotal, Moved, OrderDraft, Placed, StatusMove, Store, StoreResult};
+use super::{DailyTotal, Moved, OrderDraft, Placed, StatusMove, Store, StoreResult};
 use crate::domain::{
-    AppError, Customer, Id, NewCustomer, Order, OrderFilter, OrderStatus, Page, Product,
-    ProductUpdate, StatusEntry, Timestamp,
+    AppError, Customer, Id, NewCustomer, Order, OrderFilter, Page, Product, ProductUpdate,
+    Timestamp,
 };
 use crate::server::live::LiveHub;
 use async_trait::async_trait;
 use bson::oid::ObjectId;
-use bson::{doc, Document, Regex};
-use docs::{
-    date, oid, AdminCredentialDoc, CustomerDoc, OrderDoc, ProductDoc, SessionDoc, StatusDoc,
-};
-use errors::{command_code, db_error, duplicate_field};
-use futures_util::TryStreamExt;
-use mongodb::options::{ClientOptions, IndexOptions, ReturnDocument};
-use mongodb::{Client, ClientSession, Collection, Database, IndexModel};
-use std::collections::HashMap;
+use bson::{doc, Document};
+use docs::{date, oid, AdminCredentialDoc, CustomerDoc, OrderDoc, ProductDoc, SessionDoc};
+use errors::{db_error, duplicate_field};
+use mongodb::options::ClientOptions;
+use mongodb::{Client, Collection, Database};
+use queries::{collect, contains, whole};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::OnceCell;
 use tokio::task::AbortHandle;
-use transaction::Abort;
+use writes::Placing;
 
 /// How long an operation waits for a reachable server before the store
 /// reports `Unavailable`, unless the URL sets `serverSelectionTimeoutMS`.
@@ -40,8 +46,6 @@ const SERVER_SELECTION_TIMEOUT: Duration = Duration::from_secs(3);
 /// The database used when the URL names none.
 const DEFAULT_DATABASE: &str = "igniflo";
 const MS_PER_DAY: i64 = 86_400_000;
-/// mongod's code for "the collection already exists".
-const NAMESPACE_EXISTS: i32 = 48;
 
 const CUSTOMERS: &str = "customers";
 const PRODUCTS: &str = "products";
@@ -118,221 +122,12 @@ impl MongoStore {
     async fn ready(&self) -> StoreResult<()> {
         self.prepared
             .get_or_try_init(|| async {
-                prepare(&self.db).await.map_err(db_error)?;
+                setup::prepare(&self.db).await.map_err(db_error)?;
                 tracing::info!(database = %self.db.name(), "MongoDB is ready");
                 Ok(())
             })
             .await
             .copied()
-    }
-
-    /// Fills in the orders' customers and products: one `$in` query per
-    /// collection, run together, whatever the number of orders.
-    async fn populate(&self, docs: Vec<OrderDoc>) -> StoreResult<Vec<Order>> {
-        if docs.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut customer_ids: Vec<ObjectId> = docs.iter().map(|d| d.customer).collect();
-        customer_ids.sort();
-        customer_ids.dedup();
-        let mut product_ids: Vec<ObjectId> = docs
-            .iter()
-            .flat_map(|d| d.items.iter().map(|l| l.product))
-            .collect();
-        product_ids.sort();
-        product_ids.dedup();
-        let (customers, products) = tokio::try_join!(
-            self.customers_by_id(customer_ids),
-            self.products_by_id(product_ids)
-        )?;
-        docs.into_iter()
-            .map(|d| d.populate(&customers, &products))
-            .collect()
-    }
-
-    async fn customers_by_id(
-        &self,
-        ids: Vec<ObjectId>,
-    ) -> StoreResult<HashMap<ObjectId, Customer>> {
-        let found: Vec<CustomerDoc> =
-            collect(self.customers.find(doc! { "_id": { "$in": ids } }).await).await?;
-        Ok(found.into_iter().map(|c| (c.id, c.into())).collect())
-    }
-
-    async fn products_by_id(&self, ids: Vec<ObjectId>) -> StoreResult<HashMap<ObjectId, Product>> {
-        let found: Vec<ProductDoc> =
-            collect(self.products.find(doc! { "_id": { "$in": ids } }).await).await?;
-        Ok(found.into_iter().map(|p| (p.id, p.into())).collect())
-    }
-
-    async fn load_order(&self, filter: Document) -> StoreResult<Option<Order>> {
-        self.ready().await?;
-        match self.orders.find_one(filter).await.map_err(db_error)? {
-            Some(doc) => Ok(self.populate(vec![doc]).await?.pop()),
-            None => Ok(None),
-        }
-    }
-
-    /// The query for an order filter. A text query matches the order number
-    /// exactly or customers by name or email, which takes one query for the
-    /// matching customers' ids.
-    async fn order_query(&self, filter: &OrderFilter) -> StoreResult<Document> {
-        let mut query = Document::new();
-        if let Some(status) = filter.status {
-            query.insert("status", status.as_str());
-        }
-        if let Some(customer) = filter.customer {
-            query.insert("customer", oid(customer));
-        }
-        let mut placed = Document::new();
-        if let Some(from) = filter.from {
-            placed.insert("$gte", date(from));
-        }
-        if let Some(to) = filter.to {
-            placed.insert("$lt", date(to));
-        }
-        if !placed.is_empty() {
-            query.insert("createdAt", placed);
-        }
-        if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-            let pattern = contains(q);
-            let matching: Vec<CustomerDoc> = collect(
-                self.customers
-                    .find(doc! { "$or": [{ "name": &pattern }, { "email": &pattern }] })
-                    .await,
-            )
-            .await?;
-            let ids: Vec<ObjectId> = matching.into_iter().map(|c| c.id).collect();
-            query.insert(
-                "$or",
-                vec![
-                    doc! { "number": q.to_ascii_uppercase() },
-                    doc! { "customer": { "$in": ids } },
-                ],
-            );
-        }
-        Ok(query)
-    }
-
-    /// Places the order inside the transaction: the order is written first
-    /// (so change streams report it before the stock it took), then stock is
-    /// taken line by line; a line short of stock aborts it all.
-    async fn place_in(&self, s: &mut ClientSession, draft: &OrderDraft) -> Result<Placing, Abort> {
-        if let Some(idem) = &draft.idempotency {
-            let earlier = self
-                .orders
-                .find_one(doc! { "idempotencyKey": &idem.key })
-                .session(&mut *s)
-                .await?;
-            if let Some(earlier) = earlier {
-                return Ok(Placing::Existing(earlier));
-            }
-        }
-        let order = OrderDoc::placed(draft);
-        if let Err(e) = self.orders.insert_one(&order).session(&mut *s).await {
-            return Err(match duplicate_field(&e) {
-                Some("number") => Abort::Refused(AppError::Duplicate {
-                    field: "number".into(),
-                    value: draft.number.clone(),
-                }),
-                Some("idempotencyKey") => Abort::Raced,
-                _ => Abort::Db(e),
-            });
-        }
-        let at = date(draft.placed_at);
-        for (i, line) in draft.lines.iter().enumerate() {
-            let taken = self
-                .products
-                .update_one(
-                    doc! { "_id": oid(line.product), "stock": { "$gte": line.quantity } },
-                    doc! { "$inc": { "stock": -line.quantity }, "$set": { "updatedAt": at } },
-                )
-                .session(&mut *s)
-                .await?;
-            if taken.modified_count != 1 {
-                let available = self
-                    .products
-                    .find_one(doc! { "_id": oid(line.product) })
-                    .session(&mut *s)
-                    .await?
-                    .map_or(0, |p| p.stock);
-                return Err(Abort::Refused(AppError::OutOfStock {
-                    line: i,
-                    sku: line.sku.clone(),
-                    requested: line.quantity,
-                    available,
-                }));
-            }
-        }
-        Ok(Placing::New(order))
-    }
-
-    /// Moves the status inside the transaction if it is still `from`; `None`
-    /// when it is not (or the order does not exist).
-    async fn move_in(
-        &self,
-        s: &mut ClientSession,
-        change: &StatusMove,
-    ) -> Result<Option<OrderDoc>, Abort> {
-        let at = date(change.at);
-        let mut set = doc! { "status": change.to.as_str(), "updatedAt": at };
-        if change.to == OrderStatus::Paid {
-            set.insert("paymentReceived", true);
-        }
-        let entry = StatusDoc::from(StatusEntry {
-            status: change.to,
-            at: change.at,
-            actor: change.actor,
-        });
-        let entry = bson::to_bson(&entry).map_err(|e| Abort::Db(e.into()))?;
-        let moved = self
-            .orders
-            .find_one_and_update(
-                doc! { "_id": oid(change.order), "status": change.from.as_str() },
-                doc! { "$set": set, "$push": { "statusHistory": entry } },
-            )
-            .return_document(ReturnDocument::After)
-            .session(&mut *s)
-            .await?;
-        if let (Some(order), OrderStatus::Cancelled) = (&moved, change.to) {
-            for line in &order.items {
-                self.products
-                    .update_one(
-                        doc! { "_id": line.product },
-                        doc! { "$inc": { "stock": line.quantity }, "$set": { "updatedAt": at } },
-                    )
-                    .session(&mut *s)
-                    .await?;
-            }
-        }
-        Ok(moved)
-    }
-
-    async fn update_in(
-        &self,
-        s: &mut ClientSession,
-        (id, update, at): &(Id, ProductUpdate, Timestamp),
-    ) -> Result<Product, Abort> {
-        let current = self
-            .products
-            .find_one(doc! { "_id": oid(*id) })
-            .session(&mut *s)
-            .await?
-            .ok_or_else(|| AppError::not_found("product", id))?;
-        let updated = apply_update(current.into(), update.clone(), *at)?;
-        self.products
-            .update_one(
-                doc! { "_id": oid(*id) },
-                doc! { "$set": {
-                    "name": &updated.name,
-                    "price": updated.price.cents(),
-                    "stock": updated.stock,
-                    "updatedAt": date(*at),
-                } },
-            )
-            .session(&mut *s)
-            .await?;
-        Ok(updated)
     }
 }
 
@@ -344,133 +139,6 @@ impl MongoStore {
     fn admin_sessions(&self) -> Collection<SessionDoc> {
         self.db.collection(ADMIN_SESSIONS)
     }
-}
-
-/// What the order transaction found or wrote.
-enum Placing {
-    New(OrderDoc),
-    Existing(OrderDoc),
-}
-
-/// Creates what the store relies on; safe to run again and concurrently.
-async fn prepare(db: &Database) -> mongodb::error::Result<()> {
-    // The guarded `$inc` keeps stock from going negative; the validator
-    // makes the database refuse it from any writer.
-    let validator = doc! { "stock": { "$gte": 0 } };
-    match db
-        .create_collection(PRODUCTS)
-        .validator(validator.clone())
-        .await
-    {
-        Ok(()) => {}
-        Err(e) if command_code(&e) == Some(NAMESPACE_EXISTS) => {
-            // collMod needs more than the readWrite role an application user
-            // usually has; without it the guarded `$inc` still holds.
-            let updated = db
-                .run_command(doc! { "collMod": PRODUCTS, "validator": validator })
-                .await;
-            if let Err(e) = updated {
-                tracing::warn!(error = %e, "could not set the products' stock validator");
-            }
-        }
-        Err(e) => return Err(e),
-    }
-    let unique = |name: &str, keys: Document| {
-        IndexModel::builder()
-            .keys(keys)
-            .options(
-                IndexOptions::builder()
-                    .name(name.to_string())
-                    .unique(true)
-                    .build(),
-            )
-            .build()
-    };
-    let plain = |name: &str, keys: Document| {
-        IndexModel::builder()
-            .keys(keys)
-            .options(IndexOptions::builder().name(name.to_string()).build())
-            .build()
-    };
-    db.collection::<Document>(PRODUCTS)
-        .create_index(unique(errors::UNIQUE_SKU, doc! { "sku": 1 }))
-        .await?;
-    db.collection::<Document>(CUSTOMERS)
-        .create_index(unique(errors::UNIQUE_EMAIL, doc! { "email": 1 }))
-        .await?;
-    // Unique where present: orders without the field are left out.
-    let unique_if_set = |name: &str, field: &str| {
-        IndexModel::builder()
-            .keys(doc! { field: 1 })
-            .options(
-                IndexOptions::builder()
-                    .name(name.to_string())
-                    .unique(true)
-                    .partial_filter_expression(doc! { field: { "$type": "string" } })
-                    .build(),
-            )
-            .build()
-    };
-    db.collection::<Document>(ORDERS)
-        .create_indexes([
-            unique(errors::UNIQUE_NUMBER, doc! { "number": 1 }),
-            unique_if_set(errors::UNIQUE_IDEMPOTENCY_KEY, "idempotencyKey"),
-            unique_if_set(errors::UNIQUE_TRACKING_HASH, "trackingHash"),
-            plain("by_status", doc! { "status": 1, "_id": 1 }),
-            plain("by_customer", doc! { "customer": 1, "_id": 1 }),
-            plain("by_created_at", doc! { "createdAt": 1 }),
-        ])
-        .await?;
-    // MongoDB itself forgets expired sessions (the service checks expiry too).
-    let expiring = IndexModel::builder()
-        .keys(doc! { "expiresAt": 1 })
-        .options(
-            IndexOptions::builder()
-                .name("expire_sessions".to_string())
-                .expire_after(Duration::ZERO)
-                .build(),
-        )
-        .build();
-    db.collection::<Document>(ADMIN_SESSIONS)
-        .create_index(expiring)
-        .await?;
-    Ok(())
-}
-
-/// A whole number from an aggregation, which sums to whichever integer type fits.
-fn whole(value: Option<&bson::Bson>) -> StoreResult<i64> {
-    match value {
-        Some(bson::Bson::Int32(n)) => Ok(i64::from(*n)),
-        Some(bson::Bson::Int64(n)) => Ok(*n),
-        _ => Err(AppError::Internal),
-    }
-}
-
-/// A case-insensitive substring match with the text taken literally.
-fn contains(text: &str) -> Regex {
-    let mut pattern = String::with_capacity(text.len() * 2);
-    for c in text.chars() {
-        if c.is_ascii_punctuation() {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    Regex {
-        pattern,
-        options: "i".into(),
-    }
-}
-
-/// Drains a cursor into a vector.
-async fn collect<T>(cursor: mongodb::error::Result<mongodb::Cursor<T>>) -> StoreResult<Vec<T>>
-where
-    T: serde::de::DeserializeOwned + Send + Sync + Unpin,
-{
-    cursor
-        .map_err(db_error)?
-        .try_collect()
-        .await
-        .map_err(db_error)
 }
 
 #[async_trait]

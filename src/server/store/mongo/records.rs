@@ -27,7 +27,7 @@ impl MongoStore {
             Some(after) => doc! { "_id": { "$gt": oid(after) } },
             None => Document::new(),
         };
-        super::collect(
+        super::queries::collect(
             of.find(query)
                 .sort(doc! { "_id": 1 })
                 .limit(i64::from(limit))
