@@ -5,6 +5,7 @@
 set -euo pipefail
 
 CARGO_LEPTOS_VERSION=0.3.10
+SECANTUSDB_VERSION=0.7.0b3
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$HOME/.cargo/bin:$PATH"
 
@@ -72,6 +73,20 @@ ensure_browser_tests() {
   if [ ! -d "$ROOT/end2end/node_modules/@playwright/test" ] || [ "$ROOT/end2end/package-lock.json" -nt "$ROOT/end2end/node_modules/.package-lock.json" ]; then
     say "installing Playwright (npm ci in end2end/)"
     (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+  fi
+}
+
+# SecantusDB, the MongoDB-wire-compatible server the MongoDB tests start, in
+# the project-local virtualenv .venv (its wheel is built for CPython 3.11).
+ensure_secantusdb() {
+  if [ "$("$ROOT/.venv/bin/python" -c 'import importlib.metadata as m; print(m.version("SecantusDB"))' 2>/dev/null)" != "$SECANTUSDB_VERSION" ]; then
+    if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
+      say "installing Python's venv module"
+      apt_install python3-venv
+    fi
+    say "installing SecantusDB $SECANTUSDB_VERSION into .venv"
+    python3 -m venv "$ROOT/.venv"
+    "$ROOT/.venv/bin/pip" install --quiet --disable-pip-version-check "SecantusDB==$SECANTUSDB_VERSION"
   fi
 }
 

@@ -2,13 +2,15 @@
 //!
 //! `igniflo` serves, configured by the environment (see ARCHITECTURE.md).
 //! `igniflo --demo` also adds a small demo catalogue to an empty database.
+//! `igniflo migrate --from URL --to URL` copies all data between stores.
 
 use igniflo::server::app::{router, AppState};
 use igniflo::server::config::{Config, Database};
 use igniflo::server::demo;
 use igniflo::server::live::LiveHub;
+use igniflo::server::migrate;
 use igniflo::server::service::Service;
-use igniflo::server::store::{sqlite::SqliteStore, SharedStore};
+use igniflo::server::store::{mongo::MongoStore, sqlite::SqliteStore, SharedStore};
 use leptos::prelude::get_configuration;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -37,6 +39,9 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(args: Vec<String>) -> Result<(), String> {
+    if args.first().map(String::as_str) == Some("migrate") {
+        return migrate::run(&args[1..]).await;
+    }
     let mut seed_demo = false;
     let mut set_password = false;
     for arg in &args {
@@ -53,13 +58,27 @@ async fn serve(args: Vec<String>) -> Result<(), String> {
     let config = Config::from_env()?;
     let store: SharedStore = match &config.database {
         Database::Sqlite(path) => Arc::new(SqliteStore::open(path)?),
-        Database::Mongo(_) => return Err("MongoDB support is not built yet; use sqlite://".into()),
+        Database::Mongo(url) => Arc::new(MongoStore::connect(url).await?),
     };
     let service = Service::new(store, LiveHub::default());
     if set_password {
         return set_admin_password_from_stdin(&service).await;
     }
-    set_up_admin_password(&service, &config).await?;
+    if service.ready().await.is_ok() {
+        set_up_admin_password(&service, &config).await?;
+    } else {
+        // Serve (503s) while the database is down; set the login up when it answers.
+        tracing::warn!("the database is not answering; serving 503 until it does");
+        let (service, config) = (service.clone(), config.clone());
+        tokio::spawn(async move {
+            while service.ready().await.is_err() {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            if let Err(e) = set_up_admin_password(&service, &config).await {
+                tracing::error!("{e}");
+            }
+        });
+    }
     if seed_demo {
         let added = demo::seed_if_empty(&service).await?;
         if added > 0 {
@@ -112,6 +131,7 @@ async fn serve(args: Vec<String>) -> Result<(), String> {
 
 const USAGE: &str = "usage: igniflo [--demo]
        igniflo set-admin-password    (reads the new password from standard input)
+       igniflo migrate --from URL --to URL [--force]    (copies all data between stores)
 
 Serves Igniflo, configured by the environment: LEPTOS_SITE_ADDR, PORT,
 DATABASE_URL, CLIENT_URL, IGNIFLO_ADMIN_PASSWORD, IGNIFLO_ADMIN_TOKEN,

@@ -1,9 +1,10 @@
 //! The REST API, the live doors and the operational endpoints, over real HTTP
-//! against the real server binary on a temporary SQLite file.
+//! against the real server binary, each test on both stores: a temporary
+//! SQLite file and a fresh MongoDB database (on SecantusDB).
 
 mod common;
 
-use common::{Server, ADMIN_TOKEN};
+use common::{free_port, Backend, SecantusDb, Server, ADMIN_TOKEN};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -39,9 +40,13 @@ struct Api {
 }
 
 impl Api {
-    fn start() -> Api {
+    fn start_on(backend: Backend) -> Api {
+        Api::on(Server::start_on(backend))
+    }
+
+    fn on(server: Server) -> Api {
         Api {
-            server: Server::start(),
+            server,
             http: admin_client(),
             public: public_client(),
         }
@@ -140,6 +145,42 @@ impl Api {
     }
 }
 
+/// Runs every named test against a server on each store.
+macro_rules! on_every_store {
+    ($($test:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    super::$test(super::Api::start_on(super::Backend::Sqlite)).await
+                }
+            )+
+        }
+        mod mongo {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    super::$test(super::Api::start_on(super::Backend::Mongo)).await
+                }
+            )+
+        }
+    };
+}
+
+on_every_store!(
+    the_seed_contract_round_trip,
+    the_transition_table_over_http,
+    cancelling_returns_stock_once_and_failed_orders_take_none,
+    an_idempotency_key_makes_retries_safe,
+    a_hundred_buyers_race_for_twenty_units,
+    hostile_input_gets_a_clear_4xx_and_changes_nothing,
+    order_lists_page_with_a_link_header_and_filter,
+    operations_endpoints_docs_pages_and_logs,
+    websocket_clients_receive_order_updated,
+    socket_io_clients_receive_order_updated,
+    sigterm_finishes_and_closes_the_database,
+);
+
 fn assert_error_shape(body: &Value, code: &str) {
     assert!(
         body["error"].as_str().is_some_and(|e| !e.is_empty()),
@@ -149,9 +190,7 @@ fn assert_error_shape(body: &Value, code: &str) {
     assert!(body.get("details").is_some(), "no details in {body}");
 }
 
-#[tokio::test]
-async fn the_seed_contract_round_trip() {
-    let api = Api::start();
+async fn the_seed_contract_round_trip(api: Api) {
     let ada = api.customer("ada@example.com").await;
     assert_eq!(ada["email"], "ada@example.com");
     assert_eq!(ada["_id"].as_str().unwrap().len(), 24);
@@ -250,9 +289,7 @@ async fn the_seed_contract_round_trip() {
     );
 }
 
-#[tokio::test]
-async fn the_transition_table_over_http() {
-    let api = Api::start();
+async fn the_transition_table_over_http(api: Api) {
     let ada = api.customer("ada@example.com").await;
     api.product("A", 10, 1.0).await;
     let (_, order) = api.order(&ada, &[("A", 1)]).await;
@@ -290,9 +327,7 @@ async fn the_transition_table_over_http() {
     assert_error_shape(&body, "not_found");
 }
 
-#[tokio::test]
-async fn cancelling_returns_stock_once_and_failed_orders_take_none() {
-    let api = Api::start();
+async fn cancelling_returns_stock_once_and_failed_orders_take_none(api: Api) {
     let ada = api.customer("ada@example.com").await;
     api.product("A", 10, 1.0).await;
     api.product("B", 10, 2.0).await;
@@ -327,9 +362,7 @@ async fn cancelling_returns_stock_once_and_failed_orders_take_none() {
     );
 }
 
-#[tokio::test]
-async fn an_idempotency_key_makes_retries_safe() {
-    let api = Api::start();
+async fn an_idempotency_key_makes_retries_safe(api: Api) {
     let ada = api.customer("ada@example.com").await;
     api.product("A", 10, 1.0).await;
     let body = json!({"customer": ada["_id"], "items": [{"product": "A", "quantity": 3}]});
@@ -359,9 +392,7 @@ async fn an_idempotency_key_makes_retries_safe() {
     assert_eq!(api.get("/api/orders").await.1.as_array().unwrap().len(), 1);
 }
 
-#[tokio::test]
-async fn a_hundred_buyers_race_for_twenty_units() {
-    let api = Api::start();
+async fn a_hundred_buyers_race_for_twenty_units(api: Api) {
     api.product("HOT", 20, 9.99).await;
     let mut buyers = Vec::new();
     for i in 0..100 {
@@ -398,9 +429,7 @@ async fn a_hundred_buyers_race_for_twenty_units() {
     );
 }
 
-#[tokio::test]
-async fn hostile_input_gets_a_clear_4xx_and_changes_nothing() {
-    let api = Api::start();
+async fn hostile_input_gets_a_clear_4xx_and_changes_nothing(api: Api) {
     let ada = api.customer("ada@example.com").await;
     let a = api.product("A", 5, 1.0).await;
     let (_, order) = api.order(&ada, &[("A", 1)]).await;
@@ -493,9 +522,7 @@ async fn hostile_input_gets_a_clear_4xx_and_changes_nothing() {
     assert_eq!(after.0.as_array().unwrap().len(), 2);
 }
 
-#[tokio::test]
-async fn order_lists_page_with_a_link_header_and_filter() {
-    let api = Api::start();
+async fn order_lists_page_with_a_link_header_and_filter(api: Api) {
     let ada = api.customer("ada@example.com").await;
     let bob = api
         .post(
@@ -560,9 +587,7 @@ async fn order_lists_page_with_a_link_header_and_filter() {
     assert_eq!(paid, json!([]));
 }
 
-#[tokio::test]
-async fn operations_endpoints_docs_pages_and_logs() {
-    let api = Api::start();
+async fn operations_endpoints_docs_pages_and_logs(api: Api) {
     assert_eq!(
         api.get("/healthz").await,
         (StatusCode::OK, json!({"status": "ok"}))
@@ -657,9 +682,7 @@ where
     }
 }
 
-#[tokio::test]
-async fn websocket_clients_receive_order_updated() {
-    let api = Api::start();
+async fn websocket_clients_receive_order_updated(api: Api) {
     let ada = api.customer("ada@example.com").await;
     api.product("A", 10, 1.0).await;
     let ws_url = api.server.url.replace("http://", "ws://") + "/ws";
@@ -674,11 +697,9 @@ async fn websocket_clients_receive_order_updated() {
     assert_eq!(event["status"], "PAID");
 }
 
-#[tokio::test]
-async fn socket_io_clients_receive_order_updated() {
+async fn socket_io_clients_receive_order_updated(api: Api) {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
-    let api = Api::start();
     let ada = api.customer("ada@example.com").await;
     api.product("A", 10, 1.0).await;
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/socketio_listener.mjs");
@@ -711,9 +732,7 @@ async fn socket_io_clients_receive_order_updated() {
     let _ = node.wait();
 }
 
-#[tokio::test]
-async fn sigterm_finishes_and_closes_the_database() {
-    let mut api = Api::start();
+async fn sigterm_finishes_and_closes_the_database(mut api: Api) {
     let ada = api.customer("ada@example.com").await;
     api.product("A", 10, 1.0).await;
     let (status, _) = api.order(&ada, &[("A", 1)]).await;
@@ -724,4 +743,133 @@ async fn sigterm_finishes_and_closes_the_database() {
     assert!(api.server.terminate(), "exit status 0 after SIGTERM");
     let log = api.server.log.lock().unwrap().join("\n");
     assert!(log.contains("shut down cleanly"), "{log}");
+}
+
+/// Several stateless instances on one MongoDB: 100 buyers spread over two
+/// servers race for 20 units, and exactly 20 win.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mongo_a_hundred_buyers_across_two_instances_race_for_twenty_units() {
+    let database = SecantusDb::shared().fresh_database();
+    let api = Api::on(Server::start_with(&[("DATABASE_URL", database.as_str())]));
+    let other = Server::start_with(&[("DATABASE_URL", database.as_str())]);
+    let instances = [api.server.url.clone(), other.url.clone()];
+    api.product("HOT", 20, 9.99).await;
+    let mut buyers = Vec::new();
+    for i in 0..100 {
+        let buyer = api.customer(&format!("buyer{i}@example.com")).await;
+        let (http, url) = (api.http.clone(), format!("{}/api/orders", instances[i % 2]));
+        buyers.push(tokio::spawn(async move {
+            let r = http
+                .post(url)
+                .json(&json!({"customer": buyer["_id"], "items": [{"product": "HOT", "quantity": 1}]}))
+                .send()
+                .await
+                .unwrap();
+            r.status()
+        }));
+    }
+    let mut won = [0; 2];
+    for (i, b) in buyers.into_iter().enumerate() {
+        match b.await.unwrap() {
+            StatusCode::CREATED => won[i % 2] += 1,
+            StatusCode::CONFLICT => {}
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert_eq!(won[0] + won[1], 20, "winners per instance: {won:?}");
+    assert_eq!(api.stock("HOT").await, 0);
+    let (_, orders) = api.get("/api/orders?limit=200").await;
+    assert_eq!(orders.as_array().unwrap().len(), 20);
+}
+
+/// Several instances, one live picture: a WebSocket client on instance B
+/// sees every change to an order made on instance A, once each and in order.
+#[tokio::test]
+async fn mongo_live_updates_reach_clients_of_every_instance() {
+    let database = SecantusDb::shared().fresh_database();
+    let a = Api::on(Server::start_with(&[("DATABASE_URL", database.as_str())]));
+    let b = Server::start_with(&[("DATABASE_URL", database.as_str())]);
+    let ada = a.customer("ada@example.com").await;
+    a.product("A", 10, 1.0).await;
+    let ws_url = b.url.replace("http://", "ws://") + "/ws";
+    let (mut ws, _) = tokio_tungstenite::connect_async(admin_ws_request(&ws_url))
+        .await
+        .unwrap();
+    let (_, order) = a.order(&ada, &[("A", 2)]).await;
+    assert_eq!(next_order_event(&mut ws).await, as_stored(&order));
+    let (_, paid) = a.set_status(&order, "PAID").await;
+    assert_eq!(next_order_event(&mut ws).await, paid);
+    let (_, cancelled) = a.set_status(&order, "CANCELLED").await;
+    assert_eq!(next_order_event(&mut ws).await, cancelled);
+    assert_eq!(cancelled["items"][0]["product"]["stock"], 10);
+}
+
+/// Polls `/readyz` until it answers `status`, for at most `within`.
+async fn wait_until_ready_is(api: &Api, status: StatusCode, within: Duration) {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        let (now, _) = api.get("/readyz").await;
+        if now == status {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "/readyz still {now}, not {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A server whose MongoDB is down starts anyway, answers 503 quickly
+/// (readiness and requests alike), and serves once the database is back.
+#[tokio::test]
+async fn mongo_an_unreachable_database_is_503_until_it_comes_back() {
+    let port = free_port();
+    let url = format!("mongodb://127.0.0.1:{port}/shop?directConnection=true");
+    let api = Api::on(Server::start_with(&[("DATABASE_URL", url.as_str())]));
+    let asked = std::time::Instant::now();
+    let (status, body) = api.get("/readyz").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_error_shape(&body, "unavailable");
+    let (status, body) = api.get("/api/products").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_error_shape(&body, "unavailable");
+    assert!(asked.elapsed() < Duration::from_secs(10), "no hang");
+
+    let data = tempfile::tempdir().unwrap();
+    let _db = SecantusDb::start_with(port, data.path());
+    wait_until_ready_is(&api, StatusCode::OK, Duration::from_secs(30)).await;
+    api.product("A", 1, 1.0).await;
+}
+
+/// The change stream resumes from its last token when the database comes
+/// back: a client on instance B sees an order placed after the restart,
+/// and nothing it saw before again.
+#[tokio::test]
+async fn mongo_live_updates_resume_after_the_database_restarts() {
+    let (port, data) = (free_port(), tempfile::tempdir().unwrap());
+    let mut db = SecantusDb::start_with(port, data.path());
+    let url = format!("mongodb://127.0.0.1:{port}/shop?directConnection=true");
+    let a = Api::on(Server::start_with(&[("DATABASE_URL", url.as_str())]));
+    let b = Server::start_with(&[("DATABASE_URL", url.as_str())]);
+    let ada = a.customer("ada@example.com").await;
+    a.product("A", 10, 1.0).await;
+    let ws_url = b.url.replace("http://", "ws://") + "/ws";
+    let (mut ws, _) = tokio_tungstenite::connect_async(admin_ws_request(&ws_url))
+        .await
+        .unwrap();
+    let (_, first) = a.order(&ada, &[("A", 1)]).await;
+    assert_eq!(next_order_event(&mut ws).await["_id"], first["_id"]);
+
+    drop(db);
+    wait_until_ready_is(&a, StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(10)).await;
+    db = SecantusDb::start_with(port, data.path());
+    wait_until_ready_is(&a, StatusCode::OK, Duration::from_secs(30)).await;
+    let (status, second) = a.order(&ada, &[("A", 2)]).await;
+    assert_eq!(status, StatusCode::CREATED, "{second}");
+    let seen = tokio::time::timeout(Duration::from_secs(30), next_order_event(&mut ws))
+        .await
+        .expect("instance B reports the order placed after the restart");
+    assert_eq!(seen, as_stored(&second));
+    drop(db);
 }

@@ -1,10 +1,15 @@
 //! One suite, every store: the service's rules hold whatever persists them.
 //! Each test gets a fresh store from the factory named in `conformance!`;
-//! tests of one store's own properties follow the suite.
+//! tests of one store's own properties follow the suite. MongoDB runs on one
+//! SecantusDB per test process, with a fresh database for each test.
 
+mod common;
+
+use common::SecantusDb;
 use igniflo::domain::*;
 use igniflo::server::live::{LiveEvent, LiveHub};
 use igniflo::server::service::Service;
+use igniflo::server::store::mongo::MongoStore;
 use igniflo::server::store::sqlite::SqliteStore;
 use igniflo::server::store::SharedStore;
 use std::sync::Arc;
@@ -12,7 +17,7 @@ use std::sync::Arc;
 struct Fixture {
     service: Service,
     hub: LiveHub,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
 }
 
 async fn sqlite_store() -> (SharedStore, tempfile::TempDir) {
@@ -27,13 +32,28 @@ async fn sqlite_fixture() -> Fixture {
     Fixture {
         service: Service::new(store, hub.clone()),
         hub,
-        _dir: dir,
+        _dir: Some(dir),
     }
 }
 
-/// Runs every named test against the store the factory makes.
+async fn mongo_fixture() -> Fixture {
+    let url = SecantusDb::shared().fresh_database();
+    let store: SharedStore = Arc::new(MongoStore::connect(&url).await.unwrap());
+    let hub = LiveHub::default();
+    Fixture {
+        service: Service::new(store, hub.clone()),
+        hub,
+        _dir: None,
+    }
+}
+
+/// Runs every named test against each store, with a fresh one from the
+/// store's factory for every test.
 macro_rules! conformance {
-    ($store:ident, $factory:ident; $($test:ident),+ $(,)?) => {
+    ([$($store:ident => $factory:ident),+ $(,)?]; $tests:tt) => {
+        $( conformance!(@store $store, $factory; $tests); )+
+    };
+    (@store $store:ident, $factory:ident; [$($test:ident),+ $(,)?]) => {
         mod $store {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -45,7 +65,7 @@ macro_rules! conformance {
     };
 }
 
-conformance!(sqlite, sqlite_fixture;
+conformance!([sqlite => sqlite_fixture, mongo => mongo_fixture]; [
     the_dashboard_counts_today_and_leaves_out_cancelled_revenue,
     transitions_follow_the_table,
     placing_an_order_takes_stock_and_snapshots_prices,
@@ -57,8 +77,8 @@ conformance!(sqlite, sqlite_fixture;
     unique_skus_and_emails,
     stock_adjustments_never_go_below_zero,
     order_lists_filter_and_page_newest_first,
-    every_change_is_announced
-);
+    every_change_is_announced,
+]);
 
 async fn customer(s: &Service, email: &str) -> Customer {
     s.register_customer(NewCustomer {
@@ -709,4 +729,129 @@ async fn acknowledged_orders_survive_a_restart() {
     let o = s.order(id).await.unwrap();
     assert_eq!(o.items[0].quantity, 2);
     assert_eq!(o.items[0].product.stock, 3);
+}
+
+#[tokio::test]
+async fn mongo_reconnects_to_its_data_and_indexes() {
+    let url = SecantusDb::shared().fresh_database();
+    let id = {
+        let store: SharedStore = Arc::new(MongoStore::connect(&url).await.unwrap());
+        let s = Service::new(store, LiveHub::default());
+        let c = customer(&s, "ada@example.com").await;
+        product(&s, "A", 5, 100).await;
+        let id = s
+            .place_order(order(&c, &[("A", 2)]), None, Actor::Customer)
+            .await
+            .unwrap()
+            .placed
+            .order
+            .id;
+        s.close().await;
+        id
+    };
+    // A second start on the same database finds its indexes in place.
+    let store: SharedStore = Arc::new(MongoStore::connect(&url).await.unwrap());
+    let s = Service::new(store, LiveHub::default());
+    let o = s.order(id).await.unwrap();
+    assert_eq!(o.items[0].quantity, 2);
+    assert_eq!(o.items[0].product.stock, 3);
+    assert!(matches!(
+        s.add_product(NewProduct {
+            name: "Again".into(),
+            sku: "A".into(),
+            stock: 1,
+            price: Money::from_cents(1),
+        })
+        .await,
+        Err(AppError::Duplicate { .. })
+    ));
+}
+
+#[tokio::test]
+async fn an_unreachable_mongodb_is_unavailable_not_a_hang() {
+    let port = common::free_port();
+    let url = format!(
+        "mongodb://127.0.0.1:{port}/igniflo?directConnection=true&serverSelectionTimeoutMS=500"
+    );
+    let started = std::time::Instant::now();
+    let store: SharedStore = Arc::new(MongoStore::connect(&url).await.unwrap());
+    let s = Service::new(store, LiveHub::default());
+    assert_eq!(s.ready().await, Err(AppError::Unavailable));
+    assert_eq!(s.products(None).await, Err(AppError::Unavailable));
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
+/// Round trips to MongoDB, counted with the driver's command monitoring:
+/// one transaction per order with one round trip per line, and the same
+/// number of round trips for a list page whatever its length.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mongo_round_trips_per_order_and_per_page() {
+    use mongodb::event::command::CommandEvent;
+    use mongodb::event::EventHandler;
+    use std::sync::Mutex;
+    let commands = Arc::new(Mutex::new(Vec::<String>::new()));
+    let log = commands.clone();
+    let url = SecantusDb::shared().fresh_database();
+    let mut options = mongodb::options::ClientOptions::parse(&url).await.unwrap();
+    options.command_event_handler = Some(EventHandler::callback(move |event| {
+        if let CommandEvent::Started(started) = event {
+            log.lock().unwrap().push(started.command_name);
+        }
+    }));
+    let store: SharedStore = Arc::new(MongoStore::connect_with(options).await.unwrap());
+    let s = Service::new(store, LiveHub::default());
+    let c = customer(&s, "ada@example.com").await;
+    for sku in ["A", "B", "C"] {
+        product(&s, sku, 1000, 100).await;
+    }
+    let counted = |what: &str| {
+        let names = std::mem::take(&mut *commands.lock().unwrap());
+        // The live feed's own reads (getMore, its populating finds) are not the request's.
+        let names: Vec<String> = names.into_iter().filter(|n| n != "getMore").collect();
+        eprintln!("{what}: {} round trips {names:?}", names.len());
+        names
+    };
+    counted("setup");
+    s.place_order(
+        order(&c, &[("A", 1), ("B", 2), ("C", 3)]),
+        None,
+        Actor::Customer,
+    )
+    .await
+    .unwrap();
+    let placing = counted("placing a 3-line order");
+    let in_transaction = |names: &[String], n: &str| names.iter().filter(|x| *x == n).count();
+    assert_eq!(
+        in_transaction(&placing, "update"),
+        3,
+        "one guarded $inc per line"
+    );
+    assert_eq!(in_transaction(&placing, "insert"), 1);
+    assert_eq!(in_transaction(&placing, "commitTransaction"), 1);
+    for _ in 0..59 {
+        s.place_order(order(&c, &[("A", 1)]), None, Actor::Customer)
+            .await
+            .unwrap();
+    }
+    commands.lock().unwrap().clear();
+    let mut per_page = Vec::new();
+    for limit in [5, 60] {
+        let page = Page {
+            limit,
+            before: None,
+        };
+        assert_eq!(
+            s.orders(&OrderFilter::default(), page).await.unwrap().len(),
+            limit as usize
+        );
+        per_page.push(counted(&format!("a page of {limit} orders")).len());
+    }
+    assert_eq!(
+        per_page[0], per_page[1],
+        "round trips do not grow with the page"
+    );
+    assert!(
+        per_page[0] <= 3,
+        "one find and one $in per populated collection"
+    );
 }

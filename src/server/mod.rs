@@ -7,6 +7,7 @@ pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod live;
+pub mod migrate;
 pub mod rate_limit;
 pub mod service;
 pub mod store;

@@ -28,6 +28,10 @@ pub const ADMIN_USERNAME: &str = "admin";
 pub struct Service {
     store: SharedStore,
     hub: LiveHub,
+    /// False when the store feeds the hub from the database's own change
+    /// feed, which carries every instance's changes, this one's included:
+    /// announcing them here as well would send each twice.
+    announces: bool,
 }
 
 /// What placing an order did.
@@ -40,7 +44,12 @@ pub struct Placement {
 
 impl Service {
     pub fn new(store: SharedStore, hub: LiveHub) -> Service {
-        Service { store, hub }
+        let announces = !store.watch_changes(&hub);
+        Service {
+            store,
+            hub,
+            announces,
+        }
     }
 
     pub fn hub(&self) -> &LiveHub {
@@ -92,8 +101,7 @@ impl Service {
                 updated_at: now,
             })
             .await?;
-        self.hub
-            .publish(LiveEvent::ProductUpdated(Arc::new(product.clone())));
+        self.announce(LiveEvent::ProductUpdated(Arc::new(product.clone())));
         Ok(product)
     }
 
@@ -103,8 +111,7 @@ impl Service {
             .store
             .update_product(id, update, Timestamp::now())
             .await?;
-        self.hub
-            .publish(LiveEvent::ProductUpdated(Arc::new(product.clone())));
+        self.announce(LiveEvent::ProductUpdated(Arc::new(product.clone())));
         Ok(product)
     }
 
@@ -459,15 +466,19 @@ impl Service {
     /// An order changed: tell its watchers, and the catalogue watchers about
     /// the stock it took or returned.
     fn announce_order(&self, order: &Order) {
-        self.hub
-            .publish(LiveEvent::OrderUpdated(Arc::new(order.clone())));
+        self.announce(LiveEvent::OrderUpdated(Arc::new(order.clone())));
         let mut seen = Vec::new();
         for line in &order.items {
             if !seen.contains(&line.product.id) {
                 seen.push(line.product.id);
-                self.hub
-                    .publish(LiveEvent::ProductUpdated(Arc::new(line.product.clone())));
+                self.announce(LiveEvent::ProductUpdated(Arc::new(line.product.clone())));
             }
+        }
+    }
+
+    fn announce(&self, event: LiveEvent) {
+        if self.announces {
+            self.hub.publish(event);
         }
     }
 }

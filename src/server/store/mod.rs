@@ -3,13 +3,17 @@
 //! for every line or none, a status moves only from the status the service
 //! saw, and cancelling returns stock in the same transaction.
 
+pub mod mongo;
+pub mod records;
 pub mod sqlite;
 
 use crate::domain::{
     Actor, AppError, Customer, Id, Money, NewCustomer, Order, OrderFilter, OrderStatus, Page,
     Product, ProductUpdate, Timestamp,
 };
+use crate::server::live::LiveHub;
 use async_trait::async_trait;
+use serde::Serialize;
 use std::sync::Arc;
 
 /// A fully priced order, ready to be written: the service built it.
@@ -28,7 +32,7 @@ pub struct OrderDraft {
     pub tracking_hash: String,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LineDraft {
     pub product: Id,
     pub name: String,
@@ -38,7 +42,7 @@ pub struct LineDraft {
 }
 
 /// A client's retry key and a fingerprint of the request it came with.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IdempotencyKey {
     pub key: String,
     pub fingerprint: String,
@@ -148,8 +152,48 @@ pub trait Store: Send + Sync + 'static {
     /// Ends one session, and forgets every session that has expired by `now`.
     async fn end_session(&self, token_hash: &str, now: Timestamp) -> StoreResult<()>;
 
+    /// Starts feeding `hub` with every change to orders and stock committed
+    /// on this database by any server instance, once each and in commit
+    /// order, until the store closes (MongoDB's change streams). `false`
+    /// when the database cannot report changes (the embedded SQLite file has
+    /// one writer, this process); then the service announces its own.
+    fn watch_changes(&self, _hub: &LiveHub) -> bool {
+        false
+    }
+
     /// Finishes queued writes and closes the database cleanly.
     async fn close(&self);
 }
 
 pub type SharedStore = Arc<dyn Store>;
+
+/// The product as `update` leaves it, for stores that read it and write it
+/// back in one transaction: `stock` sets the level, `stockAdjustment` moves
+/// it from the current level and may not take it below zero.
+pub fn apply_update(
+    current: Product,
+    update: ProductUpdate,
+    at: Timestamp,
+) -> StoreResult<Product> {
+    let stock = match (update.stock, update.stock_adjustment) {
+        (Some(level), _) => level,
+        (None, Some(delta)) => {
+            let level = current.stock + delta;
+            if level < 0 {
+                return Err(AppError::StockWouldBeNegative {
+                    sku: current.sku,
+                    available: current.stock,
+                });
+            }
+            crate::domain::validate::stock("stockAdjustment", level)?
+        }
+        (None, None) => current.stock,
+    };
+    Ok(Product {
+        name: update.name.unwrap_or(current.name),
+        price: update.price.unwrap_or(current.price),
+        stock,
+        updated_at: at,
+        ..current
+    })
+}

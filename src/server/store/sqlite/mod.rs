@@ -2,10 +2,11 @@
 //! commits in groups (see `writer`); reads run on a small pool of read-only
 //! connections on tokio's blocking threads, concurrently with writes.
 
+mod records;
 mod rows;
 mod writer;
 
-use super::{DailyTotal, Moved, OrderDraft, Placed, StatusMove, Store, StoreResult};
+use super::{apply_update, DailyTotal, Moved, OrderDraft, Placed, StatusMove, Store, StoreResult};
 use crate::domain::{
     AppError, Customer, Id, NewCustomer, Order, OrderFilter, OrderStatus, Page, Product,
     ProductUpdate, StatusEntry, Timestamp,
@@ -16,6 +17,12 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, ToSql};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use writer::Writer;
+
+const INSERT_CUSTOMER: &str =
+    "INSERT INTO customers (id, name, email, phone, created_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+const INSERT_PRODUCT: &str =
+    "INSERT INTO products (id, name, sku, stock, price, created_at, updated_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/0001_init.sql"),
@@ -322,36 +329,21 @@ fn update_product(
     at: Timestamp,
 ) -> StoreResult<Product> {
     let current = load_product(conn, id)?.ok_or_else(|| AppError::not_found("product", id))?;
-    let stock = match (update.stock, update.stock_adjustment) {
-        (Some(level), _) => level,
-        (None, Some(delta)) => {
-            let level = current.stock + delta;
-            if level < 0 {
-                return Err(AppError::StockWouldBeNegative {
-                    sku: current.sku,
-                    available: current.stock,
-                });
-            }
-            crate::domain::validate::stock("stockAdjustment", level)?
-        }
-        (None, None) => current.stock,
-    };
-    let name = update.name.unwrap_or(current.name);
-    let price = update.price.unwrap_or(current.price);
+    let updated = apply_update(current, update, at)?;
     conn.prepare_cached(
         "UPDATE products SET name = ?1, price = ?2, stock = ?3, updated_at = ?4 WHERE id = ?5",
     )
     .and_then(|mut s| {
         s.execute(params![
-            name,
-            price.cents(),
-            stock,
+            updated.name,
+            updated.price.cents(),
+            updated.stock,
             at.millis(),
             id.to_string()
         ])
     })
     .map_err(db_error)?;
-    load_product(conn, id)?.ok_or(AppError::Internal)
+    Ok(updated)
 }
 
 #[async_trait]
@@ -376,13 +368,15 @@ impl Store for SqliteStore {
                     phone: customer.phone,
                     created_at: at,
                 };
-                let inserted = conn
-                    .prepare_cached(
-                        "INSERT INTO customers (id, name, email, phone, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    )
-                    .and_then(|mut s| {
-                        s.execute(params![row.id.to_string(), row.name, row.email, row.phone, at.millis()])
-                    });
+                let inserted = conn.prepare_cached(INSERT_CUSTOMER).and_then(|mut s| {
+                    s.execute(params![
+                        row.id.to_string(),
+                        row.name,
+                        row.email,
+                        row.phone,
+                        at.millis()
+                    ])
+                });
                 match inserted {
                     Ok(_) => Ok(row),
                     Err(e) if is_unique_violation(&e, "email") => Err(AppError::Duplicate {
@@ -431,22 +425,17 @@ impl Store for SqliteStore {
     async fn insert_product(&self, product: Product) -> StoreResult<Product> {
         self.writer
             .write(move |conn| {
-                let inserted = conn
-                    .prepare_cached(
-                        "INSERT INTO products (id, name, sku, stock, price, created_at, updated_at) \
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    )
-                    .and_then(|mut s| {
-                        s.execute(params![
-                            product.id.to_string(),
-                            product.name,
-                            product.sku,
-                            product.stock,
-                            product.price.cents(),
-                            product.created_at.millis(),
-                            product.updated_at.millis()
-                        ])
-                    });
+                let inserted = conn.prepare_cached(INSERT_PRODUCT).and_then(|mut s| {
+                    s.execute(params![
+                        product.id.to_string(),
+                        product.name,
+                        product.sku,
+                        product.stock,
+                        product.price.cents(),
+                        product.created_at.millis(),
+                        product.updated_at.millis()
+                    ])
+                });
                 match inserted {
                     Ok(_) => Ok(product),
                     Err(e) if is_unique_violation(&e, "sku") => Err(AppError::Duplicate {

@@ -4,6 +4,8 @@
 use crate::domain::{
     AppError, Customer, Id, Money, Order, OrderLine, OrderStatus, Product, StatusEntry, Timestamp,
 };
+use crate::server::store::records::StoredOrder;
+use crate::server::store::{IdempotencyKey, LineDraft};
 use rusqlite::{params_from_iter, Connection, Row};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -122,6 +124,41 @@ pub fn order_row(row: &Row) -> rusqlite::Result<OrderRow> {
         created_at: row.get(8)?,
         updated_at: row.get(9)?,
     })
+}
+
+impl OrderRow {
+    /// The order as stored, with the idempotency key it was placed with and
+    /// its tracking token's hash.
+    pub fn into_stored(
+        self,
+        idempotency: Option<IdempotencyKey>,
+        tracking_hash: Option<String>,
+    ) -> StoredOrder {
+        StoredOrder {
+            id: self.id,
+            number: self.number,
+            customer: self.customer,
+            lines: self
+                .lines
+                .into_iter()
+                .map(|l| LineDraft {
+                    product: l.product,
+                    name: l.name,
+                    sku: l.sku,
+                    unit_price: Money::from_cents(l.unit_price),
+                    quantity: l.quantity,
+                })
+                .collect(),
+            total: Money::from_cents(self.total),
+            payment_received: self.payment_received,
+            status: self.status,
+            history: self.history,
+            created_at: Timestamp::from_millis(self.created_at),
+            updated_at: Timestamp::from_millis(self.updated_at),
+            idempotency,
+            tracking_hash,
+        }
+    }
 }
 
 fn placeholders(n: usize) -> String {

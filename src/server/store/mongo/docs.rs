@@ -1,0 +1,330 @@
+//! Documents as MongoDB keeps them: `_id`s are ObjectIds (our `Id`, byte for
+//! byte), money is i64 cents, instants are BSON dates. An order embeds its
+//! lines (the snapshot taken when it was placed) and its status history, and
+//! refers to its customer and products by ObjectId.
+
+use crate::domain::{
+    Actor, AppError, Customer, Id, Money, Order, OrderLine, OrderStatus, Product, StatusEntry,
+    Timestamp,
+};
+use crate::server::store::records::StoredOrder;
+use crate::server::store::{IdempotencyKey, LineDraft, OrderDraft, StoreResult};
+use bson::oid::ObjectId;
+use bson::DateTime;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+pub fn oid(id: Id) -> ObjectId {
+    ObjectId::from_bytes(id.bytes())
+}
+
+pub fn id(oid: ObjectId) -> Id {
+    Id::from_bytes(oid.bytes())
+}
+
+pub fn date(at: Timestamp) -> DateTime {
+    DateTime::from_millis(at.millis())
+}
+
+pub fn timestamp(date: DateTime) -> Timestamp {
+    Timestamp::from_millis(date.timestamp_millis())
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerDoc {
+    #[serde(rename = "_id")]
+    pub id: ObjectId,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub created_at: DateTime,
+}
+
+impl From<&Customer> for CustomerDoc {
+    fn from(c: &Customer) -> Self {
+        CustomerDoc {
+            id: oid(c.id),
+            name: c.name.clone(),
+            email: c.email.clone(),
+            phone: c.phone.clone(),
+            created_at: date(c.created_at),
+        }
+    }
+}
+
+impl From<CustomerDoc> for Customer {
+    fn from(d: CustomerDoc) -> Self {
+        Customer {
+            id: id(d.id),
+            name: d.name,
+            email: d.email,
+            phone: d.phone,
+            created_at: timestamp(d.created_at),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductDoc {
+    #[serde(rename = "_id")]
+    pub id: ObjectId,
+    pub name: String,
+    pub sku: String,
+    pub stock: i64,
+    pub price: i64,
+    pub created_at: DateTime,
+    pub updated_at: DateTime,
+}
+
+impl From<&Product> for ProductDoc {
+    fn from(p: &Product) -> Self {
+        ProductDoc {
+            id: oid(p.id),
+            name: p.name.clone(),
+            sku: p.sku.clone(),
+            stock: p.stock,
+            price: p.price.cents(),
+            created_at: date(p.created_at),
+            updated_at: date(p.updated_at),
+        }
+    }
+}
+
+impl From<ProductDoc> for Product {
+    fn from(d: ProductDoc) -> Self {
+        Product {
+            id: id(d.id),
+            name: d.name,
+            sku: d.sku,
+            stock: d.stock,
+            price: Money::from_cents(d.price),
+            created_at: timestamp(d.created_at),
+            updated_at: timestamp(d.updated_at),
+        }
+    }
+}
+
+/// An order as stored, before its customer and products are populated.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderDoc {
+    #[serde(rename = "_id")]
+    pub id: ObjectId,
+    pub number: String,
+    pub customer: ObjectId,
+    pub items: Vec<LineDoc>,
+    pub total: i64,
+    pub payment_received: bool,
+    pub status: OrderStatus,
+    pub status_history: Vec<StatusDoc>,
+    pub created_at: DateTime,
+    pub updated_at: DateTime,
+    /// Absent without a key, so the partial unique index skips the order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_fingerprint: Option<String>,
+    /// SHA-256 of the order's tracking token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking_hash: Option<String>,
+}
+
+/// An order line: the product's name, SKU and price when the order was placed.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LineDoc {
+    pub product: ObjectId,
+    pub name: String,
+    pub sku: String,
+    pub unit_price: i64,
+    pub quantity: i64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StatusDoc {
+    pub status: OrderStatus,
+    pub at: DateTime,
+    pub actor: Actor,
+}
+
+impl From<StatusEntry> for StatusDoc {
+    fn from(e: StatusEntry) -> Self {
+        StatusDoc {
+            status: e.status,
+            at: date(e.at),
+            actor: e.actor,
+        }
+    }
+}
+
+impl From<StatusDoc> for StatusEntry {
+    fn from(d: StatusDoc) -> Self {
+        StatusEntry {
+            status: d.status,
+            at: timestamp(d.at),
+            actor: d.actor,
+        }
+    }
+}
+
+impl OrderDoc {
+    /// A new PENDING order as the service drafted it.
+    pub fn placed(draft: &OrderDraft) -> OrderDoc {
+        OrderDoc::from(&StoredOrder {
+            id: draft.id,
+            number: draft.number.clone(),
+            customer: draft.customer,
+            lines: draft.lines.clone(),
+            total: draft.total,
+            payment_received: draft.payment_received,
+            status: OrderStatus::Pending,
+            history: vec![StatusEntry {
+                status: OrderStatus::Pending,
+                at: draft.placed_at,
+                actor: draft.placed_by,
+            }],
+            created_at: draft.placed_at,
+            updated_at: draft.placed_at,
+            idempotency: draft.idempotency.clone(),
+            tracking_hash: Some(draft.tracking_hash.clone()),
+        })
+    }
+
+    /// The order as readers see it, with its customer and products filled in
+    /// from what one `$in` query per collection found.
+    pub fn populate(
+        self,
+        customers: &HashMap<ObjectId, Customer>,
+        products: &HashMap<ObjectId, Product>,
+    ) -> StoreResult<Order> {
+        let customer = customers.get(&self.customer).cloned().ok_or_else(|| {
+            tracing::error!(order = %self.id, "order refers to a missing customer");
+            AppError::Internal
+        })?;
+        let items = self
+            .items
+            .into_iter()
+            .map(|l| {
+                let product = products.get(&l.product).cloned().ok_or_else(|| {
+                    tracing::error!(order = %self.id, "order line refers to a missing product");
+                    AppError::Internal
+                })?;
+                Ok(OrderLine {
+                    product,
+                    name: l.name,
+                    sku: l.sku,
+                    unit_price: Money::from_cents(l.unit_price),
+                    quantity: l.quantity,
+                    line_total: Money::from_cents(l.unit_price * l.quantity),
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Order {
+            id: id(self.id),
+            number: self.number,
+            customer,
+            items,
+            total: Money::from_cents(self.total),
+            payment_received: self.payment_received,
+            status: self.status,
+            status_history: self.status_history.into_iter().map(Into::into).collect(),
+            created_at: timestamp(self.created_at),
+            updated_at: timestamp(self.updated_at),
+        })
+    }
+}
+
+impl From<&StoredOrder> for OrderDoc {
+    fn from(o: &StoredOrder) -> Self {
+        OrderDoc {
+            id: oid(o.id),
+            number: o.number.clone(),
+            customer: oid(o.customer),
+            items: o
+                .lines
+                .iter()
+                .map(|l| LineDoc {
+                    product: oid(l.product),
+                    name: l.name.clone(),
+                    sku: l.sku.clone(),
+                    unit_price: l.unit_price.cents(),
+                    quantity: l.quantity,
+                })
+                .collect(),
+            total: o.total.cents(),
+            payment_received: o.payment_received,
+            status: o.status,
+            status_history: o.history.iter().cloned().map(StatusDoc::from).collect(),
+            created_at: date(o.created_at),
+            updated_at: date(o.updated_at),
+            idempotency_key: o.idempotency.as_ref().map(|i| i.key.clone()),
+            request_fingerprint: o.idempotency.as_ref().map(|i| i.fingerprint.clone()),
+            tracking_hash: o.tracking_hash.clone(),
+        }
+    }
+}
+
+impl From<OrderDoc> for StoredOrder {
+    fn from(d: OrderDoc) -> Self {
+        StoredOrder {
+            id: id(d.id),
+            number: d.number,
+            customer: id(d.customer),
+            lines: d
+                .items
+                .into_iter()
+                .map(|l| LineDraft {
+                    product: id(l.product),
+                    name: l.name,
+                    sku: l.sku,
+                    unit_price: Money::from_cents(l.unit_price),
+                    quantity: l.quantity,
+                })
+                .collect(),
+            total: Money::from_cents(d.total),
+            payment_received: d.payment_received,
+            status: d.status,
+            history: d.status_history.into_iter().map(Into::into).collect(),
+            created_at: timestamp(d.created_at),
+            updated_at: timestamp(d.updated_at),
+            idempotency: d.idempotency_key.map(|key| IdempotencyKey {
+                key,
+                fingerprint: d.request_fingerprint.unwrap_or_default(),
+            }),
+            tracking_hash: d.tracking_hash,
+        }
+    }
+}
+
+/// The admin login: only an argon2id hash of its password.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AdminCredentialDoc {
+    #[serde(rename = "_id")]
+    pub username: String,
+    pub password_hash: String,
+    pub updated_at: DateTime,
+}
+
+/// An admin session, by the SHA-256 of its cookie value.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionDoc {
+    #[serde(rename = "_id")]
+    pub token_hash: String,
+    pub expires_at: DateTime,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_object_ids_byte_for_byte() {
+        let ours: Id = "6745f0a1c2d3e4f5a6b7c8d9".parse().unwrap();
+        assert_eq!(oid(ours).to_hex(), "6745f0a1c2d3e4f5a6b7c8d9");
+        assert_eq!(id(oid(ours)), ours);
+    }
+}

@@ -1,0 +1,482 @@
+//! The production store: MongoDB (a replica set or Atlas), through the
+//! official driver. Stock is taken with a guarded `$inc` per line inside one
+//! multi-document transaction per order; a status moves by compare-and-set on
+//! `{_id, status}` in a transaction that also returns stock on CANCELLED.
+//! Indexes and the products' stock validator are put in place on first
+//! contact, idempotently, so any number of server instances may start at once.
+//!
+//! `docs`: the documents; `writes`: the transactions' bodies, run by
+//! `transaction`'s bounded retry loop; `queries`: populated reads; `setup`:
+//! indexes and validator; `changes`: the change stream feeding the live hub;
+//! `records`: whole records for `igniflo migrate`; `errors`: what a driver
+//! error means to the OMS.
+
+mod changes;
+mod docs;
+mod errors;
+mod queries;
+mod records;
+mod setup;
+mod transaction;
+mod writes;
+
+use super::{DailyTotal, Moved, OrderDraft, Placed, StatusMove, Store, StoreResult};
+use crate::domain::{
+    AppError, Customer, Id, NewCustomer, Order, OrderFilter, Page, Product, ProductUpdate,
+    Timestamp,
+};
+use crate::server::live::LiveHub;
+use async_trait::async_trait;
+use bson::oid::ObjectId;
+use bson::{doc, Document};
+use docs::{date, oid, AdminCredentialDoc, CustomerDoc, OrderDoc, ProductDoc, SessionDoc};
+use errors::{db_error, duplicate_field};
+use mongodb::options::ClientOptions;
+use mongodb::{Client, Collection, Database};
+use queries::{collect, contains, whole};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::OnceCell;
+use tokio::task::AbortHandle;
+use writes::Placing;
+
+/// How long an operation waits for a reachable server before the store
+/// reports `Unavailable`, unless the URL sets `serverSelectionTimeoutMS`.
+const SERVER_SELECTION_TIMEOUT: Duration = Duration::from_secs(3);
+/// The database used when the URL names none.
+const DEFAULT_DATABASE: &str = "igniflo";
+const MS_PER_DAY: i64 = 86_400_000;
+
+const CUSTOMERS: &str = "customers";
+const PRODUCTS: &str = "products";
+const ORDERS: &str = "orders";
+const ADMIN_CREDENTIALS: &str = "admin_credentials";
+const ADMIN_SESSIONS: &str = "admin_sessions";
+/// The one admin login's name.
+const ADMIN: &str = "admin";
+
+/// Cheap to clone: clones share the client, and the change feed runs on one.
+#[derive(Clone)]
+pub struct MongoStore {
+    client: Client,
+    db: Database,
+    customers: Collection<CustomerDoc>,
+    products: Collection<ProductDoc>,
+    orders: Collection<OrderDoc>,
+    /// Set once indexes and the validator are in place.
+    prepared: Arc<OnceCell<()>>,
+    /// The cluster time when the store first reached the database.
+    opened_at: Option<bson::Timestamp>,
+    changes: Arc<Mutex<Option<AbortHandle>>>,
+}
+
+impl MongoStore {
+    /// Reads the URL and tries the database once. An unreachable database is
+    /// not fatal: the server starts, `/readyz` says 503, and the store
+    /// prepares the database on the first operation that reaches it.
+    pub async fn connect(url: &str) -> Result<MongoStore, String> {
+        let options = ClientOptions::parse(url)
+            .await
+            .map_err(|e| format!("DATABASE_URL is not a usable MongoDB URL: {e}"))?;
+        MongoStore::connect_with(options).await
+    }
+
+    /// As `connect`, with driver options built in code (command monitoring,
+    /// say); the database is the options' default database.
+    pub async fn connect_with(mut options: ClientOptions) -> Result<MongoStore, String> {
+        options
+            .server_selection_timeout
+            .get_or_insert(SERVER_SELECTION_TIMEOUT);
+        options.app_name.get_or_insert_with(|| "igniflo".into());
+        let name = options
+            .default_database
+            .clone()
+            .unwrap_or_else(|| DEFAULT_DATABASE.into());
+        let client = Client::with_options(options).map_err(|e| e.to_string())?;
+        let db = client.database(&name);
+        let opened_at = match db.run_command(doc! { "ping": 1 }).await {
+            Ok(reply) => reply.get_timestamp("operationTime").ok(),
+            Err(e) => {
+                tracing::warn!(database = %name, error = %e, "MongoDB is not answering yet; retrying on each request");
+                None
+            }
+        };
+        let store = MongoStore {
+            customers: db.collection(CUSTOMERS),
+            products: db.collection(PRODUCTS),
+            orders: db.collection(ORDERS),
+            client,
+            db,
+            prepared: Arc::default(),
+            opened_at,
+            changes: Arc::default(),
+        };
+        if opened_at.is_some() {
+            // Failing here is not fatal either: the next request tries again.
+            let _ = store.ready().await;
+        }
+        Ok(store)
+    }
+
+    /// Prepares the database once it answers; later calls cost nothing.
+    async fn ready(&self) -> StoreResult<()> {
+        self.prepared
+            .get_or_try_init(|| async {
+                setup::prepare(&self.db).await.map_err(db_error)?;
+                tracing::info!(database = %self.db.name(), "MongoDB is ready");
+                Ok(())
+            })
+            .await
+            .copied()
+    }
+}
+
+impl MongoStore {
+    fn admin_credentials(&self) -> Collection<AdminCredentialDoc> {
+        self.db.collection(ADMIN_CREDENTIALS)
+    }
+
+    fn admin_sessions(&self) -> Collection<SessionDoc> {
+        self.db.collection(ADMIN_SESSIONS)
+    }
+}
+
+#[async_trait]
+impl Store for MongoStore {
+    async fn ping(&self) -> StoreResult<()> {
+        self.ready().await?;
+        self.db
+            .run_command(doc! { "ping": 1 })
+            .await
+            .map(drop)
+            .map_err(db_error)
+    }
+
+    async fn insert_customer(
+        &self,
+        id: Id,
+        at: Timestamp,
+        customer: NewCustomer,
+    ) -> StoreResult<Customer> {
+        self.ready().await?;
+        let customer = Customer {
+            id,
+            name: customer.name,
+            email: customer.email,
+            phone: customer.phone,
+            created_at: at,
+        };
+        match self
+            .customers
+            .insert_one(CustomerDoc::from(&customer))
+            .await
+        {
+            Ok(_) => Ok(customer),
+            Err(e) if duplicate_field(&e) == Some("email") => Err(AppError::Duplicate {
+                field: "email".into(),
+                value: customer.email,
+            }),
+            Err(e) => Err(db_error(e)),
+        }
+    }
+
+    async fn customer(&self, id: Id) -> StoreResult<Option<Customer>> {
+        self.ready().await?;
+        let found = self
+            .customers
+            .find_one(doc! { "_id": oid(id) })
+            .await
+            .map_err(db_error)?;
+        Ok(found.map(Customer::from))
+    }
+
+    async fn customers(&self, q: Option<&str>, page: Page) -> StoreResult<Vec<Customer>> {
+        self.ready().await?;
+        let mut query = Document::new();
+        if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
+            let pattern = contains(q);
+            query.insert(
+                "$or",
+                vec![doc! { "name": &pattern }, doc! { "email": pattern }],
+            );
+        }
+        if let Some(before) = page.before {
+            query.insert("_id", doc! { "$lt": oid(before) });
+        }
+        let found: Vec<CustomerDoc> = collect(
+            self.customers
+                .find(query)
+                .sort(doc! { "_id": -1 })
+                .limit(i64::from(page.limit))
+                .await,
+        )
+        .await?;
+        Ok(found.into_iter().map(Customer::from).collect())
+    }
+
+    async fn insert_product(&self, product: Product) -> StoreResult<Product> {
+        self.ready().await?;
+        match self.products.insert_one(ProductDoc::from(&product)).await {
+            Ok(_) => Ok(product),
+            Err(e) if duplicate_field(&e) == Some("sku") => Err(AppError::Duplicate {
+                field: "sku".into(),
+                value: product.sku,
+            }),
+            Err(e) => Err(db_error(e)),
+        }
+    }
+
+    async fn update_product(
+        &self,
+        id: Id,
+        update: ProductUpdate,
+        at: Timestamp,
+    ) -> StoreResult<Product> {
+        self.ready().await?;
+        transaction::run(
+            &self.client,
+            &(self, (id, update, at)),
+            |s, (store, args)| Box::pin(store.update_in(s, args)),
+        )
+        .await
+    }
+
+    async fn products_by_key(&self, keys: &[String]) -> StoreResult<Vec<Product>> {
+        self.ready().await?;
+        let ids: Vec<ObjectId> = keys
+            .iter()
+            .filter_map(|k| k.parse::<Id>().ok())
+            .map(oid)
+            .collect();
+        let found: Vec<ProductDoc> = collect(
+            self.products
+                .find(doc! { "$or": [{ "_id": { "$in": ids } }, { "sku": { "$in": keys } }] })
+                .await,
+        )
+        .await?;
+        Ok(found.into_iter().map(Product::from).collect())
+    }
+
+    async fn products(&self, q: Option<&str>) -> StoreResult<Vec<Product>> {
+        self.ready().await?;
+        let query = match q.map(str::trim).filter(|q| !q.is_empty()) {
+            Some(q) => {
+                let pattern = contains(q);
+                doc! { "$or": [{ "name": &pattern }, { "sku": pattern }] }
+            }
+            None => Document::new(),
+        };
+        let found: Vec<ProductDoc> = collect(self.products.find(query).await).await?;
+        let mut products: Vec<Product> = found.into_iter().map(Product::from).collect();
+        // Sorted here rather than by a collation, so the order is exactly the
+        // embedded store's (ASCII case folded, then id).
+        products.sort_by(|a, b| {
+            (a.name.to_ascii_lowercase(), a.id).cmp(&(b.name.to_ascii_lowercase(), b.id))
+        });
+        Ok(products)
+    }
+
+    async fn place_order(&self, draft: OrderDraft) -> StoreResult<Placed> {
+        self.ready().await?;
+        let placing = transaction::run(&self.client, &(self, draft), |s, (store, draft)| {
+            Box::pin(store.place_in(s, draft))
+        })
+        .await?;
+        Ok(match placing {
+            Placing::New(doc) => Placed::New(self.populate(vec![doc]).await?.remove(0)),
+            Placing::Existing(doc) => {
+                let fingerprint = doc.request_fingerprint.clone().unwrap_or_default();
+                let order = self.populate(vec![doc]).await?.remove(0);
+                Placed::Existing { order, fingerprint }
+            }
+        })
+    }
+
+    async fn move_status(&self, change: StatusMove) -> StoreResult<Moved> {
+        self.ready().await?;
+        let moved = transaction::run(
+            &self.client,
+            &(self, change.clone()),
+            |s, (store, change)| Box::pin(store.move_in(s, change)),
+        )
+        .await?;
+        match moved {
+            Some(doc) => Ok(Moved::Done(self.populate(vec![doc]).await?.remove(0))),
+            None => match self.order(change.order).await? {
+                Some(order) => Ok(Moved::Stale(order)),
+                None => Err(AppError::not_found("order", change.order)),
+            },
+        }
+    }
+
+    async fn order(&self, id: Id) -> StoreResult<Option<Order>> {
+        self.load_order(doc! { "_id": oid(id) }).await
+    }
+
+    async fn order_by_number(&self, number: &str) -> StoreResult<Option<Order>> {
+        self.load_order(doc! { "number": number.trim().to_ascii_uppercase() })
+            .await
+    }
+
+    async fn orders(&self, filter: &OrderFilter, page: Page) -> StoreResult<Vec<Order>> {
+        self.ready().await?;
+        let mut query = self.order_query(filter).await?;
+        if let Some(before) = page.before {
+            query.insert("_id", doc! { "$lt": oid(before) });
+        }
+        let docs = collect(
+            self.orders
+                .find(query)
+                .sort(doc! { "_id": -1 })
+                .limit(i64::from(page.limit))
+                .await,
+        )
+        .await?;
+        self.populate(docs).await
+    }
+
+    async fn count_orders(&self, filter: &OrderFilter) -> StoreResult<u64> {
+        self.ready().await?;
+        let query = self.order_query(filter).await?;
+        self.orders.count_documents(query).await.map_err(db_error)
+    }
+
+    async fn daily_order_totals(&self, since: Timestamp) -> StoreResult<Vec<DailyTotal>> {
+        self.ready().await?;
+        let millis = doc! { "$toLong": "$createdAt" };
+        let day = doc! { "$subtract": [&millis, { "$mod": [&millis, MS_PER_DAY] }] };
+        let pipeline = [
+            doc! { "$match": { "createdAt": { "$gte": date(since) } } },
+            doc! { "$group": {
+                "_id": { "day": day, "status": "$status" },
+                "orders": { "$sum": 1 },
+                "revenue": { "$sum": "$total" },
+            } },
+            doc! { "$sort": { "_id.day": 1 } },
+        ];
+        let groups: Vec<Document> = collect(self.orders.aggregate(pipeline).await).await?;
+        groups
+            .iter()
+            .map(|g| {
+                let key = g.get_document("_id").map_err(|_| AppError::Internal)?;
+                let status = key.get_str("status").map_err(|_| AppError::Internal)?;
+                Ok(DailyTotal {
+                    day: Timestamp::from_millis(whole(key.get("day"))?),
+                    status: status.parse().map_err(|_| AppError::Internal)?,
+                    orders: whole(g.get("orders"))? as u64,
+                    revenue: crate::domain::Money::from_cents(whole(g.get("revenue"))?),
+                })
+            })
+            .collect()
+    }
+
+    async fn order_by_tracking_hash(&self, hash: &str) -> StoreResult<Option<Order>> {
+        self.load_order(doc! { "trackingHash": hash }).await
+    }
+
+    async fn replace_tracking_hash(&self, order: Id, hash: String) -> StoreResult<()> {
+        self.ready().await?;
+        self.orders
+            .update_one(
+                doc! { "_id": oid(order) },
+                doc! { "$set": { "trackingHash": hash } },
+            )
+            .await
+            .map(drop)
+            .map_err(db_error)
+    }
+
+    async fn admin_password_hash(&self) -> StoreResult<Option<String>> {
+        self.ready().await?;
+        let found = self
+            .admin_credentials()
+            .find_one(doc! { "_id": ADMIN })
+            .await
+            .map_err(db_error)?;
+        Ok(found.map(|c| c.password_hash))
+    }
+
+    async fn set_admin_password_hash(&self, hash: String, at: Timestamp) -> StoreResult<()> {
+        self.ready().await?;
+        let credential = AdminCredentialDoc {
+            username: ADMIN.into(),
+            password_hash: hash,
+            updated_at: date(at),
+        };
+        transaction::run(
+            &self.client,
+            &(self, credential),
+            |s, (store, credential)| {
+                Box::pin(async move {
+                    store
+                        .admin_credentials()
+                        .replace_one(doc! { "_id": ADMIN }, credential)
+                        .upsert(true)
+                        .session(&mut *s)
+                        .await?;
+                    // A new password ends every session signed in with the old one.
+                    store
+                        .admin_sessions()
+                        .delete_many(doc! {})
+                        .session(&mut *s)
+                        .await?;
+                    Ok(())
+                })
+            },
+        )
+        .await
+    }
+
+    async fn create_session(&self, token_hash: String, expires_at: Timestamp) -> StoreResult<()> {
+        self.ready().await?;
+        let session = SessionDoc {
+            token_hash,
+            expires_at: date(expires_at),
+        };
+        self.admin_sessions()
+            .insert_one(session)
+            .await
+            .map(drop)
+            .map_err(db_error)
+    }
+
+    async fn session_expiry(&self, token_hash: &str) -> StoreResult<Option<Timestamp>> {
+        self.ready().await?;
+        let found = self
+            .admin_sessions()
+            .find_one(doc! { "_id": token_hash })
+            .await
+            .map_err(db_error)?;
+        Ok(found.map(|s| docs::timestamp(s.expires_at)))
+    }
+
+    async fn end_session(&self, token_hash: &str, now: Timestamp) -> StoreResult<()> {
+        self.ready().await?;
+        self.admin_sessions()
+            .delete_many(doc! { "$or": [
+                { "_id": token_hash },
+                { "expiresAt": { "$lte": date(now) } },
+            ] })
+            .await
+            .map(drop)
+            .map_err(db_error)
+    }
+
+    fn watch_changes(&self, hub: &LiveHub) -> bool {
+        let start = self
+            .opened_at
+            .map_or(changes::StartAt::Now, changes::StartAt::Time);
+        let follow = tokio::spawn(self.clone().follow_changes(hub.clone(), start));
+        if let Some(earlier) = self.changes.lock().unwrap().replace(follow.abort_handle()) {
+            earlier.abort();
+        }
+        true
+    }
+
+    async fn close(&self) {
+        if let Some(follow) = self.changes.lock().unwrap().take() {
+            follow.abort();
+        }
+        self.client.clone().shutdown().immediate(true).await;
+    }
+}

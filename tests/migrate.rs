@@ -1,0 +1,169 @@
+//! `igniflo migrate`: a shop moves from its SQLite file to MongoDB and back,
+//! and what its clients see through the API is the same on every store.
+
+mod common;
+
+use common::{SecantusDb, Server, ADMIN_TOKEN};
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+use std::process::{Command, Output};
+
+fn igniflo_migrate(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_igniflo"))
+        .arg("migrate")
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run igniflo migrate")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+async fn post(http: &Client, url: String, body: Value, key: Option<&str>) -> reqwest::Response {
+    let mut request = http.post(url).json(&body);
+    if let Some(key) = key {
+        request = request.header("Idempotency-Key", key);
+    }
+    request.send().await.unwrap()
+}
+
+async fn created(http: &Client, url: String, body: Value) -> Value {
+    let r = post(http, url, body, None).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    r.json().await.unwrap()
+}
+
+/// Everything a client can see of the shop.
+async fn shop(http: &Client, base: &str) -> Value {
+    let mut seen = json!({});
+    for list in ["customers?limit=200", "products", "orders?limit=200"] {
+        let r = http.get(format!("{base}/api/{list}")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        seen[list] = r.json().await.unwrap();
+    }
+    seen
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shop_moves_from_sqlite_to_mongodb_and_back() {
+    let mut admin = reqwest::header::HeaderMap::new();
+    admin.insert(
+        "authorization",
+        format!("Bearer {ADMIN_TOKEN}").parse().unwrap(),
+    );
+    let http = Client::builder().default_headers(admin).build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = format!("sqlite://{}", dir.path().join("shop.db").display());
+    let mut server = Server::start_with(&[("DATABASE_URL", sqlite.as_str())]);
+    let mut customers = Vec::new();
+    for (name, email) in [
+        ("Ada Lovelace", "ada@example.com"),
+        ("Bob Stone", "bob@example.org"),
+    ] {
+        let body = json!({"name": name, "email": email, "phone": "+44 20 7946 0958"});
+        customers.push(created(&http, format!("{}/api/customers", server.url), body).await);
+    }
+    for (sku, stock, price) in [("MUG", 10, 14.5), ("BEAN", 5, 24.99), ("TEA", 0, 3.0)] {
+        let body =
+            json!({"name": format!("Product {sku}"), "sku": sku, "stock": stock, "price": price});
+        created(&http, format!("{}/api/products", server.url), body).await;
+    }
+    let keyed =
+        json!({"customer": customers[0]["_id"], "items": [{"product": "MUG", "quantity": 2}]});
+    let first = post(
+        &http,
+        format!("{}/api/orders", server.url),
+        keyed.clone(),
+        Some("checkout-1"),
+    )
+    .await;
+    let first: Value = first.json().await.unwrap();
+    let mut tracked = Value::Null;
+    for (status, customer) in [("PAID", 1), ("CANCELLED", 0), ("PENDING", 1)] {
+        let body = json!({"customer": customers[customer]["_id"], "items": [{"product": "MUG", "quantity": 1}, {"product": "BEAN", "quantity": 2}]});
+        let order = created(&http, format!("{}/api/orders", server.url), body).await;
+        tracked = order.clone();
+        if status != "PENDING" {
+            let r = http
+                .patch(format!(
+                    "{}/api/orders/{}/status",
+                    server.url,
+                    order["_id"].as_str().unwrap()
+                ))
+                .json(&json!({"status": status}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+        }
+    }
+    let before = shop(&http, &server.url).await;
+    assert!(server.terminate());
+
+    let mongo = SecantusDb::shared().fresh_database();
+    let out = igniflo_migrate(&["--from", &sqlite, "--to", &mongo]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for line in [
+        "customers: 2 records",
+        "products: 3 records",
+        "orders: 4 records",
+        "100%",
+    ] {
+        assert!(
+            stderr(&out).contains(line),
+            "{line} missing from {}",
+            stderr(&out)
+        );
+    }
+
+    let on_mongo = Server::start_with(&[("DATABASE_URL", mongo.as_str())]);
+    assert_eq!(shop(&http, &on_mongo.url).await, before);
+    // Tracking tokens moved too: a shopper still follows their order.
+    let by_token = Client::new()
+        .get(format!(
+            "{}/api/orders/{}",
+            on_mongo.url,
+            tracked["_id"].as_str().unwrap()
+        ))
+        .header(
+            "X-Tracking-Token",
+            tracked["trackingToken"].as_str().unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_token.status(), StatusCode::OK);
+    // The idempotency key moved too: a retry of the first checkout replays it.
+    let retry = post(
+        &http,
+        format!("{}/api/orders", on_mongo.url),
+        keyed,
+        Some("checkout-1"),
+    )
+    .await;
+    assert_eq!(retry.headers()["idempotent-replayed"], "true");
+    assert_eq!(retry.json::<Value>().await.unwrap()["_id"], first["_id"]);
+    drop(on_mongo);
+
+    let refused = igniflo_migrate(&["--from", &sqlite, "--to", &mongo]);
+    assert!(!refused.status.success());
+    assert!(stderr(&refused).contains("--force"), "{}", stderr(&refused));
+
+    let back = format!("sqlite://{}", dir.path().join("back.db").display());
+    let out = igniflo_migrate(&["--from", &mongo, "--to", &back]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let on_sqlite = Server::start_with(&[("DATABASE_URL", back.as_str())]);
+    assert_eq!(shop(&http, &on_sqlite.url).await, before);
+    drop(on_sqlite);
+
+    let out = igniflo_migrate(&["--from", &back, "--to", &mongo, "--force"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let missing = igniflo_migrate(&["--from", "sqlite:///no/such/file.db", "--to", &back]);
+    assert!(
+        stderr(&missing).contains("no SQLite file"),
+        "{}",
+        stderr(&missing)
+    );
+}
