@@ -7,6 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export const ADMIN_PASSWORD = "end-to-end admin password";
+/** The bearer token tests use to set up data and act as the admin through the REST API. */
+export const ADMIN_TOKEN = "end-to-end-admin-token";
 const addr = process.env.LEPTOS_SITE_ADDR ?? "127.0.0.1:3000";
 const baseURL = `http://${addr}`;
 const database = join(mkdtempSync(join(tmpdir(), "igniflo-e2e-")), "e2e.db");
@@ -53,6 +55,7 @@ export default defineConfig({
       DATABASE_URL: `sqlite://${database}`,
       RUST_LOG: "warn",
       IGNIFLO_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      IGNIFLO_ADMIN_TOKEN: ADMIN_TOKEN,
     },
   },
 });

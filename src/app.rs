@@ -1,12 +1,12 @@
 //! The HTML shell and the router: `/` for customers, `/admin` for admins.
 
 use crate::pages::admin::{login::LoginPage, AdminPage};
-use crate::pages::customer::CustomerPage;
+use crate::pages::customer::{tracking::TrackingPage, CustomerPage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -45,7 +45,8 @@ pub fn App() -> impl IntoView {
             </header>
             <main>
                 <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
-                    <Route path=path!("/") view=CustomerPage/>
+                    <Route path=path!("/") view=CustomerPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/track") view=TrackingPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin") view=AdminPage/>
                     <Route path=path!("/admin/login") view=LoginPage/>
                 </Routes>

@@ -2,4 +2,5 @@
 
 pub mod live;
 pub mod status_badge;
+pub mod toast;
 pub use status_badge::OrderStatusBadge;
