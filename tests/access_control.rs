@@ -795,6 +795,12 @@ async fn call_shop_fn(
         .unwrap()
 }
 
+/// The status and error body of a server function's refusal.
+async fn refusal(shop: &Shop, name: &str, form: Vec<(&str, &str)>) -> (StatusCode, Value) {
+    let r = call_shop_fn(shop, name, &form, false).await;
+    (r.status(), r.json().await.unwrap())
+}
+
 fn location(r: &reqwest::Response) -> String {
     r.headers()["location"].to_str().unwrap().to_string()
 }
@@ -870,14 +876,7 @@ async fn the_shops_server_functions_reveal_no_more_than_the_rest_api() {
     assert_eq!(mine["total"], json!(25));
 
     // Bad input is a 4xx naming the line, never a 5xx.
-    let error_of = |quantity: &'static str| {
-        let form = order(quantity);
-        async move {
-            let r = call_shop_fn(&shop, "checkout", &form, false).await;
-            let status = r.status();
-            (status, r.json::<Value>().await.unwrap())
-        }
-    };
+    let error_of = |quantity: &'static str| refusal(&shop, "checkout", order(quantity));
     let (status, body) = error_of("lots").await;
     assert_eq!(
         (status, body["field"].as_str()),
