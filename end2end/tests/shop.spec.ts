@@ -146,10 +146,11 @@ test("a line someone else just sold out is refused beside it, and nothing typed 
   const line = page.getByRole("listitem").filter({ has: page.getByLabel(`Quantity of ${grinder.name}`) });
   await expect(line.locator(".field-error")).toHaveText("Only 1 in stock: lower the quantity.");
   await expect(page).toHaveURL(/\/(\?|#|$)/);
+  await expect(page.getByText("Your order was not placed: please check the highlighted fields.")).toBeVisible();
   await expect(quantity).toHaveValue("3");
   await expect(quantity).toHaveAttribute("aria-invalid", "true");
   if (javaScriptEnabled) {
-    await expect(page.getByRole("alert").filter({ hasText: "Your order was not placed." })).toBeVisible();
+    await expect(page.getByRole("alert").filter({ hasText: "Not placed. Only 1 in stock" })).toBeVisible();
     await expect(page.getByLabel("Email", { exact: true })).toHaveValue(email);
     await expect(page.getByLabel("Name", { exact: true })).toHaveValue("Ada Lovelace");
   }
@@ -211,4 +212,23 @@ test("a customer finds an order again by number and email", async ({ page, reque
 
   await page.goto(firstLink);
   await expect(page.getByRole("alert")).toContainText("does not lead to an order");
+});
+
+test("the catalogue is searchable, and sold-out products show but cannot be added", async ({ page, request, javaScriptEnabled }, testInfo) => {
+  const tumbler = await addProduct(request, testInfo, { name: "Travel tumbler", stock: 0, price: 22 });
+  const beans = await addProduct(request, testInfo, { name: "Whole beans", stock: 60, price: 24.5 });
+  await page.goto("/");
+  await settled(page, javaScriptEnabled);
+  await expect(card(page, tumbler).getByText("Out of stock")).toBeVisible();
+  await expect(card(page, tumbler).getByRole("button", { name: `Sold out: ${tumbler.name}` })).toBeDisabled();
+
+  const search = page.getByLabel("Search by name or SKU");
+  await search.fill(beans.sku.toLowerCase());
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  await expect(page.locator(".product")).toHaveCount(1);
+  await expect(card(page, beans)).toBeVisible();
+
+  await search.fill("no product is called this");
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  await expect(page.getByText("No product matches “no product is called this”.")).toBeVisible();
 });

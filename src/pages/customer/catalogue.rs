@@ -43,7 +43,7 @@ pub fn Catalogue(
             <form class="search" method="get" action="/" role="search" on:submit=|ev| ev.prevent_default()>
                 <label for="search">"Search by name or SKU"</label>
                 <div class="search-row">
-                    <input id="search" type="search" name="q" autocomplete="off" bind:value=search/>
+                    <input id="search" type="search" name="q" autocomplete="off" value=search.get_untracked() bind:value=search/>
                     <input type="hidden" name="cart" value=move || cart.with(|c| cart::cart_param(c))/>
                     <button type="submit" class="button secondary">"Search"</button>
                 </div>

@@ -86,16 +86,15 @@ fn is_about(error: &AppError, detail: Detail) -> bool {
     matches!(error, AppError::Invalid { field, .. } if field == detail.field())
 }
 
-/// A server error that belongs to no single line or field.
-fn general_message(error: &AppError) -> Option<String> {
-    if line_of(error).is_some()
+/// What to say about a refusal above the button: the reason itself when it
+/// belongs to no single line or field, else a pointer to the highlighted ones.
+fn general_message(error: &AppError) -> String {
+    let specific = line_of(error).is_some()
         || [Detail::Name, Detail::Email, Detail::Phone]
             .iter()
-            .any(|d| is_about(error, *d))
-    {
-        return None;
-    }
-    Some(match error {
+            .any(|d| is_about(error, *d));
+    match error {
+        _ if specific => "Your order was not placed: please check the highlighted fields.".into(),
         AppError::Invalid { field, .. } if field == "items" => {
             "Add at least one product to your cart.".into()
         }
@@ -103,7 +102,7 @@ fn general_message(error: &AppError) -> Option<String> {
             format!("Too many orders from your address; try again in {retry_after_secs} s.")
         }
         other => format!("{other}."),
-    })
+    }
 }
 
 #[component]
@@ -125,8 +124,11 @@ pub fn Checkout(products: RwSignal<Vec<Product>>, cart: RwSignal<Vec<CartLine>>)
                     }
                 });
             }
-            let reason = general_message(&error).unwrap_or_else(|| describe(&error));
-            toasts.failure(format!("Your order was not placed. {reason}"));
+            let reason = match line_of(&error) {
+                Some(_) => describe(&error),
+                None => general_message(&error),
+            };
+            toasts.failure(format!("Not placed. {reason}"));
             refusal.set(Some(error));
         }
     });
@@ -166,7 +168,7 @@ pub fn Checkout(products: RwSignal<Vec<Product>>, cart: RwSignal<Vec<CartLine>>)
     };
     let general = move || {
         let empty = attempted.get() && cart.with(Vec::is_empty);
-        let message = refusal.get().and_then(|e| general_message(&e));
+        let message = refusal.get().map(|e| general_message(&e));
         message.or_else(|| empty.then(|| "Add at least one product to your cart.".to_string()))
     };
 

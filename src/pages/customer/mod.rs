@@ -79,6 +79,13 @@ fn Shop(products: Vec<Product>) -> impl IntoView {
             <catalogue::Catalogue products cart search/>
             <checkout::Checkout products cart/>
         </div>
+        // On a phone the cart sits below the catalogue: keep a way to it in reach.
+        <Show when=move || !cart.with(Vec::is_empty)>
+            <a class="cart-jump" href="#checkout">
+                "View your cart · "
+                {move || cart.with(|c| products.with(|p| cart::order_total(c, p))).map_or_else(|| "—".to_string(), cart::price)}
+            </a>
+        </Show>
     }
 }
 

@@ -132,6 +132,7 @@ fn OrderTracker(order: Order, token: String, just_placed: bool) -> impl IntoView
                     <a href=link.clone()>"bookmark it"</a>
                     " to come back. Anyone with the link can see the order, so keep it to yourself."
                 </p>
+                <p><a href="/">"Continue shopping"</a></p>
             </div>
         })}
         <article class="page tracker">
