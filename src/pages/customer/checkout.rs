@@ -86,6 +86,8 @@ fn is_about(error: &AppError, detail: Detail) -> bool {
     matches!(error, AppError::Invalid { field, .. } if field == detail.field())
 }
 
+const EMPTY_CART: &str = "Add at least one product to your cart.";
+
 /// What to say about a refusal above the button: the reason itself when it
 /// belongs to no single line or field, else a pointer to the highlighted ones.
 fn general_message(error: &AppError) -> String {
@@ -95,9 +97,7 @@ fn general_message(error: &AppError) -> String {
             .any(|d| is_about(error, *d));
     match error {
         _ if specific => "Your order was not placed: please check the highlighted fields.".into(),
-        AppError::Invalid { field, .. } if field == "items" => {
-            "Add at least one product to your cart.".into()
-        }
+        AppError::Invalid { field, .. } if field == "items" => EMPTY_CART.into(),
         AppError::TooManyRequests { retry_after_secs } => {
             format!("Too many orders from your address; try again in {retry_after_secs} s.")
         }
@@ -169,7 +169,7 @@ pub fn Checkout(products: RwSignal<Vec<Product>>, cart: RwSignal<Vec<CartLine>>)
     let general = move || {
         let empty = attempted.get() && cart.with(Vec::is_empty);
         let message = refusal.get().map(|e| general_message(&e));
-        message.or_else(|| empty.then(|| "Add at least one product to your cart.".to_string()))
+        message.or_else(|| empty.then(|| EMPTY_CART.to_string()))
     };
 
     view! {
