@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export const ADMIN_PASSWORD = "end-to-end admin password";
+/** The bearer token tests use to set up data and act as the admin through the REST API. */
 export const ADMIN_TOKEN = "end-to-end-admin-token-0123";
 const addr = process.env.LEPTOS_SITE_ADDR ?? "127.0.0.1:3000";
 const baseURL = `http://${addr}`;

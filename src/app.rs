@@ -1,16 +1,16 @@
 //! The HTML shell and the router: `/` for customers, `/admin` for admins.
 
-use crate::components::toast::Toasts;
+use crate::components::toast::{ToastShelf, Toasts};
 use crate::pages::admin::{
     customers::CustomersPage, dashboard::DashboardPage, login::LoginPage,
     order_detail::OrderDetailPage, orders::OrdersPage, products::ProductsPage,
 };
-use crate::pages::customer::CustomerPage;
+use crate::pages::customer::{tracking::TrackingPage, CustomerPage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -35,6 +35,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    Toasts::provide();
     mark_hydrated();
     view! {
         <Stylesheet id="leptos" href="/pkg/igniflo.css"/>
@@ -48,9 +49,9 @@ pub fn App() -> impl IntoView {
                 </nav>
             </header>
             <main>
-                <Toasts>
                 <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
-                    <Route path=path!("/") view=CustomerPage/>
+                    <Route path=path!("/") view=CustomerPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("/track") view=TrackingPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin") view=OrdersPage/>
                     <Route path=path!("/admin/orders/:id") view=OrderDetailPage/>
                     <Route path=path!("/admin/products") view=ProductsPage/>
@@ -58,7 +59,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/dashboard") view=DashboardPage/>
                     <Route path=path!("/admin/login") view=LoginPage/>
                 </Routes>
-                </Toasts>
+                <ToastShelf/>
             </main>
         </Router>
     }

@@ -767,3 +767,266 @@ async fn admin_pages_and_server_functions_follow_the_same_rules() {
     }
     assert!(statuses.ends_with(&[429, 429]), "{statuses:?}");
 }
+
+/// Calls one of the shop's server functions as the hydrated page does
+/// (asking for JSON) or, with `browser`, as a browser posting the form itself.
+async fn call_shop_fn(
+    shop: &Shop,
+    name: &str,
+    form: &[(&str, &str)],
+    browser: bool,
+) -> reqwest::Response {
+    let no_redirects = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let accept = if browser {
+        "text/html,application/xhtml+xml"
+    } else {
+        "application/json"
+    };
+    no_redirects
+        .post(shop.url(&format!("/api/fn/{name}")))
+        .header("accept", accept)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(serde_urlencoded::to_string(form).unwrap())
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The status and error body of a server function's refusal.
+async fn refusal(shop: &Shop, name: &str, form: Vec<(&str, &str)>) -> (StatusCode, Value) {
+    let r = call_shop_fn(shop, name, &form, false).await;
+    (r.status(), r.json().await.unwrap())
+}
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers()["location"].to_str().unwrap().to_string()
+}
+
+/// The token a server function's redirect to the tracking page carries.
+fn token_in(location: &str) -> String {
+    let query = location.split_once('?').unwrap().1;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
+    pairs.into_iter().find(|(k, _)| k == "token").unwrap().1
+}
+
+#[tokio::test]
+async fn the_shops_server_functions_reveal_no_more_than_the_rest_api() {
+    let shop = Shop::open().await;
+    let product = shop.product["_id"].as_str().unwrap();
+    let catalogue: Value = call_shop_fn(&shop, "catalogue", &[], false)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(catalogue[0]["sku"], "MUG");
+
+    // Tracking: the right token shows the masked order, anything else nothing.
+    let token = shop.order["trackingToken"].as_str().unwrap();
+    let r = call_shop_fn(&shop, "tracked_order", &[("token", token)], false).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let tracked: Value = r.json().await.unwrap();
+    assert_eq!(tracked["_id"], shop.order["_id"]);
+    assert_eq!(tracked["customer"]["phone"], "••• 58");
+    for wrong in [&"0".repeat(32), "", &"x".repeat(500)] {
+        let r = call_shop_fn(&shop, "tracked_order", &[("token", wrong)], false).await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{wrong}");
+    }
+    let r = call_shop_fn(&shop, "tracked_order", &[], false).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::BAD_REQUEST,
+        "a missing field is malformed"
+    );
+
+    // A checkout with a returning customer's email joins their record and
+    // shows their contact details masked, whatever name was typed.
+    let order = |quantity: &'static str| {
+        vec![
+            ("name", "Not Ada"),
+            ("email", "ADA@example.com"),
+            ("phone", "555 123 4567"),
+            ("items[0][product]", product),
+            ("items[0][quantity]", quantity),
+        ]
+    };
+    let r = call_shop_fn(&shop, "checkout", &order("2"), false).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers().contains_key("serverfnredirect"));
+    let placed = location(&r);
+    assert!(
+        placed.starts_with("/track?token=") && placed.ends_with("&placed=1"),
+        "{placed}"
+    );
+    let mine: Value = call_shop_fn(
+        &shop,
+        "tracked_order",
+        &[("token", &token_in(&placed))],
+        false,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(mine["customer"]["_id"], shop.customer["_id"]);
+    assert_eq!(mine["customer"]["name"], "A Customer");
+    assert_eq!(mine["customer"]["email"], "a••@example.com");
+    assert_eq!(mine["total"], json!(25));
+
+    // Bad input is a 4xx naming the line, never a 5xx.
+    let error_of = |quantity: &'static str| refusal(&shop, "checkout", order(quantity));
+    let (status, body) = error_of("lots").await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("items[0].quantity"))
+    );
+    let (status, body) = error_of("0").await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("items[0].quantity"))
+    );
+    let (status, body) = error_of("5000").await;
+    assert_eq!(
+        (status, body["kind"].as_str(), body["line"].as_i64()),
+        (StatusCode::CONFLICT, Some("out_of_stock"), Some(0))
+    );
+    let mut bad_id = order("1");
+    bad_id[3].1 = "not-an-id";
+    let r = call_shop_fn(&shop, "checkout", &bad_id, false).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = call_shop_fn(&shop, "checkout", &order("1")[..3], false).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an empty cart"
+    );
+
+    // A browser posting the form itself is sent back to the cart with the
+    // error, or on to the tracking page.
+    let r = call_shop_fn(&shop, "checkout", &order("5000"), true).await;
+    assert_eq!(r.status(), StatusCode::FOUND);
+    let back = location(&r);
+    assert!(
+        back.starts_with(&format!(
+            "/?cart={product}%3A5000&__path=%2Fapi%2Ffn%2Fcheckout&__err="
+        )),
+        "{back}"
+    );
+    assert!(back.ends_with("#checkout"), "{back}");
+    let r = call_shop_fn(&shop, "checkout", &order("1"), true).await;
+    assert_eq!(r.status(), StatusCode::FOUND);
+    assert!(location(&r).starts_with("/track?token="));
+
+    // Finding an order needs its number and its customer's email; a wrong
+    // pair fails like an unknown number, and a found order gets a new link.
+    let number = shop.order["number"].as_str().unwrap();
+    let other_number = shop.other_order["number"].as_str().unwrap();
+    let mut refusals = Vec::new();
+    for (number, email) in [
+        (number, "bob@example.com"),
+        (other_number, "ada@example.com"),
+        ("ZZZZZ-ZZZZZ", "ada@example.com"),
+    ] {
+        let r = call_shop_fn(
+            &shop,
+            "find_order",
+            &[("number", number), ("email", email)],
+            false,
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        assert!(!r.headers().contains_key("location"));
+        refusals.push(r.text().await.unwrap());
+    }
+    assert!(refusals.windows(2).all(|w| w[0] == w[1]), "{refusals:?}");
+    let r = call_shop_fn(
+        &shop,
+        "find_order",
+        &[("number", number), ("email", "ada@example.com")],
+        false,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let reissued = token_in(&location(&r));
+    let oid = shop.order_id();
+    let read = |token: String| {
+        shop.http
+            .get(shop.url(&format!("/api/orders/{oid}?token={token}")))
+            .send()
+    };
+    assert_eq!(
+        read(reissued.clone()).await.unwrap().status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        read(token.to_string()).await.unwrap().status(),
+        StatusCode::NOT_FOUND,
+        "the old link stops working"
+    );
+
+    // The tracking page itself shows the order to the token holder only.
+    let page = shop
+        .http
+        .get(shop.url(&format!("/track?token={reissued}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains(number) && !html.contains("ada@example.com") && !html.contains("7946 0958")
+    );
+    let page = shop
+        .http
+        .get(shop.url(&format!("/track?token={token}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains(number) && page.contains("does not lead to an order"));
+
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let log = shop.server.log.lock().unwrap().join("\n");
+    assert!(
+        !log.contains(&reissued) && !log.contains(token),
+        "a tracking token is in the log"
+    );
+}
+
+#[tokio::test]
+async fn shop_checkouts_and_lookups_count_against_the_order_limit() {
+    let shop = Shop::open_with(&[("IGNIFLO_RATE_ORDERS", "60")]).await;
+    let product = shop.product["_id"].as_str().unwrap().to_string();
+    let form = [
+        ("name", "Ada"),
+        ("email", "ada@example.com"),
+        ("phone", "555 123 4567"),
+        ("items[0][product]", product.as_str()),
+        ("items[0][quantity]", "1"),
+    ];
+    let mut limited = false;
+    for _ in 0..30 {
+        let r = call_shop_fn(&shop, "checkout", &form, false).await;
+        if r.status() == StatusCode::TOO_MANY_REQUESTS {
+            limited = true;
+            break;
+        }
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    assert!(
+        limited,
+        "30 checkouts at once from one address hit the limit"
+    );
+    let r = call_shop_fn(
+        &shop,
+        "find_order",
+        &[("number", "ZZZZZ-ZZZZZ"), ("email", "ada@example.com")],
+        false,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+}

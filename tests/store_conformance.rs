@@ -78,6 +78,10 @@ conformance!([sqlite => sqlite_fixture, mongo => mongo_fixture]; [
     stock_adjustments_never_go_below_zero,
     order_lists_filter_and_page_newest_first,
     every_change_is_announced,
+    checkout_reuses_a_returning_customers_record,
+    checkout_checks_the_cart_before_registering_anyone,
+    a_returning_customer_is_found_among_many_similar_emails,
+    a_lost_tracking_link_is_reissued_only_for_the_right_number_and_email
 ]);
 
 async fn customer(s: &Service, email: &str) -> Customer {
@@ -703,6 +707,190 @@ async fn the_dashboard_counts_today_and_leaves_out_cancelled_revenue(f: Fixture)
         .await
         .unwrap();
     assert_eq!((tomorrow.orders_today, tomorrow.days[28].orders), (0, 3));
+}
+
+fn shopper(name: &str, email: &str) -> NewCustomer {
+    NewCustomer {
+        name: name.into(),
+        email: email.into(),
+        phone: "+44 20 7946 0958".into(),
+    }
+}
+
+fn lines(lines: &[(&str, i64)]) -> Vec<NewOrderLine> {
+    lines
+        .iter()
+        .map(|(p, q)| NewOrderLine {
+            product: p.to_string(),
+            quantity: *q,
+        })
+        .collect()
+}
+
+async fn all_customers(s: &Service) -> Vec<Customer> {
+    s.customers(None, Page::default()).await.unwrap()
+}
+
+async fn checkout_reuses_a_returning_customers_record(f: Fixture) {
+    let mug = product(&f.service, "MUG", 10, 1450).await;
+    let first = f
+        .service
+        .checkout(
+            shopper("Ada Lovelace", "ada@example.com"),
+            lines(&[("MUG", 2)]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(first.order.total, Money::from_cents(2900));
+    assert_eq!(
+        first.order.customer.email, "a••@example.com",
+        "the shopper sees the masked view"
+    );
+    assert_eq!(first.order.status_history[0].actor, Actor::Customer);
+    let again = f
+        .service
+        .checkout(
+            shopper("Someone Else", "  ADA@Example.com "),
+            lines(&[(&mug.id.to_string(), 1)]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.order.customer.id, first.order.customer.id);
+    assert_eq!(
+        again.order.customer.name, "Ada Lovelace",
+        "a checkout never rewrites an existing customer"
+    );
+    assert_eq!(all_customers(&f.service).await.len(), 1);
+    assert_eq!(stock_of(&f.service, mug.id).await, 7);
+    let tracked = f
+        .service
+        .tracked_order(&again.tracking_token)
+        .await
+        .unwrap();
+    assert_eq!(tracked.id, again.order.id);
+}
+
+async fn checkout_checks_the_cart_before_registering_anyone(f: Fixture) {
+    product(&f.service, "MUG", 1, 1450).await;
+    let err = f
+        .service
+        .checkout(shopper("Ada", "ada@example.com"), lines(&[("MUG", 0)]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AppError::Invalid { ref field, .. } if field == "items[0].quantity"),
+        "{err:?}"
+    );
+    let err = f
+        .service
+        .checkout(shopper("Ada", "not an email"), lines(&[("MUG", 1)]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AppError::Invalid { ref field, .. } if field == "email"),
+        "{err:?}"
+    );
+    assert!(all_customers(&f.service).await.is_empty());
+    // Out of stock is known only when the store takes stock; by then the
+    // customer exists, and the next attempt reuses the record.
+    let err = f
+        .service
+        .checkout(shopper("Ada", "ada@example.com"), lines(&[("MUG", 2)]))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        AppError::OutOfStock {
+            line: 0,
+            sku: "MUG".into(),
+            requested: 2,
+            available: 1
+        }
+    );
+    f.service
+        .checkout(shopper("Ada", "ada@example.com"), lines(&[("MUG", 1)]))
+        .await
+        .unwrap();
+    assert_eq!(all_customers(&f.service).await.len(), 1);
+}
+
+async fn a_returning_customer_is_found_among_many_similar_emails(f: Fixture) {
+    product(&f.service, "MUG", 10, 100).await;
+    let ada = customer(&f.service, "ada@example.com").await;
+    // Newer records containing the address crowd it off the first pages.
+    for i in 0..(Page::MAX_LIMIT + 5) {
+        customer(&f.service, &format!("x{i}ada@example.com")).await;
+    }
+    let placed = f
+        .service
+        .checkout(shopper("Ada", "ada@example.com"), lines(&[("MUG", 1)]))
+        .await
+        .unwrap();
+    assert_eq!(placed.order.customer.id, ada.id);
+}
+
+async fn a_lost_tracking_link_is_reissued_only_for_the_right_number_and_email(f: Fixture) {
+    product(&f.service, "MUG", 10, 100).await;
+    let placed = f
+        .service
+        .checkout(shopper("Ada", "ada@example.com"), lines(&[("MUG", 1)]))
+        .await
+        .unwrap();
+    let other = f
+        .service
+        .checkout(shopper("Bob", "bob@example.com"), lines(&[("MUG", 1)]))
+        .await
+        .unwrap();
+    let number = placed.order.number.clone();
+    let not_found = |r: Result<PlacedOrder, AppError>| r.unwrap_err();
+    let wrong_email = not_found(
+        f.service
+            .reissue_tracking_token(&number, "bob@example.com")
+            .await,
+    );
+    let wrong_number = not_found(
+        f.service
+            .reissue_tracking_token(&other.order.number, "ada@example.com")
+            .await,
+    );
+    let unknown = not_found(
+        f.service
+            .reissue_tracking_token("ZZZZZ-ZZZZZ", "ada@example.com")
+            .await,
+    );
+    assert!(
+        matches!(wrong_email, AppError::NotFound { .. }),
+        "{wrong_email:?}"
+    );
+    assert_eq!(wrong_email, wrong_number, "failures look alike");
+    assert_eq!(wrong_email, unknown);
+    assert!(matches!(
+        f.service.reissue_tracking_token(&number, "nope").await,
+        Err(AppError::Invalid { ref field, .. }) if field == "email"
+    ));
+
+    let again = f
+        .service
+        .reissue_tracking_token(&format!(" {} ", number.to_lowercase()), "ADA@example.com")
+        .await
+        .unwrap();
+    assert_eq!(again.order.id, placed.order.id);
+    assert_eq!(again.order.customer.email, "a••@example.com");
+    assert_ne!(again.tracking_token, placed.tracking_token);
+    let tracked = f
+        .service
+        .tracked_order(&again.tracking_token)
+        .await
+        .unwrap();
+    assert_eq!(tracked.id, placed.order.id);
+    assert!(
+        f.service
+            .tracked_order(&placed.tracking_token)
+            .await
+            .is_err(),
+        "the earlier link stops working"
+    );
+    assert!(f.service.tracked_order(&other.tracking_token).await.is_ok());
 }
 
 #[tokio::test]

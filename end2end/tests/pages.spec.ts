@@ -2,30 +2,9 @@
 // respond to clicks. The admin screens sit behind the sign-in page.
 // Screenshots of each page, desktop and 375 px wide, are kept with the
 // test results.
-import { test, expect, Page, TestInfo } from "@playwright/test";
+import { test, expect, Page } from "@playwright/test";
 import { ADMIN_PASSWORD } from "../playwright.config";
-
-async function settled(page: Page, javaScriptEnabled: boolean) {
-  if (javaScriptEnabled) {
-    await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
-  } else {
-    await expect(page.locator("body")).not.toHaveAttribute("data-hydrated", "true");
-  }
-}
-
-async function screenshots(page: Page, testInfo: TestInfo, name: string) {
-  for (const [size, width] of [["desktop", 1280], ["mobile", 375]] as const) {
-    await page.setViewportSize({ width, height: 800 });
-    await page.screenshot({ path: testInfo.outputPath(`${name}-${size}.png`), fullPage: true });
-  }
-}
-
-function collectErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-  page.on("pageerror", (e) => errors.push(e.message));
-  return errors;
-}
+import { collectErrors, screenshots, settled } from "./support";
 
 async function signIn(page: Page, javaScriptEnabled: boolean, password = ADMIN_PASSWORD) {
   await page.goto("/admin");
@@ -42,17 +21,6 @@ test("the shop renders on the server, and hydrates where JavaScript runs", async
   await settled(page, javaScriptEnabled);
   await screenshots(page, testInfo, "shop");
   expect(errors).toEqual([]);
-});
-
-test("the shop's button works only once hydrated", async ({ page, javaScriptEnabled }) => {
-  test.skip(!javaScriptEnabled, "needs the WASM");
-  await page.goto("/");
-  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
-  const button = page.getByRole("button", { name: /Interactive check/ });
-  await expect(button).toHaveText("Interactive check: 0");
-  await button.click();
-  await button.click();
-  await expect(button).toHaveText("Interactive check: 2");
 });
 
 test("the admin signs in, sees the console and signs out", async ({ page, javaScriptEnabled }, testInfo) => {

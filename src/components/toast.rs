@@ -1,79 +1,91 @@
-//! Toasts (the seed design's snackbars): short messages that confirm a
-//! success or explain a failure, announced to screen readers and gone after
-//! a few seconds.
+//! Toasts: short messages about something that just happened (the seed
+//! design's snackbars). They come only from events in the browser, so the
+//! server renders an empty shelf and hydration has nothing to disagree on.
 
 use leptos::prelude::*;
+use std::time::Duration;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ToastKind {
-    Success,
-    Failure,
-}
+/// How long a success stays up; failures stay until dismissed or replaced,
+/// since they usually ask the reader to do something.
+const SUCCESS_SHOWN_FOR: Duration = Duration::from_secs(5);
+/// Older toasts give way so the shelf never covers the page.
+const MOST_SHOWN: usize = 3;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 struct Toast {
     id: u64,
-    kind: ToastKind,
-    message: String,
+    failure: bool,
+    text: String,
 }
 
-/// The handle pages use to show a toast; provided by `<Toasts/>`.
+/// The page's toast shelf; `provide` it once per page, `use_toasts` below.
 #[derive(Clone, Copy)]
-pub struct Toaster {
+pub struct Toasts {
     shown: RwSignal<Vec<Toast>>,
     next_id: StoredValue<u64>,
 }
 
-/// How long a toast stays.
-const TOAST_MS: u64 = 4_000;
+impl Toasts {
+    pub fn provide() -> Toasts {
+        let toasts = Toasts {
+            shown: RwSignal::new(Vec::new()),
+            next_id: StoredValue::new(0),
+        };
+        provide_context(toasts);
+        toasts
+    }
 
-impl Toaster {
-    pub fn show(&self, kind: ToastKind, message: impl Into<String>) {
-        let id = self.next_id.get_value();
-        self.next_id.set_value(id + 1);
-        self.shown.update(|t| {
-            t.push(Toast {
-                id,
-                kind,
-                message: message.into(),
-            })
-        });
+    pub fn success(&self, text: impl Into<String>) {
+        let id = self.push(false, text.into());
         let shown = self.shown;
         set_timeout(
-            move || shown.update(|t| t.retain(|toast| toast.id != id)),
-            std::time::Duration::from_millis(TOAST_MS),
+            move || shown.update(|list| list.retain(|t| t.id != id)),
+            SUCCESS_SHOWN_FOR,
         );
     }
 
-    pub fn success(&self, message: impl Into<String>) {
-        self.show(ToastKind::Success, message);
+    pub fn failure(&self, text: impl Into<String>) {
+        self.push(true, text.into());
     }
 
-    pub fn failure(&self, message: impl Into<String>) {
-        self.show(ToastKind::Failure, message);
+    fn push(&self, failure: bool, text: String) -> u64 {
+        let id = self.next_id.get_value();
+        self.next_id.set_value(id + 1);
+        self.shown.update(|list| {
+            list.push(Toast { id, failure, text });
+            let excess = list.len().saturating_sub(MOST_SHOWN);
+            list.drain(..excess);
+        });
+        id
     }
 }
 
-pub fn use_toaster() -> Toaster {
-    expect_context::<Toaster>()
+pub fn use_toasts() -> Toasts {
+    expect_context::<Toasts>()
 }
 
-/// Provides the `Toaster` and shows its toasts.
+/// Where the toasts appear: fixed to the bottom of the viewport, announced
+/// politely (failures assertively) to screen readers.
 #[component]
-pub fn Toasts(children: Children) -> impl IntoView {
-    let toaster = Toaster {
-        shown: RwSignal::new(Vec::new()),
-        next_id: StoredValue::new(0),
-    };
-    provide_context(toaster);
+pub fn ToastShelf() -> impl IntoView {
+    let toasts = use_toasts();
     view! {
-        {children()}
-        <div class="toasts" role="status" aria-live="polite">
-            <For each=move || toaster.shown.get() key=|t| t.id let:toast>
-                <div class=match toast.kind {
-                    ToastKind::Success => "toast toast-success",
-                    ToastKind::Failure => "toast toast-failure",
-                }>{toast.message}</div>
+        <div class="toasts" aria-live="polite">
+            <For each=move || toasts.shown.get() key=|t| t.id let:toast>
+                <div
+                    class=if toast.failure { "toast toast-failure" } else { "toast toast-success" }
+                    role=if toast.failure { "alert" } else { "status" }
+                >
+                    <span>{toast.text}</span>
+                    <button
+                        type="button"
+                        class="toast-close"
+                        aria-label="Dismiss"
+                        on:click=move |_| toasts.shown.update(|list| list.retain(|t| t.id != toast.id))
+                    >
+                        "×"
+                    </button>
+                </div>
             </For>
         </div>
     }

@@ -2,7 +2,7 @@
 //! run: the browser to show messages inline, the server to enforce them.
 //! Each check returns the cleaned value or an `Invalid` error naming the field.
 
-use super::{AppError, NewCustomer, NewOrder, NewProduct, ProductUpdate};
+use super::{AppError, NewCustomer, NewOrder, NewOrderLine, NewProduct, ProductUpdate};
 
 pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_SKU_CHARS: usize = 64;
@@ -173,16 +173,22 @@ pub fn product_update(input: ProductUpdate) -> Result<ProductUpdate, AppError> {
 
 /// The order's shape: 1–100 lines, each 1–10,000 units of a named product.
 pub fn new_order(input: &NewOrder) -> Result<(), AppError> {
-    if input.items.is_empty() {
+    order_lines(&input.items)
+}
+
+/// The lines alone, for callers that check a cart before a customer exists
+/// to order it (the shop's checkout).
+pub fn order_lines(items: &[NewOrderLine]) -> Result<(), AppError> {
+    if items.is_empty() {
         return Err(AppError::invalid("items", "must contain at least one line"));
     }
-    if input.items.len() > MAX_LINES {
+    if items.len() > MAX_LINES {
         return Err(AppError::invalid(
             "items",
             format!("must contain at most {MAX_LINES} lines"),
         ));
     }
-    for (i, line) in input.items.iter().enumerate() {
+    for (i, line) in items.iter().enumerate() {
         let product = line.product.trim();
         if product.is_empty() || product.len() > MAX_SKU_CHARS {
             return Err(AppError::invalid(
@@ -270,7 +276,7 @@ mod tests {
 
     #[test]
     fn order_shape_names_the_line() {
-        use crate::domain::{Id, NewOrderLine};
+        use crate::domain::Id;
         let order = |items: Vec<NewOrderLine>| NewOrder {
             customer: Id::from_bytes([1; 12]),
             items,

@@ -86,7 +86,9 @@ impl Limits {
         let mut limits = vec![&self.public];
         if method == Method::POST {
             match path {
-                "/api/orders" | "/api/customers" => limits.push(&self.orders),
+                "/api/orders" | "/api/customers" | "/api/fn/checkout" | "/api/fn/find_order" => {
+                    limits.push(&self.orders)
+                }
                 "/api/auth/login" | "/api/fn/admin_login" => limits.push(&self.login),
                 _ => {}
             }

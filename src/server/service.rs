@@ -16,6 +16,8 @@ use crate::server::store::{
 use std::collections::HashMap;
 use std::sync::Arc;
 
+mod shop;
+
 /// How often a compare-and-set status move is retried after losing a race.
 const STATUS_RETRIES: usize = 5;
 /// Order numbers are random; a clash is retried with a new number.

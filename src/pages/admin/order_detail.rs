@@ -5,7 +5,7 @@ use super::fns::{admin_order, set_order_status};
 use super::orders::short_time;
 use super::AdminNav;
 use crate::components::live::follow_live_feed;
-use crate::components::toast::use_toaster;
+use crate::components::toast::use_toasts;
 use crate::components::OrderStatusBadge;
 use crate::domain::{LiveMessage, Order};
 use leptos::prelude::*;
@@ -43,7 +43,7 @@ pub fn OrderDetailPage() -> impl IntoView {
 
 #[component]
 fn OrderDetail(loaded: Order, latest: RwSignal<Option<Order>>) -> impl IntoView {
-    let toaster = use_toaster();
+    let toaster = use_toasts();
     // The live version once there is one; a plain closure, so a refetch
     // that replaces this view leaves nothing reactive behind.
     let order = move || latest.get().unwrap_or_else(|| loaded.clone());

@@ -5,7 +5,7 @@
 use super::fns::{admin_orders, set_order_status};
 use super::AdminNav;
 use crate::components::live::follow_live_feed;
-use crate::components::toast::use_toaster;
+use crate::components::toast::use_toasts;
 use crate::components::OrderStatusBadge;
 use crate::domain::{Id, LiveMessage, Order, OrderFilter, OrderStatus};
 use leptos::prelude::*;
@@ -189,7 +189,7 @@ fn OrderFilters() -> impl IntoView {
 #[component]
 fn OrderTable(loaded: Vec<Order>, live: LiveChanges) -> impl IntoView {
     let query = use_query_map();
-    let toaster = use_toaster();
+    let toaster = use_toasts();
     let full_page = loaded.len() == crate::domain::Page::DEFAULT_LIMIT as usize;
     let last_id = loaded.last().map(|o| o.id);
     // Plain closures over page-level signals: nothing reactive is created

@@ -4,7 +4,7 @@
 use super::fns::{admin_products, AddProduct, UpdateProduct};
 use super::AdminNav;
 use crate::components::live::follow_live_feed;
-use crate::components::toast::use_toaster;
+use crate::components::toast::use_toasts;
 use crate::domain::{Id, LiveMessage, Product, LOW_STOCK};
 use leptos::prelude::*;
 use std::collections::HashMap;
@@ -29,7 +29,7 @@ pub fn ProductsPage() -> impl IntoView {
         LiveMessage::Resync => products.refetch(),
         LiveMessage::OrderUpdated(_) => {}
     });
-    let toaster = use_toaster();
+    let toaster = use_toasts();
     Effect::new(move |_| match add.value().get() {
         Some(Ok(p)) => toaster.success(format!("Added {}", p.name)),
         Some(Err(e)) => toaster.failure(format!("The product was not added: {e}")),

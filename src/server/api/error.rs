@@ -120,3 +120,23 @@ pub fn server_fn_answer<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     }
     result
 }
+
+/// Server functions answer 500 for errors raised before their body runs,
+/// such as unreadable arguments (`AppError::Malformed`); this gives those
+/// the status their error calls for, as `server_fn_answer` does for the rest.
+pub async fn server_fn_status(response: Response) -> Response {
+    use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key(SERVER_FN_ERROR_HEADER)
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return ApiError::App(AppError::Internal).into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = status_of(&error);
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}

@@ -1,0 +1,125 @@
+//! The customer pages' server functions: thin adapters over the service,
+//! like the REST routes, with the same status codes. Anyone may call them;
+//! what they reveal is what the REST API reveals to an anonymous caller.
+//!
+//! The two forms (checkout, find an order) also work before the page is
+//! hydrated: the browser then posts them itself, so success redirects to the
+//! tracking page and a failure redirects back to the form's page with the
+//! error in the address, where `ServerAction` picks it up and the page shows
+//! it in place.
+//!
+//! Tracking tokens travel in query strings (`/track?token=…`), never in
+//! paths: the access log records paths only, and `Referrer-Policy:
+//! no-referrer` keeps the address from other sites.
+
+use super::cart::CartLine;
+use crate::domain::{AppError, Order, Product};
+use leptos::prelude::*;
+
+/// The catalogue, sorted by name, out-of-stock products included.
+#[server(prefix = "/api/fn", endpoint = "catalogue")]
+pub async fn catalogue() -> Result<Vec<Product>, AppError> {
+    use crate::server::api::error::server_fn_answer;
+    use crate::server::app::AppState;
+    let state = expect_context::<AppState>();
+    server_fn_answer(state.service.products(None).await)
+}
+
+/// Places the shopper's order (see `Service::checkout`), then goes to its
+/// tracking page. Form fields: `name`, `email`, `phone`,
+/// `items[i][product]`, `items[i][quantity]`.
+#[server(prefix = "/api/fn", endpoint = "checkout")]
+pub async fn checkout(
+    name: String,
+    email: String,
+    phone: String,
+    #[server(default)] items: Vec<CartLine>,
+) -> Result<(), AppError> {
+    use super::cart::cart_param;
+    use crate::domain::NewCustomer;
+    use crate::server::app::AppState;
+    use leptos::server_fn::ServerFn;
+    let state = expect_context::<AppState>();
+    let placed = async {
+        let lines = items
+            .iter()
+            .enumerate()
+            .map(|(i, line)| line.order_line(i))
+            .collect::<Result<Vec<_>, _>>()?;
+        let customer = NewCustomer { name, email, phone };
+        state.service.checkout(customer, lines).await
+    }
+    .await;
+    match placed {
+        Ok(placed) => {
+            leptos_axum::redirect(&format!("/track?token={}&placed=1", placed.tracking_token));
+            Ok(())
+        }
+        Err(e) => {
+            let cart =
+                serde_urlencoded::to_string([("cart", cart_param(&items))]).unwrap_or_default();
+            form_failure(&format!("/?{cart}#checkout"), Checkout::PATH, e)
+        }
+    }
+}
+
+/// The order this tracking token was issued for, as its customer sees it.
+/// The token goes in the body, not the address.
+#[server(prefix = "/api/fn", endpoint = "tracked_order")]
+pub async fn tracked_order(token: String) -> Result<Order, AppError> {
+    use crate::server::api::error::server_fn_answer;
+    use crate::server::app::AppState;
+    let state = expect_context::<AppState>();
+    server_fn_answer(state.service.tracked_order(&token).await)
+}
+
+/// Finds an order by its number and the customer's email and goes to its
+/// tracking page with a newly issued link (see
+/// `Service::reissue_tracking_token`).
+#[server(prefix = "/api/fn", endpoint = "find_order")]
+pub async fn find_order(number: String, email: String) -> Result<(), AppError> {
+    use crate::server::app::AppState;
+    use leptos::server_fn::ServerFn;
+    let state = expect_context::<AppState>();
+    match state.service.reissue_tracking_token(&number, &email).await {
+        Ok(found) => {
+            leptos_axum::redirect(&format!("/track?token={}", found.tracking_token));
+            Ok(())
+        }
+        Err(e) => form_failure("/track", FindOrder::PATH, e),
+    }
+}
+
+/// Answers a failed form: the hydrated page (which asked for JSON) gets the
+/// REST status code; a browser posting the form itself is sent back to
+/// `page` with the error encoded the way `ServerAction` reads it.
+#[cfg(feature = "ssr")]
+fn form_failure(page: &str, server_fn_path: &str, error: AppError) -> Result<(), AppError> {
+    use crate::server::api::error::server_fn_answer;
+    use axum::http::{header::ACCEPT, request::Parts};
+    use leptos::server_fn::error::ServerFnUrlError;
+    let posted_by_browser = use_context::<Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    });
+    if !posted_by_browser {
+        return server_fn_answer(Err(error));
+    }
+    // Any absolute base will do: only the path, query and fragment are kept.
+    match ServerFnUrlError::new(server_fn_path, error.clone())
+        .to_url(&format!("http://igniflo.invalid{page}"))
+    {
+        Ok(url) => {
+            let mut back = format!("{}?{}", url.path(), url.query().unwrap_or_default());
+            if let Some(fragment) = url.fragment() {
+                back = format!("{back}#{fragment}");
+            }
+            leptos_axum::redirect(&back);
+            Err(error)
+        }
+        Err(_) => server_fn_answer(Err(error)),
+    }
+}

@@ -1,0 +1,191 @@
+//! `/track?token=…`: one order as its customer sees it — status, items,
+//! total and timeline — kept current by the live feed, which the token lets
+//! this page follow. Without a token (or with one that no longer works) the
+//! page offers the lookup form instead.
+
+use super::api::{self, tracked_order};
+use super::cart::price;
+use super::lookup::FindOrderForm;
+use crate::components::live::follow_live_feed;
+use crate::components::toast::use_toasts;
+use crate::components::OrderStatusBadge;
+use crate::domain::{Actor, AppError, LiveMessage, Order, OrderStatus, Timestamp};
+use leptos::either::EitherOf3;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn TrackingPage() -> impl IntoView {
+    let query = use_query_map();
+    let token = Memo::new(move |_| query.with(|q| q.get("token").filter(|t| !t.trim().is_empty())));
+    let just_placed = Memo::new(move |_| query.with(|q| q.get_str("placed").is_some()));
+    let order = Resource::new(
+        move || token.get(),
+        |token| async move {
+            match token {
+                Some(token) => tracked_order(token.clone()).await.map(|o| Some((o, token))),
+                None => Ok(None),
+            }
+        },
+    );
+    view! {
+        <section class="tracking">
+            <Suspense fallback=|| view! { <p class="loading">"Loading your order…"</p> }>
+                {move || Suspend::new(async move {
+                    match order.await {
+                        Ok(Some((order, token))) => EitherOf3::A(view! {
+                            <OrderTracker order token just_placed=just_placed.get_untracked()/>
+                        }),
+                        Ok(None) => EitherOf3::B(view! {
+                            <div class="page narrow">
+                                <h1>"Find your order"</h1>
+                                <FindOrderForm/>
+                            </div>
+                        }),
+                        Err(e) => EitherOf3::C(view! {
+                            <div class="page narrow">
+                                <h1>"Find your order"</h1>
+                                <p class="error" role="alert">{not_tracked(&e)}</p>
+                                <FindOrderForm/>
+                            </div>
+                        }),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+fn not_tracked(error: &AppError) -> String {
+    match error {
+        AppError::NotFound { .. } => "This tracking link does not lead to an order. It may be \
+            incomplete, or a newer link for the order has replaced it."
+            .into(),
+        other => format!("Your order could not be loaded: {other}."),
+    }
+}
+
+/// What each status means to the customer.
+fn explain(status: OrderStatus) -> &'static str {
+    match status {
+        OrderStatus::Pending => "We have your order and are waiting for your payment.",
+        OrderStatus::Paid => "Your payment has arrived; we are preparing your order.",
+        OrderStatus::Fulfilled => "Your order is complete and on its way to you.",
+        OrderStatus::Cancelled => "This order was cancelled.",
+    }
+}
+
+fn milestone(status: OrderStatus) -> &'static str {
+    match status {
+        OrderStatus::Pending => "Order placed",
+        OrderStatus::Paid => "Payment received",
+        OrderStatus::Fulfilled => "Order fulfilled",
+        OrderStatus::Cancelled => "Order cancelled",
+    }
+}
+
+/// `2026-11-25 10:01 UTC`: the same text on the server and in the browser,
+/// whatever their time zones.
+fn when(at: Timestamp) -> String {
+    let text = at.to_string();
+    format!("{} {} UTC", &text[..10], &text[11..16])
+}
+
+#[component]
+fn OrderTracker(order: Order, token: String, just_placed: bool) -> impl IntoView {
+    let toasts = use_toasts();
+    let id = order.id;
+    let order = RwSignal::new(order);
+    let refetch_token = token.clone();
+    follow_live_feed(vec![token.clone()], move |message| match message {
+        LiveMessage::OrderUpdated(changed) if changed.id == id => {
+            let before = order.with_untracked(|o| o.status);
+            if changed.status != before {
+                toasts.success(format!("Your order is now {}.", changed.status));
+            }
+            order.set(changed);
+        }
+        LiveMessage::Resync => {
+            let token = refetch_token.clone();
+            leptos::task::spawn_local(async move {
+                if let Ok(fresh) = api::tracked_order(token).await {
+                    order.set(fresh);
+                }
+            });
+        }
+        _ => {}
+    });
+    let number = order.with_untracked(|o| o.number.clone());
+    let link = format!("/track?token={token}");
+    let status = move || order.with(|o| o.status);
+    view! {
+        <Title text=format!("Order {number} · Igniflo")/>
+        {just_placed.then(|| view! {
+            <div class="confirmation" role="status">
+                <h2>"Thank you! Your order is placed."</h2>
+                <p>"Your order number is " <strong class="order-number">{number.clone()}</strong> "."</p>
+                <p>
+                    "This page is your private tracking link: "
+                    <a href=link.clone()>"bookmark it"</a>
+                    " to come back. Anyone with the link can see the order, so keep it to yourself."
+                </p>
+                <p><a href="/">"Continue shopping"</a></p>
+            </div>
+        })}
+        <article class="page tracker">
+            <header class="tracker-header">
+                <h1>"Order " <span class="order-number">{number.clone()}</span></h1>
+                {move || view! { <OrderStatusBadge status=status()/> }}
+            </header>
+            <p class="status-explainer">{move || explain(status())}</p>
+            <div class="tracker-grid">
+                <section aria-labelledby="items-heading">
+                    <h2 id="items-heading">"Items"</h2>
+                    <table class="items">
+                        <thead>
+                            <tr><th scope="col">"Product"</th><th scope="col" class="num">"Qty"</th><th scope="col" class="num">"Price"</th><th scope="col" class="num">"Total"</th></tr>
+                        </thead>
+                        <tbody>
+                            {move || order.with(|o| o.items.iter().map(|line| view! {
+                                <tr>
+                                    <td>{line.name.clone()} " " <span class="sku">{line.sku.clone()}</span></td>
+                                    <td class="num">{line.quantity}</td>
+                                    <td class="num">{price(line.unit_price)}</td>
+                                    <td class="num">{price(line.line_total)}</td>
+                                </tr>
+                            }).collect_view())}
+                        </tbody>
+                        <tfoot>
+                            <tr><th scope="row" colspan="3">"Total"</th><td class="num total">{move || price(order.with(|o| o.total))}</td></tr>
+                        </tfoot>
+                    </table>
+                </section>
+                <section aria-labelledby="timeline-heading">
+                    <h2 id="timeline-heading">"Timeline"</h2>
+                    <ol class="timeline">
+                        {move || order.with(|o| o.status_history.iter().rev().map(|entry| view! {
+                            <li>
+                                <OrderStatusBadge status=entry.status/>
+                                <div>
+                                    <span class="milestone">{milestone(entry.status)}</span>
+                                    <span class="when">
+                                        <time datetime=entry.at.to_string()>{when(entry.at)}</time>
+                                        {match entry.actor { Actor::Customer => " · by you", Actor::Admin => " · by Igniflo" }}
+                                    </span>
+                                </div>
+                            </li>
+                        }).collect_view())}
+                    </ol>
+                    <h2>"Your details"</h2>
+                    <p class="contact">
+                        {move || order.with(|o| o.customer.name.clone())}<br/>
+                        {move || order.with(|o| o.customer.email.clone())}<br/>
+                        {move || order.with(|o| o.customer.phone.clone())}
+                    </p>
+                </section>
+            </div>
+            <p class="fineprint">"This page updates by itself when your order's status changes."</p>
+        </article>
+    }
+}
