@@ -43,8 +43,16 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
          PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
          PRAGMA wal_autocheckpoint = 0;
+         PRAGMA journal_size_limit = 67108864;
          PRAGMA cache_size = -16000;",
     )
+}
+
+/// SQLite's write-ahead log sits next to the database as `<file>-wal`.
+fn wal_path(db: &Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push("-wal");
+    PathBuf::from(name)
 }
 
 fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
@@ -75,7 +83,7 @@ impl SqliteStore {
             open().map_err(|e| format!("cannot open SQLite database {}: {e}", path.display()))?;
         Ok(SqliteStore {
             path,
-            writer: Writer::start(conn, checkpoint_conn),
+            writer: Writer::start(conn, checkpoint_conn, wal_path(&path)),
             readers: Arc::new(Mutex::new(Vec::new())),
         })
     }
@@ -408,12 +416,13 @@ impl Store for SqliteStore {
             let sql = format!(
                 "SELECT {CUSTOMER_COLUMNS} FROM customers \
                  WHERE (?1 IS NULL OR name LIKE ?1 ESCAPE '\\' OR email LIKE ?1 ESCAPE '\\') \
-                 AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3"
+                 AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT {}",
+                page.limit
             );
             let mut stmt = c.prepare_cached(&sql).map_err(db_error)?;
             let rows = stmt
                 .query_map(
-                    params![pattern, page.before.map(|b| b.to_string()), page.limit],
+                    params![pattern, page.before.map(|b| b.to_string())],
                     customer_row,
                 )
                 .map_err(db_error)?;
@@ -466,7 +475,7 @@ impl Store for SqliteStore {
             let sql = format!(
                 "SELECT {PRODUCT_COLUMNS} FROM products WHERE id IN ({marks}) OR sku IN ({marks})"
             );
-            let mut stmt = c.prepare(&sql).map_err(db_error)?;
+            let mut stmt = c.prepare_cached(&sql).map_err(db_error)?;
             let args = keys.iter().chain(keys.iter());
             let rows = stmt
                 .query_map(rusqlite::params_from_iter(args), product_row)
@@ -522,10 +531,12 @@ impl Store for SqliteStore {
             conditions.push_str(" AND id < ?");
             args.push(Box::new(before.to_string()));
         }
-        args.push(Box::new(page.limit));
+        // The limit is a validated number written into the SQL: a bound
+        // LIMIT makes SQLite recompile the cached statement on every call.
+        let limit = page.limit;
         self.read(move |c| {
             let sql = format!(
-                "SELECT {ORDER_COLUMNS} FROM orders WHERE {conditions} ORDER BY id DESC LIMIT ?"
+                "SELECT {ORDER_COLUMNS} FROM orders WHERE {conditions} ORDER BY id DESC LIMIT {limit}"
             );
             let mut stmt = c.prepare_cached(&sql).map_err(db_error)?;
             let rows = stmt
