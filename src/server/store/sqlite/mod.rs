@@ -82,8 +82,8 @@ impl SqliteStore {
         let (conn, checkpoint_conn) =
             open().map_err(|e| format!("cannot open SQLite database {}: {e}", path.display()))?;
         Ok(SqliteStore {
-            path,
             writer: Writer::start(conn, checkpoint_conn, wal_path(&path)),
+            path,
             readers: Arc::new(Mutex::new(Vec::new())),
         })
     }
