@@ -1030,3 +1030,71 @@ async fn shop_checkouts_and_lookups_count_against_the_order_limit() {
     .await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
 }
+
+/// Every admin server function, for every caller: only a signed-in admin
+/// (session cookie, from our own origin) gets through; a tracking token is
+/// no admin.
+#[tokio::test]
+async fn the_admin_server_functions_answer_only_the_admin() {
+    let shop = Shop::open().await;
+    let set_cookie = shop.login(ADMIN_PASSWORD).await.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let cookie = set_cookie.split(';').next().unwrap().to_string();
+    let oid = shop.order_id().to_string();
+    let pid = shop.product["_id"].as_str().unwrap().to_string();
+    let token = shop.order["trackingToken"].as_str().unwrap().to_string();
+    let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("admin_orders", vec![]),
+        ("admin_order", vec![("id", &oid)]),
+        (
+            "set_order_status",
+            vec![("id", &oid), ("status", "PENDING")],
+        ),
+        ("admin_products", vec![]),
+        (
+            "add_product",
+            vec![
+                ("name", "Tray"),
+                ("sku", "TRAY-FN"),
+                ("stock", "3"),
+                ("price", "4.50"),
+            ],
+        ),
+        (
+            "update_product",
+            vec![("id", &pid), ("stock_adjustment", "+1")],
+        ),
+        ("admin_customers", vec![]),
+        ("admin_dashboard", vec![]),
+    ];
+    for (name, form) in calls {
+        let call = |who: &str| {
+            let request = shop
+                .http
+                .post(shop.url(&format!("/api/fn/{name}")))
+                .form(&form);
+            match who {
+                "anonymous" => request,
+                "tracking token" => request.header("x-tracking-token", token.as_str()),
+                _ => request
+                    .header("cookie", cookie.as_str())
+                    .header("origin", shop.server.url.clone()),
+            }
+            .send()
+        };
+        for who in ["anonymous", "tracking token"] {
+            let r = call(who).await.unwrap();
+            assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{who} calling {name}");
+        }
+        let r = call("admin").await.unwrap();
+        let status = r.status();
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "the admin calling {name}: {}",
+            r.text().await.unwrap()
+        );
+    }
+}
