@@ -54,11 +54,15 @@ pub fn token_hash(token: &str) -> String {
         .collect()
 }
 
-/// `bytes` random bytes in hex.
-pub fn random_token(bytes: usize) -> String {
+/// `bytes` random bytes in hex. The OS random source failing is an
+/// outage, answered as one, never a panic in a request.
+pub fn random_token(bytes: usize) -> Result<String, AppError> {
     let mut buf = vec![0u8; bytes];
-    getrandom::fill(&mut buf).expect("the OS random source is available");
-    buf.iter().map(|b| format!("{b:02x}")).collect()
+    getrandom::fill(&mut buf).map_err(|e| {
+        tracing::error!(error = %e, "the OS random source failed");
+        AppError::Internal
+    })?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Constant-time comparison, so timing does not reveal how much matched.
@@ -330,7 +334,7 @@ mod tests {
 
     #[test]
     fn tokens_are_random_and_hashed() {
-        let (a, b) = (random_token(16), random_token(16));
+        let (a, b) = (random_token(16).unwrap(), random_token(16).unwrap());
         assert_eq!(a.len(), 32);
         assert_ne!(a, b);
         assert_eq!(token_hash("abc").len(), 64);

@@ -3,6 +3,7 @@
 //! it past the burst allowance is refused with the wait in `Retry-After`).
 //! Requests with the admin token are exempt: integrations import in bulk.
 
+use std::sync::PoisonError;
 use crate::domain::AppError;
 use crate::server::api::error::ApiError;
 use crate::server::app::AppState;
@@ -46,7 +47,7 @@ impl RateLimiter {
     /// Counts one request from `ip`; the error is how long to wait.
     pub fn check(&self, ip: IpAddr) -> Result<(), Duration> {
         let now = Instant::now();
-        let mut arrivals = self.arrivals.lock().unwrap();
+        let mut arrivals = self.arrivals.lock().unwrap_or_else(PoisonError::into_inner);
         if arrivals.len() >= MAX_TRACKED {
             arrivals.retain(|_, tat| *tat > now);
         }

@@ -170,10 +170,10 @@ impl Service {
             idempotency,
             tracking_hash: String::new(),
         };
-        let tracking_token = auth::random_token(16);
+        let tracking_token = auth::random_token(16)?;
         draft.tracking_hash = auth::token_hash(&tracking_token);
         for _ in 0..NUMBER_RETRIES {
-            draft.number = order_number();
+            draft.number = order_number()?;
             match self.store.place_order(draft.clone()).await {
                 Ok(Placed::New(order)) => {
                     self.announce_order(&order);
@@ -440,7 +440,7 @@ impl Service {
         if !valid {
             return Err(AppError::Unauthorized);
         }
-        let token = auth::random_token(32);
+        let token = auth::random_token(32)?;
         let expires = auth::session_expiry_from(Timestamp::now());
         self.store
             .create_session(auth::token_hash(&token), expires)
@@ -506,10 +506,13 @@ fn fingerprint(input: &NewOrder) -> String {
 
 /// A random order number such as `7KQ2M-9XD4P`: 50 bits in Crockford's
 /// base32, whose alphabet leaves out the look-alikes I, L, O and U.
-fn order_number() -> String {
+fn order_number() -> Result<String, AppError> {
     const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
     let mut random = [0u8; 10];
-    getrandom::fill(&mut random).expect("the OS random source is available");
+    getrandom::fill(&mut random).map_err(|e| {
+        tracing::error!(error = %e, "the OS random source failed");
+        AppError::Internal
+    })?;
     let mut number = String::with_capacity(11);
     for (i, b) in random.iter().enumerate() {
         if i == 5 {
@@ -517,7 +520,7 @@ fn order_number() -> String {
         }
         number.push(ALPHABET[(*b & 31) as usize] as char);
     }
-    number
+    Ok(number)
 }
 
 #[cfg(test)]
@@ -527,7 +530,7 @@ mod tests {
     #[test]
     fn order_numbers_are_readable() {
         for _ in 0..100 {
-            let n = order_number();
+            let n = order_number().unwrap();
             assert_eq!(n.len(), 11);
             assert_eq!(&n[5..6], "-");
             assert!(n

@@ -108,7 +108,7 @@ impl Service {
             .await?
             .filter(|order| auth::same_secret(&order.customer.email, &email))
             .ok_or_else(not_found)?;
-        let tracking_token = auth::random_token(16);
+        let tracking_token = auth::random_token(16)?;
         self.store
             .replace_tracking_hash(order.id, auth::token_hash(&tracking_token))
             .await?;

@@ -20,6 +20,7 @@ mod setup;
 mod transaction;
 mod writes;
 
+use std::sync::PoisonError;
 use super::{DailyTotal, Moved, OrderDraft, Placed, StatusMove, Store, StoreResult};
 use crate::domain::{
     AppError, Customer, Id, NewCustomer, Order, OrderFilter, Page, Product, ProductUpdate,
@@ -467,14 +468,14 @@ impl Store for MongoStore {
             .opened_at
             .map_or(changes::StartAt::Now, changes::StartAt::Time);
         let follow = tokio::spawn(self.clone().follow_changes(hub.clone(), start));
-        if let Some(earlier) = self.changes.lock().unwrap().replace(follow.abort_handle()) {
+        if let Some(earlier) = self.changes.lock().unwrap_or_else(PoisonError::into_inner).replace(follow.abort_handle()) {
             earlier.abort();
         }
         true
     }
 
     async fn close(&self) {
-        if let Some(follow) = self.changes.lock().unwrap().take() {
+        if let Some(follow) = self.changes.lock().unwrap_or_else(PoisonError::into_inner).take() {
             follow.abort();
         }
         self.client.clone().shutdown().immediate(true).await;

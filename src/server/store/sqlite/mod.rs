@@ -6,6 +6,7 @@ mod records;
 mod rows;
 mod writer;
 
+use std::sync::PoisonError;
 use super::{apply_update, DailyTotal, Moved, OrderDraft, Placed, StatusMove, Store, StoreResult};
 use crate::domain::{
     AppError, Customer, Id, NewCustomer, Order, OrderFilter, OrderStatus, Page, Product,
@@ -95,7 +96,7 @@ impl SqliteStore {
         let readers = self.readers.clone();
         let path = self.path.clone();
         tokio::task::spawn_blocking(move || {
-            let pooled = readers.lock().unwrap().pop();
+            let pooled = readers.lock().unwrap_or_else(PoisonError::into_inner).pop();
             let conn = match pooled {
                 Some(c) => c,
                 None => {
@@ -110,7 +111,7 @@ impl SqliteStore {
                 }
             };
             let result = work(&conn);
-            readers.lock().unwrap().push(conn);
+            readers.lock().unwrap_or_else(PoisonError::into_inner).push(conn);
             result
         })
         .await
@@ -678,6 +679,6 @@ impl Store for SqliteStore {
 
     async fn close(&self) {
         self.writer.close();
-        self.readers.lock().unwrap().clear();
+        self.readers.lock().unwrap_or_else(PoisonError::into_inner).clear();
     }
 }

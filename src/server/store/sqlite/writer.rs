@@ -6,6 +6,7 @@
 //! WAL checkpoints run on a second thread with their own connection, so the
 //! writer never stalls on copying the log back into the database.
 
+use std::sync::PoisonError;
 use crate::domain::AppError;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
@@ -71,7 +72,7 @@ impl Writer {
         let sender = self
             .jobs
             .lock()
-            .unwrap()
+            .unwrap_or_else(PoisonError::into_inner)
             .clone()
             .ok_or(AppError::Unavailable)?;
         sender.send(job).map_err(|_| AppError::Unavailable)?;
@@ -80,12 +81,12 @@ impl Writer {
 
     /// Stops taking writes, lets queued ones commit, checkpoints and closes.
     pub fn close(&self) {
-        self.jobs.lock().unwrap().take();
+        self.jobs.lock().unwrap_or_else(PoisonError::into_inner).take();
         self.stopping.store(true, Ordering::SeqCst);
-        if let Some(t) = self.checkpointer.lock().unwrap().take() {
+        if let Some(t) = self.checkpointer.lock().unwrap_or_else(PoisonError::into_inner).take() {
             let _ = t.join();
         }
-        if let Some(t) = self.thread.lock().unwrap().take() {
+        if let Some(t) = self.thread.lock().unwrap_or_else(PoisonError::into_inner).take() {
             let _ = t.join();
         }
     }
