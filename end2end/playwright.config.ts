@@ -39,7 +39,9 @@ export default defineConfig({
   use: { baseURL, trace: "retain-on-failure" },
   projects: [
     { name: "hydrated", use: { ...chromium } },
-    { name: "no-js", use: { ...chromium, javaScriptEnabled: false } },
+    // Tests tagged @hydrated need the WASM (live updates, inline checks);
+    // everything else also runs with JavaScript off.
+    { name: "no-js", use: { ...chromium, javaScriptEnabled: false }, grepInvert: /@hydrated/ },
   ],
   webServer: {
     command: "./target/debug/igniflo",

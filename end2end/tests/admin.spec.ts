@@ -34,8 +34,7 @@ async function order(request: APIRequestContext, sku: string, quantity: number, 
 // Every test also proves the console stayed clean: no panics, no
 // hydration warnings, no failed requests.
 const consoleErrors = new WeakMap<Page, string[]>();
-test.beforeEach(({ page, javaScriptEnabled }) => {
-  test.skip(!javaScriptEnabled, "live updates need the WASM");
+test.beforeEach(({ page }) => {
   const errors: string[] = [];
   page.on("console", (m) => ["error", "warning"].includes(m.type()) && errors.push(m.text()));
   page.on("pageerror", (e) => errors.push(e.message));
@@ -45,7 +44,7 @@ test.afterEach(({ page }) => {
   expect(consoleErrors.get(page) ?? []).toEqual([]);
 });
 
-test("a new order appears live and is marked PAID inline", async ({ page, request }, testInfo) => {
+test("a new order appears live and is marked PAID inline @hydrated", async ({ page, request }, testInfo) => {
   const p = await product(request, 10);
   await signIn(page);
   const placed = await order(request, p.sku, 2);
@@ -64,7 +63,7 @@ test("a new order appears live and is marked PAID inline", async ({ page, reques
   }
 });
 
-test("cancelling returns the stock shown on the products screen", async ({ page, request }) => {
+test("cancelling returns the stock shown on the products screen @hydrated", async ({ page, request }) => {
   const p = await product(request, 7);
   const placed = await order(request, p.sku, 3);
   await signIn(page);
@@ -76,7 +75,7 @@ test("cancelling returns the stock shown on the products screen", async ({ page,
   await expect(stock).toHaveText("7");
 });
 
-test("the CSV export contains every order the filter matches", async ({ page, request }) => {
+test("the CSV export contains every order the filter matches @hydrated", async ({ page, request }) => {
   const p = await product(request, 100);
   const email = `csv${Date.now()}@example.com`;
   const placed = [];
@@ -96,7 +95,7 @@ test("the CSV export contains every order the filter matches", async ({ page, re
   for (const o of placed) expect(all).toContain(o.number);
 });
 
-test("the dashboard, products and customers screens render", async ({ page }, testInfo) => {
+test("the dashboard, products and customers screens render @hydrated", async ({ page }, testInfo) => {
   await signIn(page);
   for (const [path, heading] of [["/admin/dashboard", "Dashboard"], ["/admin/products", "Products"], ["/admin/customers", "Customers"]]) {
     await page.goto(path);

@@ -92,8 +92,7 @@ test("a customer orders through the shop and sees the confirmation", async ({ pa
   expect(errors).toEqual([]);
 });
 
-test("the tracking page follows status changes live", async ({ page, request, javaScriptEnabled }, testInfo) => {
-  test.skip(!javaScriptEnabled, "live updates need the hydrated page");
+test("the tracking page follows status changes live @hydrated", async ({ page, request }, testInfo) => {
   const errors = collectErrors(page);
   const kettle = await addProduct(request, testInfo, { name: "Gooseneck kettle", stock: 5, price: 69 });
   await placeOrder(page, kettle, 1, uniqueEmail(testInfo), true);
@@ -167,8 +166,7 @@ test("a line someone else just sold out is refused beside it, and nothing typed 
   await expect(page).toHaveURL(/\/track\?token=/);
 });
 
-test("the browser catches a quantity above the stock before sending", async ({ page, request, javaScriptEnabled }, testInfo) => {
-  test.skip(!javaScriptEnabled, "the inline checks run in the hydrated page");
+test("the browser catches a quantity above the stock before sending @hydrated", async ({ page, request }, testInfo) => {
   const dripper = await addProduct(request, testInfo, { name: "Pour-over dripper", stock: 2, price: 29 });
   await page.goto("/");
   await settled(page, true);

@@ -6,8 +6,7 @@ import { test, expect } from "@playwright/test";
 import { ADMIN_PASSWORD, ADMIN_TOKEN } from "../playwright.config";
 import { collectErrors, settled } from "./support";
 
-test("an order travels from the shop to the admin and back, live", async ({ browser, request, javaScriptEnabled }) => {
-  test.skip(!javaScriptEnabled, "live updates need the hydrated pages");
+test("an order travels from the shop to the admin and back, live @hydrated", async ({ browser, request }) => {
   const sku = `TOGETHER-${Date.now()}`;
   const created = await request.post("/api/products", {
     headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
