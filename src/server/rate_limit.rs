@@ -3,7 +3,6 @@
 //! it past the burst allowance is refused with the wait in `Retry-After`).
 //! Requests with the admin token are exempt: integrations import in bulk.
 
-use std::sync::PoisonError;
 use crate::domain::AppError;
 use crate::server::api::error::ApiError;
 use crate::server::app::AppState;
@@ -14,6 +13,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::PoisonError;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 

@@ -174,7 +174,9 @@ pub async fn list_orders(
     let mut response = Json(orders).into_response();
     // The link echoes the client's query (percent-encoded); should it still
     // not make a header, the page goes out without one rather than failing.
-    if let Some(link) = next.and_then(|last| HeaderValue::from_str(&next_page_link(&uri, last)).ok()) {
+    if let Some(link) =
+        next.and_then(|last| HeaderValue::from_str(&next_page_link(&uri, last)).ok())
+    {
         response.headers_mut().insert(header::LINK, link);
     }
     Ok(response)

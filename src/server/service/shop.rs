@@ -5,8 +5,7 @@
 
 use super::{Placement, Service};
 use crate::domain::{
-    validate, Actor, AppError, Customer, Id, NewCustomer, NewOrder, NewOrderLine, Page,
-    PlacedOrder, Timestamp,
+    validate, Actor, AppError, Customer, NewCustomer, NewOrder, NewOrderLine, Page, PlacedOrder,
 };
 use crate::server::auth;
 
@@ -21,15 +20,10 @@ impl Service {
         &self,
         input: NewCustomer,
     ) -> Result<Customer, AppError> {
-        let input = validate::new_customer(input)?;
-        let email = input.email.clone();
-        match self
-            .store
-            .insert_customer(Id::generate(), Timestamp::now(), input)
-            .await
-        {
-            Err(AppError::Duplicate { field, .. }) if field == "email" => {
-                self.customer_by_email(&email).await
+        match self.register_customer(input).await {
+            // `value` is the email as validation normalised it.
+            Err(AppError::Duplicate { field, value }) if field == "email" => {
+                self.customer_by_email(&value).await
             }
             registered => registered,
         }

@@ -20,7 +20,6 @@ mod setup;
 mod transaction;
 mod writes;
 
-use std::sync::PoisonError;
 use super::{DailyTotal, Moved, OrderDraft, Placed, StatusMove, Store, StoreResult};
 use crate::domain::{
     AppError, Customer, Id, NewCustomer, Order, OrderFilter, Page, Product, ProductUpdate,
@@ -35,6 +34,7 @@ use errors::{db_error, duplicate_field};
 use mongodb::options::ClientOptions;
 use mongodb::{Client, Collection, Database};
 use queries::{collect, contains, whole};
+use std::sync::PoisonError;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::OnceCell;
@@ -468,14 +468,24 @@ impl Store for MongoStore {
             .opened_at
             .map_or(changes::StartAt::Now, changes::StartAt::Time);
         let follow = tokio::spawn(self.clone().follow_changes(hub.clone(), start));
-        if let Some(earlier) = self.changes.lock().unwrap_or_else(PoisonError::into_inner).replace(follow.abort_handle()) {
+        if let Some(earlier) = self
+            .changes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .replace(follow.abort_handle())
+        {
             earlier.abort();
         }
         true
     }
 
     async fn close(&self) {
-        if let Some(follow) = self.changes.lock().unwrap_or_else(PoisonError::into_inner).take() {
+        if let Some(follow) = self
+            .changes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+        {
             follow.abort();
         }
         self.client.clone().shutdown().immediate(true).await;

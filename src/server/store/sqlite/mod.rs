@@ -6,16 +6,17 @@ mod records;
 mod rows;
 mod writer;
 
-use std::sync::PoisonError;
 use super::{apply_update, DailyTotal, Moved, OrderDraft, Placed, StatusMove, Store, StoreResult};
 use crate::domain::{
     AppError, Customer, Id, NewCustomer, Order, OrderFilter, OrderStatus, Page, Product,
     ProductUpdate, StatusEntry, Timestamp,
 };
+use crate::server::store::records::StoredOrder;
 use async_trait::async_trait;
 use rows::*;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, ToSql};
 use std::path::{Path, PathBuf};
+use std::sync::PoisonError;
 use std::sync::{Arc, Mutex};
 use writer::Writer;
 
@@ -111,7 +112,10 @@ impl SqliteStore {
                 }
             };
             let result = work(&conn);
-            readers.lock().unwrap_or_else(PoisonError::into_inner).push(conn);
+            readers
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(conn);
             result
         })
         .await
@@ -226,50 +230,33 @@ fn place(conn: &Connection, draft: OrderDraft) -> StoreResult<Placed> {
             }
         }
     }
-    let lines: Vec<StoredLine> = draft
-        .lines
-        .iter()
-        .map(|l| StoredLine {
-            product: l.product,
-            name: l.name.clone(),
-            sku: l.sku.clone(),
-            unit_price: l.unit_price.cents(),
-            quantity: l.quantity,
-        })
-        .collect();
-    let history = [StatusEntry {
+    // The same INSERT that data moves use: an order row is written one way.
+    let order = StoredOrder {
+        id: draft.id,
+        number: draft.number,
+        customer: draft.customer,
+        lines: draft.lines,
+        total: draft.total,
+        payment_received: draft.payment_received,
         status: OrderStatus::Pending,
-        at: draft.placed_at,
-        actor: draft.placed_by,
-    }];
-    let id = draft.id.to_string();
-    let inserted = conn
-        .prepare_cached(
-            "INSERT INTO orders (id, number, customer_id, lines, total, payment_received, status, \
-             history, created_at, updated_at, idempotency_key, request_fingerprint, tracking_hash) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'PENDING', ?7, ?8, ?8, ?9, ?10, ?11)",
-        )
-        .and_then(|mut s| {
-            s.execute(params![
-                id,
-                draft.number,
-                draft.customer.to_string(),
-                serde_json::to_string(&lines).expect("lines serialize"),
-                draft.total.cents(),
-                draft.payment_received,
-                serde_json::to_string(&history).expect("history serializes"),
-                at,
-                draft.idempotency.as_ref().map(|i| &i.key),
-                draft.idempotency.as_ref().map(|i| &i.fingerprint),
-                draft.tracking_hash,
-            ])
-        });
+        history: vec![StatusEntry {
+            status: OrderStatus::Pending,
+            at: draft.placed_at,
+            actor: draft.placed_by,
+        }],
+        created_at: draft.placed_at,
+        updated_at: draft.placed_at,
+        idempotency: draft.idempotency,
+        tracking_hash: Some(draft.tracking_hash),
+    };
+    let id = order.id.to_string();
+    let inserted = records::insert_order(conn, &order);
     match inserted {
         Ok(_) => {}
         Err(e) if is_unique_violation(&e, "number") => {
             return Err(AppError::Duplicate {
                 field: "number".into(),
-                value: draft.number,
+                value: order.number,
             })
         }
         Err(e) => return Err(db_error(e)),
@@ -679,6 +666,9 @@ impl Store for SqliteStore {
 
     async fn close(&self) {
         self.writer.close();
-        self.readers.lock().unwrap_or_else(PoisonError::into_inner).clear();
+        self.readers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 }

@@ -44,7 +44,7 @@ fn insert(conn: &Connection, record: &Record) -> rusqlite::Result<usize> {
     }
 }
 
-fn insert_order(conn: &Connection, o: &StoredOrder) -> rusqlite::Result<usize> {
+pub(super) fn insert_order(conn: &Connection, o: &StoredOrder) -> rusqlite::Result<usize> {
     let lines: Vec<StoredLine> = o
         .lines
         .iter()

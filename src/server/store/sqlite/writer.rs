@@ -6,11 +6,11 @@
 //! WAL checkpoints run on a second thread with their own connection, so the
 //! writer never stalls on copying the log back into the database.
 
-use std::sync::PoisonError;
 use crate::domain::AppError;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::PoisonError;
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -81,12 +81,25 @@ impl Writer {
 
     /// Stops taking writes, lets queued ones commit, checkpoints and closes.
     pub fn close(&self) {
-        self.jobs.lock().unwrap_or_else(PoisonError::into_inner).take();
+        self.jobs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         self.stopping.store(true, Ordering::SeqCst);
-        if let Some(t) = self.checkpointer.lock().unwrap_or_else(PoisonError::into_inner).take() {
+        if let Some(t) = self
+            .checkpointer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+        {
             let _ = t.join();
         }
-        if let Some(t) = self.thread.lock().unwrap_or_else(PoisonError::into_inner).take() {
+        if let Some(t) = self
+            .thread
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+        {
             let _ = t.join();
         }
     }
