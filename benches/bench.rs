@@ -1,7 +1,9 @@
 //! `igniflo-bench`: how fast Igniflo takes and lists orders on this machine.
 //!
-//! Three measurements, each on a fresh SQLite file in a temporary directory
-//! that is removed at the end; all traffic stays on 127.0.0.1:
+//! Three measurements, each on a fresh database: by default a SQLite file in
+//! a temporary directory that is removed at the end, or with `--mongodb URL`
+//! a database of its own on that MongoDB server (use a throwaway server: the
+//! databases are left there). All traffic stays on 127.0.0.1:
 //!
 //! (a) the store's limit: 3-item orders placed straight through
 //!     `Service::place_order` by 1 and by 32 concurrent tasks (the second
@@ -18,7 +20,7 @@
 //! the admin token, as an integration would: that is what lets one address
 //! place thousands of orders a second past the per-address rate limits.
 //!
-//! Usage: `cargo run --release --features ssr --bin igniflo-bench -- [--orders N] [--list-orders N] [--quick]`
+//! Usage: `cargo run --release --features ssr --bin igniflo-bench -- [--orders N] [--list-orders N] [--quick] [--mongodb URL]`
 
 use igniflo::domain::{
     Actor, Id, Money, NewCustomer, NewOrder, NewOrderLine, NewProduct, OrderStatus,
@@ -27,12 +29,14 @@ use igniflo::server::app::{router, AppState};
 use igniflo::server::config::{Config, Database, RateLimits};
 use igniflo::server::live::LiveHub;
 use igniflo::server::service::Service;
+use igniflo::server::store::mongo::MongoStore;
 use igniflo::server::store::sqlite::SqliteStore;
 use igniflo::server::store::SharedStore;
 use leptos::prelude::LeptosOptions;
+use mongodb::options::ClientOptions;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -43,11 +47,13 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tracing_subscriber::EnvFilter;
 
-const USAGE: &str = "usage: igniflo-bench [--orders N] [--list-orders N] [--quick]
+const USAGE: &str = "usage: igniflo-bench [--orders N] [--list-orders N] [--quick] [--mongodb URL]
 
   --orders N       orders placed in each run of (a) and (b) (default 20000)
   --list-orders N  orders in the large database listed in (c) (default 100000)
-  --quick          small sizes for a smoke run (under a minute)";
+  --quick          small sizes for a smoke run (under a minute)
+  --mongodb URL    run on this MongoDB server (a database per run) instead
+                   of SQLite files";
 
 /// Customers and products in every benchmark shop: enough that orders spread
 /// over several rows, few enough that setting up is instant.
@@ -80,11 +86,13 @@ struct Options {
     list_requests: usize,
     /// How long the paced (open-loop) HTTP run lasts at most.
     paced_for: Duration,
+    /// The MongoDB server to run on; SQLite files when `None`.
+    mongodb: Option<String>,
 }
 
 /// Parses the arguments; `None` means help was asked for.
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
-    let (mut orders, mut list_orders, mut quick) = (None, None, false);
+    let (mut orders, mut list_orders, mut quick, mut mongodb) = (None, None, false, None);
     let count = |flag: &str, value: Option<String>| -> Result<usize, String> {
         value
             .and_then(|v| v.parse::<usize>().ok())
@@ -96,6 +104,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
             "--orders" => orders = Some(count("--orders", args.next())?),
             "--list-orders" => list_orders = Some(count("--list-orders", args.next())?),
             "--quick" => quick = true,
+            "--mongodb" => mongodb = Some(args.next().ok_or("--mongodb needs a mongodb:// URL")?),
             "--help" | "-h" => return Ok(None),
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
@@ -106,6 +115,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
             list_orders: list_orders.unwrap_or(5_000),
             list_requests: 200,
             paced_for: Duration::from_secs(2),
+            mongodb,
         }
     } else {
         Options {
@@ -113,6 +123,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
             list_orders: list_orders.unwrap_or(100_000),
             list_requests: 2_000,
             paced_for: Duration::from_secs(10),
+            mongodb,
         }
     }))
 }
@@ -139,9 +150,16 @@ async fn main() -> ExitCode {
         }
     };
     let load_before = load_average();
-    match run(&options).await {
+    let target = match Target::create(&options).await {
+        Ok(target) => target,
+        Err(e) => {
+            eprintln!("igniflo-bench: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match run(&target, &options).await {
         Ok(rows) => {
-            print_table(&options, &rows, &load_before);
+            print_table(&target, &options, &rows, &load_before);
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -151,18 +169,17 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(options: &Options) -> Result<Vec<Row>, String> {
-    let scratch = Scratch::create()?;
+async fn run(target: &Target, options: &Options) -> Result<Vec<Row>, String> {
     let mut rows = Vec::new();
     for tasks in [1, 32] {
-        rows.push(store_limit(&scratch, options, tasks).await?);
+        rows.push(store_limit(target, options, tasks).await?);
     }
-    rows.extend(http_orders(&scratch, options).await?);
-    rows.extend(http_lists(&scratch, options, options.list_orders).await?);
+    rows.extend(http_orders(target, options).await?);
+    rows.extend(http_lists(target, options, options.list_orders).await?);
     // The small database is the baseline; a run asked to list no more than it
     // already measured it.
     if options.list_orders > SMALL_LIST_ORDERS {
-        rows.extend(http_lists(&scratch, options, SMALL_LIST_ORDERS).await?);
+        rows.extend(http_lists(target, options, SMALL_LIST_ORDERS).await?);
     }
     Ok(rows)
 }
@@ -170,8 +187,8 @@ async fn run(options: &Options) -> Result<Vec<Row>, String> {
 // ---- the measurements ----------------------------------------------------------
 
 /// (a) Orders placed straight through the service by `tasks` concurrent tasks.
-async fn store_limit(scratch: &Scratch, options: &Options, tasks: usize) -> Result<Row, String> {
-    let shop = Shop::open(&scratch.file(&format!("store-{tasks}.db"))).await?;
+async fn store_limit(target: &Target, options: &Options, tasks: usize) -> Result<Row, String> {
+    let shop = Shop::open(target, &format!("store_{tasks}")).await?;
     eprintln!(
         "(a) placing {} orders through the service with {tasks} task(s)",
         grouped(options.orders)
@@ -197,10 +214,9 @@ async fn store_limit(scratch: &Scratch, options: &Options, tasks: usize) -> Resu
 
 /// (b) `POST /api/orders` as fast as the connections go, then paced at half
 /// that rate on the same server.
-async fn http_orders(scratch: &Scratch, options: &Options) -> Result<Vec<Row>, String> {
-    let path = scratch.file("http-orders.db");
-    let shop = Shop::open(&path).await?;
-    let server = Server::start(&shop, &path).await?;
+async fn http_orders(target: &Target, options: &Options) -> Result<Vec<Row>, String> {
+    let shop = Shop::open(target, "http_orders").await?;
+    let server = Server::start(&shop).await?;
     eprintln!(
         "(b) posting {} orders over {HTTP_CONNECTIONS} keep-alive connections",
         grouped(options.orders)
@@ -272,13 +288,8 @@ async fn http_orders(scratch: &Scratch, options: &Options) -> Result<Vec<Row>, S
 }
 
 /// (c) The order list, newest first, for a common and a rarer status.
-async fn http_lists(
-    scratch: &Scratch,
-    options: &Options,
-    seeded: usize,
-) -> Result<Vec<Row>, String> {
-    let path = scratch.file(&format!("list-{seeded}.db"));
-    let shop = Shop::open(&path).await?;
+async fn http_lists(target: &Target, options: &Options, seeded: usize) -> Result<Vec<Row>, String> {
+    let shop = Shop::open(target, &format!("list_{seeded}")).await?;
     eprintln!(
         "(c) seeding {} orders with {SEED_TASKS} tasks, 1 in {PAID_EVERY} moved to PAID",
         grouped(seeded)
@@ -301,7 +312,7 @@ async fn http_lists(
     .await?;
     eprintln!("    seeded at {:.0} orders/s", seed.rate());
 
-    let server = Server::start(&shop, &path).await?;
+    let server = Server::start(&shop).await?;
     let mut client = Client::connect(server.addr).await?;
     let mut rows = Vec::new();
     for status in ["PENDING", "PAID"] {
@@ -349,17 +360,18 @@ async fn http_lists(
 
 // ---- the shop under test -------------------------------------------------------
 
-/// A service on its own SQLite file, with customers and well-stocked products
-/// to order from.
+/// A service on a database of its own, with customers and well-stocked
+/// products to order from.
 struct Shop {
     service: Service,
+    database: Database,
     customers: Vec<Id>,
     products: Vec<Id>,
 }
 
 impl Shop {
-    async fn open(path: &Path) -> Result<Arc<Shop>, String> {
-        let store: SharedStore = Arc::new(SqliteStore::open(path)?);
+    async fn open(target: &Target, name: &str) -> Result<Arc<Shop>, String> {
+        let (store, database) = target.database(name).await?;
         let service = Service::new(store, LiveHub::default());
         let mut customers = Vec::with_capacity(CUSTOMERS);
         for c in 0..CUSTOMERS {
@@ -388,6 +400,7 @@ impl Shop {
         }
         Ok(Arc::new(Shop {
             service,
+            database,
             customers,
             products,
         }))
@@ -433,7 +446,7 @@ struct Server {
 }
 
 impl Server {
-    async fn start(shop: &Shop, db: &Path) -> Result<Server, String> {
+    async fn start(shop: &Shop) -> Result<Server, String> {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(|e| format!("cannot listen on 127.0.0.1: {e}"))?;
@@ -442,7 +455,7 @@ impl Server {
         // which exempts it from the per-address rate limits.
         let config = Config {
             addr,
-            database: Database::Sqlite(db.display().to_string()),
+            database: shop.database.clone(),
             client_url: None,
             admin_password: None,
             admin_token: Some(BENCH_ADMIN_TOKEN.into()),
@@ -697,11 +710,15 @@ impl Row {
     }
 }
 
-fn print_table(options: &Options, rows: &[Row], load_before: &str) {
+fn print_table(target: &Target, options: &Options, rows: &[Row], load_before: &str) {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let store = match target {
+        Target::Sqlite(_) => "SQLite (WAL, synchronous=FULL) on a temporary file".to_string(),
+        Target::Mongo { server, .. } => format!("MongoDB at {server}"),
+    };
     println!();
     println!(
-        "Igniflo benchmark: {cores} cores, SQLite (WAL, synchronous=FULL) on a temporary file; \
+        "Igniflo benchmark: {cores} cores, {store}; \
          --orders {} --list-orders {}; 1-minute load average {load_before} before, {} after",
         options.orders,
         options.list_orders,
@@ -746,6 +763,57 @@ fn grouped(n: usize) -> String {
         out.push(c);
     }
     out
+}
+
+/// Where the run's databases are made.
+enum Target {
+    Sqlite(Scratch),
+    /// `server`: the hosts, for the report (the URL may hold a password).
+    Mongo {
+        options: Box<ClientOptions>,
+        server: String,
+    },
+}
+
+impl Target {
+    async fn create(options: &Options) -> Result<Target, String> {
+        match &options.mongodb {
+            None => Ok(Target::Sqlite(Scratch::create()?)),
+            Some(url) => {
+                let options = ClientOptions::parse(url)
+                    .await
+                    .map_err(|e| format!("--mongodb: not a usable MongoDB URL: {e}"))?;
+                let server = options
+                    .hosts
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",");
+                Ok(Target::Mongo {
+                    options: Box::new(options),
+                    server,
+                })
+            }
+        }
+    }
+
+    /// A fresh store named after the measurement.
+    async fn database(&self, name: &str) -> Result<(SharedStore, Database), String> {
+        match self {
+            Target::Sqlite(scratch) => {
+                let path = scratch.file(&format!("{name}.db"));
+                let store = Arc::new(SqliteStore::open(&path)?);
+                Ok((store, Database::Sqlite(path.display().to_string())))
+            }
+            Target::Mongo { options, .. } => {
+                let mut options = ClientOptions::clone(options);
+                let database = format!("igniflo_bench_{}_{name}", std::process::id());
+                options.default_database = Some(database.clone());
+                let store = Arc::new(MongoStore::connect_with(options).await?);
+                Ok((store, Database::Mongo(database)))
+            }
+        }
+    }
 }
 
 /// The temporary directory holding every database of the run; removed when

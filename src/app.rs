@@ -2,15 +2,14 @@
 
 use crate::components::toast::{ToastShelf, Toasts};
 use crate::pages::admin::{
-    customers::CustomersPage, dashboard::DashboardPage, login::LoginPage,
-    order_detail::OrderDetailPage, orders::OrdersPage, products::ProductsPage,
+    CustomersScreen, DashboardScreen, LoginScreen, OrderDetailScreen, OrdersScreen, ProductsScreen,
 };
-use crate::pages::customer::{tracking::TrackingPage, CustomerPage};
+use crate::pages::customer::{CustomerPage, TrackingScreen};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, SsrMode,
+    path, Lazy, SsrMode,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -36,7 +35,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     Toasts::provide();
-    mark_hydrated();
     view! {
         <Stylesheet id="leptos" href="/pkg/igniflo.css"/>
         <Title text="Igniflo"/>
@@ -51,27 +49,16 @@ pub fn App() -> impl IntoView {
             <main>
                 <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
                     <Route path=path!("/") view=CustomerPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("/track") view=TrackingPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("/admin") view=OrdersPage/>
-                    <Route path=path!("/admin/orders/:id") view=OrderDetailPage/>
-                    <Route path=path!("/admin/products") view=ProductsPage/>
-                    <Route path=path!("/admin/customers") view=CustomersPage/>
-                    <Route path=path!("/admin/dashboard") view=DashboardPage/>
-                    <Route path=path!("/admin/login") view=LoginPage/>
+                    <Route path=path!("/track") view={Lazy::<TrackingScreen>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin") view={Lazy::<OrdersScreen>::new()}/>
+                    <Route path=path!("/admin/orders/:id") view={Lazy::<OrderDetailScreen>::new()}/>
+                    <Route path=path!("/admin/products") view={Lazy::<ProductsScreen>::new()}/>
+                    <Route path=path!("/admin/customers") view={Lazy::<CustomersScreen>::new()}/>
+                    <Route path=path!("/admin/dashboard") view={Lazy::<DashboardScreen>::new()}/>
+                    <Route path=path!("/admin/login") view={Lazy::<LoginScreen>::new()}/>
                 </Routes>
                 <ToastShelf/>
             </main>
         </Router>
     }
-}
-
-/// Sets `data-hydrated` on `<body>` once the WASM has taken over the page, so
-/// browser tests wait for hydration instead of sleeping. Effects never run on
-/// the server, so the server's HTML is unchanged.
-fn mark_hydrated() {
-    Effect::new(move |_| {
-        if let Some(body) = document().body() {
-            let _ = body.dataset().set("hydrated", "true");
-        }
-    });
 }

@@ -14,6 +14,17 @@ pub mod server;
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
+    use leptos::tachys::dom::body;
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // Asynchronous: the admin screens are WASM chunks of their own (`cargo
+    // leptos --split`), fetched before their part of the page hydrates.
+    let _ = any_spawner::Executor::init_wasm_bindgen();
+    leptos::task::spawn_local(async {
+        leptos::mount::hydrate_from_async(body(), app::App)
+            .await
+            .forget();
+        // Browser tests wait for this instead of sleeping. Set only now,
+        // when every part of the page (lazy screens too) has hydrated.
+        let _ = body().dataset().set("hydrated", "true");
+    });
 }

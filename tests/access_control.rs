@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Server, ADMIN_PASSWORD, ADMIN_TOKEN};
+use common::{on_every_store, Backend, SecantusDb, Server, ADMIN_PASSWORD, ADMIN_TOKEN};
 use reqwest::{Client, RequestBuilder, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -41,12 +41,12 @@ struct Shop {
 }
 
 impl Shop {
-    async fn open() -> Shop {
-        Shop::open_with(&[]).await
+    async fn open(backend: Backend) -> Shop {
+        Shop::open_with(backend, &[]).await
     }
 
-    async fn open_with(env: &[(&str, &str)]) -> Shop {
-        let server = Server::start_with(env);
+    async fn open_with(backend: Backend, env: &[(&str, &str)]) -> Shop {
+        let server = Server::start_on_with(backend, env);
         let http = client();
         let url = |p: &str| format!("{}{p}", server.url);
         let product: Value = http
@@ -132,10 +132,26 @@ impl Shop {
     }
 }
 
+on_every_store!(
+    every_route_for_every_caller,
+    the_tracking_token_shows_the_order_masked_and_only_that_order,
+    admin_sessions_sign_in_refuse_cross_site_changes_and_sign_out,
+    login_brute_force_is_slowed_to_429,
+    anonymous_order_placement_is_rate_limited,
+    responses_carry_security_headers_and_cors_allows_only_client_url,
+    websocket_clients_see_only_the_orders_they_track,
+    socket_io_clients_see_only_the_orders_they_track,
+    a_first_start_makes_up_an_admin_password_and_says_it_once,
+    no_secret_reaches_the_log,
+    admin_pages_and_server_functions_follow_the_same_rules,
+    the_shops_server_functions_reveal_no_more_than_the_rest_api,
+    shop_checkouts_and_lookups_count_against_the_order_limit,
+    the_admin_server_functions_answer_only_the_admin,
+);
+
 /// What each caller gets from each route.
-#[tokio::test]
-async fn every_route_for_every_caller() {
-    let shop = Shop::open().await;
+async fn every_route_for_every_caller(backend: Backend) {
+    let shop = Shop::open(backend).await;
     let oid = shop.order_id().to_string();
     let pid = shop.product["_id"].as_str().unwrap().to_string();
     let cid = shop.customer["_id"].as_str().unwrap().to_string();
@@ -224,9 +240,8 @@ async fn every_route_for_every_caller() {
     }
 }
 
-#[tokio::test]
-async fn the_tracking_token_shows_the_order_masked_and_only_that_order() {
-    let shop = Shop::open().await;
+async fn the_tracking_token_shows_the_order_masked_and_only_that_order(backend: Backend) {
+    let shop = Shop::open(backend).await;
     let token = shop.order["trackingToken"].as_str().unwrap();
     let oid = shop.order_id();
     let as_customer: Value = shop
@@ -273,9 +288,8 @@ async fn the_tracking_token_shows_the_order_masked_and_only_that_order() {
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
-async fn admin_sessions_sign_in_refuse_cross_site_changes_and_sign_out() {
-    let shop = Shop::open().await;
+async fn admin_sessions_sign_in_refuse_cross_site_changes_and_sign_out(backend: Backend) {
+    let shop = Shop::open(backend).await;
     assert_eq!(
         shop.login("wrong password!").await.status(),
         StatusCode::UNAUTHORIZED
@@ -377,9 +391,8 @@ async fn admin_sessions_sign_in_refuse_cross_site_changes_and_sign_out() {
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "the session ended");
 }
 
-#[tokio::test]
-async fn login_brute_force_is_slowed_to_429() {
-    let shop = Shop::open().await;
+async fn login_brute_force_is_slowed_to_429(backend: Backend) {
+    let shop = Shop::open(backend).await;
     let mut statuses = Vec::new();
     let mut retry_after = None;
     for _ in 0..12 {
@@ -420,9 +433,8 @@ async fn login_brute_force_is_slowed_to_429() {
     );
 }
 
-#[tokio::test]
-async fn anonymous_order_placement_is_rate_limited() {
-    let shop = Shop::open_with(&[("IGNIFLO_RATE_ORDERS", "60")]).await;
+async fn anonymous_order_placement_is_rate_limited(backend: Backend) {
+    let shop = Shop::open_with(backend, &[("IGNIFLO_RATE_ORDERS", "60")]).await;
     let cid = shop.customer["_id"].clone();
     let mut limited = false;
     for _ in 0..30 {
@@ -443,20 +455,47 @@ async fn anonymous_order_placement_is_rate_limited() {
     assert!(limited, "30 orders at once from one address hit the limit");
 }
 
-#[tokio::test]
-async fn responses_carry_security_headers_and_cors_allows_only_client_url() {
-    let shop = Shop::open_with(&[("CLIENT_URL", "http://shop.example")]).await;
-    for path in ["/", "/api/products"] {
+async fn responses_carry_security_headers_and_cors_allows_only_client_url(backend: Backend) {
+    let shop = Shop::open_with(backend, &[("CLIENT_URL", "http://shop.example")]).await;
+    for path in ["/", "/no-such-page", "/api/products"] {
         let r = shop.http.get(shop.url(path)).send().await.unwrap();
         let h = r.headers();
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(h["x-frame-options"], "DENY", "{path}");
         assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
-        let csp = h["content-security-policy"].to_str().unwrap();
+        let csp = h["content-security-policy"].to_str().unwrap().to_string();
         assert!(
             csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'self'"),
             "{csp}"
         );
+        let scripts = csp
+            .split(';')
+            .find(|d| d.trim().starts_with("script-src"))
+            .unwrap()
+            .to_string();
+        assert!(!scripts.contains("'unsafe-inline'"), "{csp}");
+        if !path.starts_with("/api/") {
+            // Only the inline scripts Leptos wrote into this page may run.
+            let nonce = scripts
+                .split("'nonce-")
+                .nth(1)
+                .and_then(|n| n.split('\'').next())
+                .expect("a page's policy names its nonce")
+                .to_string();
+            let html = r.text().await.unwrap();
+            let tags: Vec<&str> = html
+                .split("<script")
+                .skip(1)
+                .map(|rest| rest.split('>').next().unwrap())
+                .collect();
+            assert!(!tags.is_empty(), "the page hydrates with inline scripts");
+            for tag in tags {
+                assert!(
+                    tag.contains(&format!("nonce=\"{nonce}\"")),
+                    "a script without the page's nonce: <script{tag}>"
+                );
+            }
+        }
     }
     let preflight = |origin: &'static str| {
         shop.http
@@ -477,11 +516,10 @@ async fn responses_carry_security_headers_and_cors_allows_only_client_url() {
         .is_none());
 }
 
-#[tokio::test]
-async fn websocket_clients_see_only_the_orders_they_track() {
+async fn websocket_clients_see_only_the_orders_they_track(backend: Backend) {
     use futures_util::StreamExt;
     use tokio_tungstenite::tungstenite::Message;
-    let shop = Shop::open().await;
+    let shop = Shop::open(backend).await;
     let token = shop.order["trackingToken"].as_str().unwrap();
     let ws = shop.server.url.replace("http://", "ws://");
     let (mut tracker, _) = tokio_tungstenite::connect_async(format!("{ws}/ws?track={token}"))
@@ -551,11 +589,10 @@ async fn websocket_clients_see_only_the_orders_they_track() {
     );
 }
 
-#[tokio::test]
-async fn socket_io_clients_see_only_the_orders_they_track() {
+async fn socket_io_clients_see_only_the_orders_they_track(backend: Backend) {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
-    let shop = Shop::open().await;
+    let shop = Shop::open(backend).await;
     let token = shop.order["trackingToken"].as_str().unwrap();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/socketio_listener.mjs");
     let listen = |auth: &str| {
@@ -614,10 +651,12 @@ async fn socket_io_clients_see_only_the_orders_they_track() {
     }
 }
 
-#[tokio::test]
-async fn a_first_start_makes_up_an_admin_password_and_says_it_once() {
+async fn a_first_start_makes_up_an_admin_password_and_says_it_once(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("first.db").display());
+    let url = match backend {
+        Backend::Sqlite => format!("sqlite://{}", dir.path().join("first.db").display()),
+        Backend::Mongo => SecantusDb::shared().fresh_database(),
+    };
     let env = [("DATABASE_URL", url.as_str())];
     let first = Server::spawn(&env);
     std::thread::sleep(Duration::from_millis(200));
@@ -650,9 +689,8 @@ async fn a_first_start_makes_up_an_admin_password_and_says_it_once() {
     );
 }
 
-#[tokio::test]
-async fn no_secret_reaches_the_log() {
-    let shop = Shop::open().await;
+async fn no_secret_reaches_the_log(backend: Backend) {
+    let shop = Shop::open(backend).await;
     let session = shop.login(ADMIN_PASSWORD).await.headers()["set-cookie"]
         .to_str()
         .unwrap()
@@ -678,9 +716,8 @@ async fn no_secret_reaches_the_log() {
     }
 }
 
-#[tokio::test]
-async fn admin_pages_and_server_functions_follow_the_same_rules() {
-    let shop = Shop::open().await;
+async fn admin_pages_and_server_functions_follow_the_same_rules(backend: Backend) {
+    let shop = Shop::open(backend).await;
     let no_redirects = Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -812,9 +849,8 @@ fn token_in(location: &str) -> String {
     pairs.into_iter().find(|(k, _)| k == "token").unwrap().1
 }
 
-#[tokio::test]
-async fn the_shops_server_functions_reveal_no_more_than_the_rest_api() {
-    let shop = Shop::open().await;
+async fn the_shops_server_functions_reveal_no_more_than_the_rest_api(backend: Backend) {
+    let shop = Shop::open(backend).await;
     let product = shop.product["_id"].as_str().unwrap();
     let catalogue: Value = call_shop_fn(&shop, "catalogue", &[], false)
         .await
@@ -903,14 +939,15 @@ async fn the_shops_server_functions_reveal_no_more_than_the_rest_api() {
         "an empty cart"
     );
 
-    // A browser posting the form itself is sent back to the cart with the
-    // error, or on to the tracking page.
+    // A browser posting the form itself is sent back to the form as it sent
+    // it (its cart and details) with the error, or on to the tracking page.
     let r = call_shop_fn(&shop, "checkout", &order("5000"), true).await;
     assert_eq!(r.status(), StatusCode::FOUND);
     let back = location(&r);
     assert!(
         back.starts_with(&format!(
-            "/?cart={product}%3A5000&__path=%2Fapi%2Ffn%2Fcheckout&__err="
+            "/?cart={product}%3A5000&name=Not+Ada&email=ADA%40example.com&phone=555+123+4567\
+             &__path=%2Fapi%2Ffn%2Fcheckout&__err="
         )),
         "{back}"
     );
@@ -997,9 +1034,8 @@ async fn the_shops_server_functions_reveal_no_more_than_the_rest_api() {
     );
 }
 
-#[tokio::test]
-async fn shop_checkouts_and_lookups_count_against_the_order_limit() {
-    let shop = Shop::open_with(&[("IGNIFLO_RATE_ORDERS", "60")]).await;
+async fn shop_checkouts_and_lookups_count_against_the_order_limit(backend: Backend) {
+    let shop = Shop::open_with(backend, &[("IGNIFLO_RATE_ORDERS", "60")]).await;
     let product = shop.product["_id"].as_str().unwrap().to_string();
     let form = [
         ("name", "Ada"),
@@ -1034,9 +1070,8 @@ async fn shop_checkouts_and_lookups_count_against_the_order_limit() {
 /// Every admin server function, for every caller: only a signed-in admin
 /// (session cookie, from our own origin) gets through; a tracking token is
 /// no admin.
-#[tokio::test]
-async fn the_admin_server_functions_answer_only_the_admin() {
-    let shop = Shop::open().await;
+async fn the_admin_server_functions_answer_only_the_admin(backend: Backend) {
+    let shop = Shop::open(backend).await;
     let set_cookie = shop.login(ADMIN_PASSWORD).await.headers()["set-cookie"]
         .to_str()
         .unwrap()

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Server, ADMIN_TOKEN};
+use common::{Backend, Server, ADMIN_TOKEN};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{json, Map, Value};
@@ -47,8 +47,17 @@ fn shaped(fields: &'static [&'static str]) -> impl Strategy<Value = Value> {
 }
 
 #[test]
-fn no_input_gets_a_5xx() {
-    let server = Server::start();
+fn no_input_gets_a_5xx_on_sqlite() {
+    no_input_gets_a_5xx(Backend::Sqlite);
+}
+
+#[test]
+fn no_input_gets_a_5xx_on_mongo() {
+    no_input_gets_a_5xx(Backend::Mongo);
+}
+
+fn no_input_gets_a_5xx(backend: Backend) {
+    let server = Server::start_on(backend);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let http = reqwest::Client::new();
     let (customer, order) = rt.block_on(async {

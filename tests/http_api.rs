@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{free_port, Backend, SecantusDb, Server, ADMIN_TOKEN};
+use common::{free_port, on_every_store, Backend, SecantusDb, Server, ADMIN_TOKEN};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -145,28 +145,6 @@ impl Api {
     }
 }
 
-/// Runs every named test against a server on each store.
-macro_rules! on_every_store {
-    ($($test:ident),+ $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $test() {
-                    super::$test(super::Api::start_on(super::Backend::Sqlite)).await
-                }
-            )+
-        }
-        mod mongo {
-            $(
-                #[tokio::test]
-                async fn $test() {
-                    super::$test(super::Api::start_on(super::Backend::Mongo)).await
-                }
-            )+
-        }
-    };
-}
-
 on_every_store!(
     the_seed_contract_round_trip,
     the_transition_table_over_http,
@@ -190,7 +168,8 @@ fn assert_error_shape(body: &Value, code: &str) {
     assert!(body.get("details").is_some(), "no details in {body}");
 }
 
-async fn the_seed_contract_round_trip(api: Api) {
+async fn the_seed_contract_round_trip(backend: Backend) {
+    let api = Api::start_on(backend);
     let ada = api.customer("ada@example.com").await;
     assert_eq!(ada["email"], "ada@example.com");
     assert_eq!(ada["_id"].as_str().unwrap().len(), 24);
@@ -289,7 +268,8 @@ async fn the_seed_contract_round_trip(api: Api) {
     );
 }
 
-async fn the_transition_table_over_http(api: Api) {
+async fn the_transition_table_over_http(backend: Backend) {
+    let api = Api::start_on(backend);
     let ada = api.customer("ada@example.com").await;
     api.product("A", 10, 1.0).await;
     let (_, order) = api.order(&ada, &[("A", 1)]).await;
@@ -327,7 +307,8 @@ async fn the_transition_table_over_http(api: Api) {
     assert_error_shape(&body, "not_found");
 }
 
-async fn cancelling_returns_stock_once_and_failed_orders_take_none(api: Api) {
+async fn cancelling_returns_stock_once_and_failed_orders_take_none(backend: Backend) {
+    let api = Api::start_on(backend);
     let ada = api.customer("ada@example.com").await;
     api.product("A", 10, 1.0).await;
     api.product("B", 10, 2.0).await;
@@ -362,7 +343,8 @@ async fn cancelling_returns_stock_once_and_failed_orders_take_none(api: Api) {
     );
 }
 
-async fn an_idempotency_key_makes_retries_safe(api: Api) {
+async fn an_idempotency_key_makes_retries_safe(backend: Backend) {
+    let api = Api::start_on(backend);
     let ada = api.customer("ada@example.com").await;
     api.product("A", 10, 1.0).await;
     let body = json!({"customer": ada["_id"], "items": [{"product": "A", "quantity": 3}]});
@@ -392,7 +374,8 @@ async fn an_idempotency_key_makes_retries_safe(api: Api) {
     assert_eq!(api.get("/api/orders").await.1.as_array().unwrap().len(), 1);
 }
 
-async fn a_hundred_buyers_race_for_twenty_units(api: Api) {
+async fn a_hundred_buyers_race_for_twenty_units(backend: Backend) {
+    let api = Api::start_on(backend);
     api.product("HOT", 20, 9.99).await;
     let mut buyers = Vec::new();
     for i in 0..100 {
@@ -429,7 +412,8 @@ async fn a_hundred_buyers_race_for_twenty_units(api: Api) {
     );
 }
 
-async fn hostile_input_gets_a_clear_4xx_and_changes_nothing(api: Api) {
+async fn hostile_input_gets_a_clear_4xx_and_changes_nothing(backend: Backend) {
+    let api = Api::start_on(backend);
     let ada = api.customer("ada@example.com").await;
     let a = api.product("A", 5, 1.0).await;
     let (_, order) = api.order(&ada, &[("A", 1)]).await;
@@ -522,7 +506,8 @@ async fn hostile_input_gets_a_clear_4xx_and_changes_nothing(api: Api) {
     assert_eq!(after.0.as_array().unwrap().len(), 2);
 }
 
-async fn order_lists_page_with_a_link_header_and_filter(api: Api) {
+async fn order_lists_page_with_a_link_header_and_filter(backend: Backend) {
+    let api = Api::start_on(backend);
     let ada = api.customer("ada@example.com").await;
     let bob = api
         .post(
@@ -587,7 +572,8 @@ async fn order_lists_page_with_a_link_header_and_filter(api: Api) {
     assert_eq!(paid, json!([]));
 }
 
-async fn operations_endpoints_docs_pages_and_logs(api: Api) {
+async fn operations_endpoints_docs_pages_and_logs(backend: Backend) {
+    let api = Api::start_on(backend);
     assert_eq!(
         api.get("/healthz").await,
         (StatusCode::OK, json!({"status": "ok"}))
@@ -682,7 +668,8 @@ where
     }
 }
 
-async fn websocket_clients_receive_order_updated(api: Api) {
+async fn websocket_clients_receive_order_updated(backend: Backend) {
+    let api = Api::start_on(backend);
     let ada = api.customer("ada@example.com").await;
     api.product("A", 10, 1.0).await;
     let ws_url = api.server.url.replace("http://", "ws://") + "/ws";
@@ -697,7 +684,8 @@ async fn websocket_clients_receive_order_updated(api: Api) {
     assert_eq!(event["status"], "PAID");
 }
 
-async fn socket_io_clients_receive_order_updated(api: Api) {
+async fn socket_io_clients_receive_order_updated(backend: Backend) {
+    let api = Api::start_on(backend);
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
     let ada = api.customer("ada@example.com").await;
@@ -732,7 +720,8 @@ async fn socket_io_clients_receive_order_updated(api: Api) {
     let _ = node.wait();
 }
 
-async fn sigterm_finishes_and_closes_the_database(mut api: Api) {
+async fn sigterm_finishes_and_closes_the_database(backend: Backend) {
+    let mut api = Api::start_on(backend);
     let ada = api.customer("ada@example.com").await;
     api.product("A", 10, 1.0).await;
     let (status, _) = api.order(&ada, &[("A", 1)]).await;

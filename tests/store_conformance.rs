@@ -80,6 +80,7 @@ conformance!([sqlite => sqlite_fixture, mongo => mongo_fixture]; [
     every_change_is_announced,
     checkout_reuses_a_returning_customers_record,
     checkout_checks_the_cart_before_registering_anyone,
+    a_checkout_form_sent_twice_places_one_order,
     a_returning_customer_is_found_among_many_similar_emails,
     a_lost_tracking_link_is_reissued_only_for_the_right_number_and_email
 ]);
@@ -738,6 +739,7 @@ async fn checkout_reuses_a_returning_customers_record(f: Fixture) {
         .checkout(
             shopper("Ada Lovelace", "ada@example.com"),
             lines(&[("MUG", 2)]),
+            None,
         )
         .await
         .unwrap();
@@ -752,6 +754,7 @@ async fn checkout_reuses_a_returning_customers_record(f: Fixture) {
         .checkout(
             shopper("Someone Else", "  ADA@Example.com "),
             lines(&[(&mug.id.to_string(), 1)]),
+            None,
         )
         .await
         .unwrap();
@@ -774,7 +777,11 @@ async fn checkout_checks_the_cart_before_registering_anyone(f: Fixture) {
     product(&f.service, "MUG", 1, 1450).await;
     let err = f
         .service
-        .checkout(shopper("Ada", "ada@example.com"), lines(&[("MUG", 0)]))
+        .checkout(
+            shopper("Ada", "ada@example.com"),
+            lines(&[("MUG", 0)]),
+            None,
+        )
         .await
         .unwrap_err();
     assert!(
@@ -783,7 +790,7 @@ async fn checkout_checks_the_cart_before_registering_anyone(f: Fixture) {
     );
     let err = f
         .service
-        .checkout(shopper("Ada", "not an email"), lines(&[("MUG", 1)]))
+        .checkout(shopper("Ada", "not an email"), lines(&[("MUG", 1)]), None)
         .await
         .unwrap_err();
     assert!(
@@ -795,7 +802,11 @@ async fn checkout_checks_the_cart_before_registering_anyone(f: Fixture) {
     // customer exists, and the next attempt reuses the record.
     let err = f
         .service
-        .checkout(shopper("Ada", "ada@example.com"), lines(&[("MUG", 2)]))
+        .checkout(
+            shopper("Ada", "ada@example.com"),
+            lines(&[("MUG", 2)]),
+            None,
+        )
         .await
         .unwrap_err();
     assert_eq!(
@@ -808,10 +819,37 @@ async fn checkout_checks_the_cart_before_registering_anyone(f: Fixture) {
         }
     );
     f.service
-        .checkout(shopper("Ada", "ada@example.com"), lines(&[("MUG", 1)]))
+        .checkout(
+            shopper("Ada", "ada@example.com"),
+            lines(&[("MUG", 1)]),
+            None,
+        )
         .await
         .unwrap();
     assert_eq!(all_customers(&f.service).await.len(), 1);
+}
+
+async fn a_checkout_form_sent_twice_places_one_order(f: Fixture) {
+    let mug = product(&f.service, "MUG", 10, 1450).await;
+    let send = |attempt: &str, quantity: i64| {
+        f.service.checkout(
+            shopper("Ada", "ada@example.com"),
+            lines(&[("MUG", quantity)]),
+            Some(attempt.to_string()),
+        )
+    };
+    let first = send("form-1", 2).await.unwrap();
+    let again = send("form-1", 2).await.unwrap();
+    assert_eq!(again.order.number, first.order.number);
+    assert_ne!(again.tracking_token, first.tracking_token);
+    assert_eq!(stock_of(&f.service, mug.id).await, 8, "stock taken once");
+    assert_eq!(
+        send("form-1", 3).await.unwrap_err(),
+        AppError::IdempotencyKeyReused,
+        "a different cart under the same key is refused"
+    );
+    send("form-2", 3).await.unwrap();
+    assert_eq!(stock_of(&f.service, mug.id).await, 5);
 }
 
 async fn a_returning_customer_is_found_among_many_similar_emails(f: Fixture) {
@@ -823,7 +861,11 @@ async fn a_returning_customer_is_found_among_many_similar_emails(f: Fixture) {
     }
     let placed = f
         .service
-        .checkout(shopper("Ada", "ada@example.com"), lines(&[("MUG", 1)]))
+        .checkout(
+            shopper("Ada", "ada@example.com"),
+            lines(&[("MUG", 1)]),
+            None,
+        )
         .await
         .unwrap();
     assert_eq!(placed.order.customer.id, ada.id);
@@ -833,12 +875,20 @@ async fn a_lost_tracking_link_is_reissued_only_for_the_right_number_and_email(f:
     product(&f.service, "MUG", 10, 100).await;
     let placed = f
         .service
-        .checkout(shopper("Ada", "ada@example.com"), lines(&[("MUG", 1)]))
+        .checkout(
+            shopper("Ada", "ada@example.com"),
+            lines(&[("MUG", 1)]),
+            None,
+        )
         .await
         .unwrap();
     let other = f
         .service
-        .checkout(shopper("Bob", "bob@example.com"), lines(&[("MUG", 1)]))
+        .checkout(
+            shopper("Bob", "bob@example.com"),
+            lines(&[("MUG", 1)]),
+            None,
+        )
         .await
         .unwrap();
     let number = placed.order.number.clone();
@@ -987,40 +1037,71 @@ async fn mongo_round_trips_per_order_and_per_page() {
         }
     }));
     let store: SharedStore = Arc::new(MongoStore::connect_with(options).await.unwrap());
-    let s = Service::new(store, LiveHub::default());
+    let hub = LiveHub::default();
+    let s = Service::new(store, hub.clone());
+    let mut events = hub.subscribe();
+    // The live feed populates each order it announces with one find per
+    // collection; waiting for the announcement keeps those finds out of
+    // whatever is counted next.
+    let mut announced = async |order: &Order| loop {
+        let event = tokio::time::timeout(std::time::Duration::from_secs(20), events.recv())
+            .await
+            .expect("the order is announced")
+            .unwrap();
+        if matches!(event, LiveEvent::OrderUpdated(ref o) if o.id == order.id) {
+            break;
+        }
+    };
     let c = customer(&s, "ada@example.com").await;
     for sku in ["A", "B", "C"] {
         product(&s, sku, 1000, 100).await;
     }
     let counted = |what: &str| {
         let names = std::mem::take(&mut *commands.lock().unwrap());
-        // The live feed's own reads (getMore, its populating finds) are not the request's.
+        // The change stream's own reads are not the request's.
         let names: Vec<String> = names.into_iter().filter(|n| n != "getMore").collect();
         eprintln!("{what}: {} round trips {names:?}", names.len());
         names
     };
     counted("setup");
-    s.place_order(
-        order(&c, &[("A", 1), ("B", 2), ("C", 3)]),
-        None,
-        Actor::Customer,
-    )
-    .await
-    .unwrap();
-    let placing = counted("placing a 3-line order");
-    let in_transaction = |names: &[String], n: &str| names.iter().filter(|x| *x == n).count();
+    let placed = s
+        .place_order(
+            order(&c, &[("A", 1), ("B", 2), ("C", 3)]),
+            None,
+            Actor::Customer,
+        )
+        .await
+        .unwrap()
+        .placed
+        .order;
+    announced(&placed).await;
+    let placing = counted("placing a 3-line order, and announcing it");
+    let sent = |n: &str| placing.iter().filter(|x| *x == n).count();
+    assert_eq!(sent("findAndModify"), 3, "one guarded $inc per line");
+    assert_eq!(sent("insert"), 1);
+    assert_eq!(sent("commitTransaction"), 1);
     assert_eq!(
-        in_transaction(&placing, "update"),
-        3,
-        "one guarded $inc per line"
+        sent("find"),
+        2 + 2,
+        "the customer and the priced products, read together before the \
+         transaction; then the live feed's populating finds"
     );
-    assert_eq!(in_transaction(&placing, "insert"), 1);
-    assert_eq!(in_transaction(&placing, "commitTransaction"), 1);
+    assert_eq!(placing.len(), 3 + 2 + 4, "nothing else: {placing:?}");
+    assert_eq!(
+        (placed.customer.id, placed.items[2].product.stock),
+        (c.id, 1000 - 3),
+        "the answer carries the customer and the stock the order left"
+    );
+    let mut last = placed;
     for _ in 0..59 {
-        s.place_order(order(&c, &[("A", 1)]), None, Actor::Customer)
+        last = s
+            .place_order(order(&c, &[("A", 1)]), None, Actor::Customer)
             .await
-            .unwrap();
+            .unwrap()
+            .placed
+            .order;
     }
+    announced(&last).await;
     commands.lock().unwrap().clear();
     let mut per_page = Vec::new();
     for limit in [5, 60] {

@@ -1,10 +1,12 @@
 // Measures what a person feels of Igniflo's pages, on this machine:
-//   - the release WASM and JS sizes, raw and gzip;
+//   - the release WASM and JS sizes, raw and gzip: each file, what `/`
+//     and `/admin` fetch, and all of them;
 //   - server time to render /admin with 50 orders (p50/p99 of 200 loads);
-//   - navigation to hydrated in headless Chromium (median and worst of 10);
+//   - navigation to hydrated in headless Chromium, `/` and `/admin`
+//     (median and worst of 10 each);
 //   - an order-updated from the status change to another browser's screen
 //     (median and worst of 20).
-// Run after `cargo leptos build --release`:  node end2end/bench/ui-speed.mjs
+// Run after `cargo leptos build --release --split`:  node end2end/bench/ui-speed.mjs
 // It starts target/release/igniflo on a free port with a throwaway database
 // and stops it (by PID) when done. Prints a markdown table.
 import { spawn } from "node:child_process";
@@ -84,34 +86,54 @@ try {
     if (i >= 20) renders.push(performance.now() - t);
   }
 
-  // sizes
+  // sizes: every WASM and JS file of the site, and what each page fetches
   const pkg = join(root, "target/site/pkg");
-  const size = (ext) => {
-    const file = readdirSync(pkg).find((f) => f.endsWith(ext));
-    const bytes = readFileSync(join(pkg, file));
-    return [bytes.length, gzipSync(bytes, { level: 9 }).length];
-  };
-  const [wasmRaw, wasmGz] = size(".wasm");
-  const [jsRaw, jsGz] = size(".js");
+  const sizes = new Map(
+    readdirSync(pkg)
+      .filter((f) => f.endsWith(".wasm") || f.endsWith(".js"))
+      .map((f) => {
+        const bytes = readFileSync(join(pkg, f));
+        return [f, [bytes.length, gzipSync(bytes, { level: 9 }).length]];
+      }),
+  );
+  const total = (files) => files.reduce(([raw, gz], f) => [raw + sizes.get(f)[0], gz + sizes.get(f)[1]], [0, 0]);
 
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
-  // navigation to hydrated, fresh context each time (no cache)
-  const hydrations = [];
-  for (let i = 0; i < 10; i++) {
+  const session = { name: "igniflo_session", value: cookie.split("=")[1], url: base };
+  // navigation to hydrated, fresh context each time (no cache); records
+  // which of the site's WASM and JS files the page fetched
+  const visit = async (path) => {
     const context = await browser.newContext();
+    await context.addCookies([session]);
     const page = await context.newPage();
-    await page.goto(`${base}/`);
+    const fetched = new Set();
+    page.on("request", (r) => {
+      const file = new URL(r.url()).pathname.split("/").pop();
+      if (sizes.has(file)) fetched.add(file);
+    });
+    await page.goto(base + path);
     await page.waitForSelector("body[data-hydrated=true]");
-    hydrations.push(await page.evaluate(() => performance.now()));
+    const at = await page.evaluate(() => performance.now());
     await context.close();
+    return { at, files: [...fetched] };
+  };
+  const hydrations = {};
+  const fetchedBy = {};
+  for (const path of ["/", "/admin"]) {
+    hydrations[path] = [];
+    for (let i = 0; i < 10; i++) {
+      const { at, files } = await visit(path);
+      hydrations[path].push(at);
+      fetchedBy[path] = files;
+    }
   }
 
   // status change → other browser's screen
   const context = await browser.newContext();
-  await context.addCookies([{ name: "igniflo_session", value: cookie.split("=")[1], url: base }]);
+  await context.addCookies([session]);
   const page = await context.newPage();
   await page.goto(`${base}/admin`);
   await page.waitForSelector("body[data-hydrated=true]");
@@ -142,13 +164,20 @@ try {
   }
   await browser.close();
 
+  const [allRaw, allGz] = total([...sizes.keys()]);
   console.log("| figure | measured | target |");
   console.log("|---|---|---|");
-  console.log(`| release WASM | ${kb(wasmRaw)} raw, ${kb(wasmGz)} gzip | |`);
-  console.log(`| release JS glue | ${kb(jsRaw)} raw, ${kb(jsGz)} gzip | |`);
-  console.log(`| whole app, gzip | ${kb(wasmGz + jsGz)} | ≤ 400 KB |`);
+  for (const [file, [raw, gz]] of sizes) console.log(`| \`${file}\` | ${kb(raw)} raw, ${kb(gz)} gzip | |`);
+  for (const path of ["/", "/admin"]) {
+    const [raw, gz] = total(fetchedBy[path]);
+    console.log(`| WASM + JS that \`${path}\` fetches | ${kb(raw)} raw, ${kb(gz)} gzip (${fetchedBy[path].length} files) | ≤ 400 KB gzip |`);
+  }
+  console.log(`| the whole app's WASM + JS | ${kb(allRaw)} raw, ${kb(allGz)} gzip | ≤ 400 KB gzip |`);
   console.log(`| server render of /admin, 50 orders | p50 ${ms(quantile(renders, 0.5))}, p99 ${ms(quantile(renders, 0.99))} | < 20 ms |`);
-  console.log(`| navigation → hydrated (headless Chromium) | median ${ms(quantile(hydrations, 0.5))}, worst ${ms(Math.max(...hydrations))} | < 1.5 s |`);
+  for (const path of ["/", "/admin"]) {
+    const xs = hydrations[path];
+    console.log(`| navigation → hydrated, \`${path}\` (headless Chromium) | median ${ms(quantile(xs, 0.5))}, worst ${ms(Math.max(...xs))} | < 1.5 s |`);
+  }
   console.log(`| status change → other browser's screen | median ${ms(quantile(latencies, 0.5))}, worst ${ms(Math.max(...latencies))} | < 300 ms |`);
 } finally {
   stop();

@@ -37,8 +37,8 @@ test("the admin signs in, sees the console and signs out", async ({ page, javaSc
   expect(errors).toEqual([]);
 });
 
-test("a wrong password keeps the console closed @hydrated", async ({ page }) => {
-  await signIn(page, true, "not the password at all");
+test("a wrong password keeps the console closed", async ({ page, javaScriptEnabled }) => {
+  await signIn(page, javaScriptEnabled, "not the password at all");
   await expect(page.getByRole("alert")).toHaveText("Wrong username or password.");
   await expect(page).toHaveURL(/\/admin\/login/);
 });

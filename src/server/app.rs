@@ -53,20 +53,43 @@ impl AppState {
     }
 }
 
-/// Leptos' hydration script is inline and the app is WASM, hence
-/// 'unsafe-inline' and 'wasm-unsafe-eval' for scripts; nothing else leaves
-/// our origin, and no page may frame ours.
-const CONTENT_SECURITY_POLICY: &str =
-    "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; \
+/// What responses may load: nothing from other origins, no page may frame
+/// ours, and no inline script runs. Pages replace it with `page_policy`.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
      style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; \
      frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
+
+/// A page's policy: as above, plus the inline scripts Leptos wrote into this
+/// page (the hydration script, resolved resources), which carry this
+/// response's nonce.
+fn page_policy(nonce: &str) -> String {
+    CONTENT_SECURITY_POLICY.replacen(
+        "script-src 'self'",
+        &format!("script-src 'self' 'nonce-{nonce}'"),
+        1,
+    )
+}
+
+/// The context every page is rendered in: the app's state, and the
+/// response's Content-Security-Policy with the page's nonce.
+fn page_context(state: AppState) -> impl Fn() + Clone + Send + 'static {
+    move || {
+        provide_context(state.clone());
+        let nonce = leptos::nonce::use_nonce();
+        let response = use_context::<leptos_axum::ResponseOptions>();
+        if let (Some(nonce), Some(response)) = (nonce, response) {
+            if let Ok(policy) = HeaderValue::from_str(&page_policy(&nonce.to_string())) {
+                response.insert_header(header::CONTENT_SECURITY_POLICY, policy);
+            }
+        }
+    }
+}
 
 pub fn router(state: AppState, config: &Config) -> Router {
     let routes = generate_route_list(App);
     let (socket_io_layer, io) = socketioxide::SocketIo::new_layer();
     live::serve_socket_io(io, &state.hub, state.service.clone(), state.access.clone());
     let leptos_options = state.leptos_options.clone();
-    let context_state = state.clone();
     Router::new()
         .route("/healthz", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
         .route("/readyz", get(readyz))
@@ -75,13 +98,16 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(context_state.clone()),
+            page_context(state.clone()),
             {
                 let options = leptos_options.clone();
                 move || shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            page_context(state.clone()),
+            shell,
+        ))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard_admin_pages))
         .layer(axum::middleware::map_response(api::error::server_fn_status))
         .layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::limit))

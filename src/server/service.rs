@@ -148,10 +148,14 @@ impl Service {
             }),
             None => None,
         };
-        self.customer(input.customer)
-            .await
-            .map_err(|_| AppError::invalid("customer", "is not a registered customer"))?;
-        let lines = self.price_lines(&input).await?;
+        // Two independent reads, one round trip's wait.
+        let (customer, lines) = tokio::join!(
+            self.store.customer(input.customer),
+            self.price_lines(&input)
+        );
+        let customer = customer?
+            .ok_or_else(|| AppError::invalid("customer", "is not a registered customer"))?;
+        let lines = lines?;
         let total = lines
             .iter()
             .try_fold(Money::default(), |sum, l| {
@@ -161,7 +165,7 @@ impl Service {
         let mut draft = OrderDraft {
             id: Id::generate(),
             number: String::new(),
-            customer: input.customer,
+            customer,
             lines,
             total,
             payment_received: input.payment_received,

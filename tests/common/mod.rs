@@ -15,6 +15,31 @@ use std::time::{Duration, Instant};
 pub const ADMIN_TOKEN: &str = "test-admin-token-7f3a9c2e";
 pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
 
+/// Runs every named `async fn(Backend)` as a test on each store.
+#[allow(unused_macros)]
+macro_rules! on_every_store {
+    ($($test:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    super::$test($crate::common::Backend::Sqlite).await
+                }
+            )+
+        }
+        mod mongo {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    super::$test($crate::common::Backend::Mongo).await
+                }
+            )+
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use on_every_store;
+
 /// The store a server under test runs on.
 #[derive(Clone, Copy, Debug)]
 pub enum Backend {
@@ -56,11 +81,19 @@ impl Server {
 
     /// A server on a fresh, empty database of the given kind.
     pub fn start_on(backend: Backend) -> Server {
+        Server::start_on_with(backend, &[])
+    }
+
+    /// A server on a fresh, empty database of the given kind, with `env`
+    /// added to the test defaults.
+    pub fn start_on_with(backend: Backend, env: &[(&str, &str)]) -> Server {
         match backend {
-            Backend::Sqlite => Server::start(),
+            Backend::Sqlite => Server::start_with(env),
             Backend::Mongo => {
                 let url = SecantusDb::shared().fresh_database();
-                Server::start_with(&[("DATABASE_URL", url.as_str())])
+                let mut all = vec![("DATABASE_URL", url.as_str())];
+                all.extend_from_slice(env);
+                Server::start_with(&all)
             }
         }
     }

@@ -16,6 +16,17 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
 use session::{admin_session, AdminLogout};
 
+// The console's screens, each a WASM chunk of its own: shoppers never
+// download the console.
+super::lazy_screen!(
+    OrdersScreen => orders::OrdersPage,
+    OrderDetailScreen => order_detail::OrderDetailPage,
+    ProductsScreen => products::ProductsPage,
+    CustomersScreen => customers::CustomersPage,
+    DashboardScreen => dashboard::DashboardPage,
+    LoginScreen => login::LoginPage,
+);
+
 /// The console's tabs and the sign-out button, on every admin screen.
 #[component]
 pub fn AdminNav() -> impl IntoView {

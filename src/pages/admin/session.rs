@@ -11,25 +11,26 @@ use leptos::prelude::*;
 #[server(prefix = "/api/fn", endpoint = "admin_login")]
 pub async fn admin_login(username: String, password: String) -> Result<(), AppError> {
     use crate::domain::Login;
+    use crate::server::api::error::form_failure;
     use crate::server::app::AppState;
     use crate::server::auth;
-    server_fn_answer(
-        async {
-            let state = expect_context::<AppState>();
-            let token = state.service.sign_in(&Login { username, password }).await?;
-            let parts: axum::http::request::Parts = leptos_axum::extract()
-                .await
-                .map_err(|_| AppError::Internal)?;
-            let response = expect_context::<leptos_axum::ResponseOptions>();
-            response.insert_header(
-                axum::http::header::SET_COOKIE,
-                auth::session_set_cookie(&token, &parts.headers, &state.access),
-            );
-            leptos_axum::redirect("/admin");
-            Ok(())
-        }
-        .await,
-    )
+    use leptos::server_fn::ServerFn;
+    let signed_in = async {
+        let state = expect_context::<AppState>();
+        let token = state.service.sign_in(&Login { username, password }).await?;
+        let parts: axum::http::request::Parts = leptos_axum::extract()
+            .await
+            .map_err(|_| AppError::Internal)?;
+        let response = expect_context::<leptos_axum::ResponseOptions>();
+        response.insert_header(
+            axum::http::header::SET_COOKIE,
+            auth::session_set_cookie(&token, &parts.headers, &state.access),
+        );
+        leptos_axum::redirect("/admin");
+        Ok(())
+    }
+    .await;
+    signed_in.or_else(|e| form_failure("/admin/login", AdminLogin::PATH, e))
 }
 
 #[server(prefix = "/api/fn", endpoint = "admin_logout")]

@@ -27,16 +27,19 @@ pub async fn catalogue() -> Result<Vec<Product>, AppError> {
 
 /// Places the shopper's order (see `Service::checkout`), then goes to its
 /// tracking page. Form fields: `name`, `email`, `phone`,
-/// `items[i][product]`, `items[i][quantity]`.
+/// `items[i][product]`, `items[i][quantity]`, and `attempt`, the form's
+/// idempotency key.
 #[server(prefix = "/api/fn", endpoint = "checkout")]
 pub async fn checkout(
     name: String,
     email: String,
     phone: String,
     #[server(default)] items: Vec<CartLine>,
+    #[server(default)] attempt: String,
 ) -> Result<(), AppError> {
     use super::cart::cart_param;
     use crate::domain::NewCustomer;
+    use crate::server::api::error::form_failure;
     use crate::server::app::AppState;
     use leptos::server_fn::ServerFn;
     let state = expect_context::<AppState>();
@@ -46,8 +49,13 @@ pub async fn checkout(
             .enumerate()
             .map(|(i, line)| line.order_line(i))
             .collect::<Result<Vec<_>, _>>()?;
-        let customer = NewCustomer { name, email, phone };
-        state.service.checkout(customer, lines).await
+        let customer = NewCustomer {
+            name: name.clone(),
+            email: email.clone(),
+            phone: phone.clone(),
+        };
+        let attempt = Some(attempt).filter(|key| !key.is_empty());
+        state.service.checkout(customer, lines, attempt).await
     }
     .await;
     match placed {
@@ -56,9 +64,16 @@ pub async fn checkout(
             Ok(())
         }
         Err(e) => {
-            let cart =
-                serde_urlencoded::to_string([("cart", cart_param(&items))]).unwrap_or_default();
-            form_failure(&format!("/?{cart}#checkout"), Checkout::PATH, e)
+            // Back to the form as it was sent. The address is the shopper's
+            // own: the access log and other sites (no-referrer) never see it.
+            let form = serde_urlencoded::to_string([
+                ("cart", cart_param(&items).as_str()),
+                ("name", &name),
+                ("email", &email),
+                ("phone", &phone),
+            ])
+            .unwrap_or_default();
+            form_failure(&format!("/?{form}#checkout"), Checkout::PATH, e)
         }
     }
 }
@@ -78,6 +93,7 @@ pub async fn tracked_order(token: String) -> Result<Order, AppError> {
 /// `Service::reissue_tracking_token`).
 #[server(prefix = "/api/fn", endpoint = "find_order")]
 pub async fn find_order(number: String, email: String) -> Result<(), AppError> {
+    use crate::server::api::error::form_failure;
     use crate::server::app::AppState;
     use leptos::server_fn::ServerFn;
     let state = expect_context::<AppState>();
@@ -87,39 +103,5 @@ pub async fn find_order(number: String, email: String) -> Result<(), AppError> {
             Ok(())
         }
         Err(e) => form_failure("/track", FindOrder::PATH, e),
-    }
-}
-
-/// Answers a failed form: the hydrated page (which asked for JSON) gets the
-/// REST status code; a browser posting the form itself is sent back to
-/// `page` with the error encoded the way `ServerAction` reads it.
-#[cfg(feature = "ssr")]
-fn form_failure(page: &str, server_fn_path: &str, error: AppError) -> Result<(), AppError> {
-    use crate::server::api::error::server_fn_answer;
-    use axum::http::{header::ACCEPT, request::Parts};
-    use leptos::server_fn::error::ServerFnUrlError;
-    let posted_by_browser = use_context::<Parts>().is_some_and(|parts| {
-        parts
-            .headers
-            .get(ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/html"))
-    });
-    if !posted_by_browser {
-        return server_fn_answer(Err(error));
-    }
-    // Any absolute base will do: only the path, query and fragment are kept.
-    match ServerFnUrlError::new(server_fn_path, error.clone())
-        .to_url(&format!("http://igniflo.invalid{page}"))
-    {
-        Ok(url) => {
-            let mut back = format!("{}?{}", url.path(), url.query().unwrap_or_default());
-            if let Some(fragment) = url.fragment() {
-                back = format!("{back}#{fragment}");
-            }
-            leptos_axum::redirect(&back);
-            Err(error)
-        }
-        Err(_) => server_fn_answer(Err(error)),
     }
 }

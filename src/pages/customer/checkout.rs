@@ -9,6 +9,7 @@ use crate::components::toast::use_toasts;
 use crate::domain::{validate, AppError, Id, Product};
 use leptos::ev::MouseEvent;
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 /// The customer's details, as the checkout form names them.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -105,14 +106,35 @@ fn general_message(error: &AppError) -> String {
     }
 }
 
+/// A new idempotency key for one checkout form, so that the form sent
+/// twice (a double click, a retry after a lost answer) places one order.
+/// Empty if no random source answers: the order is then placed without one.
+fn new_attempt_key() -> String {
+    let mut bytes = [0u8; 16];
+    #[cfg(feature = "ssr")]
+    let filled = getrandom::fill(&mut bytes).is_ok();
+    #[cfg(not(feature = "ssr"))]
+    let filled = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
+    if !filled {
+        return String::new();
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 #[component]
 pub fn Checkout(products: RwSignal<Vec<Product>>, cart: RwSignal<Vec<CartLine>>) -> impl IntoView {
     let toasts = use_toasts();
     let place = ServerAction::<PlaceOrder>::new();
     // A refusal from the server, shown until the shopper changes something.
     let refusal = RwSignal::new(place.value().get_untracked().and_then(Result::err));
-    let details =
-        [Detail::Name, Detail::Email, Detail::Phone].map(|d| (d, RwSignal::new(String::new())));
+    // A form the server refused before hydration comes back in the address.
+    let query = use_query_map();
+    let details = [Detail::Name, Detail::Email, Detail::Phone].map(|d| {
+        let sent = query.with_untracked(|q| q.get(d.field()).unwrap_or_default());
+        (d, RwSignal::new(sent))
+    });
     let attempted = RwSignal::new(false);
 
     Effect::new(move |_| {
@@ -176,6 +198,7 @@ pub fn Checkout(products: RwSignal<Vec<Product>>, cart: RwSignal<Vec<CartLine>>)
         <aside class="checkout" id="checkout" aria-labelledby="cart-heading">
             <h2 id="cart-heading">"Your cart"</h2>
             <ActionForm action=place attr:class="checkout-form">
+                <input type="hidden" name="attempt" value=new_attempt_key()/>
                 <Show
                     when=move || !cart.with(Vec::is_empty)
                     fallback=|| view! { <p class="empty">"Your cart is empty. Add products from the catalogue."</p> }
@@ -246,6 +269,8 @@ fn DetailField(
                 type=kind
                 autocomplete=autocomplete
                 required
+                // The attribute for the server's HTML, the binding for later.
+                value=value.get_untracked()
                 bind:value=value
                 on:blur=move |_| touched.set(true)
                 aria-invalid=move || message.with(Option::is_some).to_string()

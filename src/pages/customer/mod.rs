@@ -10,6 +10,9 @@ mod checkout;
 mod lookup;
 pub mod tracking;
 
+// `/track` is a chunk of its own: the shop does not carry it.
+super::lazy_screen!(TrackingScreen => tracking::TrackingPage);
+
 use crate::components::live::follow_live_feed;
 use crate::domain::{LiveMessage, Product};
 use leptos::either::Either;

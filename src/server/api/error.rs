@@ -121,6 +121,38 @@ pub fn server_fn_answer<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     result
 }
 
+/// Answers a failed form: the hydrated page (which asked for JSON) gets the
+/// REST status code; a browser posting the form itself is sent back to
+/// `page` with the error encoded the way `ServerAction` reads it.
+pub fn form_failure(page: &str, server_fn_path: &str, error: AppError) -> Result<(), AppError> {
+    use axum::http::{header::ACCEPT, request::Parts};
+    use leptos::server_fn::error::ServerFnUrlError;
+    let posted_by_browser = leptos::prelude::use_context::<Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    });
+    if !posted_by_browser {
+        return server_fn_answer(Err(error));
+    }
+    // Any absolute base will do: only the path, query and fragment are kept.
+    match ServerFnUrlError::new(server_fn_path, error.clone())
+        .to_url(&format!("http://igniflo.invalid{page}"))
+    {
+        Ok(url) => {
+            let mut back = format!("{}?{}", url.path(), url.query().unwrap_or_default());
+            if let Some(fragment) = url.fragment() {
+                back = format!("{back}#{fragment}");
+            }
+            leptos_axum::redirect(&back);
+            Err(error)
+        }
+        Err(_) => server_fn_answer(Err(error)),
+    }
+}
+
 /// Server functions answer 500 for errors raised before their body runs,
 /// such as unreadable arguments (`AppError::Malformed`); this gives those
 /// the status their error calls for, as `server_fn_answer` does for the rest.

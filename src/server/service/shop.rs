@@ -55,10 +55,13 @@ impl Service {
     /// registered and the order placed with the same rules as the REST API.
     /// The order comes back as its customer sees it (contact details
     /// masked): the email typed may belong to an earlier customer record.
+    /// `attempt` is the form's idempotency key: the same form sent twice
+    /// (a double click, a retry after a lost answer) places one order.
     pub async fn checkout(
         &self,
         customer: NewCustomer,
         items: Vec<NewOrderLine>,
+        attempt: Option<String>,
     ) -> Result<PlacedOrder, AppError> {
         let customer = validate::new_customer(customer)?;
         validate::order_lines(&items)?;
@@ -70,7 +73,7 @@ impl Service {
                     items,
                     payment_received: false,
                 },
-                None,
+                attempt,
                 Actor::Customer,
             )
             .await?;

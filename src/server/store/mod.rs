@@ -21,7 +21,8 @@ use std::sync::Arc;
 pub struct OrderDraft {
     pub id: Id,
     pub number: String,
-    pub customer: Id,
+    /// The customer as the service found it: a registered one.
+    pub customer: Customer,
     pub lines: Vec<LineDraft>,
     pub total: Money,
     pub payment_received: bool,

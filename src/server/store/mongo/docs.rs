@@ -175,7 +175,7 @@ impl OrderDoc {
         OrderDoc::from(&StoredOrder {
             id: draft.id,
             number: draft.number.clone(),
-            customer: draft.customer,
+            customer: draft.customer.id,
             lines: draft.lines.clone(),
             total: draft.total,
             payment_received: draft.payment_received,

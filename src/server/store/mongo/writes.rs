@@ -8,13 +8,17 @@ use super::MongoStore;
 use crate::domain::{AppError, Id, OrderStatus, Product, ProductUpdate, StatusEntry, Timestamp};
 use crate::server::store::{apply_update, OrderDraft, StatusMove};
 use bson::doc;
+use bson::oid::ObjectId;
 use mongodb::options::ReturnDocument;
 use mongodb::ClientSession;
+use std::collections::HashMap;
 
 impl MongoStore {
     /// Places the order inside the transaction: the order is written first
     /// (so change streams report it before the stock it took), then stock is
-    /// taken line by line; a line short of stock aborts it all.
+    /// taken line by line, each guarded `$inc` returning the product as it
+    /// left it, so the answer needs no further reads; a line short of stock
+    /// aborts it all.
     pub(super) async fn place_in(
         &self,
         s: &mut ClientSession,
@@ -42,16 +46,18 @@ impl MongoStore {
             });
         }
         let at = date(draft.placed_at);
+        let mut products = HashMap::with_capacity(draft.lines.len());
         for (i, line) in draft.lines.iter().enumerate() {
             let taken = self
                 .products
-                .update_one(
+                .find_one_and_update(
                     doc! { "_id": oid(line.product), "stock": { "$gte": line.quantity } },
                     doc! { "$inc": { "stock": -line.quantity }, "$set": { "updatedAt": at } },
                 )
+                .return_document(ReturnDocument::After)
                 .session(&mut *s)
                 .await?;
-            if taken.modified_count != 1 {
+            let Some(product) = taken else {
                 let available = self
                     .products
                     .find_one(doc! { "_id": oid(line.product) })
@@ -64,9 +70,10 @@ impl MongoStore {
                     requested: line.quantity,
                     available,
                 }));
-            }
+            };
+            products.insert(product.id, Product::from(product));
         }
-        Ok(Placing::New(order))
+        Ok(Placing::New { order, products })
     }
 
     /// Moves the status inside the transaction if it is still `from`; `None`
@@ -140,6 +147,10 @@ impl MongoStore {
 
 /// What the order transaction found or wrote.
 pub(super) enum Placing {
-    New(OrderDoc),
+    /// The order written, with the products its lines took stock from.
+    New {
+        order: OrderDoc,
+        products: HashMap<ObjectId, Product>,
+    },
     Existing(OrderDoc),
 }

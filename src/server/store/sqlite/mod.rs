@@ -234,7 +234,7 @@ fn place(conn: &Connection, draft: OrderDraft) -> StoreResult<Placed> {
     let order = StoredOrder {
         id: draft.id,
         number: draft.number,
-        customer: draft.customer,
+        customer: draft.customer.id,
         lines: draft.lines,
         total: draft.total,
         payment_received: draft.payment_received,
