@@ -7,7 +7,7 @@
 //!
 //! (a) the store's limit: 3-item orders placed straight through
 //!     `Service::place_order` by 1 and by 32 concurrent tasks (the second
-//!     shows what the writer's group commit buys);
+//!     shows what the writer's group commit buys; `--concurrency` sets 32);
 //! (b) `POST /api/orders` over HTTP against the real router, first as fast as
 //!     32 keep-alive connections go (closed loop), then paced at half that
 //!     rate (open loop) to see latency under a sustainable load;
@@ -47,10 +47,11 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tracing_subscriber::EnvFilter;
 
-const USAGE: &str = "usage: igniflo-bench [--orders N] [--list-orders N] [--quick] [--mongodb URL]
+const USAGE: &str = "usage: igniflo-bench [--orders N] [--list-orders N] [--concurrency N] [--quick] [--mongodb URL]
 
   --orders N       orders placed in each run of (a) and (b) (default 20000)
   --list-orders N  orders in the large database listed in (c) (default 100000)
+  --concurrency N  tasks in (a)'s second run, connections in (b) (default 32)
   --quick          small sizes for a smoke run (under a minute)
   --mongodb URL    run on this MongoDB server (a database per run) instead
                    of SQLite files";
@@ -63,14 +64,15 @@ const PRODUCTS: usize = 20;
 const LINES_PER_ORDER: usize = 3;
 /// Stock so large that no run can sell out (validation caps stock here).
 const STOCK: i64 = 999_999_999;
-/// Concurrent tasks seeding the list databases: enough to fill every batch
-/// the writer commits.
-const SEED_TASKS: usize = 64;
+/// Concurrent tasks seeding the list databases, per task of `--concurrency`:
+/// enough to fill every batch the writer commits.
+const SEED_TASKS_PER_TASK: usize = 2;
 /// One seeded order in this many is moved to PAID, so PAID is the rare status
 /// the list must find through its index (5% — still a full page at 1,000).
 const PAID_EVERY: usize = 20;
-/// Keep-alive connections for the HTTP order runs.
-const HTTP_CONNECTIONS: usize = 32;
+/// Concurrent tasks in (a)'s second run and keep-alive connections in (b),
+/// unless `--concurrency` says otherwise.
+const CONCURRENCY: usize = 32;
 /// The order list page size requested in (c).
 const LIST_LIMIT: usize = 50;
 /// Requests that warm the page cache and the reader pool before timing a list.
@@ -88,11 +90,13 @@ struct Options {
     paced_for: Duration,
     /// The MongoDB server to run on; SQLite files when `None`.
     mongodb: Option<String>,
+    concurrency: usize,
 }
 
 /// Parses the arguments; `None` means help was asked for.
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
     let (mut orders, mut list_orders, mut quick, mut mongodb) = (None, None, false, None);
+    let mut concurrency = CONCURRENCY;
     let count = |flag: &str, value: Option<String>| -> Result<usize, String> {
         value
             .and_then(|v| v.parse::<usize>().ok())
@@ -103,6 +107,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
         match arg.as_str() {
             "--orders" => orders = Some(count("--orders", args.next())?),
             "--list-orders" => list_orders = Some(count("--list-orders", args.next())?),
+            "--concurrency" => concurrency = count("--concurrency", args.next())?,
             "--quick" => quick = true,
             "--mongodb" => mongodb = Some(args.next().ok_or("--mongodb needs a mongodb:// URL")?),
             "--help" | "-h" => return Ok(None),
@@ -116,6 +121,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
             list_requests: 200,
             paced_for: Duration::from_secs(2),
             mongodb,
+            concurrency,
         }
     } else {
         Options {
@@ -124,6 +130,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
             list_requests: 2_000,
             paced_for: Duration::from_secs(10),
             mongodb,
+            concurrency,
         }
     }))
 }
@@ -171,7 +178,7 @@ async fn main() -> ExitCode {
 
 async fn run(target: &Target, options: &Options) -> Result<Vec<Row>, String> {
     let mut rows = Vec::new();
-    for tasks in [1, 32] {
+    for tasks in [1, options.concurrency] {
         rows.push(store_limit(target, options, tasks).await?);
     }
     rows.extend(http_orders(target, options).await?);
@@ -218,10 +225,11 @@ async fn http_orders(target: &Target, options: &Options) -> Result<Vec<Row>, Str
     let shop = Shop::open(target, "http_orders").await?;
     let server = Server::start(&shop).await?;
     eprintln!(
-        "(b) posting {} orders over {HTTP_CONNECTIONS} keep-alive connections",
-        grouped(options.orders)
+        "(b) posting {} orders over {} keep-alive connections",
+        grouped(options.orders),
+        options.concurrency
     );
-    let clients = Client::connect_many(server.addr, HTTP_CONNECTIONS).await?;
+    let clients = Client::connect_many(server.addr, options.concurrency).await?;
     let posting = shop.clone();
     let closed = run_workers(clients, options.orders, move |mut client, i| {
         let body = posting.order_json(i);
@@ -236,7 +244,7 @@ async fn http_orders(target: &Target, options: &Options) -> Result<Vec<Row>, Str
     let closed_row = Row::new(
         "`POST /api/orders`, closed loop".into(),
         format!("0 → {}", grouped(options.orders)),
-        format!("{HTTP_CONNECTIONS} connections"),
+        format!("{} connections", options.concurrency),
         closed,
     );
 
@@ -250,7 +258,7 @@ async fn http_orders(target: &Target, options: &Options) -> Result<Vec<Row>, Str
         grouped(paced_orders),
         grouped(rate as usize)
     );
-    let clients = Client::connect_many(server.addr, HTTP_CONNECTIONS).await?;
+    let clients = Client::connect_many(server.addr, options.concurrency).await?;
     let start = Instant::now() + Duration::from_millis(20);
     let posting = shop.clone();
     let paced = run_workers(clients, paced_orders, move |mut client, i| {
@@ -279,7 +287,7 @@ async fn http_orders(target: &Target, options: &Options) -> Result<Vec<Row>, Str
             grouped(options.orders),
             grouped(options.orders + paced_orders)
         ),
-        format!("{HTTP_CONNECTIONS} connections"),
+        format!("{} connections", options.concurrency),
         paced,
     );
     server.stop().await?;
@@ -290,12 +298,13 @@ async fn http_orders(target: &Target, options: &Options) -> Result<Vec<Row>, Str
 /// (c) The order list, newest first, for a common and a rarer status.
 async fn http_lists(target: &Target, options: &Options, seeded: usize) -> Result<Vec<Row>, String> {
     let shop = Shop::open(target, &format!("list_{seeded}")).await?;
+    let seed_tasks = SEED_TASKS_PER_TASK * options.concurrency;
     eprintln!(
-        "(c) seeding {} orders with {SEED_TASKS} tasks, 1 in {PAID_EVERY} moved to PAID",
+        "(c) seeding {} orders with {seed_tasks} tasks, 1 in {PAID_EVERY} moved to PAID",
         grouped(seeded)
     );
     let seeding = shop.clone();
-    let seed = run_workers(vec![(); SEED_TASKS], seeded, move |(), i| {
+    let seed = run_workers(vec![(); seed_tasks], seeded, move |(), i| {
         let shop = seeding.clone();
         async move {
             let started = Instant::now();
@@ -719,9 +728,10 @@ fn print_table(target: &Target, options: &Options, rows: &[Row], load_before: &s
     println!();
     println!(
         "Igniflo benchmark: {cores} cores, {store}; \
-         --orders {} --list-orders {}; 1-minute load average {load_before} before, {} after",
+         --orders {} --list-orders {} --concurrency {}; 1-minute load average {load_before} before, {} after",
         options.orders,
         options.list_orders,
+        options.concurrency,
         load_average()
     );
     println!();

@@ -1,8 +1,8 @@
 // Measures what a person feels of Igniflo's pages, on this machine:
-//   - the release WASM and JS sizes, raw and gzip: each file, what `/`
-//     and `/admin` fetch, and all of them;
+//   - the release WASM and JS sizes, raw and gzip: each file, what `/`,
+//     `/track` and `/admin` fetch, and all of them;
 //   - server time to render /admin with 50 orders (p50/p99 of 200 loads);
-//   - navigation to hydrated in headless Chromium, `/` and `/admin`
+//   - navigation to hydrated in headless Chromium, `/`, `/track` and `/admin`
 //     (median and worst of 10 each);
 //   - an order-updated from the status change to another browser's screen
 //     (median and worst of 20).
@@ -122,7 +122,7 @@ try {
   };
   const hydrations = {};
   const fetchedBy = {};
-  for (const path of ["/", "/admin"]) {
+  for (const path of ["/", "/track", "/admin"]) {
     hydrations[path] = [];
     for (let i = 0; i < 10; i++) {
       const { at, files } = await visit(path);
@@ -168,13 +168,13 @@ try {
   console.log("| figure | measured | target |");
   console.log("|---|---|---|");
   for (const [file, [raw, gz]] of sizes) console.log(`| \`${file}\` | ${kb(raw)} raw, ${kb(gz)} gzip | |`);
-  for (const path of ["/", "/admin"]) {
+  for (const path of ["/", "/track", "/admin"]) {
     const [raw, gz] = total(fetchedBy[path]);
     console.log(`| WASM + JS that \`${path}\` fetches | ${kb(raw)} raw, ${kb(gz)} gzip (${fetchedBy[path].length} files) | ≤ 400 KB gzip |`);
   }
   console.log(`| the whole app's WASM + JS | ${kb(allRaw)} raw, ${kb(allGz)} gzip | ≤ 400 KB gzip |`);
   console.log(`| server render of /admin, 50 orders | p50 ${ms(quantile(renders, 0.5))}, p99 ${ms(quantile(renders, 0.99))} | < 20 ms |`);
-  for (const path of ["/", "/admin"]) {
+  for (const path of ["/", "/track", "/admin"]) {
     const xs = hydrations[path];
     console.log(`| navigation → hydrated, \`${path}\` (headless Chromium) | median ${ms(quantile(xs, 0.5))}, worst ${ms(Math.max(...xs))} | < 1.5 s |`);
   }
