@@ -16,8 +16,9 @@ pub mod server;
 pub fn hydrate() {
     use leptos::tachys::dom::body;
     console_error_panic_hook::set_once();
-    // Asynchronous: the admin screens are WASM chunks of their own (`cargo
-    // leptos --split`), fetched before their part of the page hydrates.
+    // Asynchronous: `/track` and the admin screens are WASM chunks of their
+    // own (`cargo leptos --split`), fetched before their part of the page
+    // hydrates.
     let _ = any_spawner::Executor::init_wasm_bindgen();
     leptos::task::spawn_local(async {
         leptos::mount::hydrate_from_async(body(), app::App)
