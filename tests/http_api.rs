@@ -771,19 +771,34 @@ async fn mongo_a_hundred_buyers_across_two_instances_race_for_twenty_units() {
     assert_eq!(orders.as_array().unwrap().len(), 20);
 }
 
+/// Instances A and B on one MongoDB database, an admin's WebSocket on B,
+/// and on A a customer and 10 units of product "A" to order. B stops when
+/// the caller drops it.
+async fn two_instances_and_a_watcher(
+    database: &str,
+) -> (
+    Api,
+    Server,
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    Value,
+) {
+    let a = Api::on(Server::start_with(&[("DATABASE_URL", database)]));
+    let b = Server::start_with(&[("DATABASE_URL", database)]);
+    let ada = a.customer("ada@example.com").await;
+    a.product("A", 10, 1.0).await;
+    let ws_url = b.url.replace("http://", "ws://") + "/ws";
+    let (ws, _) = tokio_tungstenite::connect_async(admin_ws_request(&ws_url))
+        .await
+        .unwrap();
+    (a, b, ws, ada)
+}
+
 /// Several instances, one live picture: a WebSocket client on instance B
 /// sees every change to an order made on instance A, once each and in order.
 #[tokio::test]
 async fn mongo_live_updates_reach_clients_of_every_instance() {
     let database = SecantusDb::shared().fresh_database();
-    let a = Api::on(Server::start_with(&[("DATABASE_URL", database.as_str())]));
-    let b = Server::start_with(&[("DATABASE_URL", database.as_str())]);
-    let ada = a.customer("ada@example.com").await;
-    a.product("A", 10, 1.0).await;
-    let ws_url = b.url.replace("http://", "ws://") + "/ws";
-    let (mut ws, _) = tokio_tungstenite::connect_async(admin_ws_request(&ws_url))
-        .await
-        .unwrap();
+    let (a, _b, mut ws, ada) = two_instances_and_a_watcher(&database).await;
     let (_, order) = a.order(&ada, &[("A", 2)]).await;
     assert_eq!(next_order_event(&mut ws).await, as_stored(&order));
     let (_, paid) = a.set_status(&order, "PAID").await;
@@ -839,14 +854,7 @@ async fn mongo_live_updates_resume_after_the_database_restarts() {
     let (port, data) = (free_port(), tempfile::tempdir().unwrap());
     let mut db = SecantusDb::start_with(port, data.path());
     let url = format!("mongodb://127.0.0.1:{port}/shop?directConnection=true");
-    let a = Api::on(Server::start_with(&[("DATABASE_URL", url.as_str())]));
-    let b = Server::start_with(&[("DATABASE_URL", url.as_str())]);
-    let ada = a.customer("ada@example.com").await;
-    a.product("A", 10, 1.0).await;
-    let ws_url = b.url.replace("http://", "ws://") + "/ws";
-    let (mut ws, _) = tokio_tungstenite::connect_async(admin_ws_request(&ws_url))
-        .await
-        .unwrap();
+    let (a, _b, mut ws, ada) = two_instances_and_a_watcher(&url).await;
     let (_, first) = a.order(&ada, &[("A", 1)]).await;
     assert_eq!(next_order_event(&mut ws).await["_id"], first["_id"]);
 

@@ -943,25 +943,28 @@ async fn a_lost_tracking_link_is_reissued_only_for_the_right_number_and_email(f:
     assert!(f.service.tracked_order(&other.tracking_token).await.is_ok());
 }
 
+/// On a fresh store: an order for 2 of a product's 5 units, acknowledged,
+/// then the store closed as a server stopping would.
+async fn place_two_of_five_and_close(store: SharedStore) -> Id {
+    let s = Service::new(store, LiveHub::default());
+    let c = customer(&s, "ada@example.com").await;
+    product(&s, "A", 5, 100).await;
+    let id = s
+        .place_order(order(&c, &[("A", 2)]), None, Actor::Customer)
+        .await
+        .unwrap()
+        .placed
+        .order
+        .id;
+    s.close().await;
+    id
+}
+
 #[tokio::test]
 async fn acknowledged_orders_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("restart.db");
-    let id = {
-        let store: SharedStore = Arc::new(SqliteStore::open(&path).unwrap());
-        let s = Service::new(store, LiveHub::default());
-        let c = customer(&s, "ada@example.com").await;
-        product(&s, "A", 5, 100).await;
-        let id = s
-            .place_order(order(&c, &[("A", 2)]), None, Actor::Customer)
-            .await
-            .unwrap()
-            .placed
-            .order
-            .id;
-        s.close().await;
-        id
-    };
+    let id = place_two_of_five_and_close(Arc::new(SqliteStore::open(&path).unwrap())).await;
     let store: SharedStore = Arc::new(SqliteStore::open(&path).unwrap());
     let s = Service::new(store, LiveHub::default());
     let o = s.order(id).await.unwrap();
@@ -972,21 +975,7 @@ async fn acknowledged_orders_survive_a_restart() {
 #[tokio::test]
 async fn mongo_reconnects_to_its_data_and_indexes() {
     let url = SecantusDb::shared().fresh_database();
-    let id = {
-        let store: SharedStore = Arc::new(MongoStore::connect(&url).await.unwrap());
-        let s = Service::new(store, LiveHub::default());
-        let c = customer(&s, "ada@example.com").await;
-        product(&s, "A", 5, 100).await;
-        let id = s
-            .place_order(order(&c, &[("A", 2)]), None, Actor::Customer)
-            .await
-            .unwrap()
-            .placed
-            .order
-            .id;
-        s.close().await;
-        id
-    };
+    let id = place_two_of_five_and_close(Arc::new(MongoStore::connect(&url).await.unwrap())).await;
     // A second start on the same database finds its indexes in place.
     let store: SharedStore = Arc::new(MongoStore::connect(&url).await.unwrap());
     let s = Service::new(store, LiveHub::default());

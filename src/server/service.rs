@@ -71,7 +71,13 @@ impl Service {
     pub async fn register_customer(&self, input: NewCustomer) -> Result<Customer, AppError> {
         let input = validate::new_customer(input)?;
         self.store
-            .insert_customer(Id::generate(), Timestamp::now(), input)
+            .insert_customer(Customer {
+                id: Id::generate(),
+                name: input.name,
+                email: input.email,
+                phone: input.phone,
+                created_at: Timestamp::now(),
+            })
             .await
     }
 

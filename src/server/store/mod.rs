@@ -8,8 +8,8 @@ pub mod records;
 pub mod sqlite;
 
 use crate::domain::{
-    Actor, AppError, Customer, Id, Money, NewCustomer, Order, OrderFilter, OrderStatus, Page,
-    Product, ProductUpdate, Timestamp,
+    Actor, AppError, Customer, Id, Money, Order, OrderFilter, OrderStatus, Page, Product,
+    ProductUpdate, Timestamp,
 };
 use crate::server::live::LiveHub;
 use async_trait::async_trait;
@@ -95,12 +95,7 @@ pub trait Store: Send + Sync + 'static {
     async fn ping(&self) -> StoreResult<()>;
 
     /// `Duplicate { field: "email" }` when the email is taken.
-    async fn insert_customer(
-        &self,
-        id: Id,
-        at: Timestamp,
-        customer: NewCustomer,
-    ) -> StoreResult<Customer>;
+    async fn insert_customer(&self, customer: Customer) -> StoreResult<Customer>;
     async fn customer(&self, id: Id) -> StoreResult<Option<Customer>>;
     /// Newest first; `q` matches name or email (substring, case-insensitive).
     async fn customers(&self, q: Option<&str>, page: Page) -> StoreResult<Vec<Customer>>;

@@ -4,7 +4,7 @@
 //! store reads and writes these in id order, a batch at a time, so a move
 //! needs no more memory for a million orders than for a hundred.
 
-use super::{IdempotencyKey, LineDraft, Store, StoreResult};
+use super::{IdempotencyKey, LineDraft, OrderDraft, Store, StoreResult};
 use crate::domain::{Customer, Id, Money, OrderStatus, Product, StatusEntry, Timestamp};
 use async_trait::async_trait;
 use serde::Serialize;
@@ -46,6 +46,31 @@ pub struct StoredOrder {
     /// SHA-256 of the order's tracking token (orders placed before tracking
     /// tokens existed have none).
     pub tracking_hash: Option<String>,
+}
+
+impl StoredOrder {
+    /// A new PENDING order as the service drafted it, its first status
+    /// entry recording who placed it.
+    pub fn placed(draft: OrderDraft) -> StoredOrder {
+        StoredOrder {
+            id: draft.id,
+            number: draft.number,
+            customer: draft.customer.id,
+            lines: draft.lines,
+            total: draft.total,
+            payment_received: draft.payment_received,
+            status: OrderStatus::Pending,
+            history: vec![StatusEntry {
+                status: OrderStatus::Pending,
+                at: draft.placed_at,
+                actor: draft.placed_by,
+            }],
+            created_at: draft.placed_at,
+            updated_at: draft.placed_at,
+            idempotency: draft.idempotency,
+            tracking_hash: Some(draft.tracking_hash),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -172,24 +172,7 @@ impl From<StatusDoc> for StatusEntry {
 impl OrderDoc {
     /// A new PENDING order as the service drafted it.
     pub fn placed(draft: &OrderDraft) -> OrderDoc {
-        OrderDoc::from(&StoredOrder {
-            id: draft.id,
-            number: draft.number.clone(),
-            customer: draft.customer.id,
-            lines: draft.lines.clone(),
-            total: draft.total,
-            payment_received: draft.payment_received,
-            status: OrderStatus::Pending,
-            history: vec![StatusEntry {
-                status: OrderStatus::Pending,
-                at: draft.placed_at,
-                actor: draft.placed_by,
-            }],
-            created_at: draft.placed_at,
-            updated_at: draft.placed_at,
-            idempotency: draft.idempotency.clone(),
-            tracking_hash: Some(draft.tracking_hash.clone()),
-        })
+        OrderDoc::from(&StoredOrder::placed(draft.clone()))
     }
 
     /// The order as readers see it, with its customer and products filled in

@@ -22,8 +22,7 @@ mod writes;
 
 use super::{DailyTotal, Moved, OrderDraft, Placed, StatusMove, Store, StoreResult};
 use crate::domain::{
-    AppError, Customer, Id, NewCustomer, Order, OrderFilter, Page, Product, ProductUpdate,
-    Timestamp,
+    AppError, Customer, Id, Order, OrderFilter, Page, Product, ProductUpdate, Timestamp,
 };
 use crate::server::live::LiveHub;
 use async_trait::async_trait;
@@ -154,20 +153,8 @@ impl Store for MongoStore {
             .map_err(db_error)
     }
 
-    async fn insert_customer(
-        &self,
-        id: Id,
-        at: Timestamp,
-        customer: NewCustomer,
-    ) -> StoreResult<Customer> {
+    async fn insert_customer(&self, customer: Customer) -> StoreResult<Customer> {
         self.ready().await?;
-        let customer = Customer {
-            id,
-            name: customer.name,
-            email: customer.email,
-            phone: customer.phone,
-            created_at: at,
-        };
         match self
             .customers
             .insert_one(CustomerDoc::from(&customer))

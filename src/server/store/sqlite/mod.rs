@@ -8,8 +8,8 @@ mod writer;
 
 use super::{apply_update, DailyTotal, Moved, OrderDraft, Placed, StatusMove, Store, StoreResult};
 use crate::domain::{
-    AppError, Customer, Id, NewCustomer, Order, OrderFilter, OrderStatus, Page, Product,
-    ProductUpdate, StatusEntry, Timestamp,
+    AppError, Customer, Id, Order, OrderFilter, OrderStatus, Page, Product, ProductUpdate,
+    StatusEntry, Timestamp,
 };
 use crate::server::store::records::StoredOrder;
 use async_trait::async_trait;
@@ -19,12 +19,6 @@ use std::path::{Path, PathBuf};
 use std::sync::PoisonError;
 use std::sync::{Arc, Mutex};
 use writer::Writer;
-
-const INSERT_CUSTOMER: &str =
-    "INSERT INTO customers (id, name, email, phone, created_at) VALUES (?1, ?2, ?3, ?4, ?5)";
-const INSERT_PRODUCT: &str =
-    "INSERT INTO products (id, name, sku, stock, price, created_at, updated_at) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/0001_init.sql"),
@@ -231,24 +225,7 @@ fn place(conn: &Connection, draft: OrderDraft) -> StoreResult<Placed> {
         }
     }
     // The same INSERT that data moves use: an order row is written one way.
-    let order = StoredOrder {
-        id: draft.id,
-        number: draft.number,
-        customer: draft.customer.id,
-        lines: draft.lines,
-        total: draft.total,
-        payment_received: draft.payment_received,
-        status: OrderStatus::Pending,
-        history: vec![StatusEntry {
-            status: OrderStatus::Pending,
-            at: draft.placed_at,
-            actor: draft.placed_by,
-        }],
-        created_at: draft.placed_at,
-        updated_at: draft.placed_at,
-        idempotency: draft.idempotency,
-        tracking_hash: Some(draft.tracking_hash),
-    };
+    let order = StoredOrder::placed(draft);
     let id = order.id.to_string();
     let inserted = records::insert_order(conn, &order);
     match inserted {
@@ -284,7 +261,7 @@ fn move_status(conn: &Connection, change: StatusMove) -> StoreResult<Moved> {
             s.execute(params![
                 change.to.as_str(),
                 change.at.millis(),
-                serde_json::to_string(&entry).expect("status entry serializes"),
+                json_column(&entry)?,
                 id,
                 change.from.as_str(),
             ])
@@ -349,35 +326,15 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn insert_customer(
-        &self,
-        id: Id,
-        at: Timestamp,
-        customer: NewCustomer,
-    ) -> StoreResult<Customer> {
+    async fn insert_customer(&self, customer: Customer) -> StoreResult<Customer> {
         self.writer
             .write(move |conn| {
-                let row = Customer {
-                    id,
-                    name: customer.name,
-                    email: customer.email,
-                    phone: customer.phone,
-                    created_at: at,
-                };
-                let inserted = conn.prepare_cached(INSERT_CUSTOMER).and_then(|mut s| {
-                    s.execute(params![
-                        row.id.to_string(),
-                        row.name,
-                        row.email,
-                        row.phone,
-                        at.millis()
-                    ])
-                });
+                let inserted = records::insert_customer(conn, &customer);
                 match inserted {
-                    Ok(_) => Ok(row),
+                    Ok(_) => Ok(customer),
                     Err(e) if is_unique_violation(&e, "email") => Err(AppError::Duplicate {
                         field: "email".into(),
-                        value: row.email,
+                        value: customer.email,
                     }),
                     Err(e) => Err(db_error(e)),
                 }
@@ -422,17 +379,7 @@ impl Store for SqliteStore {
     async fn insert_product(&self, product: Product) -> StoreResult<Product> {
         self.writer
             .write(move |conn| {
-                let inserted = conn.prepare_cached(INSERT_PRODUCT).and_then(|mut s| {
-                    s.execute(params![
-                        product.id.to_string(),
-                        product.name,
-                        product.sku,
-                        product.stock,
-                        product.price.cents(),
-                        product.created_at.millis(),
-                        product.updated_at.millis()
-                    ])
-                });
+                let inserted = records::insert_product(conn, &product);
                 match inserted {
                     Ok(_) => Ok(product),
                     Err(e) if is_unique_violation(&e, "sku") => Err(AppError::Duplicate {

@@ -1,9 +1,9 @@
 //! Whole records in and out of the SQLite file, for `igniflo migrate`.
 
-use super::rows::{customer_row, db_error, order_row, product_row, StoredLine};
+use super::rows::{customer_row, db_error, json_column, order_row, product_row, StoredLine};
 use super::rows::{CUSTOMER_COLUMNS, ORDER_COLUMNS, PRODUCT_COLUMNS};
-use super::{SqliteStore, INSERT_CUSTOMER, INSERT_PRODUCT};
-use crate::domain::Id;
+use super::SqliteStore;
+use crate::domain::{Customer, Id, Product};
 use crate::server::store::records::{Kind, Record, Records, StoredOrder};
 use crate::server::store::{IdempotencyKey, StoreResult};
 use async_trait::async_trait;
@@ -24,24 +24,41 @@ fn stored_order(row: &Row) -> rusqlite::Result<Record> {
 
 fn insert(conn: &Connection, record: &Record) -> rusqlite::Result<usize> {
     match record {
-        Record::Customer(c) => conn.prepare_cached(INSERT_CUSTOMER)?.execute(params![
-            c.id.to_string(),
-            c.name,
-            c.email,
-            c.phone,
-            c.created_at.millis()
-        ]),
-        Record::Product(p) => conn.prepare_cached(INSERT_PRODUCT)?.execute(params![
-            p.id.to_string(),
-            p.name,
-            p.sku,
-            p.stock,
-            p.price.cents(),
-            p.created_at.millis(),
-            p.updated_at.millis()
-        ]),
+        Record::Customer(c) => insert_customer(conn, c),
+        Record::Product(p) => insert_product(conn, p),
         Record::Order(o) => insert_order(conn, o),
     }
+}
+
+/// Customer, product and order rows are each written one way, whether a
+/// request or a data move writes them.
+pub(super) fn insert_customer(conn: &Connection, c: &Customer) -> rusqlite::Result<usize> {
+    conn.prepare_cached(
+        "INSERT INTO customers (id, name, email, phone, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        c.id.to_string(),
+        c.name,
+        c.email,
+        c.phone,
+        c.created_at.millis()
+    ])
+}
+
+pub(super) fn insert_product(conn: &Connection, p: &Product) -> rusqlite::Result<usize> {
+    conn.prepare_cached(
+        "INSERT INTO products (id, name, sku, stock, price, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        p.id.to_string(),
+        p.name,
+        p.sku,
+        p.stock,
+        p.price.cents(),
+        p.created_at.millis(),
+        p.updated_at.millis()
+    ])
 }
 
 pub(super) fn insert_order(conn: &Connection, o: &StoredOrder) -> rusqlite::Result<usize> {
@@ -65,11 +82,11 @@ pub(super) fn insert_order(conn: &Connection, o: &StoredOrder) -> rusqlite::Resu
         o.id.to_string(),
         o.number,
         o.customer.to_string(),
-        serde_json::to_string(&lines).expect("lines serialize"),
+        json_column(&lines)?,
         o.total.cents(),
         o.payment_received,
         o.status.as_str(),
-        serde_json::to_string(&o.history).expect("history serializes"),
+        json_column(&o.history)?,
         o.created_at.millis(),
         o.updated_at.millis(),
         o.idempotency.as_ref().map(|i| &i.key),

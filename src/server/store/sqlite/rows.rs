@@ -260,3 +260,9 @@ pub fn populate(conn: &Connection, rows: Vec<OrderRow>) -> Result<Vec<Order>, Ap
         })
         .collect()
 }
+
+/// A value for a JSON column. Our types always serialize; should one ever
+/// fail, the write fails with a database error instead of a panic.
+pub fn json_column(value: &impl serde::Serialize) -> rusqlite::Result<String> {
+    serde_json::to_string(value).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+}
