@@ -402,6 +402,7 @@ impl Shop {
                     sku: format!("BENCH-{p:03}"),
                     stock: STOCK,
                     price: Money::from_cents(100 + 25 * p as i64),
+                    low_stock_threshold: None,
                 })
                 .await
                 .map_err(|e| format!("adding a product failed: {e}"))?;

@@ -7,6 +7,7 @@ mod id;
 mod model;
 mod money;
 mod status;
+mod stock;
 mod timestamp;
 pub mod validate;
 
@@ -15,4 +16,5 @@ pub use id::Id;
 pub use model::*;
 pub use money::Money;
 pub use status::OrderStatus;
+pub use stock::{StockMismatch, StockMovement, StockReason};
 pub use timestamp::Timestamp;

@@ -1,7 +1,7 @@
 //! The records Igniflo keeps and the inputs that create or change them, in
 //! the JSON shapes of the seed's REST contract (`_id`, camelCase).
 
-use super::{Id, Money, OrderStatus, Timestamp};
+use super::{AppError, Id, Money, OrderStatus, Timestamp};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,8 +26,17 @@ pub struct Product {
     pub sku: String,
     pub stock: i64,
     pub price: Money,
+    /// At or below this many units the product is low on stock: the
+    /// dashboard lists it, and admins hear once when stock falls to it.
+    pub low_stock_threshold: i64,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+impl Product {
+    pub fn is_low_on_stock(&self) -> bool {
+        self.stock <= self.low_stock_threshold
+    }
 }
 
 /// An order as every reader sees it: the customer and each line's product
@@ -49,9 +58,44 @@ pub struct Order {
     pub status_history: Vec<StatusEntry>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// Counts the order's changes: a change is written only over the version
+    /// it was decided on (compare-and-set), so racing changes are re-judged.
+    pub version: u64,
 }
 
 impl Order {
+    /// The order as moving it to `to` leaves it (its status, history and
+    /// payment; stock is the caller's to move), `None` when it is already
+    /// there, `InvalidTransition` when the lifecycle forbids the move.
+    pub fn moved_to(
+        &self,
+        to: OrderStatus,
+        at: Timestamp,
+        actor: Actor,
+    ) -> Result<Option<Order>, AppError> {
+        if self.status == to {
+            return Ok(None);
+        }
+        if !self.status.can_move_to(to) {
+            return Err(AppError::InvalidTransition {
+                from: self.status,
+                to,
+                allowed: self.status.next_statuses().to_vec(),
+            });
+        }
+        let mut moved = self.clone();
+        moved.status = to;
+        moved.payment_received |= to.means_paid();
+        moved.status_history.push(StatusEntry {
+            status: to,
+            at,
+            actor,
+        });
+        moved.updated_at = at;
+        moved.version += 1;
+        Ok(Some(moved))
+    }
+
     /// The order as its customer (a tracking-token holder) sees it: contact
     /// details masked, so a leaked tracking link does not leak them whole.
     pub fn for_customer(mut self) -> Order {
@@ -100,13 +144,15 @@ pub struct StatusEntry {
     pub actor: Actor,
 }
 
-/// Who caused a status change, for the order's timeline.
+/// Who caused a change, for the order's timeline and the stock ledger.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Actor {
     Customer,
     Admin,
+    /// Igniflo itself: a database upgrade, a data move.
+    System,
 }
 
 /// What placing an order returns to the one who placed it: the order and,
@@ -121,8 +167,8 @@ pub struct PlacedOrder {
     pub tracking_token: String,
 }
 
-/// At or below this many units a product shows as low on stock.
-pub const LOW_STOCK: i64 = 5;
+/// A new product's low-stock threshold unless one is given.
+pub const DEFAULT_LOW_STOCK_THRESHOLD: i64 = 5;
 
 /// The admin dashboard's figures. Revenue counts every order not cancelled.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -157,6 +203,8 @@ pub struct DayTotal {
 pub enum LiveMessage {
     OrderUpdated(Order),
     ProductUpdated(Product),
+    /// A product's stock fell to its low-stock threshold or below (admins only).
+    LowStock(Product),
     /// Events were missed: refetch what is shown.
     Resync,
 }
@@ -180,6 +228,9 @@ pub struct NewProduct {
     pub sku: String,
     pub stock: i64,
     pub price: Money,
+    /// Default 5.
+    #[serde(default)]
+    pub low_stock_threshold: Option<i64>,
 }
 
 /// Changes to a product; absent fields stay as they are. `stock` sets the
@@ -198,6 +249,8 @@ pub struct ProductUpdate {
     pub stock: Option<i64>,
     #[serde(default)]
     pub stock_adjustment: Option<i64>,
+    #[serde(default)]
+    pub low_stock_threshold: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -41,6 +41,16 @@ impl OrderStatus {
         self.next_statuses().is_empty()
     }
 
+    /// Whether an order moving into this status gives its lines' stock back.
+    pub fn returns_stock(self) -> bool {
+        self == OrderStatus::Cancelled
+    }
+
+    /// Whether an order moving into this status has been paid.
+    pub fn means_paid(self) -> bool {
+        self == OrderStatus::Paid
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             OrderStatus::Pending => "PENDING",

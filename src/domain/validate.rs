@@ -145,6 +145,10 @@ pub fn new_product(input: NewProduct) -> Result<NewProduct, AppError> {
         sku: sku(&input.sku)?,
         stock: stock("stock", input.stock)?,
         price: input.price,
+        low_stock_threshold: input
+            .low_stock_threshold
+            .map(|t| stock("lowStockThreshold", t))
+            .transpose()?,
     })
 }
 
@@ -168,6 +172,10 @@ pub fn product_update(input: ProductUpdate) -> Result<ProductUpdate, AppError> {
         price: input.price,
         stock: input.stock.map(|s| stock("stock", s)).transpose()?,
         stock_adjustment: input.stock_adjustment,
+        low_stock_threshold: input
+            .low_stock_threshold
+            .map(|t| stock("lowStockThreshold", t))
+            .transpose()?,
     })
 }
 

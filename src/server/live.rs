@@ -29,6 +29,8 @@ const HUB_CAPACITY: usize = 1024;
 pub enum LiveEvent {
     OrderUpdated(Arc<Order>),
     ProductUpdated(Arc<Product>),
+    /// A product's stock fell to its low-stock threshold (admins only).
+    LowStock(Arc<Product>),
     /// Sent to one connection that fell behind: refetch what you show.
     Resync,
 }
@@ -38,6 +40,7 @@ impl LiveEvent {
         match self {
             LiveEvent::OrderUpdated(_) => "order-updated",
             LiveEvent::ProductUpdated(_) => "product-updated",
+            LiveEvent::LowStock(_) => "low-stock",
             LiveEvent::Resync => "resync",
         }
     }
@@ -99,6 +102,7 @@ impl Audience {
             (Audience::Orders(ids), LiveEvent::OrderUpdated(order)) => ids
                 .contains(&order.id)
                 .then(|| LiveEvent::OrderUpdated(Arc::new(order.as_ref().clone().for_customer()))),
+            (Audience::Orders(_), LiveEvent::LowStock(_)) => None,
             (Audience::Orders(_), other) => Some(other.clone()),
         }
     }
@@ -241,6 +245,11 @@ pub fn serve_socket_io(io: SocketIo, hub: &LiveHub, service: Service, access: Ad
                 }
                 LiveEvent::ProductUpdated(product) => {
                     io.to(CATALOGUE_ROOM)
+                        .emit(event.name(), product.as_ref())
+                        .await
+                }
+                LiveEvent::LowStock(product) => {
+                    io.to(EVERYTHING_ROOM)
                         .emit(event.name(), product.as_ref())
                         .await
                 }

@@ -11,9 +11,12 @@ use leptos::prelude::*;
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let dashboard = Resource::new(|| (), |_| admin_dashboard());
-    // Figures follow the orders: refetch on every order change.
+    // Figures follow the orders and the products running low.
     follow_live_feed(Vec::new(), move |message| {
-        if matches!(message, LiveMessage::OrderUpdated(_) | LiveMessage::Resync) {
+        if matches!(
+            message,
+            LiveMessage::OrderUpdated(_) | LiveMessage::LowStock(_) | LiveMessage::Resync
+        ) {
             dashboard.refetch();
         }
     });

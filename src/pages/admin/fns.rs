@@ -71,7 +71,7 @@ pub async fn set_order_status(id: String, status: OrderStatus) -> Result<Order, 
 
 #[server(prefix = "/api/fn", endpoint = "admin_products")]
 pub async fn admin_products() -> Result<Vec<Product>, AppError> {
-    as_admin(|service| async move { service.products(None).await }).await
+    as_admin(|service| async move { service.products(None, false).await }).await
 }
 
 /// Adds a product from the products screen's form (prices as typed, e.g. `12.50`).
@@ -95,6 +95,7 @@ pub async fn add_product(
                 sku,
                 stock,
                 price,
+                low_stock_threshold: None,
             })
             .await
     })
@@ -127,6 +128,7 @@ pub async fn update_product(
             price: given(price).map(|p| parse_price(&p)).transpose()?,
             stock: None,
             stock_adjustment,
+            low_stock_threshold: None,
         };
         service.update_product(id, update).await
     })

@@ -130,7 +130,7 @@ pub fn OrdersPage() -> impl IntoView {
             live.flash(id);
         }
         LiveMessage::Resync => orders.refetch(),
-        LiveMessage::ProductUpdated(_) => {}
+        LiveMessage::ProductUpdated(_) | LiveMessage::LowStock(_) => {}
     });
 
     let export_href = move || format!("/api/orders/export.csv?{}", list_query(&query.get(), None));

@@ -5,7 +5,7 @@ use super::fns::{admin_products, AddProduct, UpdateProduct};
 use super::AdminNav;
 use crate::components::live::follow_live_feed;
 use crate::components::toast::use_toasts;
-use crate::domain::{Id, LiveMessage, Product, LOW_STOCK};
+use crate::domain::{Id, LiveMessage, Product};
 use leptos::prelude::*;
 use std::collections::HashMap;
 
@@ -27,6 +27,10 @@ pub fn ProductsPage() -> impl IntoView {
             l.insert(p.id, p);
         }),
         LiveMessage::Resync => products.refetch(),
+        LiveMessage::LowStock(p) => use_toasts().failure(format!(
+            "{} ({}) is low on stock: {} left",
+            p.name, p.sku, p.stock
+        )),
         LiveMessage::OrderUpdated(_) => {}
     });
     let toaster = use_toasts();
@@ -91,7 +95,7 @@ pub fn ProductsPage() -> impl IntoView {
 fn ProductRow(product: Product, update: ServerAction<UpdateProduct>) -> impl IntoView {
     let marker = if product.stock == 0 {
         Some(("marker out", "Out of stock"))
-    } else if product.stock <= LOW_STOCK {
+    } else if product.is_low_on_stock() {
         Some(("marker low", "Low stock"))
     } else {
         None

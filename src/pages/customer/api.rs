@@ -22,7 +22,7 @@ pub async fn catalogue() -> Result<Vec<Product>, AppError> {
     use crate::server::api::error::server_fn_answer;
     use crate::server::app::AppState;
     let state = expect_context::<AppState>();
-    server_fn_answer(state.service.products(None).await)
+    server_fn_answer(state.service.products(None, false).await)
 }
 
 /// Places the shopper's order (see `Service::checkout`), then goes to its

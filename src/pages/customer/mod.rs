@@ -69,7 +69,7 @@ fn Shop(products: Vec<Product>) -> impl IntoView {
                 products.set(fresh);
             }
         }),
-        LiveMessage::OrderUpdated(_) => {}
+        LiveMessage::OrderUpdated(_) | LiveMessage::LowStock(_) => {}
     });
     view! {
         // Every cart button submits this form without JavaScript: the

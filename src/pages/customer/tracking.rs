@@ -171,7 +171,7 @@ fn OrderTracker(order: Order, token: String, just_placed: bool) -> impl IntoView
                                     <span class="milestone">{milestone(entry.status)}</span>
                                     <span class="when">
                                         <time datetime=entry.at.to_string()>{when(entry.at)}</time>
-                                        {match entry.actor { Actor::Customer => " · by you", Actor::Admin => " · by Igniflo" }}
+                                        {match entry.actor { Actor::Customer => " · by you", Actor::Admin | Actor::System => " · by Igniflo" }}
                                     </span>
                                 </div>
                             </li>

@@ -2,7 +2,7 @@
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiQuery, PathId};
-use super::orders::parse_id_param;
+use super::paging::parse_id_param;
 use crate::domain::{AppError, Customer, NewCustomer, Page};
 use crate::server::app::AppState;
 use crate::server::auth::Admin;

@@ -8,6 +8,7 @@ pub mod error;
 pub mod export;
 pub mod extract;
 pub mod orders;
+pub mod paging;
 pub mod products;
 
 use crate::server::app::AppState;
@@ -31,10 +32,16 @@ use utoipa::OpenApi;
         products::list_products,
         products::get_product,
         products::update_product,
+        products::stock_movements,
+        products::check_stock,
         orders::place_order,
         orders::list_orders,
         orders::get_order,
         orders::change_status,
+        export::export_orders,
+        crate::server::auth::login,
+        crate::server::auth::logout,
+        crate::server::auth::session,
     ),
     components(schemas(error::ErrorBody))
 )]

@@ -2,8 +2,9 @@
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiQuery, PathId};
+use super::paging::{self, paged, parse_id_param};
 use crate::domain::{
-    Actor, AppError, Id, NewOrder, Order, OrderFilter, OrderStatus, Page, PlacedOrder,
+    Actor, AppError, NewOrder, Order, OrderFilter, OrderStatus, Page, PlacedOrder,
     StatusUpdate, Timestamp,
 };
 use crate::server::app::AppState;
@@ -123,35 +124,8 @@ impl OrdersQuery {
     }
 
     pub fn page(&self) -> Result<Page, AppError> {
-        let limit = match self.limit.as_deref().filter(|v| !v.is_empty()) {
-            None => Page::DEFAULT_LIMIT,
-            Some(v) => v
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=Page::MAX_LIMIT).contains(n))
-                .ok_or_else(|| {
-                    AppError::invalid(
-                        "limit",
-                        format!("must be a whole number from 1 to {}", Page::MAX_LIMIT),
-                    )
-                })?,
-        };
-        Ok(Page {
-            limit,
-            before: parse_id_param("cursor", &self.cursor)?,
-        })
+        paging::page(&self.limit, &self.cursor)
     }
-}
-
-pub fn parse_id_param(field: &str, value: &Option<String>) -> Result<Option<Id>, AppError> {
-    value
-        .as_deref()
-        .filter(|v| !v.is_empty())
-        .map(|v| {
-            v.parse()
-                .map_err(|_| AppError::invalid(field, "must be an id"))
-        })
-        .transpose()
 }
 
 /// List orders (admins), newest first, customers and products populated.
@@ -168,28 +142,7 @@ pub async fn list_orders(
 ) -> ApiResult<Response> {
     let (filter, page) = (query.filter()?, query.page()?);
     let orders = service.orders(&filter, page).await?;
-    let next = (orders.len() == page.limit as usize)
-        .then(|| orders.last().map(|o| o.id))
-        .flatten();
-    let mut response = Json(orders).into_response();
-    // The link echoes the client's query (percent-encoded); should it still
-    // not make a header, the page goes out without one rather than failing.
-    if let Some(link) =
-        next.and_then(|last| HeaderValue::from_str(&next_page_link(&uri, last)).ok())
-    {
-        response.headers_mut().insert(header::LINK, link);
-    }
-    Ok(response)
-}
-
-/// The same query with `cursor` set to the last id of this page.
-pub fn next_page_link(uri: &axum::http::Uri, last: Id) -> String {
-    let mut pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(uri.query().unwrap_or_default()).unwrap_or_default();
-    pairs.retain(|(k, _)| k != "cursor");
-    pairs.push(("cursor".into(), last.to_string()));
-    let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-    format!("<{}?{query}>; rel=\"next\"", uri.path())
+    Ok(paged(orders, page, &uri, |o| o.id))
 }
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]

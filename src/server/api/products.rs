@@ -2,20 +2,24 @@
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiQuery, PathId};
-use crate::domain::{NewProduct, Product, ProductUpdate};
+use super::paging::{self, paged};
+use crate::domain::{NewProduct, Product, ProductUpdate, StockMismatch, StockMovement};
 use crate::server::app::AppState;
 use crate::server::auth::Admin;
 use crate::server::service::Service;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, Uri};
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/products", get(list_products).post(add_product))
         .route("/api/products/{id}", get(get_product).patch(update_product))
+        .route("/api/products/{id}/movements", get(stock_movements))
+        .route("/api/stock/check", get(check_stock))
 }
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
@@ -23,6 +27,10 @@ pub fn router() -> Router<AppState> {
 pub struct SearchQuery {
     /// Part of a name or SKU.
     q: Option<String>,
+    /// `true`: only products at or below their low-stock threshold.
+    #[serde(default, rename = "lowStock")]
+    #[param(rename = "lowStock")]
+    low_stock: bool,
 }
 
 /// Add a product (admins). The SKU must be unused (409 otherwise).
@@ -43,7 +51,7 @@ pub async fn list_products(
     State(service): State<Service>,
     ApiQuery(query): ApiQuery<SearchQuery>,
 ) -> ApiResult<Json<Vec<Product>>> {
-    Ok(Json(service.products(query.q.as_deref()).await?))
+    Ok(Json(service.products(query.q.as_deref(), query.low_stock).await?))
 }
 
 #[utoipa::path(get, path = "/api/products/{id}", tag = "products",
@@ -70,4 +78,51 @@ pub async fn update_product(
     ApiJson(update): ApiJson<ProductUpdate>,
 ) -> ApiResult<Json<Product>> {
     Ok(Json(service.update_product(id, update).await?))
+}
+
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MovementsQuery {
+    /// Page size, 1–200 (default 50).
+    limit: Option<String>,
+    /// The `cursor` of the `Link: rel="next"` header of the previous page.
+    cursor: Option<String>,
+}
+
+/// A product's stock ledger (admins), newest first: every change of its
+/// stock with the reason, the order if any, who made it and the stock after.
+#[utoipa::path(get, path = "/api/products/{id}/movements", tag = "products",
+    params(("id" = String, Path, description = "Product id"), MovementsQuery),
+    responses((status = 200, body = [StockMovement]), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn stock_movements(
+    _: Admin,
+    State(service): State<Service>,
+    PathId(id): PathId,
+    ApiQuery(query): ApiQuery<MovementsQuery>,
+    uri: Uri,
+) -> ApiResult<Response> {
+    let page = paging::page(&query.limit, &query.cursor)?;
+    let movements = service.movements(id, page).await?;
+    Ok(paged(movements, page, &uri, |m| m.id))
+}
+
+/// Whether every product's stock equals the sum of its ledger.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct StockCheck {
+    /// True when every product agrees with its ledger.
+    ok: bool,
+    /// The products that do not.
+    mismatches: Vec<StockMismatch>,
+}
+
+/// Reconcile the stock (admins): every product's stock against the sum of
+/// its ledger's movements.
+#[utoipa::path(get, path = "/api/stock/check", tag = "products",
+    responses((status = 200, body = StockCheck), (status = 401, body = ErrorBody)))]
+pub async fn check_stock(_: Admin, State(service): State<Service>) -> ApiResult<Json<StockCheck>> {
+    let mismatches = service.stock_mismatches().await?;
+    Ok(Json(StockCheck {
+        ok: mismatches.is_empty(),
+        mismatches,
+    }))
 }

@@ -1,7 +1,9 @@
-//! Persistence behind one trait. The service decides *what* happens (prices,
-//! totals, transitions); a store makes it happen atomically: stock is taken
-//! for every line or none, a status moves only from the status the service
-//! saw, and cancelling returns stock in the same transaction.
+//! Persistence behind one trait. The service decides what a command does
+//! and hands the store one `Change`; the store applies it atomically —
+//! guarded stock deltas (the write refuses `stock + delta < 0`), orders
+//! written over the version the service read, a ledger movement for every
+//! delta — or applies none of it. No business rule lives below this line:
+//! the stores know nothing of statuses, payments or which move returns stock.
 
 pub mod mongo;
 pub mod records;
@@ -9,30 +11,15 @@ pub mod sqlite;
 
 use crate::domain::{
     Actor, AppError, Customer, Id, Money, Order, OrderFilter, OrderStatus, Page, Product,
-    ProductUpdate, Timestamp,
+    StockMismatch, StockMovement, StockReason, Timestamp,
 };
 use crate::server::live::LiveHub;
 use async_trait::async_trait;
+use records::{Record, StoredOrder};
 use serde::Serialize;
 use std::sync::Arc;
 
-/// A fully priced order, ready to be written: the service built it.
-#[derive(Clone, Debug)]
-pub struct OrderDraft {
-    pub id: Id,
-    pub number: String,
-    /// The customer as the service found it: a registered one.
-    pub customer: Customer,
-    pub lines: Vec<LineDraft>,
-    pub total: Money,
-    pub payment_received: bool,
-    pub placed_at: Timestamp,
-    pub placed_by: Actor,
-    pub idempotency: Option<IdempotencyKey>,
-    /// SHA-256 of the order's tracking token; the token itself is never kept.
-    pub tracking_hash: String,
-}
-
+/// A fully priced order line, as the order keeps it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LineDraft {
     pub product: Id,
@@ -49,32 +36,102 @@ pub struct IdempotencyKey {
     pub fingerprint: String,
 }
 
-#[derive(Debug)]
-pub enum Placed {
-    /// Stock was taken and the order written.
-    New(Order),
-    /// An order with this idempotency key exists; it was placed by the request
-    /// with this fingerprint.
-    Existing { order: Order, fingerprint: String },
-}
-
-/// A status change the service has approved for an order it saw in `from`.
+/// One command's effects, decided by the service, applied by a store in one
+/// transaction or not at all. Outbox events for webhooks join it here.
 #[derive(Clone, Debug)]
-pub struct StatusMove {
-    pub order: Id,
-    pub from: OrderStatus,
-    pub to: OrderStatus,
+pub struct Change {
     pub at: Timestamp,
     pub actor: Actor,
+    /// New records, written as they are: a registered customer, a new
+    /// product (with no stock: its opening stock is a delta), a placed
+    /// order, or a data move's batch.
+    pub inserts: Vec<Record>,
+    /// Orders rewritten (status, payment, history), each only if it is still
+    /// at the version the service read.
+    pub order_updates: Vec<OrderUpdate>,
+    /// Products' name, price and threshold set to these; their stock moves
+    /// only through `stock`.
+    pub product_edits: Vec<Product>,
+    /// Stock moves, each written with its ledger movement.
+    pub stock: Vec<StockDelta>,
 }
 
-/// The result of a compare-and-set on an order's status.
+impl Change {
+    pub fn new(at: Timestamp, actor: Actor) -> Change {
+        Change {
+            at,
+            actor,
+            inserts: Vec::new(),
+            order_updates: Vec::new(),
+            product_edits: Vec::new(),
+            stock: Vec::new(),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct OrderUpdate {
+    /// The order as it becomes; its `version` is one above `read_version`.
+    pub order: StoredOrder,
+    pub read_version: u64,
+}
+
+/// One guarded change of one product's stock and the movement recording it.
+#[derive(Clone, Debug)]
+pub struct StockDelta {
+    /// The ledger movement's id.
+    pub movement: Id,
+    pub product: Id,
+    pub sku: String,
+    pub delta: i64,
+    pub reason: StockReason,
+    pub order: Option<Id>,
+    /// Apply only if the stock is exactly this (setting a level outright
+    /// must not lose a concurrent order's take); otherwise the change is stale.
+    pub expected_stock: Option<i64>,
+}
+
+/// What applying a change came to.
 #[derive(Debug)]
-pub enum Moved {
-    Done(Order),
-    /// The order was no longer in `from` (someone else moved it first); here
-    /// it is as it is now.
-    Stale(Order),
+pub enum Applied {
+    /// Committed: every product the change touched as it left them, and the
+    /// ledger movements it wrote.
+    Done {
+        products: Vec<Product>,
+        movements: Vec<StockMovement>,
+    },
+    /// An order was no longer at the version read, or a stock level was no
+    /// longer the one expected: re-read and decide again. Nothing was written.
+    Stale,
+    /// `stock[delta]` would take its product below zero (or the product is
+    /// gone); it holds `available`. Nothing was written.
+    ShortOfStock { delta: usize, available: i64 },
+}
+
+impl Applied {
+    /// What a change that has nothing to be stale or short of (inserts
+    /// alone) committed; a refusal of it is a bug.
+    pub fn unguarded(self) -> StoreResult<(Vec<Product>, Vec<StockMovement>)> {
+        match self {
+            Applied::Done {
+                products,
+                movements,
+            } => Ok((products, movements)),
+            refused => {
+                tracing::error!(outcome = ?refused, "a change with no guards was refused");
+                Err(AppError::Internal)
+            }
+        }
+    }
+
+    /// Notes a product the change left like this: each product once, as
+    /// the change last left it.
+    pub fn keep_latest(products: &mut Vec<Product>, product: Product) {
+        match products.iter_mut().find(|p| p.id == product.id) {
+            Some(earlier) => *earlier = product,
+            None => products.push(product),
+        }
+    }
 }
 
 /// The orders of one UTC day in one status.
@@ -94,38 +151,29 @@ pub trait Store: Send + Sync + 'static {
     /// Answers when the database does.
     async fn ping(&self) -> StoreResult<()>;
 
-    /// `Duplicate { field: "email" }` when the email is taken.
-    async fn insert_customer(&self, customer: Customer) -> StoreResult<Customer>;
+    /// Applies the change in one transaction. A unique value taken (an
+    /// email, a SKU, an order number, an idempotency key) is
+    /// `Duplicate { field }`, with nothing written.
+    async fn apply(&self, change: Change) -> StoreResult<Applied>;
+
     async fn customer(&self, id: Id) -> StoreResult<Option<Customer>>;
     /// Newest first; `q` matches name or email (substring, case-insensitive).
     async fn customers(&self, q: Option<&str>, page: Page) -> StoreResult<Vec<Customer>>;
 
-    /// `Duplicate { field: "sku" }` when the SKU is taken.
-    async fn insert_product(&self, product: Product) -> StoreResult<Product>;
-    /// Applies the update atomically; a `stock_adjustment` that would make
-    /// stock negative fails with `StockWouldBeNegative` and changes nothing.
-    async fn update_product(
-        &self,
-        id: Id,
-        update: ProductUpdate,
-        at: Timestamp,
-    ) -> StoreResult<Product>;
     /// Products by id or by SKU, in no particular order; unknown keys are skipped.
     async fn products_by_key(&self, keys: &[String]) -> StoreResult<Vec<Product>>;
     /// Sorted by name; `q` matches name or SKU.
     async fn products(&self, q: Option<&str>) -> StoreResult<Vec<Product>>;
+    /// A product's ledger, newest first.
+    async fn movements(&self, product: Id, page: Page) -> StoreResult<Vec<StockMovement>>;
+    /// Every product whose stock is not the sum of its movements.
+    async fn stock_mismatches(&self) -> StoreResult<Vec<StockMismatch>>;
 
-    /// Takes stock for every line (all or nothing; `OutOfStock` names the
-    /// first line that lacks it), writes the order and its idempotency key
-    /// in one transaction. `Duplicate { field: "number" }` asks the caller to
-    /// draw another order number.
-    async fn place_order(&self, draft: OrderDraft) -> StoreResult<Placed>;
-    /// Moves the status if it is still `from`; a move to CANCELLED returns
-    /// every line's stock in the same transaction, and a move to PAID sets
-    /// `paymentReceived`.
-    async fn move_status(&self, change: StatusMove) -> StoreResult<Moved>;
     async fn order(&self, id: Id) -> StoreResult<Option<Order>>;
     async fn order_by_number(&self, number: &str) -> StoreResult<Option<Order>>;
+    /// The order placed with this idempotency key, and the fingerprint of
+    /// the request that placed it.
+    async fn order_by_idempotency_key(&self, key: &str) -> StoreResult<Option<(Order, String)>>;
     /// Newest first, populated.
     async fn orders(&self, filter: &OrderFilter, page: Page) -> StoreResult<Vec<Order>>;
     /// How many orders match the filter.
@@ -152,7 +200,7 @@ pub trait Store: Send + Sync + 'static {
     /// on this database by any server instance, once each and in commit
     /// order, until the store closes (MongoDB's change streams). `false`
     /// when the database cannot report changes (the embedded SQLite file has
-    /// one writer, this process); then the service announces its own.
+    /// one writer, this process); then the service announces what it applied.
     fn watch_changes(&self, _hub: &LiveHub) -> bool {
         false
     }
@@ -162,34 +210,3 @@ pub trait Store: Send + Sync + 'static {
 }
 
 pub type SharedStore = Arc<dyn Store>;
-
-/// The product as `update` leaves it, for stores that read it and write it
-/// back in one transaction: `stock` sets the level, `stockAdjustment` moves
-/// it from the current level and may not take it below zero.
-pub fn apply_update(
-    current: Product,
-    update: ProductUpdate,
-    at: Timestamp,
-) -> StoreResult<Product> {
-    let stock = match (update.stock, update.stock_adjustment) {
-        (Some(level), _) => level,
-        (None, Some(delta)) => {
-            let level = current.stock + delta;
-            if level < 0 {
-                return Err(AppError::StockWouldBeNegative {
-                    sku: current.sku,
-                    available: current.stock,
-                });
-            }
-            crate::domain::validate::stock("stockAdjustment", level)?
-        }
-        (None, None) => current.stock,
-    };
-    Ok(Product {
-        name: update.name.unwrap_or(current.name),
-        price: update.price.unwrap_or(current.price),
-        stock,
-        updated_at: at,
-        ..current
-    })
-}

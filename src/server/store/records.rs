@@ -1,30 +1,38 @@
-//! Every record exactly as a store keeps it, for moving a shop's data from
-//! one store to another (`igniflo migrate`): orders with their customer and
-//! products by id, their snapshot lines, history and idempotency key. Each
-//! store reads and writes these in id order, a batch at a time, so a move
-//! needs no more memory for a million orders than for a hundred.
+//! Every record exactly as a store keeps it. Orders are stored with their
+//! customer and products by id (`StoredOrder`) and turned into the `Order`
+//! readers see in one place (`StoredOrder::populate`), whichever store read
+//! them. Data moves (`igniflo migrate`) copy these records whole, a batch at
+//! a time in id order, so a move needs no more memory for a million orders
+//! than for a hundred.
 
-use super::{IdempotencyKey, LineDraft, OrderDraft, Store, StoreResult};
-use crate::domain::{Customer, Id, Money, OrderStatus, Product, StatusEntry, Timestamp};
+use super::{Change, IdempotencyKey, LineDraft, Store, StoreResult};
+use crate::domain::{
+    Actor, AppError, Customer, Id, Money, Order, OrderLine, OrderStatus, Product, StatusEntry,
+    StockMovement, Timestamp,
+};
 use async_trait::async_trait;
 use serde::Serialize;
+use std::collections::HashMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     Customers,
     Products,
     Orders,
+    Movements,
 }
 
 impl Kind {
-    /// In the order a move copies them: what orders refer to comes first.
-    pub const ALL: [Kind; 3] = [Kind::Customers, Kind::Products, Kind::Orders];
+    /// In the order a move copies them: what others refer to comes first.
+    pub const ALL: [Kind; 4] = [Kind::Customers, Kind::Products, Kind::Orders, Kind::Movements];
 
+    /// The table's or collection's name.
     pub fn name(self) -> &'static str {
         match self {
             Kind::Customers => "customers",
             Kind::Products => "products",
             Kind::Orders => "orders",
+            Kind::Movements => "stock_movements",
         }
     }
 }
@@ -42,6 +50,7 @@ pub struct StoredOrder {
     pub history: Vec<StatusEntry>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    pub version: u64,
     pub idempotency: Option<IdempotencyKey>,
     /// SHA-256 of the order's tracking token (orders placed before tracking
     /// tokens existed have none).
@@ -49,28 +58,99 @@ pub struct StoredOrder {
 }
 
 impl StoredOrder {
-    /// A new PENDING order as the service drafted it, its first status
-    /// entry recording who placed it.
-    pub fn placed(draft: OrderDraft) -> StoredOrder {
+    /// The stored form of an order a reader saw (after the domain changed
+    /// it). Its idempotency key and tracking hash are not part of `Order`,
+    /// and an order update never rewrites them.
+    pub fn from_order(order: &Order) -> StoredOrder {
         StoredOrder {
-            id: draft.id,
-            number: draft.number,
-            customer: draft.customer.id,
-            lines: draft.lines,
-            total: draft.total,
-            payment_received: draft.payment_received,
-            status: OrderStatus::Pending,
-            history: vec![StatusEntry {
-                status: OrderStatus::Pending,
-                at: draft.placed_at,
-                actor: draft.placed_by,
-            }],
-            created_at: draft.placed_at,
-            updated_at: draft.placed_at,
-            idempotency: draft.idempotency,
-            tracking_hash: Some(draft.tracking_hash),
+            id: order.id,
+            number: order.number.clone(),
+            customer: order.customer.id,
+            lines: order
+                .items
+                .iter()
+                .map(|l| LineDraft {
+                    product: l.product.id,
+                    name: l.name.clone(),
+                    sku: l.sku.clone(),
+                    unit_price: l.unit_price,
+                    quantity: l.quantity,
+                })
+                .collect(),
+            total: order.total,
+            payment_received: order.payment_received,
+            status: order.status,
+            history: order.status_history.clone(),
+            created_at: order.created_at,
+            updated_at: order.updated_at,
+            version: order.version,
+            idempotency: None,
+            tracking_hash: None,
         }
     }
+
+    /// The order as readers see it, its customer and products filled in
+    /// from what one query per collection found.
+    pub fn populate(
+        self,
+        customers: &HashMap<Id, Customer>,
+        products: &HashMap<Id, Product>,
+    ) -> StoreResult<Order> {
+        let customer = customers.get(&self.customer).cloned().ok_or_else(|| {
+            tracing::error!(order = %self.id, "order refers to a missing customer");
+            AppError::Internal
+        })?;
+        let items = self
+            .lines
+            .into_iter()
+            .map(|l| {
+                let product = products.get(&l.product).cloned().ok_or_else(|| {
+                    tracing::error!(order = %self.id, "order line refers to a missing product");
+                    AppError::Internal
+                })?;
+                let line_total = l.unit_price.checked_mul(l.quantity).ok_or_else(|| {
+                    tracing::error!(order = %self.id, "an order line's total overflows");
+                    AppError::Internal
+                })?;
+                Ok(OrderLine {
+                    product,
+                    name: l.name,
+                    sku: l.sku,
+                    unit_price: l.unit_price,
+                    quantity: l.quantity,
+                    line_total,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Order {
+            id: self.id,
+            number: self.number,
+            customer,
+            items,
+            total: self.total,
+            payment_received: self.payment_received,
+            status: self.status,
+            status_history: self.history,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            version: self.version,
+        })
+    }
+}
+
+/// The customers and the products these orders refer to, each id once: what
+/// a store looks up (one query each) to populate them.
+pub fn referenced_ids(orders: &[StoredOrder]) -> (Vec<Id>, Vec<Id>) {
+    let mut customers: Vec<Id> = orders.iter().map(|o| o.customer).collect();
+    let mut products: Vec<Id> = orders
+        .iter()
+        .flat_map(|o| o.lines.iter().map(|l| l.product))
+        .collect();
+    customers.sort();
+    customers.dedup();
+    products.sort();
+    products.dedup();
+    (customers, products)
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -78,14 +158,49 @@ pub enum Record {
     Customer(Customer),
     Product(Product),
     Order(StoredOrder),
+    Movement(StockMovement),
 }
 
 impl Record {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Record::Customer(_) => Kind::Customers,
+            Record::Product(_) => Kind::Products,
+            Record::Order(_) => Kind::Orders,
+            Record::Movement(_) => Kind::Movements,
+        }
+    }
+
     pub fn id(&self) -> Id {
         match self {
             Record::Customer(c) => c.id,
             Record::Product(p) => p.id,
             Record::Order(o) => o.id,
+            Record::Movement(m) => m.id,
+        }
+    }
+
+    /// The record's value of a unique field (as `AppError::Duplicate` names
+    /// the field), for the error a store reports when it is taken.
+    pub fn unique_value(&self, field: &str) -> String {
+        match (self, field) {
+            (Record::Customer(c), "email") => c.email.clone(),
+            (Record::Product(p), "sku") => p.sku.clone(),
+            (Record::Order(o), "number") => o.number.clone(),
+            (Record::Order(o), "idempotencyKey") => o
+                .idempotency
+                .as_ref()
+                .map(|i| i.key.clone())
+                .unwrap_or_default(),
+            _ => self.id().to_string(),
+        }
+    }
+
+    /// The error for this record's unique `field` being taken already.
+    pub fn duplicate(&self, field: &str) -> AppError {
+        AppError::Duplicate {
+            field: field.into(),
+            value: self.unique_value(field),
         }
     }
 }
@@ -96,8 +211,14 @@ pub trait Records: Store {
     async fn count(&self, kind: Kind) -> StoreResult<u64>;
     /// Up to `limit` records of `kind` with ids above `after`, in id order.
     async fn export(&self, kind: Kind, after: Option<Id>, limit: u32) -> StoreResult<Vec<Record>>;
-    /// Writes records exported from another store, keeping their ids.
-    async fn import(&self, records: Vec<Record>) -> StoreResult<()>;
     /// Deletes every record, to replace a store's data with another's.
     async fn clear(&self) -> StoreResult<()>;
+
+    /// Writes records exported from another store, keeping their ids: the
+    /// same write path as any other change.
+    async fn import(&self, records: Vec<Record>) -> StoreResult<()> {
+        let mut change = Change::new(Timestamp::now(), Actor::System);
+        change.inserts = records;
+        self.apply(change).await?.unguarded().map(drop)
+    }
 }

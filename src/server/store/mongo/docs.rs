@@ -4,15 +4,14 @@
 //! refers to its customer and products by ObjectId.
 
 use crate::domain::{
-    Actor, AppError, Customer, Id, Money, Order, OrderLine, OrderStatus, Product, StatusEntry,
-    Timestamp,
+    Actor, Customer, Id, Money, OrderStatus, Product, StatusEntry, StockMovement, StockReason,
+    Timestamp, DEFAULT_LOW_STOCK_THRESHOLD,
 };
 use crate::server::store::records::StoredOrder;
-use crate::server::store::{IdempotencyKey, LineDraft, OrderDraft, StoreResult};
+use crate::server::store::{IdempotencyKey, LineDraft};
 use bson::oid::ObjectId;
 use bson::DateTime;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 pub fn oid(id: Id) -> ObjectId {
     ObjectId::from_bytes(id.bytes())
@@ -74,8 +73,15 @@ pub struct ProductDoc {
     pub sku: String,
     pub stock: i64,
     pub price: i64,
+    /// Absent on products from before thresholds existed.
+    #[serde(default = "default_threshold")]
+    pub low_stock_threshold: i64,
     pub created_at: DateTime,
     pub updated_at: DateTime,
+}
+
+fn default_threshold() -> i64 {
+    DEFAULT_LOW_STOCK_THRESHOLD
 }
 
 impl From<&Product> for ProductDoc {
@@ -86,6 +92,7 @@ impl From<&Product> for ProductDoc {
             sku: p.sku.clone(),
             stock: p.stock,
             price: p.price.cents(),
+            low_stock_threshold: p.low_stock_threshold,
             created_at: date(p.created_at),
             updated_at: date(p.updated_at),
         }
@@ -100,6 +107,7 @@ impl From<ProductDoc> for Product {
             sku: d.sku,
             stock: d.stock,
             price: Money::from_cents(d.price),
+            low_stock_threshold: d.low_stock_threshold,
             created_at: timestamp(d.created_at),
             updated_at: timestamp(d.updated_at),
         }
@@ -121,6 +129,9 @@ pub struct OrderDoc {
     pub status_history: Vec<StatusDoc>,
     pub created_at: DateTime,
     pub updated_at: DateTime,
+    /// Absent on orders from before versions existed: version 0.
+    #[serde(default)]
+    pub version: i64,
     /// Absent without a key, so the partial unique index skips the order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
@@ -169,56 +180,6 @@ impl From<StatusDoc> for StatusEntry {
     }
 }
 
-impl OrderDoc {
-    /// A new PENDING order as the service drafted it.
-    pub fn placed(draft: &OrderDraft) -> OrderDoc {
-        OrderDoc::from(&StoredOrder::placed(draft.clone()))
-    }
-
-    /// The order as readers see it, with its customer and products filled in
-    /// from what one `$in` query per collection found.
-    pub fn populate(
-        self,
-        customers: &HashMap<ObjectId, Customer>,
-        products: &HashMap<ObjectId, Product>,
-    ) -> StoreResult<Order> {
-        let customer = customers.get(&self.customer).cloned().ok_or_else(|| {
-            tracing::error!(order = %self.id, "order refers to a missing customer");
-            AppError::Internal
-        })?;
-        let items = self
-            .items
-            .into_iter()
-            .map(|l| {
-                let product = products.get(&l.product).cloned().ok_or_else(|| {
-                    tracing::error!(order = %self.id, "order line refers to a missing product");
-                    AppError::Internal
-                })?;
-                Ok(OrderLine {
-                    product,
-                    name: l.name,
-                    sku: l.sku,
-                    unit_price: Money::from_cents(l.unit_price),
-                    quantity: l.quantity,
-                    line_total: Money::from_cents(l.unit_price * l.quantity),
-                })
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(Order {
-            id: id(self.id),
-            number: self.number,
-            customer,
-            items,
-            total: Money::from_cents(self.total),
-            payment_received: self.payment_received,
-            status: self.status,
-            status_history: self.status_history.into_iter().map(Into::into).collect(),
-            created_at: timestamp(self.created_at),
-            updated_at: timestamp(self.updated_at),
-        })
-    }
-}
-
 impl From<&StoredOrder> for OrderDoc {
     fn from(o: &StoredOrder) -> Self {
         OrderDoc {
@@ -242,6 +203,7 @@ impl From<&StoredOrder> for OrderDoc {
             status_history: o.history.iter().cloned().map(StatusDoc::from).collect(),
             created_at: date(o.created_at),
             updated_at: date(o.updated_at),
+            version: o.version as i64,
             idempotency_key: o.idempotency.as_ref().map(|i| i.key.clone()),
             request_fingerprint: o.idempotency.as_ref().map(|i| i.fingerprint.clone()),
             tracking_hash: o.tracking_hash.clone(),
@@ -272,11 +234,61 @@ impl From<OrderDoc> for StoredOrder {
             history: d.status_history.into_iter().map(Into::into).collect(),
             created_at: timestamp(d.created_at),
             updated_at: timestamp(d.updated_at),
+            version: d.version.max(0) as u64,
             idempotency: d.idempotency_key.map(|key| IdempotencyKey {
                 key,
                 fingerprint: d.request_fingerprint.unwrap_or_default(),
             }),
             tracking_hash: d.tracking_hash,
+        }
+    }
+}
+
+/// One movement of the stock ledger.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MovementDoc {
+    #[serde(rename = "_id")]
+    pub id: ObjectId,
+    pub product: ObjectId,
+    pub sku: String,
+    pub delta: i64,
+    pub stock_after: i64,
+    pub reason: StockReason,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<ObjectId>,
+    pub actor: Actor,
+    pub at: DateTime,
+}
+
+impl From<&StockMovement> for MovementDoc {
+    fn from(m: &StockMovement) -> Self {
+        MovementDoc {
+            id: oid(m.id),
+            product: oid(m.product),
+            sku: m.sku.clone(),
+            delta: m.delta,
+            stock_after: m.stock_after,
+            reason: m.reason,
+            order: m.order.map(oid),
+            actor: m.actor,
+            at: date(m.at),
+        }
+    }
+}
+
+impl From<MovementDoc> for StockMovement {
+    fn from(d: MovementDoc) -> Self {
+        StockMovement {
+            id: id(d.id),
+            product: id(d.product),
+            sku: d.sku,
+            delta: d.delta,
+            stock_after: d.stock_after,
+            reason: d.reason,
+            order: d.order.map(id),
+            actor: d.actor,
+            at: timestamp(d.at),
         }
     }
 }

@@ -20,16 +20,19 @@ mod setup;
 mod transaction;
 mod writes;
 
-use super::{DailyTotal, Moved, OrderDraft, Placed, StatusMove, Store, StoreResult};
+use super::{Applied, Change, DailyTotal, Store, StoreResult};
 use crate::domain::{
-    AppError, Customer, Id, Order, OrderFilter, Page, Product, ProductUpdate, Timestamp,
+    AppError, Customer, Id, Order, OrderFilter, Page, Product, StockMismatch, StockMovement,
+    Timestamp,
 };
 use crate::server::live::LiveHub;
 use async_trait::async_trait;
 use bson::oid::ObjectId;
 use bson::{doc, Document};
-use docs::{date, oid, AdminCredentialDoc, CustomerDoc, OrderDoc, ProductDoc, SessionDoc};
-use errors::{db_error, duplicate_field};
+use docs::{
+    date, oid, AdminCredentialDoc, CustomerDoc, MovementDoc, OrderDoc, ProductDoc, SessionDoc,
+};
+use errors::db_error;
 use mongodb::options::ClientOptions;
 use mongodb::{Client, Collection, Database};
 use queries::{collect, contains, whole};
@@ -39,7 +42,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::OnceCell;
 use tokio::task::AbortHandle;
-use writes::Placing;
 
 /// How long an operation waits for a reachable server before the store
 /// reports `Unavailable`, unless the URL sets `serverSelectionTimeoutMS`.
@@ -51,6 +53,7 @@ const MS_PER_DAY: i64 = 86_400_000;
 const CUSTOMERS: &str = "customers";
 const PRODUCTS: &str = "products";
 const ORDERS: &str = "orders";
+const MOVEMENTS: &str = "stock_movements";
 const ADMIN_CREDENTIALS: &str = "admin_credentials";
 const ADMIN_SESSIONS: &str = "admin_sessions";
 /// The one admin login's name.
@@ -124,6 +127,7 @@ impl MongoStore {
         self.prepared
             .get_or_try_init(|| async {
                 setup::prepare(&self.db).await.map_err(db_error)?;
+                self.open_the_ledger().await?;
                 tracing::info!(database = %self.db.name(), "MongoDB is ready");
                 Ok(())
             })
@@ -140,6 +144,10 @@ impl MongoStore {
     fn admin_sessions(&self) -> Collection<SessionDoc> {
         self.db.collection(ADMIN_SESSIONS)
     }
+
+    fn movements(&self) -> Collection<MovementDoc> {
+        self.db.collection(MOVEMENTS)
+    }
 }
 
 #[async_trait]
@@ -153,20 +161,12 @@ impl Store for MongoStore {
             .map_err(db_error)
     }
 
-    async fn insert_customer(&self, customer: Customer) -> StoreResult<Customer> {
+    async fn apply(&self, change: Change) -> StoreResult<Applied> {
         self.ready().await?;
-        match self
-            .customers
-            .insert_one(CustomerDoc::from(&customer))
-            .await
-        {
-            Ok(_) => Ok(customer),
-            Err(e) if duplicate_field(&e) == Some("email") => Err(AppError::Duplicate {
-                field: "email".into(),
-                value: customer.email,
-            }),
-            Err(e) => Err(db_error(e)),
-        }
+        transaction::run(&self.client, &(self, change), |s, (store, change)| {
+            Box::pin(store.apply_in(s, change))
+        })
+        .await
     }
 
     async fn customer(&self, id: Id) -> StoreResult<Option<Customer>> {
@@ -201,33 +201,6 @@ impl Store for MongoStore {
         )
         .await?;
         Ok(found.into_iter().map(Customer::from).collect())
-    }
-
-    async fn insert_product(&self, product: Product) -> StoreResult<Product> {
-        self.ready().await?;
-        match self.products.insert_one(ProductDoc::from(&product)).await {
-            Ok(_) => Ok(product),
-            Err(e) if duplicate_field(&e) == Some("sku") => Err(AppError::Duplicate {
-                field: "sku".into(),
-                value: product.sku,
-            }),
-            Err(e) => Err(db_error(e)),
-        }
-    }
-
-    async fn update_product(
-        &self,
-        id: Id,
-        update: ProductUpdate,
-        at: Timestamp,
-    ) -> StoreResult<Product> {
-        self.ready().await?;
-        transaction::run(
-            &self.client,
-            &(self, (id, update, at)),
-            |s, (store, args)| Box::pin(store.update_in(s, args)),
-        )
-        .await
     }
 
     async fn products_by_key(&self, keys: &[String]) -> StoreResult<Vec<Product>> {
@@ -265,44 +238,60 @@ impl Store for MongoStore {
         Ok(products)
     }
 
-    async fn place_order(&self, draft: OrderDraft) -> StoreResult<Placed> {
+    async fn movements(&self, product: Id, page: Page) -> StoreResult<Vec<StockMovement>> {
         self.ready().await?;
-        let context = (self, draft);
-        let placing = transaction::run(&self.client, &context, |s, (store, draft)| {
-            Box::pin(store.place_in(s, draft))
-        })
-        .await?;
-        Ok(match placing {
-            // The service looked the customer up and the transaction returned
-            // the products: the answer costs no more round trips.
-            Placing::New { order, products } => {
-                let customer = context.1.customer;
-                let customers = HashMap::from([(oid(customer.id), customer)]);
-                Placed::New(order.populate(&customers, &products)?)
-            }
-            Placing::Existing(doc) => {
-                let fingerprint = doc.request_fingerprint.clone().unwrap_or_default();
-                let order = self.populate(vec![doc]).await?.remove(0);
-                Placed::Existing { order, fingerprint }
-            }
-        })
-    }
-
-    async fn move_status(&self, change: StatusMove) -> StoreResult<Moved> {
-        self.ready().await?;
-        let moved = transaction::run(
-            &self.client,
-            &(self, change.clone()),
-            |s, (store, change)| Box::pin(store.move_in(s, change)),
+        let mut query = doc! { "product": oid(product) };
+        if let Some(before) = page.before {
+            query.insert("_id", doc! { "$lt": oid(before) });
+        }
+        let found: Vec<MovementDoc> = collect(
+            self.movements()
+                .find(query)
+                .sort(doc! { "_id": -1 })
+                .limit(i64::from(page.limit))
+                .await,
         )
         .await?;
-        match moved {
-            Some(doc) => Ok(Moved::Done(self.populate(vec![doc]).await?.remove(0))),
-            None => match self.order(change.order).await? {
-                Some(order) => Ok(Moved::Stale(order)),
-                None => Err(AppError::not_found("order", change.order)),
-            },
+        Ok(found.into_iter().map(StockMovement::from).collect())
+    }
+
+    async fn stock_mismatches(&self) -> StoreResult<Vec<StockMismatch>> {
+        self.ready().await?;
+        let pipeline = [doc! { "$group": { "_id": "$product", "total": { "$sum": "$delta" } } }];
+        let sums: Vec<Document> = collect(self.movements().aggregate(pipeline).await).await?;
+        let mut ledger = HashMap::with_capacity(sums.len());
+        for sum in &sums {
+            let product = sum.get_object_id("_id").map_err(|_| AppError::Internal)?;
+            ledger.insert(product, whole(sum.get("total"))?);
         }
+        let products: Vec<ProductDoc> = collect(self.products.find(doc! {}).await).await?;
+        let mut mismatches: Vec<StockMismatch> = products
+            .into_iter()
+            .filter_map(|p| {
+                let total = ledger.get(&p.id).copied().unwrap_or(0);
+                (total != p.stock).then(|| StockMismatch {
+                    product: docs::id(p.id),
+                    sku: p.sku,
+                    stock: p.stock,
+                    ledger: total,
+                })
+            })
+            .collect();
+        mismatches.sort_by(|a, b| a.sku.cmp(&b.sku));
+        Ok(mismatches)
+    }
+
+    async fn order_by_idempotency_key(&self, key: &str) -> StoreResult<Option<(Order, String)>> {
+        self.ready().await?;
+        let found = self
+            .orders
+            .find_one(doc! { "idempotencyKey": key })
+            .await
+            .map_err(db_error)?;
+        let Some(doc) = found else { return Ok(None) };
+        let fingerprint = doc.request_fingerprint.clone().unwrap_or_default();
+        let order = self.populate(vec![doc]).await?.remove(0);
+        Ok(Some((order, fingerprint)))
     }
 
     async fn order(&self, id: Id) -> StoreResult<Option<Order>> {

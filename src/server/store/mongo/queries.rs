@@ -2,10 +2,11 @@
 //! query per collection, whatever the number of orders), the order list's
 //! filter, and the helpers every read shares.
 
-use super::docs::{date, oid, CustomerDoc, OrderDoc, ProductDoc};
+use super::docs::{date, id, oid, CustomerDoc, OrderDoc, ProductDoc};
 use super::errors::db_error;
 use super::MongoStore;
-use crate::domain::{AppError, Customer, Order, OrderFilter, Product};
+use crate::domain::{AppError, Customer, Id, Order, OrderFilter, Product};
+use crate::server::store::records::{referenced_ids, StoredOrder};
 use crate::server::store::StoreResult;
 use bson::oid::ObjectId;
 use bson::{doc, Document, Regex};
@@ -19,37 +20,36 @@ impl MongoStore {
         if docs.is_empty() {
             return Ok(Vec::new());
         }
-        let mut customer_ids: Vec<ObjectId> = docs.iter().map(|d| d.customer).collect();
-        customer_ids.sort();
-        customer_ids.dedup();
-        let mut product_ids: Vec<ObjectId> = docs
-            .iter()
-            .flat_map(|d| d.items.iter().map(|l| l.product))
-            .collect();
-        product_ids.sort();
-        product_ids.dedup();
+        let orders: Vec<StoredOrder> = docs.into_iter().map(StoredOrder::from).collect();
+        let (customer_ids, product_ids) = referenced_ids(&orders);
         let (customers, products) = tokio::try_join!(
             self.customers_by_id(customer_ids),
             self.products_by_id(product_ids)
         )?;
-        docs.into_iter()
-            .map(|d| d.populate(&customers, &products))
+        orders
+            .into_iter()
+            .map(|o| o.populate(&customers, &products))
             .collect()
     }
 
-    async fn customers_by_id(
-        &self,
-        ids: Vec<ObjectId>,
-    ) -> StoreResult<HashMap<ObjectId, Customer>> {
+    async fn customers_by_id(&self, ids: Vec<Id>) -> StoreResult<HashMap<Id, Customer>> {
+        let ids: Vec<ObjectId> = ids.into_iter().map(oid).collect();
         let found: Vec<CustomerDoc> =
             collect(self.customers.find(doc! { "_id": { "$in": ids } }).await).await?;
-        Ok(found.into_iter().map(|c| (c.id, c.into())).collect())
+        Ok(found
+            .into_iter()
+            .map(|c| (id(c.id), Customer::from(c)))
+            .collect())
     }
 
-    async fn products_by_id(&self, ids: Vec<ObjectId>) -> StoreResult<HashMap<ObjectId, Product>> {
+    async fn products_by_id(&self, ids: Vec<Id>) -> StoreResult<HashMap<Id, Product>> {
+        let ids: Vec<ObjectId> = ids.into_iter().map(oid).collect();
         let found: Vec<ProductDoc> =
             collect(self.products.find(doc! { "_id": { "$in": ids } }).await).await?;
-        Ok(found.into_iter().map(|p| (p.id, p.into())).collect())
+        Ok(found
+            .into_iter()
+            .map(|p| (id(p.id), Product::from(p)))
+            .collect())
     }
 
     pub(super) async fn load_order(&self, filter: Document) -> StoreResult<Option<Order>> {

@@ -1,16 +1,16 @@
-//! Whole records in and out of MongoDB, for `igniflo migrate`.
+//! Whole records out of MongoDB, for `igniflo migrate` (records go in
+//! through `apply`, like every other change).
 
-use super::docs::{oid, CustomerDoc, OrderDoc, ProductDoc};
-use super::errors::{db_error, duplicate_field};
+use super::docs::oid;
+use super::errors::db_error;
 use super::MongoStore;
-use crate::domain::{AppError, Id};
+use crate::domain::Id;
 use crate::server::store::records::{Kind, Record, Records};
 use crate::server::store::StoreResult;
 use async_trait::async_trait;
 use bson::{doc, Document};
 use mongodb::Collection;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 
 impl MongoStore {
     /// Up to `limit` documents with ids above `after`, in id order.
@@ -35,25 +35,6 @@ impl MongoStore {
         )
         .await
     }
-
-    async fn insert_all<T>(&self, into: &Collection<T>, docs: Vec<T>) -> StoreResult<()>
-    where
-        T: Serialize + Send + Sync,
-    {
-        if docs.is_empty() {
-            return Ok(());
-        }
-        match into.insert_many(docs).await {
-            Ok(_) => Ok(()),
-            Err(e) => Err(match duplicate_field(&e) {
-                Some(field) => AppError::Duplicate {
-                    field: field.into(),
-                    value: format!("one of the {} being imported", into.name()),
-                },
-                None => db_error(e),
-            }),
-        }
-    }
 }
 
 #[async_trait]
@@ -64,6 +45,7 @@ impl Records for MongoStore {
             Kind::Customers => self.customers.count_documents(doc! {}).await,
             Kind::Products => self.products.count_documents(doc! {}).await,
             Kind::Orders => self.orders.count_documents(doc! {}).await,
+            Kind::Movements => self.movements().count_documents(doc! {}).await,
         };
         counted.map_err(db_error)
     }
@@ -89,26 +71,21 @@ impl Records for MongoStore {
                 .into_iter()
                 .map(|o| Record::Order(o.into()))
                 .collect(),
+            Kind::Movements => self
+                .page(&self.movements(), after, limit)
+                .await?
+                .into_iter()
+                .map(|m| Record::Movement(m.into()))
+                .collect(),
         })
-    }
-
-    async fn import(&self, records: Vec<Record>) -> StoreResult<()> {
-        self.ready().await?;
-        let (mut customers, mut products, mut orders) = (Vec::new(), Vec::new(), Vec::new());
-        for record in &records {
-            match record {
-                Record::Customer(c) => customers.push(CustomerDoc::from(c)),
-                Record::Product(p) => products.push(ProductDoc::from(p)),
-                Record::Order(o) => orders.push(OrderDoc::from(o)),
-            }
-        }
-        self.insert_all(&self.customers, customers).await?;
-        self.insert_all(&self.products, products).await?;
-        self.insert_all(&self.orders, orders).await
     }
 
     async fn clear(&self) -> StoreResult<()> {
         self.ready().await?;
+        self.movements()
+            .delete_many(doc! {})
+            .await
+            .map_err(db_error)?;
         self.orders.delete_many(doc! {}).await.map_err(db_error)?;
         self.products.delete_many(doc! {}).await.map_err(db_error)?;
         self.customers

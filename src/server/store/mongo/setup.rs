@@ -1,10 +1,18 @@
 //! What the store relies on in the database, created idempotently at the
-//! first contact: the products' stock validator and every index.
+//! first contact: the products' stock validator and every index. A
+//! database from before the stock ledger gets its opening movements here
+//! (see `ledger`).
 
 use super::errors::{self, command_code};
-use super::{ADMIN_SESSIONS, CUSTOMERS, ORDERS, PRODUCTS};
+use super::{ADMIN_SESSIONS, CUSTOMERS, MOVEMENTS, ORDERS, PRODUCTS};
+use super::docs::MovementDoc;
+use super::transaction::{self, Abort};
+use super::MongoStore;
+use crate::domain::{Actor, StockReason};
+use crate::server::store::StoreResult;
 use bson::{doc, Document};
 use mongodb::options::IndexOptions;
+use std::collections::HashSet;
 use mongodb::{Database, IndexModel};
 use std::time::Duration;
 
@@ -80,6 +88,9 @@ pub(super) async fn prepare(db: &Database) -> mongodb::error::Result<()> {
             plain("by_created_at", doc! { "createdAt": 1 }),
         ])
         .await?;
+    db.collection::<Document>(MOVEMENTS)
+        .create_index(plain("by_product", doc! { "product": 1, "_id": -1 }))
+        .await?;
     // MongoDB itself forgets expired sessions (the service checks expiry too).
     let expiring = IndexModel::builder()
         .keys(doc! { "expiresAt": 1 })
@@ -94,4 +105,86 @@ pub(super) async fn prepare(db: &Database) -> mongodb::error::Result<()> {
         .create_index(expiring)
         .await?;
     Ok(())
+}
+
+/// Where the store notes upgrades it has made to the data.
+const UPGRADES: &str = "upgrades";
+const LEDGER_OPENED: &str = "stock_ledger_opened";
+
+impl MongoStore {
+    /// A database from before the stock ledger: each product without any
+    /// movement gets one `RECEIVED` movement of the stock it holds, so the
+    /// ledger agrees with the stock from the first start. Products and
+    /// movements are read in one transaction's snapshot, so an order another
+    /// instance places meanwhile is counted once; the movement's id is the
+    /// product's, so two instances upgrading at once cannot both write it.
+    pub(super) async fn open_the_ledger(&self) -> StoreResult<()> {
+        let upgrades = self.db.collection::<Document>(UPGRADES);
+        let done = upgrades
+            .find_one(doc! { "_id": LEDGER_OPENED })
+            .await
+            .map_err(errors::db_error)?;
+        if done.is_some() {
+            return Ok(());
+        }
+        let opened = transaction::run(&self.client, self, |s, store| {
+            Box::pin(async move {
+                let mut with_movements = HashSet::new();
+                let mut grouped = store
+                    .movements()
+                    .aggregate([doc! { "$group": { "_id": "$product" } }])
+                    .session(&mut *s)
+                    .await?;
+                while let Some(group) = grouped.next(&mut *s).await {
+                    if let Ok(product) = group?.get_object_id("_id") {
+                        with_movements.insert(product);
+                    }
+                }
+                let mut products = store.products.find(doc! {}).session(&mut *s).await?;
+                let now = bson::DateTime::now();
+                let mut opening = Vec::new();
+                while let Some(product) = products.next(&mut *s).await {
+                    let product = product?;
+                    if !with_movements.contains(&product.id) {
+                        opening.push(MovementDoc {
+                            id: product.id,
+                            product: product.id,
+                            sku: product.sku,
+                            delta: product.stock,
+                            stock_after: product.stock,
+                            reason: StockReason::Received,
+                            order: None,
+                            actor: Actor::System,
+                            at: now,
+                        });
+                    }
+                }
+                let count = opening.len();
+                if count > 0 {
+                    if let Err(e) = store.movements().insert_many(opening).session(&mut *s).await {
+                        return Err(match errors::duplicate_field(&e) {
+                            Some(_) => Abort::Raced,
+                            None => Abort::Db(e),
+                        });
+                    }
+                }
+                store
+                    .db
+                    .collection::<Document>(UPGRADES)
+                    .update_one(
+                        doc! { "_id": LEDGER_OPENED },
+                        doc! { "$set": { "at": now, "products": count as i64 } },
+                    )
+                    .upsert(true)
+                    .session(&mut *s)
+                    .await?;
+                Ok(count)
+            })
+        })
+        .await?;
+        if opened > 0 {
+            tracing::info!(products = opened, "opened the stock ledger with each product's stock");
+        }
+        Ok(())
+    }
 }

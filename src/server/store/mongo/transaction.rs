@@ -7,7 +7,7 @@
 
 use super::errors::db_error;
 use crate::domain::AppError;
-use crate::server::store::StoreResult;
+use crate::server::store::{Applied, StoreResult};
 use futures_util::future::BoxFuture;
 use mongodb::error::{Error, TRANSIENT_TRANSACTION_ERROR, UNKNOWN_TRANSACTION_COMMIT_RESULT};
 use mongodb::options::{Acknowledgment, WriteConcern};
@@ -44,13 +44,31 @@ impl From<AppError> for Abort {
     }
 }
 
+/// Whether a transaction's result is to be committed: a change the store
+/// found stale or short of stock is rolled back and returned as it is.
+pub trait Commits {
+    fn commits(&self) -> bool {
+        true
+    }
+}
+
+impl Commits for () {}
+
+impl Commits for usize {}
+
+impl Commits for Applied {
+    fn commits(&self) -> bool {
+        matches!(self, Applied::Done { .. })
+    }
+}
+
 /// Runs `work` in a transaction until it commits, is refused, or the retry
 /// budget is spent (then the store is `Unavailable`). `context` is lent to
 /// each run, so the future `work` returns may borrow it.
 pub async fn run<C, T, F>(client: &Client, context: &C, mut work: F) -> StoreResult<T>
 where
     C: Sync,
-    T: Send,
+    T: Send + Commits,
     F: for<'s> FnMut(&'s mut ClientSession, &'s C) -> BoxFuture<'s, Result<T, Abort>>,
 {
     let mut session = client.start_session().await.map_err(db_error)?;
@@ -65,6 +83,10 @@ where
             .await
             .map_err(db_error)?;
         let value = match work(&mut session, context).await {
+            Ok(value) if !value.commits() => {
+                let _ = session.abort_transaction().await;
+                return Ok(value);
+            }
             Ok(value) => value,
             Err(abort) => {
                 // The server may have aborted already; then this is a no-op.

@@ -1,156 +1,192 @@
-//! Writes that span documents, each run inside one transaction (see
-//! `transaction`): placing an order, moving its status, updating a product.
+//! Applying a `Change` inside one multi-document transaction (run by
+//! `transaction`'s bounded retry loop): inserts first (so change streams
+//! report a new order before the stock it took), orders rewritten over the
+//! version read, product edits, then each guarded `$inc` — which returns the
+//! product as it left it, so the answer needs no further reads — and the
+//! ledger movements in one `insertMany`.
 
-use super::docs::{date, oid, OrderDoc, StatusDoc};
+use super::docs::{date, oid, CustomerDoc, MovementDoc, OrderDoc, ProductDoc};
 use super::errors::duplicate_field;
 use super::transaction::Abort;
 use super::MongoStore;
-use crate::domain::{AppError, Id, OrderStatus, Product, ProductUpdate, StatusEntry, Timestamp};
-use crate::server::store::{apply_update, OrderDraft, StatusMove};
-use bson::doc;
-use bson::oid::ObjectId;
+use crate::domain::{AppError, Product, StockMovement};
+use crate::server::store::records::{Kind, Record};
+use crate::server::store::{Applied, Change, OrderUpdate};
+use bson::{doc, Bson, Document};
 use mongodb::options::ReturnDocument;
-use mongodb::ClientSession;
-use std::collections::HashMap;
+use mongodb::{ClientSession, Collection};
+use serde::Serialize;
 
 impl MongoStore {
-    /// Places the order inside the transaction: the order is written first
-    /// (so change streams report it before the stock it took), then stock is
-    /// taken line by line, each guarded `$inc` returning the product as it
-    /// left it, so the answer needs no further reads; a line short of stock
-    /// aborts it all.
-    pub(super) async fn place_in(
+    pub(super) async fn apply_in(
         &self,
         s: &mut ClientSession,
-        draft: &OrderDraft,
-    ) -> Result<Placing, Abort> {
-        if let Some(idem) = &draft.idempotency {
-            let earlier = self
-                .orders
-                .find_one(doc! { "idempotencyKey": &idem.key })
-                .session(&mut *s)
-                .await?;
-            if let Some(earlier) = earlier {
-                return Ok(Placing::Existing(earlier));
+        change: &Change,
+    ) -> Result<Applied, Abort> {
+        for kind in kinds_in_order(&change.inserts) {
+            let records: Vec<&Record> = change.inserts.iter().filter(|r| r.kind() == kind).collect();
+            let inserted = match kind {
+                Kind::Customers => self.insert_many(s, &self.customers, &records, |r| match r {
+                    Record::Customer(c) => Some(CustomerDoc::from(c)),
+                    _ => None,
+                })
+                .await,
+                Kind::Products => self.insert_many(s, &self.products, &records, |r| match r {
+                    Record::Product(p) => Some(ProductDoc::from(p)),
+                    _ => None,
+                })
+                .await,
+                Kind::Orders => self.insert_many(s, &self.orders, &records, |r| match r {
+                    Record::Order(o) => Some(OrderDoc::from(o)),
+                    _ => None,
+                })
+                .await,
+                Kind::Movements => self.insert_many(s, &self.movements(), &records, |r| match r {
+                    Record::Movement(m) => Some(MovementDoc::from(m)),
+                    _ => None,
+                })
+                .await,
+            };
+            inserted?;
+        }
+        for update in &change.order_updates {
+            if !self.update_order(s, update).await? {
+                return Ok(Applied::Stale);
             }
         }
-        let order = OrderDoc::placed(draft);
-        if let Err(e) = self.orders.insert_one(&order).session(&mut *s).await {
-            return Err(match duplicate_field(&e) {
-                Some("number") => Abort::Refused(AppError::Duplicate {
-                    field: "number".into(),
-                    value: draft.number.clone(),
-                }),
-                Some("idempotencyKey") => Abort::Raced,
-                _ => Abort::Db(e),
-            });
-        }
-        let at = date(draft.placed_at);
-        let mut products = HashMap::with_capacity(draft.lines.len());
-        for (i, line) in draft.lines.iter().enumerate() {
-            let taken = self
+        let at = date(change.at);
+        let mut products: Vec<Product> = Vec::new();
+        for edit in &change.product_edits {
+            let edited = self
                 .products
                 .find_one_and_update(
-                    doc! { "_id": oid(line.product), "stock": { "$gte": line.quantity } },
-                    doc! { "$inc": { "stock": -line.quantity }, "$set": { "updatedAt": at } },
+                    doc! { "_id": oid(edit.id) },
+                    doc! { "$set": {
+                        "name": &edit.name,
+                        "price": edit.price.cents(),
+                        "lowStockThreshold": edit.low_stock_threshold,
+                        "updatedAt": at,
+                    } },
                 )
                 .return_document(ReturnDocument::After)
                 .session(&mut *s)
                 .await?;
-            let Some(product) = taken else {
-                let available = self
-                    .products
-                    .find_one(doc! { "_id": oid(line.product) })
-                    .session(&mut *s)
-                    .await?
-                    .map_or(0, |p| p.stock);
-                return Err(Abort::Refused(AppError::OutOfStock {
-                    line: i,
-                    sku: line.sku.clone(),
-                    requested: line.quantity,
-                    available,
-                }));
-            };
-            products.insert(product.id, Product::from(product));
-        }
-        Ok(Placing::New { order, products })
-    }
-
-    /// Moves the status inside the transaction if it is still `from`; `None`
-    /// when it is not (or the order does not exist).
-    pub(super) async fn move_in(
-        &self,
-        s: &mut ClientSession,
-        change: &StatusMove,
-    ) -> Result<Option<OrderDoc>, Abort> {
-        let at = date(change.at);
-        let mut set = doc! { "status": change.to.as_str(), "updatedAt": at };
-        if change.to == OrderStatus::Paid {
-            set.insert("paymentReceived", true);
-        }
-        let entry = StatusDoc::from(StatusEntry {
-            status: change.to,
-            at: change.at,
-            actor: change.actor,
-        });
-        let entry = bson::to_bson(&entry).map_err(|e| Abort::Db(e.into()))?;
-        let moved = self
-            .orders
-            .find_one_and_update(
-                doc! { "_id": oid(change.order), "status": change.from.as_str() },
-                doc! { "$set": set, "$push": { "statusHistory": entry } },
-            )
-            .return_document(ReturnDocument::After)
-            .session(&mut *s)
-            .await?;
-        if let (Some(order), OrderStatus::Cancelled) = (&moved, change.to) {
-            for line in &order.items {
-                self.products
-                    .update_one(
-                        doc! { "_id": line.product },
-                        doc! { "$inc": { "stock": line.quantity }, "$set": { "updatedAt": at } },
-                    )
-                    .session(&mut *s)
-                    .await?;
+            match edited {
+                Some(product) => Applied::keep_latest(&mut products, product.into()),
+                None => return Ok(Applied::Stale),
             }
         }
-        Ok(moved)
+        let mut movements = Vec::with_capacity(change.stock.len());
+        for (i, delta) in change.stock.iter().enumerate() {
+            let guard = match delta.expected_stock {
+                Some(expected) => Bson::Int64(expected),
+                None => Bson::Document(doc! { "$gte": -delta.delta }),
+            };
+            let moved = self
+                .products
+                .find_one_and_update(
+                    doc! { "_id": oid(delta.product), "stock": guard },
+                    doc! { "$inc": { "stock": delta.delta }, "$set": { "updatedAt": at } },
+                )
+                .return_document(ReturnDocument::After)
+                .session(&mut *s)
+                .await?;
+            let Some(product) = moved else {
+                let now = self
+                    .products
+                    .find_one(doc! { "_id": oid(delta.product) })
+                    .session(&mut *s)
+                    .await?
+                    .map(|p| p.stock);
+                return Ok(match (now, delta.expected_stock) {
+                    (Some(now), Some(expected)) if now != expected => Applied::Stale,
+                    (now, _) => Applied::ShortOfStock {
+                        delta: i,
+                        available: now.unwrap_or(0),
+                    },
+                });
+            };
+            movements.push(StockMovement {
+                id: delta.movement,
+                product: delta.product,
+                sku: delta.sku.clone(),
+                delta: delta.delta,
+                stock_after: product.stock,
+                reason: delta.reason,
+                order: delta.order,
+                actor: change.actor,
+                at: change.at,
+            });
+            Applied::keep_latest(&mut products, product.into());
+        }
+        if !movements.is_empty() {
+            self.movements()
+                .insert_many(movements.iter().map(MovementDoc::from))
+                .session(&mut *s)
+                .await?;
+        }
+        Ok(Applied::Done {
+            products,
+            movements,
+        })
     }
 
-    pub(super) async fn update_in(
+    /// Inserts one kind's records; a unique value taken refuses the change.
+    async fn insert_many<T: Serialize + Send + Sync>(
         &self,
         s: &mut ClientSession,
-        (id, update, at): &(Id, ProductUpdate, Timestamp),
-    ) -> Result<Product, Abort> {
-        let current = self
-            .products
-            .find_one(doc! { "_id": oid(*id) })
-            .session(&mut *s)
-            .await?
-            .ok_or_else(|| AppError::not_found("product", id))?;
-        let updated = apply_update(current.into(), update.clone(), *at)?;
-        self.products
-            .update_one(
-                doc! { "_id": oid(*id) },
-                doc! { "$set": {
-                    "name": &updated.name,
-                    "price": updated.price.cents(),
-                    "stock": updated.stock,
-                    "updatedAt": date(*at),
-                } },
-            )
+        into: &Collection<T>,
+        records: &[&Record],
+        doc_of: impl Fn(&Record) -> Option<T>,
+    ) -> Result<(), Abort> {
+        let docs: Vec<T> = records.iter().filter_map(|r| doc_of(r)).collect();
+        match into.insert_many(docs).session(&mut *s).await {
+            Ok(_) => Ok(()),
+            Err(e) => Err(match (duplicate_field(&e), records) {
+                (Some(field), [record]) => Abort::Refused(record.duplicate(field)),
+                (Some(field), _) => Abort::Refused(AppError::Duplicate {
+                    field: field.into(),
+                    value: format!("one of the {} being written", into.name()),
+                }),
+                (None, _) => Abort::Db(e),
+            }),
+        }
+    }
+
+    /// Rewrites what changes over an order's life if the order is still at
+    /// the version read; false when it is not.
+    async fn update_order(&self, s: &mut ClientSession, update: &OrderUpdate) -> Result<bool, Abort> {
+        let order = OrderDoc::from(&update.order);
+        // Orders from before versions existed have none: that is version 0.
+        let read = match update.read_version {
+            0 => Bson::Document(doc! { "$in": [0_i64, Bson::Null] }),
+            v => Bson::Int64(v as i64),
+        };
+        let history = bson::to_bson(&order.status_history).map_err(|e| Abort::Db(e.into()))?;
+        let set: Document = doc! {
+            "status": order.status.as_str(),
+            "paymentReceived": order.payment_received,
+            "statusHistory": history,
+            "updatedAt": order.updated_at,
+            "version": order.version,
+        };
+        let written = self
+            .orders
+            .update_one(doc! { "_id": order.id, "version": read }, doc! { "$set": set })
             .session(&mut *s)
             .await?;
-        Ok(updated)
+        Ok(written.matched_count == 1)
     }
 }
 
-/// What the order transaction found or wrote.
-pub(super) enum Placing {
-    /// The order written, with the products its lines took stock from.
-    New {
-        order: OrderDoc,
-        products: HashMap<ObjectId, Product>,
-    },
-    Existing(OrderDoc),
+/// The kinds among the records, in the order each first appears.
+fn kinds_in_order(records: &[Record]) -> Vec<Kind> {
+    let mut kinds = Vec::new();
+    for record in records {
+        let kind = record.kind();
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    kinds
 }

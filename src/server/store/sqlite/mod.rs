@@ -2,16 +2,16 @@
 //! commits in groups (see `writer`); reads run on a small pool of read-only
 //! connections on tokio's blocking threads, concurrently with writes.
 
+mod apply;
 mod records;
 mod rows;
 mod writer;
 
-use super::{apply_update, DailyTotal, Moved, OrderDraft, Placed, StatusMove, Store, StoreResult};
+use super::{Applied, Change, DailyTotal, Store, StoreResult};
 use crate::domain::{
-    AppError, Customer, Id, Order, OrderFilter, OrderStatus, Page, Product, ProductUpdate,
-    StatusEntry, Timestamp,
+    AppError, Customer, Id, Order, OrderFilter, Page, Product, StockMismatch, StockMovement,
+    Timestamp,
 };
-use crate::server::store::records::StoredOrder;
 use async_trait::async_trait;
 use rows::*;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, ToSql};
@@ -23,6 +23,7 @@ use writer::Writer;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/0001_init.sql"),
     include_str!("../../../../migrations/0002_access.sql"),
+    include_str!("../../../../migrations/0003_stock_ledger.sql"),
 ];
 
 pub struct SqliteStore {
@@ -123,17 +124,7 @@ fn load_order(conn: &Connection, column: &str, key: &str) -> StoreResult<Option<
         .prepare_cached(&sql)
         .and_then(|mut s| s.query_row([key], order_row).optional())
         .map_err(db_error)?;
-    Ok(match row {
-        Some(r) => populate(conn, vec![r])?.pop(),
-        None => None,
-    })
-}
-
-fn load_product(conn: &Connection, id: Id) -> StoreResult<Option<Product>> {
-    let sql = format!("SELECT {PRODUCT_COLUMNS} FROM products WHERE id = ?1");
-    conn.prepare_cached(&sql)
-        .and_then(|mut s| s.query_row([id.to_string()], product_row).optional())
-        .map_err(db_error)
+    Ok(populate(conn, row.into_iter().collect())?.pop())
 }
 
 /// `%text%` for LIKE, with LIKE's wildcards in `text` taken literally.
@@ -186,139 +177,6 @@ fn as_params(args: &[Box<dyn ToSql + Send>]) -> Vec<&dyn ToSql> {
     args.iter().map(|a| a.as_ref() as &dyn ToSql).collect()
 }
 
-fn place(conn: &Connection, draft: OrderDraft) -> StoreResult<Placed> {
-    if let Some(idem) = &draft.idempotency {
-        let earlier: Option<(String, String)> = conn
-            .prepare_cached("SELECT id, request_fingerprint FROM orders WHERE idempotency_key = ?1")
-            .and_then(|mut s| {
-                s.query_row([&idem.key], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()
-            })
-            .map_err(db_error)?;
-        if let Some((id, fingerprint)) = earlier {
-            let order = load_order(conn, "id", &id)?.ok_or(AppError::Internal)?;
-            return Ok(Placed::Existing { order, fingerprint });
-        }
-    }
-    let at = draft.placed_at.millis();
-    {
-        let mut take = conn
-            .prepare_cached(
-                "UPDATE products SET stock = stock - ?1, updated_at = ?2 WHERE id = ?3 AND stock >= ?1",
-            )
-            .map_err(db_error)?;
-        for (i, line) in draft.lines.iter().enumerate() {
-            let taken = take
-                .execute(params![line.quantity, at, line.product.to_string()])
-                .map_err(db_error)?;
-            if taken != 1 {
-                let available = load_product(conn, line.product)?
-                    .map(|p| p.stock)
-                    .unwrap_or(0);
-                return Err(AppError::OutOfStock {
-                    line: i,
-                    sku: line.sku.clone(),
-                    requested: line.quantity,
-                    available,
-                });
-            }
-        }
-    }
-    // The same INSERT that data moves use: an order row is written one way.
-    let order = StoredOrder::placed(draft);
-    let id = order.id.to_string();
-    let inserted = records::insert_order(conn, &order);
-    match inserted {
-        Ok(_) => {}
-        Err(e) if is_unique_violation(&e, "number") => {
-            return Err(AppError::Duplicate {
-                field: "number".into(),
-                value: order.number,
-            })
-        }
-        Err(e) => return Err(db_error(e)),
-    }
-    Ok(Placed::New(
-        load_order(conn, "id", &id)?.ok_or(AppError::Internal)?,
-    ))
-}
-
-fn move_status(conn: &Connection, change: StatusMove) -> StoreResult<Moved> {
-    let id = change.order.to_string();
-    let entry = StatusEntry {
-        status: change.to,
-        at: change.at,
-        actor: change.actor,
-    };
-    let moved = conn
-        .prepare_cached(
-            "UPDATE orders SET status = ?1, updated_at = ?2, \
-             payment_received = CASE WHEN ?1 = 'PAID' THEN 1 ELSE payment_received END, \
-             history = json_insert(history, '$[#]', json(?3)) \
-             WHERE id = ?4 AND status = ?5",
-        )
-        .and_then(|mut s| {
-            s.execute(params![
-                change.to.as_str(),
-                change.at.millis(),
-                json_column(&entry)?,
-                id,
-                change.from.as_str(),
-            ])
-        })
-        .map_err(db_error)?;
-    if moved == 0 {
-        return match load_order(conn, "id", &id)? {
-            Some(order) => Ok(Moved::Stale(order)),
-            None => Err(AppError::not_found("order", &id)),
-        };
-    }
-    let order = load_order(conn, "id", &id)?.ok_or(AppError::Internal)?;
-    if change.to == OrderStatus::Cancelled {
-        let mut give_back = conn
-            .prepare_cached("UPDATE products SET stock = stock + ?1, updated_at = ?2 WHERE id = ?3")
-            .map_err(db_error)?;
-        for line in &order.items {
-            give_back
-                .execute(params![
-                    line.quantity,
-                    change.at.millis(),
-                    line.product.id.to_string()
-                ])
-                .map_err(db_error)?;
-        }
-        // Re-read so the populated products show the returned stock.
-        return Ok(Moved::Done(
-            load_order(conn, "id", &id)?.ok_or(AppError::Internal)?,
-        ));
-    }
-    Ok(Moved::Done(order))
-}
-
-fn update_product(
-    conn: &Connection,
-    id: Id,
-    update: ProductUpdate,
-    at: Timestamp,
-) -> StoreResult<Product> {
-    let current = load_product(conn, id)?.ok_or_else(|| AppError::not_found("product", id))?;
-    let updated = apply_update(current, update, at)?;
-    conn.prepare_cached(
-        "UPDATE products SET name = ?1, price = ?2, stock = ?3, updated_at = ?4 WHERE id = ?5",
-    )
-    .and_then(|mut s| {
-        s.execute(params![
-            updated.name,
-            updated.price.cents(),
-            updated.stock,
-            at.millis(),
-            id.to_string()
-        ])
-    })
-    .map_err(db_error)?;
-    Ok(updated)
-}
-
 #[async_trait]
 impl Store for SqliteStore {
     async fn ping(&self) -> StoreResult<()> {
@@ -326,19 +184,9 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn insert_customer(&self, customer: Customer) -> StoreResult<Customer> {
+    async fn apply(&self, change: Change) -> StoreResult<Applied> {
         self.writer
-            .write(move |conn| {
-                let inserted = records::insert_customer(conn, &customer);
-                match inserted {
-                    Ok(_) => Ok(customer),
-                    Err(e) if is_unique_violation(&e, "email") => Err(AppError::Duplicate {
-                        field: "email".into(),
-                        value: customer.email,
-                    }),
-                    Err(e) => Err(db_error(e)),
-                }
-            })
+            .write(move |conn| apply::apply(conn, change))
             .await
     }
 
@@ -374,33 +222,6 @@ impl Store for SqliteStore {
             rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_error)
         })
         .await
-    }
-
-    async fn insert_product(&self, product: Product) -> StoreResult<Product> {
-        self.writer
-            .write(move |conn| {
-                let inserted = records::insert_product(conn, &product);
-                match inserted {
-                    Ok(_) => Ok(product),
-                    Err(e) if is_unique_violation(&e, "sku") => Err(AppError::Duplicate {
-                        field: "sku".into(),
-                        value: product.sku,
-                    }),
-                    Err(e) => Err(db_error(e)),
-                }
-            })
-            .await
-    }
-
-    async fn update_product(
-        &self,
-        id: Id,
-        update: ProductUpdate,
-        at: Timestamp,
-    ) -> StoreResult<Product> {
-        self.writer
-            .write(move |conn| update_product(conn, id, update, at))
-            .await
     }
 
     async fn products_by_key(&self, keys: &[String]) -> StoreResult<Vec<Product>> {
@@ -440,14 +261,73 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn place_order(&self, draft: OrderDraft) -> StoreResult<Placed> {
-        self.writer.write(move |conn| place(conn, draft)).await
+    async fn movements(&self, product: Id, page: Page) -> StoreResult<Vec<StockMovement>> {
+        self.read(move |c| {
+            let sql = format!(
+                "SELECT {MOVEMENT_COLUMNS} FROM stock_movements \
+                 WHERE product_id = ?1 AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT {}",
+                page.limit
+            );
+            let mut stmt = c.prepare_cached(&sql).map_err(db_error)?;
+            let rows = stmt
+                .query_map(
+                    params![product.to_string(), page.before.map(|b| b.to_string())],
+                    movement_row,
+                )
+                .map_err(db_error)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_error)
+        })
+        .await
     }
 
-    async fn move_status(&self, change: StatusMove) -> StoreResult<Moved> {
-        self.writer
-            .write(move |conn| move_status(conn, change))
-            .await
+    async fn stock_mismatches(&self) -> StoreResult<Vec<StockMismatch>> {
+        self.read(|c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT p.id, p.sku, p.stock, COALESCE(l.total, 0) FROM products p \
+                     LEFT JOIN (SELECT product_id, SUM(delta) AS total FROM stock_movements \
+                                GROUP BY product_id) l ON l.product_id = p.id \
+                     WHERE p.stock != COALESCE(l.total, 0) ORDER BY p.sku",
+                )
+                .map_err(db_error)?;
+            let rows = stmt
+                .query_map([], |r| {
+                    let id: String = r.get(0)?;
+                    Ok((id, r.get(1)?, r.get(2)?, r.get(3)?))
+                })
+                .map_err(db_error)?;
+            let mut mismatches = Vec::new();
+            for row in rows {
+                let (id, sku, stock, ledger) = row.map_err(db_error)?;
+                mismatches.push(StockMismatch {
+                    product: id.parse().map_err(|_| AppError::Internal)?,
+                    sku,
+                    stock,
+                    ledger,
+                });
+            }
+            Ok(mismatches)
+        })
+        .await
+    }
+
+    async fn order_by_idempotency_key(&self, key: &str) -> StoreResult<Option<(Order, String)>> {
+        let key = key.to_string();
+        self.read(move |c| {
+            let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE idempotency_key = ?1");
+            let row = c
+                .prepare_cached(&sql)
+                .and_then(|mut s| s.query_row([key], order_row).optional())
+                .map_err(db_error)?;
+            let Some(stored) = row else { return Ok(None) };
+            let fingerprint = stored
+                .idempotency
+                .as_ref()
+                .map(|i| i.fingerprint.clone())
+                .unwrap_or_default();
+            Ok(populate(c, vec![stored])?.pop().map(|o| (o, fingerprint)))
+        })
+        .await
     }
 
     async fn order(&self, id: Id) -> StoreResult<Option<Order>> {

@@ -1,29 +1,34 @@
-//! Reading rows into domain records, and populating orders with their
-//! customers and products in one query each per page (never one per row).
+//! Reading rows into records and writing records into rows: each kind of
+//! row is read one way and written one way, whether a request or a data
+//! move writes it. Orders are populated with their customers and products
+//! in one query each per page (never one per row).
 
 use crate::domain::{
-    AppError, Customer, Id, Money, Order, OrderLine, OrderStatus, Product, StatusEntry, Timestamp,
+    AppError, Customer, Id, Money, Order, Product, StockMovement, StockReason, Timestamp,
 };
-use crate::server::store::records::StoredOrder;
+use crate::server::store::records::{referenced_ids, Record, StoredOrder};
 use crate::server::store::{IdempotencyKey, LineDraft};
-use rusqlite::{params_from_iter, Connection, Row};
+use rusqlite::{params, params_from_iter, Connection, Row};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// An order line as stored: the snapshot taken when the order was placed.
 #[derive(Serialize, Deserialize)]
-pub struct StoredLine {
-    pub product: Id,
-    pub name: String,
-    pub sku: String,
-    pub unit_price: i64,
-    pub quantity: i64,
+struct StoredLine {
+    product: Id,
+    name: String,
+    sku: String,
+    unit_price: i64,
+    quantity: i64,
 }
 
 pub const CUSTOMER_COLUMNS: &str = "id, name, email, phone, created_at";
-pub const PRODUCT_COLUMNS: &str = "id, name, sku, stock, price, created_at, updated_at";
-pub const ORDER_COLUMNS: &str =
-    "id, number, customer_id, lines, total, payment_received, status, history, created_at, updated_at";
+pub const PRODUCT_COLUMNS: &str =
+    "id, name, sku, stock, price, low_stock_threshold, created_at, updated_at";
+pub const ORDER_COLUMNS: &str = "id, number, customer_id, lines, total, payment_received, status, \
+     history, created_at, updated_at, version, idempotency_key, request_fingerprint, tracking_hash";
+pub const MOVEMENT_COLUMNS: &str =
+    "id, product_id, sku, delta, stock_after, reason, order_id, actor, at";
 
 /// Any SQLite failure that is not a business outcome: logged, never shown.
 pub fn db_error(e: rusqlite::Error) -> AppError {
@@ -41,21 +46,47 @@ pub fn db_error(e: rusqlite::Error) -> AppError {
     }
 }
 
-/// A UNIQUE constraint on `column` failed.
-pub fn is_unique_violation(e: &rusqlite::Error, column: &str) -> bool {
-    matches!(e, rusqlite::Error::SqliteFailure(f, Some(msg))
-        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE && msg.ends_with(&format!(".{column}")))
+/// The field (as `AppError::Duplicate` names it) whose UNIQUE constraint
+/// the write broke, if that is what failed.
+pub fn duplicate_field(e: &rusqlite::Error) -> Option<&'static str> {
+    const FIELDS: [(&str, &str); 5] = [
+        ("customers.email", "email"),
+        ("products.sku", "sku"),
+        ("orders.number", "number"),
+        ("orders.idempotency_key", "idempotencyKey"),
+        ("orders.tracking_hash", "trackingHash"),
+    ];
+    match e {
+        rusqlite::Error::SqliteFailure(f, Some(message))
+            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
+        {
+            FIELDS
+                .iter()
+                .find(|(column, _)| message.ends_with(column))
+                .map(|(_, field)| *field)
+        }
+        _ => None,
+    }
+}
+
+fn conversion_failure(i: usize, what: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, what.into())
 }
 
 fn id_column(row: &Row, i: usize) -> rusqlite::Result<Id> {
     let text: String = row.get(i)?;
-    text.parse().map_err(|_| {
-        rusqlite::Error::FromSqlConversionFailure(
-            i,
-            rusqlite::types::Type::Text,
-            "not an id".into(),
-        )
-    })
+    text.parse().map_err(|_| conversion_failure(i, "not an id"))
+}
+
+fn json_value<T: serde::de::DeserializeOwned>(row: &Row, i: usize) -> rusqlite::Result<T> {
+    let text: String = row.get(i)?;
+    serde_json::from_str(&text).map_err(|_| conversion_failure(i, "bad JSON"))
+}
+
+/// A value for a JSON column. Our types always serialize; should one ever
+/// fail, the write fails with a database error instead of a panic.
+pub fn json_column(value: &impl serde::Serialize) -> rusqlite::Result<String> {
+    serde_json::to_string(value).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
 }
 
 pub fn customer_row(row: &Row) -> rusqlite::Result<Customer> {
@@ -75,90 +106,175 @@ pub fn product_row(row: &Row) -> rusqlite::Result<Product> {
         sku: row.get(2)?,
         stock: row.get(3)?,
         price: Money::from_cents(row.get(4)?),
-        created_at: Timestamp::from_millis(row.get(5)?),
-        updated_at: Timestamp::from_millis(row.get(6)?),
+        low_stock_threshold: row.get(5)?,
+        created_at: Timestamp::from_millis(row.get(6)?),
+        updated_at: Timestamp::from_millis(row.get(7)?),
     })
 }
 
-/// An order row before population.
-pub struct OrderRow {
-    id: Id,
-    number: String,
-    customer: Id,
-    lines: Vec<StoredLine>,
-    total: i64,
-    payment_received: bool,
-    status: OrderStatus,
-    history: Vec<StatusEntry>,
-    created_at: i64,
-    updated_at: i64,
-}
-
-pub fn order_row(row: &Row) -> rusqlite::Result<OrderRow> {
-    let json_column = |i: usize| -> rusqlite::Result<String> { row.get(i) };
-    let bad = |i: usize| {
-        move |_: serde_json::Error| {
-            rusqlite::Error::FromSqlConversionFailure(
-                i,
-                rusqlite::types::Type::Text,
-                "bad JSON".into(),
-            )
-        }
-    };
+pub fn order_row(row: &Row) -> rusqlite::Result<StoredOrder> {
     let status: String = row.get(6)?;
-    Ok(OrderRow {
+    let lines: Vec<StoredLine> = json_value(row, 3)?;
+    let key: Option<String> = row.get(11)?;
+    let fingerprint: Option<String> = row.get(12)?;
+    Ok(StoredOrder {
         id: id_column(row, 0)?,
         number: row.get(1)?,
         customer: id_column(row, 2)?,
-        lines: serde_json::from_str(&json_column(3)?).map_err(bad(3))?,
-        total: row.get(4)?,
+        lines: lines
+            .into_iter()
+            .map(|l| LineDraft {
+                product: l.product,
+                name: l.name,
+                sku: l.sku,
+                unit_price: Money::from_cents(l.unit_price),
+                quantity: l.quantity,
+            })
+            .collect(),
+        total: Money::from_cents(row.get(4)?),
         payment_received: row.get(5)?,
-        status: status.parse().map_err(|_| {
-            rusqlite::Error::FromSqlConversionFailure(
-                6,
-                rusqlite::types::Type::Text,
-                "unknown status".into(),
-            )
-        })?,
-        history: serde_json::from_str(&json_column(7)?).map_err(bad(7))?,
-        created_at: row.get(8)?,
-        updated_at: row.get(9)?,
+        status: status
+            .parse()
+            .map_err(|_| conversion_failure(6, "unknown status"))?,
+        history: json_value(row, 7)?,
+        created_at: Timestamp::from_millis(row.get(8)?),
+        updated_at: Timestamp::from_millis(row.get(9)?),
+        version: row.get(10)?,
+        idempotency: key.map(|key| IdempotencyKey {
+            key,
+            fingerprint: fingerprint.unwrap_or_default(),
+        }),
+        tracking_hash: row.get(13)?,
     })
 }
 
-impl OrderRow {
-    /// The order as stored, with the idempotency key it was placed with and
-    /// its tracking token's hash.
-    pub fn into_stored(
-        self,
-        idempotency: Option<IdempotencyKey>,
-        tracking_hash: Option<String>,
-    ) -> StoredOrder {
-        StoredOrder {
-            id: self.id,
-            number: self.number,
-            customer: self.customer,
-            lines: self
-                .lines
-                .into_iter()
-                .map(|l| LineDraft {
-                    product: l.product,
-                    name: l.name,
-                    sku: l.sku,
-                    unit_price: Money::from_cents(l.unit_price),
-                    quantity: l.quantity,
-                })
-                .collect(),
-            total: Money::from_cents(self.total),
-            payment_received: self.payment_received,
-            status: self.status,
-            history: self.history,
-            created_at: Timestamp::from_millis(self.created_at),
-            updated_at: Timestamp::from_millis(self.updated_at),
-            idempotency,
-            tracking_hash,
-        }
+pub fn movement_row(row: &Row) -> rusqlite::Result<StockMovement> {
+    let reason: String = row.get(5)?;
+    let order: Option<String> = row.get(6)?;
+    Ok(StockMovement {
+        id: id_column(row, 0)?,
+        product: id_column(row, 1)?,
+        sku: row.get(2)?,
+        delta: row.get(3)?,
+        stock_after: row.get(4)?,
+        reason: reason
+            .parse::<StockReason>()
+            .map_err(|_| conversion_failure(5, "unknown reason"))?,
+        order: order
+            .map(|o| o.parse().map_err(|_| conversion_failure(6, "not an id")))
+            .transpose()?,
+        actor: json_value(row, 7)?,
+        at: Timestamp::from_millis(row.get(8)?),
+    })
+}
+
+pub fn insert(conn: &Connection, record: &Record) -> rusqlite::Result<usize> {
+    match record {
+        Record::Customer(c) => conn
+            .prepare_cached(
+                "INSERT INTO customers (id, name, email, phone, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                c.id.to_string(),
+                c.name,
+                c.email,
+                c.phone,
+                c.created_at.millis()
+            ]),
+        Record::Product(p) => conn
+            .prepare_cached(
+                "INSERT INTO products (id, name, sku, stock, price, low_stock_threshold, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                p.id.to_string(),
+                p.name,
+                p.sku,
+                p.stock,
+                p.price.cents(),
+                p.low_stock_threshold,
+                p.created_at.millis(),
+                p.updated_at.millis()
+            ]),
+        Record::Order(o) => conn
+            .prepare_cached(
+                "INSERT INTO orders (id, number, customer_id, lines, total, payment_received, status, \
+                 history, created_at, updated_at, version, idempotency_key, request_fingerprint, tracking_hash) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            )?
+            .execute(params![
+                o.id.to_string(),
+                o.number,
+                o.customer.to_string(),
+                lines_column(o)?,
+                o.total.cents(),
+                o.payment_received,
+                o.status.as_str(),
+                json_column(&o.history)?,
+                o.created_at.millis(),
+                o.updated_at.millis(),
+                o.version,
+                o.idempotency.as_ref().map(|i| &i.key),
+                o.idempotency.as_ref().map(|i| &i.fingerprint),
+                o.tracking_hash,
+            ]),
+        Record::Movement(m) => insert_movement(conn, m),
     }
+}
+
+pub fn insert_movement(conn: &Connection, m: &StockMovement) -> rusqlite::Result<usize> {
+    conn.prepare_cached(
+        "INSERT INTO stock_movements (id, product_id, sku, delta, stock_after, reason, order_id, actor, at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        m.id.to_string(),
+        m.product.to_string(),
+        m.sku,
+        m.delta,
+        m.stock_after,
+        m.reason.as_str(),
+        m.order.map(|o| o.to_string()),
+        json_column(&m.actor)?,
+        m.at.millis()
+    ])
+}
+
+fn lines_column(o: &StoredOrder) -> rusqlite::Result<String> {
+    let lines: Vec<StoredLine> = o
+        .lines
+        .iter()
+        .map(|l| StoredLine {
+            product: l.product,
+            name: l.name.clone(),
+            sku: l.sku.clone(),
+            unit_price: l.unit_price.cents(),
+            quantity: l.quantity,
+        })
+        .collect();
+    json_column(&lines)
+}
+
+/// Rewrites what changes over an order's life, if the order is still at
+/// `read_version`; the number of rows written (0: it was not).
+pub fn update_order(
+    conn: &Connection,
+    o: &StoredOrder,
+    read_version: u64,
+) -> rusqlite::Result<usize> {
+    conn.prepare_cached(
+        "UPDATE orders SET status = ?1, payment_received = ?2, history = ?3, updated_at = ?4, \
+         version = ?5 WHERE id = ?6 AND version = ?7",
+    )?
+    .execute(params![
+        o.status.as_str(),
+        o.payment_received,
+        json_column(&o.history)?,
+        o.updated_at.millis(),
+        o.version,
+        o.id.to_string(),
+        read_version
+    ])
 }
 
 fn placeholders(n: usize) -> String {
@@ -192,16 +308,8 @@ fn by_ids<T>(
 }
 
 /// Fills in customers and products: one query for each, whatever the count.
-pub fn populate(conn: &Connection, rows: Vec<OrderRow>) -> Result<Vec<Order>, AppError> {
-    let mut customer_ids: Vec<Id> = rows.iter().map(|r| r.customer).collect();
-    customer_ids.sort();
-    customer_ids.dedup();
-    let mut product_ids: Vec<Id> = rows
-        .iter()
-        .flat_map(|r| r.lines.iter().map(|l| l.product))
-        .collect();
-    product_ids.sort();
-    product_ids.dedup();
+pub fn populate(conn: &Connection, orders: Vec<StoredOrder>) -> Result<Vec<Order>, AppError> {
+    let (customer_ids, product_ids) = referenced_ids(&orders);
     let customers = by_ids(
         conn,
         "customers",
@@ -220,49 +328,8 @@ pub fn populate(conn: &Connection, rows: Vec<OrderRow>) -> Result<Vec<Order>, Ap
         |p| p.id,
     )
     .map_err(db_error)?;
-    rows.into_iter()
-        .map(|r| {
-            let customer = customers.get(&r.customer).cloned().ok_or_else(|| {
-                tracing::error!(order = %r.id, "order refers to a missing customer");
-                AppError::Internal
-            })?;
-            let items = r
-                .lines
-                .into_iter()
-                .map(|l| {
-                    let product = products.get(&l.product).cloned().ok_or_else(|| {
-                        tracing::error!(order = %r.id, "order line refers to a missing product");
-                        AppError::Internal
-                    })?;
-                    let unit_price = Money::from_cents(l.unit_price);
-                    Ok(OrderLine {
-                        product,
-                        name: l.name,
-                        sku: l.sku,
-                        unit_price,
-                        quantity: l.quantity,
-                        line_total: Money::from_cents(l.unit_price * l.quantity),
-                    })
-                })
-                .collect::<Result<Vec<_>, AppError>>()?;
-            Ok(Order {
-                id: r.id,
-                number: r.number,
-                customer,
-                items,
-                total: Money::from_cents(r.total),
-                payment_received: r.payment_received,
-                status: r.status,
-                status_history: r.history,
-                created_at: Timestamp::from_millis(r.created_at),
-                updated_at: Timestamp::from_millis(r.updated_at),
-            })
-        })
+    orders
+        .into_iter()
+        .map(|o| o.populate(&customers, &products))
         .collect()
-}
-
-/// A value for a JSON column. Our types always serialize; should one ever
-/// fail, the write fails with a database error instead of a panic.
-pub fn json_column(value: &impl serde::Serialize) -> rusqlite::Result<String> {
-    serde_json::to_string(value).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
 }

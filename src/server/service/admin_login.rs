@@ -1,0 +1,80 @@
+//! The admin login: its password and its sessions.
+
+use super::Service;
+use crate::domain::{AppError, Login, Timestamp};
+use crate::server::auth;
+
+/// The one admin login's name.
+pub const ADMIN_USERNAME: &str = "admin";
+
+impl Service {
+
+    /// Sets the admin password (ending every session), from
+    /// `IGNIFLO_ADMIN_PASSWORD` or the `set-admin-password` command.
+    pub async fn set_admin_password(&self, password: &str) -> Result<(), AppError> {
+        if password.chars().count() < 12 {
+            return Err(AppError::invalid(
+                "password",
+                "must be at least 12 characters",
+            ));
+        }
+        let password = password.to_string();
+        let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+            .await
+            .map_err(|_| AppError::Internal)?;
+        self.store
+            .set_admin_password_hash(hash, Timestamp::now())
+            .await
+    }
+
+    /// On a first start with no password configured, makes one up; the
+    /// caller prints it once. None when a password already exists.
+    pub async fn ensure_admin_password(&self) -> Result<Option<String>, AppError> {
+        if self.store.admin_password_hash().await?.is_some() {
+            return Ok(None);
+        }
+        let password = auth::generate_password();
+        self.set_admin_password(&password).await?;
+        Ok(Some(password))
+    }
+
+    /// Checks the admin's credentials and opens a session; returns its token.
+    pub async fn sign_in(&self, login: &Login) -> Result<String, AppError> {
+        let stored = self.store.admin_password_hash().await?;
+        let password = login.password.clone();
+        let valid = match stored {
+            Some(hash) if login.username == ADMIN_USERNAME && login.password.len() <= 1024 => {
+                tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
+                    .await
+                    .map_err(|_| AppError::Internal)?
+            }
+            _ => false,
+        };
+        if !valid {
+            return Err(AppError::Unauthorized);
+        }
+        let token = auth::random_token(32)?;
+        let expires = auth::session_expiry_from(Timestamp::now());
+        self.store
+            .create_session(auth::token_hash(&token), expires)
+            .await?;
+        Ok(token)
+    }
+
+    pub async fn sign_out(&self, session_token: &str) -> Result<(), AppError> {
+        self.store
+            .end_session(&auth::token_hash(session_token), Timestamp::now())
+            .await
+    }
+
+    pub async fn admin_session_is_valid(&self, session_token: &str) -> Result<bool, AppError> {
+        if session_token.len() > 128 {
+            return Ok(false);
+        }
+        let expiry = self
+            .store
+            .session_expiry(&auth::token_hash(session_token))
+            .await?;
+        Ok(expiry.is_some_and(|at| at > Timestamp::now()))
+    }
+}

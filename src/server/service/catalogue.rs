@@ -1,0 +1,141 @@
+//! The catalogue: products, their stock and its ledger.
+
+use super::{Service, CHANGE_RETRIES};
+use crate::domain::{
+    validate, Actor, AppError, Id, NewProduct, Page, Product, ProductUpdate, StockMismatch,
+    StockMovement, StockReason, Timestamp, DEFAULT_LOW_STOCK_THRESHOLD,
+};
+use crate::server::store::records::Record;
+use crate::server::store::{Applied, Change, StockDelta};
+
+impl Service {
+    /// A new product; its opening stock is the first entry of its ledger.
+    pub async fn add_product(&self, input: NewProduct) -> Result<Product, AppError> {
+        let input = validate::new_product(input)?;
+        let now = Timestamp::now();
+        let product = Product {
+            id: Id::generate(),
+            name: input.name,
+            sku: input.sku,
+            stock: input.stock,
+            price: input.price,
+            low_stock_threshold: input
+                .low_stock_threshold
+                .unwrap_or(DEFAULT_LOW_STOCK_THRESHOLD),
+            created_at: now,
+            updated_at: now,
+        };
+        let opening = StockMovement {
+            id: Id::generate(),
+            product: product.id,
+            sku: product.sku.clone(),
+            delta: product.stock,
+            stock_after: product.stock,
+            reason: StockReason::Received,
+            order: None,
+            actor: Actor::Admin,
+            at: now,
+        };
+        let mut change = Change::new(now, Actor::Admin);
+        change.inserts = vec![Record::Product(product.clone()), Record::Movement(opening)];
+        self.store.apply(change).await?.unguarded()?;
+        self.announce(None, std::slice::from_ref(&product), &[]);
+        Ok(product)
+    }
+
+    /// Renames, reprices or re-thresholds a product and sets (`stock`) or
+    /// adjusts (`stockAdjustment`) its stock, recording the move in the
+    /// ledger. A level set outright is written only over the level it was
+    /// decided on, so it never silently undoes an order placed meanwhile.
+    pub async fn update_product(&self, id: Id, update: ProductUpdate) -> Result<Product, AppError> {
+        let update = validate::product_update(update)?;
+        for _ in 0..CHANGE_RETRIES {
+            let current = self.product(id).await?;
+            let now = Timestamp::now();
+            let mut change = Change::new(now, Actor::Admin);
+            if update.name.is_some() || update.price.is_some() || update.low_stock_threshold.is_some()
+            {
+                change.product_edits.push(Product {
+                    name: update.name.clone().unwrap_or_else(|| current.name.clone()),
+                    price: update.price.unwrap_or(current.price),
+                    low_stock_threshold: update
+                        .low_stock_threshold
+                        .unwrap_or(current.low_stock_threshold),
+                    ..current.clone()
+                });
+            }
+            let (delta, expected_stock) = match (update.stock, update.stock_adjustment) {
+                (Some(level), _) => (level - current.stock, Some(current.stock)),
+                (None, Some(delta)) => {
+                    validate::stock("stockAdjustment", (current.stock + delta).max(0))?;
+                    (delta, None)
+                }
+                (None, None) => (0, None),
+            };
+            if delta != 0 {
+                change.stock.push(StockDelta {
+                    movement: Id::generate(),
+                    product: id,
+                    sku: current.sku.clone(),
+                    delta,
+                    reason: StockReason::Adjusted,
+                    order: None,
+                    expected_stock,
+                });
+            }
+            if change.product_edits.is_empty() && change.stock.is_empty() {
+                return Ok(current);
+            }
+            match self.store.apply(change).await? {
+                Applied::Done {
+                    products,
+                    movements,
+                } => {
+                    self.announce(None, &products, &movements);
+                    return products
+                        .into_iter()
+                        .find(|p| p.id == id)
+                        .ok_or(AppError::Internal);
+                }
+                Applied::Stale => continue,
+                Applied::ShortOfStock { available, .. } => {
+                    return Err(AppError::StockWouldBeNegative {
+                        sku: current.sku,
+                        available,
+                    })
+                }
+            }
+        }
+        Err(AppError::Unavailable)
+    }
+
+    pub async fn product(&self, id: Id) -> Result<Product, AppError> {
+        let found = self.store.products_by_key(&[id.to_string()]).await?;
+        found
+            .into_iter()
+            .find(|p| p.id == id)
+            .ok_or_else(|| AppError::not_found("product", id))
+    }
+
+    /// The catalogue sorted by name; `q` matches name or SKU, `low_only`
+    /// keeps the products at or below their low-stock threshold.
+    pub async fn products(&self, q: Option<&str>, low_only: bool) -> Result<Vec<Product>, AppError> {
+        let mut products = self.store.products(q).await?;
+        if low_only {
+            products.retain(Product::is_low_on_stock);
+        }
+        Ok(products)
+    }
+
+    /// A product's stock ledger, newest first.
+    pub async fn movements(&self, product: Id, page: Page) -> Result<Vec<StockMovement>, AppError> {
+        self.product(product).await?;
+        self.store.movements(product, page).await
+    }
+
+    /// Every product whose stock is not the sum of its ledger: empty when
+    /// every stock change is accounted for.
+    pub async fn stock_mismatches(&self) -> Result<Vec<StockMismatch>, AppError> {
+        self.store.stock_mismatches().await
+    }
+}

@@ -1,0 +1,83 @@
+//! The order engine. Every rule lives here or in `domain`: the service loads
+//! what a command needs, the domain decides what follows, and the store
+//! applies the resulting `Change` atomically. After a commit the service
+//! announces what it applied on the live hub (unless the store's own change
+//! feed does, for every instance). Routes and server functions parse and
+//! authorize, then call in. One module per OMS area.
+
+mod admin_login;
+mod catalogue;
+mod customers;
+mod dashboard;
+mod orders;
+mod shop;
+
+pub use admin_login::ADMIN_USERNAME;
+pub use orders::{Placement, MAX_IDEMPOTENCY_KEY_CHARS};
+
+use crate::domain::{AppError, Order, Product, StockMovement};
+use crate::server::live::{LiveEvent, LiveHub};
+use crate::server::store::SharedStore;
+use std::sync::Arc;
+
+/// How often a change decided on data that moved meanwhile (a lost race) is
+/// re-read and decided again before the caller is told to retry.
+const CHANGE_RETRIES: usize = 5;
+
+#[derive(Clone)]
+pub struct Service {
+    store: SharedStore,
+    hub: LiveHub,
+    /// False when the store feeds the hub from the database's own change
+    /// feed, which carries every instance's changes, this one's included:
+    /// announcing them here as well would send each twice.
+    announces: bool,
+}
+
+impl Service {
+    pub fn new(store: SharedStore, hub: LiveHub) -> Service {
+        let announces = !store.watch_changes(&hub);
+        Service {
+            store,
+            hub,
+            announces,
+        }
+    }
+
+    pub fn hub(&self) -> &LiveHub {
+        &self.hub
+    }
+
+    pub async fn ready(&self) -> Result<(), AppError> {
+        self.store.ping().await
+    }
+
+    pub async fn close(&self) {
+        self.store.close().await
+    }
+
+    /// Tells the live hub what a committed change did: the order it wrote,
+    /// the products whose stock or details it changed, and each product it
+    /// took down to its low-stock threshold.
+    fn announce(&self, order: Option<&Order>, products: &[Product], movements: &[StockMovement]) {
+        if !self.announces {
+            return;
+        }
+        if let Some(order) = order {
+            self.hub
+                .publish(LiveEvent::OrderUpdated(Arc::new(order.clone())));
+        }
+        for product in products {
+            self.hub
+                .publish(LiveEvent::ProductUpdated(Arc::new(product.clone())));
+        }
+        for movement in movements {
+            let product = products.iter().find(|p| p.id == movement.product);
+            if let Some(product) = product.filter(|p| movement.crosses_down(p.low_stock_threshold))
+            {
+                self.hub
+                    .publish(LiveEvent::LowStock(Arc::new(product.clone())));
+            }
+        }
+    }
+}

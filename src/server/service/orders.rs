@@ -1,0 +1,387 @@
+//! Orders: placing them (prices from the catalogue, stock for every line or
+//! none, idempotent retries), moving them through their lifecycle, reading
+//! and listing them.
+
+use super::{Service, CHANGE_RETRIES};
+use crate::domain::{
+    validate, Actor, AppError, Customer, Id, Money, NewOrder, Order, OrderFilter, OrderStatus,
+    Page, PlacedOrder, Product, StatusEntry, StockReason, Timestamp,
+};
+use crate::server::auth;
+use crate::server::store::records::{Record, StoredOrder};
+use crate::server::store::{
+    Applied, Change, IdempotencyKey, LineDraft, OrderUpdate, StockDelta,
+};
+use std::collections::HashMap;
+
+/// Order numbers are random; a clash is retried with a new number.
+const NUMBER_RETRIES: usize = 5;
+pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 255;
+
+/// What placing an order did.
+#[derive(Debug)]
+pub struct Placement {
+    pub placed: PlacedOrder,
+    /// True when an earlier request with the same Idempotency-Key placed it.
+    pub replayed: bool,
+}
+
+impl Service {
+    /// Prices the order from the current catalogue, then has the store take
+    /// stock for every line and write it, all or nothing. With an
+    /// idempotency key, a retry of the same request returns the first order.
+    pub async fn place_order(
+        &self,
+        input: NewOrder,
+        idempotency_key: Option<String>,
+        actor: Actor,
+    ) -> Result<Placement, AppError> {
+        validate::new_order(&input)?;
+        let idempotency = match idempotency_key {
+            Some(key) => Some(IdempotencyKey {
+                fingerprint: fingerprint(&input),
+                key: idempotency_key_text(&key)?,
+            }),
+            None => None,
+        };
+        // Two independent reads, one round trip's wait.
+        let (customer, lines) = tokio::join!(
+            self.store.customer(input.customer),
+            self.price_lines(&input)
+        );
+        let customer = customer?
+            .ok_or_else(|| AppError::invalid("customer", "is not a registered customer"))?;
+        let lines = lines?;
+        let total = lines
+            .iter()
+            .try_fold(Money::default(), |sum, l| {
+                l.unit_price.checked_mul(l.quantity)?.checked_add(sum)
+            })
+            .ok_or_else(|| AppError::invalid("items", "the order total is too large"))?;
+        let tracking_token = auth::random_token(16)?;
+        let placed_at = Timestamp::now();
+        let mut order = StoredOrder {
+            id: Id::generate(),
+            number: String::new(),
+            customer: customer.id,
+            lines,
+            total,
+            payment_received: input.payment_received,
+            status: OrderStatus::Pending,
+            history: vec![StatusEntry {
+                status: OrderStatus::Pending,
+                at: placed_at,
+                actor,
+            }],
+            created_at: placed_at,
+            updated_at: placed_at,
+            version: 0,
+            idempotency,
+            tracking_hash: Some(auth::token_hash(&tracking_token)),
+        };
+        for _ in 0..NUMBER_RETRIES {
+            order.number = order_number()?;
+            let mut change = Change::new(placed_at, actor);
+            change.stock = order
+                .lines
+                .iter()
+                .map(|l| StockDelta {
+                    movement: Id::generate(),
+                    product: l.product,
+                    sku: l.sku.clone(),
+                    delta: -l.quantity,
+                    reason: StockReason::Ordered,
+                    order: Some(order.id),
+                    expected_stock: None,
+                })
+                .collect();
+            change.inserts.push(Record::Order(order.clone()));
+            match self.store.apply(change).await {
+                Ok(Applied::Done {
+                    products,
+                    movements,
+                }) => {
+                    let placed = populated(order, &customer, &products)?;
+                    self.announce(Some(&placed), &products, &movements);
+                    return Ok(Placement {
+                        placed: PlacedOrder {
+                            order: placed,
+                            tracking_token,
+                        },
+                        replayed: false,
+                    });
+                }
+                Ok(Applied::ShortOfStock { delta, available }) => {
+                    let line = &order.lines[delta];
+                    return Err(AppError::OutOfStock {
+                        line: delta,
+                        sku: line.sku.clone(),
+                        requested: line.quantity,
+                        available,
+                    });
+                }
+                Ok(Applied::Stale) => {
+                    tracing::error!("placing an order, which expects nothing, was stale");
+                    return Err(AppError::Internal);
+                }
+                Err(AppError::Duplicate { field, .. }) if field == "number" => continue,
+                Err(AppError::Duplicate { field, .. }) if field == "idempotencyKey" => {
+                    return self.replay(order, tracking_token).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        tracing::error!("could not draw an unused order number");
+        Err(AppError::Internal)
+    }
+
+    /// An order with this one's idempotency key exists: the same request
+    /// sent again gets that order, another request with the key is refused.
+    async fn replay(
+        &self,
+        attempt: StoredOrder,
+        tracking_token: String,
+    ) -> Result<Placement, AppError> {
+        let (Some(idempotency), Some(tracking_hash)) = (attempt.idempotency, attempt.tracking_hash)
+        else {
+            return Err(AppError::Internal);
+        };
+        let (order, fingerprint) = self
+            .store
+            .order_by_idempotency_key(&idempotency.key)
+            .await?
+            .ok_or(AppError::Internal)?;
+        if fingerprint != idempotency.fingerprint {
+            return Err(AppError::IdempotencyKeyReused);
+        }
+        // The first response (and its token) may never have arrived; only
+        // the hash was kept, so the retry gets a fresh token and the lost
+        // one stops working.
+        self.store
+            .replace_tracking_hash(order.id, tracking_hash)
+            .await?;
+        Ok(Placement {
+            placed: PlacedOrder {
+                order,
+                tracking_token,
+            },
+            replayed: true,
+        })
+    }
+
+    /// Resolves each line's product (by id or SKU) and snapshots its name,
+    /// SKU and price.
+    async fn price_lines(&self, input: &NewOrder) -> Result<Vec<LineDraft>, AppError> {
+        let keys: Vec<String> = input
+            .items
+            .iter()
+            .map(|l| l.product.trim().to_string())
+            .collect();
+        let products = self.store.products_by_key(&keys).await?;
+        let by_id: HashMap<String, &Product> =
+            products.iter().map(|p| (p.id.to_string(), p)).collect();
+        let by_sku: HashMap<&str, &Product> =
+            products.iter().map(|p| (p.sku.as_str(), p)).collect();
+        keys.iter()
+            .zip(&input.items)
+            .enumerate()
+            .map(|(i, (key, line))| {
+                let product = by_id
+                    .get(&key.to_ascii_lowercase())
+                    .or_else(|| by_sku.get(key.as_str()))
+                    .ok_or_else(|| {
+                        AppError::invalid(
+                            format!("items[{i}].product"),
+                            "is not a product id or SKU",
+                        )
+                    })?;
+                Ok(LineDraft {
+                    product: product.id,
+                    name: product.name.clone(),
+                    sku: product.sku.clone(),
+                    unit_price: product.price,
+                    quantity: line.quantity,
+                })
+            })
+            .collect()
+    }
+
+    /// Applies the transition table. Setting the status an order already has
+    /// succeeds and changes nothing; a move that lost a race is re-judged
+    /// against the order as it now is.
+    pub async fn change_status(
+        &self,
+        id: Id,
+        to: OrderStatus,
+        actor: Actor,
+    ) -> Result<Order, AppError> {
+        for _ in 0..CHANGE_RETRIES {
+            let order = self.order(id).await?;
+            let at = Timestamp::now();
+            let Some(moved) = order.moved_to(to, at, actor)? else {
+                return Ok(order);
+            };
+            let mut change = Change::new(at, actor);
+            if to.returns_stock() {
+                change.stock = order
+                    .items
+                    .iter()
+                    .map(|l| StockDelta {
+                        movement: Id::generate(),
+                        product: l.product.id,
+                        sku: l.sku.clone(),
+                        delta: l.quantity,
+                        reason: StockReason::Cancelled,
+                        order: Some(order.id),
+                        expected_stock: None,
+                    })
+                    .collect();
+            }
+            change.order_updates.push(OrderUpdate {
+                order: StoredOrder::from_order(&moved),
+                read_version: order.version,
+            });
+            match self.store.apply(change).await? {
+                Applied::Done {
+                    products,
+                    movements,
+                } => {
+                    let moved = with_products(moved, &products);
+                    self.announce(Some(&moved), &products, &movements);
+                    return Ok(moved);
+                }
+                Applied::Stale => continue,
+                Applied::ShortOfStock { .. } => {
+                    tracing::error!("giving stock back came out short");
+                    return Err(AppError::Internal);
+                }
+            }
+        }
+        Err(AppError::Unavailable)
+    }
+
+    pub async fn order(&self, id: Id) -> Result<Order, AppError> {
+        self.store
+            .order(id)
+            .await?
+            .ok_or_else(|| AppError::not_found("order", id))
+    }
+
+    /// The order this tracking token was issued for, as its customer sees it.
+    pub async fn tracked_order(&self, token: &str) -> Result<Order, AppError> {
+        let token = token.trim();
+        if token.is_empty() || token.len() > 128 {
+            return Err(AppError::not_found("order", "for this tracking token"));
+        }
+        self.store
+            .order_by_tracking_hash(&auth::token_hash(token))
+            .await?
+            .map(Order::for_customer)
+            .ok_or_else(|| AppError::not_found("order", "for this tracking token"))
+    }
+
+    pub async fn order_by_number(&self, number: &str) -> Result<Order, AppError> {
+        self.store
+            .order_by_number(number)
+            .await?
+            .ok_or_else(|| AppError::not_found("order", number.trim()))
+    }
+
+    pub async fn orders(&self, filter: &OrderFilter, page: Page) -> Result<Vec<Order>, AppError> {
+        if let Some(q) = &filter.q {
+            if q.chars().count() > validate::MAX_EMAIL_CHARS {
+                return Err(AppError::invalid("q", "is too long"));
+            }
+        }
+        self.store.orders(filter, page).await
+    }
+
+    pub async fn count_orders(&self, filter: &OrderFilter) -> Result<u64, AppError> {
+        self.store.count_orders(filter).await
+    }
+}
+
+/// A newly placed order as readers see it, from what the service already
+/// holds and the products as the order left them: no further reads.
+fn populated(
+    order: StoredOrder,
+    customer: &Customer,
+    products: &[Product],
+) -> Result<Order, AppError> {
+    let customers = HashMap::from([(customer.id, customer.clone())]);
+    let products = products.iter().map(|p| (p.id, p.clone())).collect();
+    order.populate(&customers, &products)
+}
+
+/// The order with its lines' products replaced by the ones a change left.
+fn with_products(mut order: Order, products: &[Product]) -> Order {
+    for line in &mut order.items {
+        if let Some(product) = products.iter().find(|p| p.id == line.product.id) {
+            line.product = product.clone();
+        }
+    }
+    order
+}
+
+fn idempotency_key_text(key: &str) -> Result<String, AppError> {
+    let key = key.trim();
+    if key.is_empty()
+        || key.len() > MAX_IDEMPOTENCY_KEY_CHARS
+        || !key.bytes().all(|b| b.is_ascii_graphic())
+    {
+        return Err(AppError::invalid(
+            "Idempotency-Key",
+            format!("must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} visible ASCII characters"),
+        ));
+    }
+    Ok(key.to_string())
+}
+
+/// What identifies "the same request" for an idempotency key.
+fn fingerprint(input: &NewOrder) -> String {
+    serde_json::to_string(input).expect("orders serialize")
+}
+
+/// A random order number such as `7KQ2M-9XD4P`: 50 bits in Crockford's
+/// base32, whose alphabet leaves out the look-alikes I, L, O and U.
+fn order_number() -> Result<String, AppError> {
+    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut random = [0u8; 10];
+    getrandom::fill(&mut random).map_err(|e| {
+        tracing::error!(error = %e, "the OS random source failed");
+        AppError::Internal
+    })?;
+    let mut number = String::with_capacity(11);
+    for (i, b) in random.iter().enumerate() {
+        if i == 5 {
+            number.push('-');
+        }
+        number.push(ALPHABET[(*b & 31) as usize] as char);
+    }
+    Ok(number)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_numbers_are_readable() {
+        for _ in 0..100 {
+            let n = order_number().unwrap();
+            assert_eq!(n.len(), 11);
+            assert_eq!(&n[5..6], "-");
+            assert!(n
+                .chars()
+                .all(|c| c == '-' || (c.is_ascii_alphanumeric() && !"OILU".contains(c))));
+        }
+    }
+
+    #[test]
+    fn idempotency_keys_are_bounded() {
+        assert!(idempotency_key_text("retry-1").is_ok());
+        assert!(idempotency_key_text("").is_err());
+        assert!(idempotency_key_text(&"k".repeat(256)).is_err());
+        assert!(idempotency_key_text("has space").is_err());
+    }
+}

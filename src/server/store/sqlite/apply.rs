@@ -1,0 +1,125 @@
+//! Applying a `Change` inside the writer's transaction: inserts, orders
+//! rewritten over the version read, product edits, then each guarded stock
+//! delta with its ledger movement. A refused change rolls back to its own
+//! savepoint, so nothing of it is committed with the rest of the batch.
+
+use super::rows::{self, db_error, duplicate_field, product_row, PRODUCT_COLUMNS};
+use crate::domain::{Id, Product, StockMovement};
+use crate::server::store::{Applied, Change, StoreResult};
+use rusqlite::{params, Connection, OptionalExtension};
+
+pub fn apply(conn: &Connection, change: Change) -> StoreResult<Applied> {
+    conn.execute_batch("SAVEPOINT change").map_err(db_error)?;
+    let applied = write(conn, change);
+    let keep = matches!(applied, Ok(Applied::Done { .. }));
+    let closed = if keep {
+        conn.execute_batch("RELEASE change")
+    } else {
+        conn.execute_batch("ROLLBACK TO change; RELEASE change")
+    };
+    closed.map_err(db_error)?;
+    applied
+}
+
+fn write(conn: &Connection, change: Change) -> StoreResult<Applied> {
+    for record in &change.inserts {
+        if let Err(e) = rows::insert(conn, record) {
+            return Err(match duplicate_field(&e) {
+                Some(field) => record.duplicate(field),
+                None => db_error(e),
+            });
+        }
+    }
+    for update in &change.order_updates {
+        let written =
+            rows::update_order(conn, &update.order, update.read_version).map_err(db_error)?;
+        if written == 0 {
+            return Ok(Applied::Stale);
+        }
+    }
+    let mut products: Vec<Product> = Vec::new();
+    let at = change.at.millis();
+    for edit in &change.product_edits {
+        let sql = format!(
+            "UPDATE products SET name = ?1, price = ?2, low_stock_threshold = ?3, updated_at = ?4 \
+             WHERE id = ?5 RETURNING {PRODUCT_COLUMNS}"
+        );
+        let edited = conn
+            .prepare_cached(&sql)
+            .and_then(|mut s| {
+                s.query_row(
+                    params![
+                        edit.name,
+                        edit.price.cents(),
+                        edit.low_stock_threshold,
+                        at,
+                        edit.id.to_string()
+                    ],
+                    product_row,
+                )
+                .optional()
+            })
+            .map_err(db_error)?;
+        match edited {
+            Some(product) => Applied::keep_latest(&mut products, product),
+            None => return Ok(Applied::Stale),
+        }
+    }
+    let mut movements = Vec::with_capacity(change.stock.len());
+    let take = format!(
+        "UPDATE products SET stock = stock + ?1, updated_at = ?2 \
+         WHERE id = ?3 AND stock + ?1 >= 0 AND (?4 IS NULL OR stock = ?4) RETURNING {PRODUCT_COLUMNS}"
+    );
+    for (i, delta) in change.stock.iter().enumerate() {
+        let moved = conn
+            .prepare_cached(&take)
+            .and_then(|mut s| {
+                s.query_row(
+                    params![
+                        delta.delta,
+                        at,
+                        delta.product.to_string(),
+                        delta.expected_stock
+                    ],
+                    product_row,
+                )
+                .optional()
+            })
+            .map_err(db_error)?;
+        let Some(product) = moved else {
+            let available = stock_of(conn, delta.product)?;
+            return Ok(match (available, delta.expected_stock) {
+                (Some(now), Some(expected)) if now != expected => Applied::Stale,
+                (available, _) => Applied::ShortOfStock {
+                    delta: i,
+                    available: available.unwrap_or(0),
+                },
+            });
+        };
+        let movement = StockMovement {
+            id: delta.movement,
+            product: delta.product,
+            sku: delta.sku.clone(),
+            delta: delta.delta,
+            stock_after: product.stock,
+            reason: delta.reason,
+            order: delta.order,
+            actor: change.actor,
+            at: change.at,
+        };
+        rows::insert_movement(conn, &movement).map_err(db_error)?;
+        movements.push(movement);
+        Applied::keep_latest(&mut products, product);
+    }
+    Ok(Applied::Done {
+        products,
+        movements,
+    })
+}
+
+
+fn stock_of(conn: &Connection, id: Id) -> StoreResult<Option<i64>> {
+    conn.prepare_cached("SELECT stock FROM products WHERE id = ?1")
+        .and_then(|mut s| s.query_row([id.to_string()], |r| r.get(0)).optional())
+        .map_err(db_error)
+}
