@@ -3,6 +3,7 @@
 //! `igniflo` serves, configured by the environment (see ARCHITECTURE.md).
 //! `igniflo --demo` also adds a small demo catalogue to an empty database.
 //! `igniflo migrate --from URL --to URL` copies all data between stores.
+//! `igniflo check-stock` reconciles every product's stock with its ledger.
 
 use igniflo::server::app::{router, AppState};
 use igniflo::server::config::{Config, Database};
@@ -44,10 +45,12 @@ async fn serve(args: Vec<String>) -> Result<(), String> {
     }
     let mut seed_demo = false;
     let mut set_password = false;
+    let mut check_stock = false;
     for arg in &args {
         match arg.as_str() {
             "--demo" => seed_demo = true,
             "set-admin-password" => set_password = true,
+            "check-stock" => check_stock = true,
             "--help" | "-h" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -63,6 +66,11 @@ async fn serve(args: Vec<String>) -> Result<(), String> {
     let service = Service::new(store, LiveHub::default());
     if set_password {
         return set_admin_password_from_stdin(&service).await;
+    }
+    if check_stock {
+        let checked = check_stock_against_ledger(&service).await;
+        service.close().await;
+        return checked;
     }
     if service.ready().await.is_ok() {
         set_up_admin_password(&service, &config).await?;
@@ -132,6 +140,7 @@ async fn serve(args: Vec<String>) -> Result<(), String> {
 const USAGE: &str = "usage: igniflo [--demo]
        igniflo set-admin-password    (reads the new password from standard input)
        igniflo migrate --from URL --to URL [--force]    (copies all data between stores)
+       igniflo check-stock    (exit 0 when every product's stock is the sum of its ledger)
 
 Serves Igniflo, configured by the environment: LEPTOS_SITE_ADDR, PORT,
 DATABASE_URL, CLIENT_URL, IGNIFLO_ADMIN_PASSWORD, IGNIFLO_ADMIN_TOKEN,
@@ -175,6 +184,33 @@ async fn set_admin_password_from_stdin(service: &Service) -> Result<(), String> 
     service.close().await;
     println!("The admin password is set; every admin session has ended.");
     Ok(())
+}
+
+/// `igniflo check-stock`: proves that every product's stock is the sum of
+/// its ledger's movements, or lists those where it is not (and fails).
+async fn check_stock_against_ledger(service: &Service) -> Result<(), String> {
+    let mismatches = service
+        .stock_mismatches()
+        .await
+        .map_err(|e| format!("could not check the stock: {e}"))?;
+    if mismatches.is_empty() {
+        println!("Every product's stock is the sum of its ledger.");
+        return Ok(());
+    }
+    println!(
+        "{:<24} {:<26} {:>12} {:>12}",
+        "SKU", "product", "stock", "ledger"
+    );
+    for m in &mismatches {
+        println!(
+            "{:<24} {:<26} {:>12} {:>12}",
+            m.sku, m.product, m.stock, m.ledger
+        );
+    }
+    Err(format!(
+        "{} product(s) disagree with their stock ledger",
+        mismatches.len()
+    ))
 }
 
 async fn shutdown_signal() {

@@ -48,7 +48,8 @@ async fn mongo_fixture() -> Fixture {
 }
 
 /// Runs every named test against each store, with a fresh one from the
-/// store's factory for every test.
+/// store's factory for every test, then proves that the scenario left every
+/// product's stock equal to the sum of its ledger.
 macro_rules! conformance {
     ([$($store:ident => $factory:ident),+ $(,)?]; $tests:tt) => {
         $( conformance!(@store $store, $factory; $tests); )+
@@ -58,7 +59,9 @@ macro_rules! conformance {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $test() {
-                    super::$test(super::$factory().await).await
+                    let fixture = super::$factory().await;
+                    super::$test(&fixture).await;
+                    super::the_ledger_accounts_for_all_stock(&fixture).await;
                 }
             )+
         }
@@ -82,8 +85,19 @@ conformance!([sqlite => sqlite_fixture, mongo => mongo_fixture]; [
     checkout_checks_the_cart_before_registering_anyone,
     a_checkout_form_sent_twice_places_one_order,
     a_returning_customer_is_found_among_many_similar_emails,
-    a_lost_tracking_link_is_reissued_only_for_the_right_number_and_email
+    a_lost_tracking_link_is_reissued_only_for_the_right_number_and_email,
+    the_ledger_records_every_stock_change,
+    a_stock_count_is_not_lost_to_a_racing_order,
+    falling_to_the_low_stock_threshold_is_announced_once
 ]);
+
+async fn the_ledger_accounts_for_all_stock(f: &Fixture) {
+    assert_eq!(
+        f.service.stock_mismatches().await.unwrap(),
+        Vec::new(),
+        "a product's stock differs from the sum of its ledger"
+    );
+}
 
 async fn customer(s: &Service, email: &str) -> Customer {
     s.register_customer(NewCustomer {
@@ -101,6 +115,7 @@ async fn product(s: &Service, sku: &str, stock: i64, cents: i64) -> Product {
         sku: sku.into(),
         stock,
         price: Money::from_cents(cents),
+        low_stock_threshold: None,
     })
     .await
     .unwrap()
@@ -124,7 +139,7 @@ async fn stock_of(s: &Service, id: Id) -> i64 {
     s.product(id).await.unwrap().stock
 }
 
-async fn placing_an_order_takes_stock_and_snapshots_prices(f: Fixture) {
+async fn placing_an_order_takes_stock_and_snapshots_prices(f: &Fixture) {
     let c = customer(&f.service, "ada@example.com").await;
     let mug = product(&f.service, "MUG", 10, 1450).await;
     let bean = product(&f.service, "BEAN", 5, 2450).await;
@@ -176,7 +191,7 @@ async fn placing_an_order_takes_stock_and_snapshots_prices(f: Fixture) {
     );
 }
 
-async fn an_order_failing_on_its_last_line_takes_nothing(f: Fixture) {
+async fn an_order_failing_on_its_last_line_takes_nothing(f: &Fixture) {
     let c = customer(&f.service, "ada@example.com").await;
     let a = product(&f.service, "A", 5, 100).await;
     let b = product(&f.service, "B", 5, 100).await;
@@ -210,7 +225,7 @@ async fn an_order_failing_on_its_last_line_takes_nothing(f: Fixture) {
         .is_empty());
 }
 
-async fn unknown_products_and_customers_are_refused(f: Fixture) {
+async fn unknown_products_and_customers_are_refused(f: &Fixture) {
     let c = customer(&f.service, "ada@example.com").await;
     product(&f.service, "A", 5, 100).await;
     let err = f
@@ -237,7 +252,7 @@ async fn unknown_products_and_customers_are_refused(f: Fixture) {
     );
 }
 
-async fn racing_buyers_never_oversell(f: Fixture) {
+async fn racing_buyers_never_oversell(f: &Fixture) {
     let p = product(&f.service, "HOT", 20, 500).await;
     let mut buyers = Vec::new();
     for i in 0..100 {
@@ -260,7 +275,7 @@ async fn racing_buyers_never_oversell(f: Fixture) {
     assert_eq!(stock_of(&f.service, p.id).await, 0);
 }
 
-async fn transitions_follow_the_table(f: Fixture) {
+async fn transitions_follow_the_table(f: &Fixture) {
     use OrderStatus::*;
     let c = customer(&f.service, "ada@example.com").await;
     product(&f.service, "A", 100, 100).await;
@@ -347,7 +362,7 @@ async fn transitions_follow_the_table(f: Fixture) {
     ));
 }
 
-async fn cancelling_returns_stock_exactly_once_even_when_racing(f: Fixture) {
+async fn cancelling_returns_stock_exactly_once_even_when_racing(f: &Fixture) {
     let c = customer(&f.service, "ada@example.com").await;
     let a = product(&f.service, "A", 10, 100).await;
     let b = product(&f.service, "B", 10, 100).await;
@@ -376,7 +391,7 @@ async fn cancelling_returns_stock_exactly_once_even_when_racing(f: Fixture) {
     assert_eq!(history.len(), 2, "one cancellation recorded");
 }
 
-async fn an_idempotency_key_places_one_order(f: Fixture) {
+async fn an_idempotency_key_places_one_order(f: &Fixture) {
     let c = customer(&f.service, "ada@example.com").await;
     let a = product(&f.service, "A", 10, 100).await;
     let key = Some("retry-42".to_string());
@@ -403,7 +418,7 @@ async fn an_idempotency_key_places_one_order(f: Fixture) {
     assert_eq!(stock_of(&f.service, a.id).await, 8);
 }
 
-async fn unique_skus_and_emails(f: Fixture) {
+async fn unique_skus_and_emails(f: &Fixture) {
     customer(&f.service, "ada@example.com").await;
     let err = f
         .service
@@ -429,6 +444,7 @@ async fn unique_skus_and_emails(f: Fixture) {
             sku: "A".into(),
             stock: 1,
             price: Money::from_cents(1),
+            low_stock_threshold: None,
         })
         .await
         .unwrap_err();
@@ -441,7 +457,7 @@ async fn unique_skus_and_emails(f: Fixture) {
     );
 }
 
-async fn stock_adjustments_never_go_below_zero(f: Fixture) {
+async fn stock_adjustments_never_go_below_zero(f: &Fixture) {
     let a = product(&f.service, "A", 3, 100).await;
     let adjust = |d| ProductUpdate {
         stock_adjustment: Some(d),
@@ -494,7 +510,7 @@ async fn stock_adjustments_never_go_below_zero(f: Fixture) {
     ));
 }
 
-async fn order_lists_filter_and_page_newest_first(f: Fixture) {
+async fn order_lists_filter_and_page_newest_first(f: &Fixture) {
     let ada = customer(&f.service, "ada@example.com").await;
     let bob = f
         .service
@@ -620,7 +636,7 @@ async fn order_lists_filter_and_page_newest_first(f: Fixture) {
     );
 }
 
-async fn every_change_is_announced(f: Fixture) {
+async fn every_change_is_announced(f: &Fixture) {
     let mut events = f.hub.subscribe();
     let c = customer(&f.service, "ada@example.com").await;
     let p = product(&f.service, "A", 5, 100).await;
@@ -650,7 +666,7 @@ async fn every_change_is_announced(f: Fixture) {
     );
 }
 
-async fn the_dashboard_counts_today_and_leaves_out_cancelled_revenue(f: Fixture) {
+async fn the_dashboard_counts_today_and_leaves_out_cancelled_revenue(f: &Fixture) {
     let c = customer(&f.service, "ada@example.com").await;
     product(&f.service, "A", 100, 1000).await;
     product(&f.service, "LOW", 4, 500).await;
@@ -732,7 +748,7 @@ async fn all_customers(s: &Service) -> Vec<Customer> {
     s.customers(None, Page::default()).await.unwrap()
 }
 
-async fn checkout_reuses_a_returning_customers_record(f: Fixture) {
+async fn checkout_reuses_a_returning_customers_record(f: &Fixture) {
     let mug = product(&f.service, "MUG", 10, 1450).await;
     let first = f
         .service
@@ -773,7 +789,7 @@ async fn checkout_reuses_a_returning_customers_record(f: Fixture) {
     assert_eq!(tracked.id, again.order.id);
 }
 
-async fn checkout_checks_the_cart_before_registering_anyone(f: Fixture) {
+async fn checkout_checks_the_cart_before_registering_anyone(f: &Fixture) {
     product(&f.service, "MUG", 1, 1450).await;
     let err = f
         .service
@@ -829,7 +845,7 @@ async fn checkout_checks_the_cart_before_registering_anyone(f: Fixture) {
     assert_eq!(all_customers(&f.service).await.len(), 1);
 }
 
-async fn a_checkout_form_sent_twice_places_one_order(f: Fixture) {
+async fn a_checkout_form_sent_twice_places_one_order(f: &Fixture) {
     let mug = product(&f.service, "MUG", 10, 1450).await;
     let send = |attempt: &str, quantity: i64| {
         f.service.checkout(
@@ -852,7 +868,7 @@ async fn a_checkout_form_sent_twice_places_one_order(f: Fixture) {
     assert_eq!(stock_of(&f.service, mug.id).await, 5);
 }
 
-async fn a_returning_customer_is_found_among_many_similar_emails(f: Fixture) {
+async fn a_returning_customer_is_found_among_many_similar_emails(f: &Fixture) {
     product(&f.service, "MUG", 10, 100).await;
     let ada = customer(&f.service, "ada@example.com").await;
     // Newer records containing the address crowd it off the first pages.
@@ -871,7 +887,7 @@ async fn a_returning_customer_is_found_among_many_similar_emails(f: Fixture) {
     assert_eq!(placed.order.customer.id, ada.id);
 }
 
-async fn a_lost_tracking_link_is_reissued_only_for_the_right_number_and_email(f: Fixture) {
+async fn a_lost_tracking_link_is_reissued_only_for_the_right_number_and_email(f: &Fixture) {
     product(&f.service, "MUG", 10, 100).await;
     let placed = f
         .service
@@ -988,6 +1004,7 @@ async fn mongo_reconnects_to_its_data_and_indexes() {
             sku: "A".into(),
             stock: 1,
             price: Money::from_cents(1),
+            low_stock_threshold: None,
         })
         .await,
         Err(AppError::Duplicate { .. })
@@ -1004,7 +1021,7 @@ async fn an_unreachable_mongodb_is_unavailable_not_a_hang() {
     let store: SharedStore = Arc::new(MongoStore::connect(&url).await.unwrap());
     let s = Service::new(store, LiveHub::default());
     assert_eq!(s.ready().await, Err(AppError::Unavailable));
-    assert_eq!(s.products(None).await, Err(AppError::Unavailable));
+    assert_eq!(s.products(None, false).await, Err(AppError::Unavailable));
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
 
@@ -1067,7 +1084,11 @@ async fn mongo_round_trips_per_order_and_per_page() {
     let placing = counted("placing a 3-line order, and announcing it");
     let sent = |n: &str| placing.iter().filter(|x| *x == n).count();
     assert_eq!(sent("findAndModify"), 3, "one guarded $inc per line");
-    assert_eq!(sent("insert"), 1);
+    assert_eq!(
+        sent("insert"),
+        2,
+        "the order, then the ledger's three movements in one insertMany"
+    );
     assert_eq!(sent("commitTransaction"), 1);
     assert_eq!(
         sent("find"),
@@ -1075,7 +1096,7 @@ async fn mongo_round_trips_per_order_and_per_page() {
         "the customer and the priced products, read together before the \
          transaction; then the live feed's populating finds"
     );
-    assert_eq!(placing.len(), 3 + 2 + 4, "nothing else: {placing:?}");
+    assert_eq!(placing.len(), 3 + 3 + 4, "nothing else: {placing:?}");
     assert_eq!(
         (placed.customer.id, placed.items[2].product.stock),
         (c.id, 1000 - 3),
@@ -1112,4 +1133,266 @@ async fn mongo_round_trips_per_order_and_per_page() {
         per_page[0] <= 3,
         "one find and one $in per populated collection"
     );
+}
+
+async fn the_ledger_records_every_stock_change(f: &Fixture) {
+    use StockReason::*;
+    let c = customer(&f.service, "ada@example.com").await;
+    let mug = product(&f.service, "MUG", 10, 1450).await;
+    let o = f
+        .service
+        .place_order(order(&c, &[("MUG", 3)]), None, Actor::Customer)
+        .await
+        .unwrap()
+        .placed
+        .order;
+    f.service
+        .change_status(o.id, OrderStatus::Cancelled, Actor::Admin)
+        .await
+        .unwrap();
+    // A refused order and a refused adjustment leave no movement.
+    assert!(f
+        .service
+        .place_order(order(&c, &[("MUG", 11)]), None, Actor::Customer)
+        .await
+        .is_err());
+    let adjust = |update: ProductUpdate| f.service.update_product(mug.id, update);
+    assert!(adjust(ProductUpdate {
+        stock_adjustment: Some(-11),
+        ..Default::default()
+    })
+    .await
+    .is_err());
+    adjust(ProductUpdate {
+        stock_adjustment: Some(5),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    adjust(ProductUpdate {
+        stock: Some(7),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    // Renaming moves no stock.
+    adjust(ProductUpdate {
+        name: Some("Big mug".into()),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let ledger = f.service.movements(mug.id, Page::default()).await.unwrap();
+    let seen: Vec<(StockReason, i64, i64, Option<Id>, Actor)> = ledger
+        .iter()
+        .map(|m| (m.reason, m.delta, m.stock_after, m.order, m.actor))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (Adjusted, -8, 7, None, Actor::Admin),
+            (Adjusted, 5, 15, None, Actor::Admin),
+            (Cancelled, 3, 10, Some(o.id), Actor::Admin),
+            (Ordered, -3, 7, Some(o.id), Actor::Customer),
+            (Received, 10, 10, None, Actor::Admin),
+        ],
+        "newest first"
+    );
+    assert!(ledger.iter().all(|m| m.product == mug.id && m.sku == "MUG"));
+    assert_eq!(stock_of(&f.service, mug.id).await, 7);
+    // Pages of the ledger, as the order list pages.
+    let first = f
+        .service
+        .movements(
+            mug.id,
+            Page {
+                limit: 2,
+                before: None,
+            },
+        )
+        .await
+        .unwrap();
+    let rest = f
+        .service
+        .movements(
+            mug.id,
+            Page {
+                limit: 200,
+                before: first.last().map(|m| m.id),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!([first, rest].concat(), ledger);
+    let unknown = "0123456789abcdef01234567".parse().unwrap();
+    assert!(matches!(
+        f.service.movements(unknown, Page::default()).await,
+        Err(AppError::NotFound { .. })
+    ));
+}
+
+async fn a_stock_count_is_not_lost_to_a_racing_order(f: &Fixture) {
+    let c = customer(&f.service, "ada@example.com").await;
+    let p = product(&f.service, "COUNTED", 1000, 100).await;
+    // Staff count 500 on the shelf while orders keep coming: the count is
+    // written over the level it was decided on, or decided again.
+    let buyers: Vec<_> = (0..20)
+        .map(|_| {
+            let s = f.service.clone();
+            let o = order(&c, &[("COUNTED", 1)]);
+            tokio::spawn(async move { s.place_order(o, None, Actor::Customer).await })
+        })
+        .collect();
+    let counted = f
+        .service
+        .update_product(
+            p.id,
+            ProductUpdate {
+                stock: Some(500),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(counted.stock <= 500);
+    for buyer in buyers {
+        buyer.await.unwrap().unwrap();
+    }
+    let ledger = f
+        .service
+        .movements(
+            p.id,
+            Page {
+                limit: 200,
+                before: None,
+            },
+        )
+        .await
+        .unwrap();
+    let sum: i64 = ledger.iter().map(|m| m.delta).sum();
+    assert_eq!(sum, stock_of(&f.service, p.id).await);
+    let count = ledger
+        .iter()
+        .find(|m| m.reason == StockReason::Adjusted)
+        .unwrap();
+    assert_eq!(count.stock_after, 500, "the count set the level it named");
+}
+
+async fn falling_to_the_low_stock_threshold_is_announced_once(f: &Fixture) {
+    let mut events = f.hub.subscribe();
+    let c = customer(&f.service, "ada@example.com").await;
+    let p = f
+        .service
+        .add_product(NewProduct {
+            name: "Teapot".into(),
+            sku: "TEAPOT".into(),
+            stock: 8,
+            price: Money::from_cents(3000),
+            low_stock_threshold: Some(4),
+        })
+        .await
+        .unwrap();
+    assert_eq!(p.low_stock_threshold, 4);
+    assert!(f.service.products(None, true).await.unwrap().is_empty());
+    for quantity in [3, 1, 1, 1] {
+        f.service
+            .place_order(order(&c, &[("TEAPOT", quantity)]), None, Actor::Customer)
+            .await
+            .unwrap();
+    }
+    let mut low = Vec::new();
+    loop {
+        let event = tokio::time::timeout(std::time::Duration::from_secs(20), events.recv())
+            .await
+            .expect("every change is announced")
+            .unwrap();
+        match event {
+            LiveEvent::LowStock(product) => low.push(product.stock),
+            LiveEvent::ProductUpdated(product) if product.stock == 2 => break,
+            _ => {}
+        }
+    }
+    assert_eq!(
+        low,
+        vec![4],
+        "8 → 5 → 4 crosses once; 3 and 2 are already low"
+    );
+    let listed = f.service.products(None, true).await.unwrap();
+    assert_eq!(listed.iter().map(|p| p.stock).collect::<Vec<_>>(), vec![2]);
+}
+
+/// A shop from before the ledger: products with stock and no movements.
+/// Its first start opens the ledger with what each product holds.
+async fn the_ledger_opens_with_the_stock_held(store: SharedStore, product: Id) {
+    let s = Service::new(store, LiveHub::default());
+    assert_eq!(s.stock_mismatches().await.unwrap(), Vec::new());
+    let ledger = s.movements(product, Page::default()).await.unwrap();
+    assert_eq!(ledger.len(), 1);
+    assert_eq!(
+        (
+            ledger[0].reason,
+            ledger[0].delta,
+            ledger[0].stock_after,
+            ledger[0].actor
+        ),
+        (StockReason::Received, 7, 7, Actor::System)
+    );
+    // From there on the ledger follows every change.
+    let c = customer(&s, "ada@example.com").await;
+    s.place_order(order(&c, &[("OLD", 2)]), None, Actor::Customer)
+        .await
+        .unwrap();
+    assert_eq!(s.stock_mismatches().await.unwrap(), Vec::new());
+    assert_eq!(stock_of(&s, product).await, 5);
+    s.close().await;
+}
+
+const OLD_PRODUCT: &str = "6745f0a1c2d3e4f5a6b7c8d9";
+
+#[tokio::test]
+async fn a_sqlite_shop_from_before_the_ledger_gets_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(include_str!("../migrations/0001_init.sql"))
+        .unwrap();
+    conn.execute_batch(include_str!("../migrations/0002_access.sql"))
+        .unwrap();
+    conn.execute_batch(&format!(
+        "PRAGMA user_version = 2;
+         INSERT INTO products (id, name, sku, stock, price, created_at, updated_at)
+         VALUES ('{OLD_PRODUCT}', 'Old mug', 'OLD', 7, 1200, 0, 0);"
+    ))
+    .unwrap();
+    drop(conn);
+    let store = SqliteStore::open(&path).unwrap();
+    the_ledger_opens_with_the_stock_held(Arc::new(store), OLD_PRODUCT.parse().unwrap()).await;
+}
+
+#[tokio::test]
+async fn a_mongo_shop_from_before_the_ledger_gets_one() {
+    let url = SecantusDb::shared().fresh_database();
+    let options = mongodb::options::ClientOptions::parse(&url).await.unwrap();
+    let db = mongodb::Client::with_options(options.clone())
+        .unwrap()
+        .database(options.default_database.as_deref().unwrap());
+    let now = bson::DateTime::now();
+    db.collection::<bson::Document>("products")
+        .insert_one(bson::doc! {
+            "_id": bson::oid::ObjectId::parse_str(OLD_PRODUCT).unwrap(),
+            "name": "Old mug", "sku": "OLD", "stock": 7_i64, "price": 1200_i64,
+            "createdAt": now, "updatedAt": now,
+        })
+        .await
+        .unwrap();
+    let store = MongoStore::connect(&url).await.unwrap();
+    the_ledger_opens_with_the_stock_held(Arc::new(store), OLD_PRODUCT.parse().unwrap()).await;
+    // A second start finds the ledger open and adds nothing.
+    let again: SharedStore = Arc::new(MongoStore::connect(&url).await.unwrap());
+    let s = Service::new(again, LiveHub::default());
+    let ledger = s
+        .movements(OLD_PRODUCT.parse().unwrap(), Page::default())
+        .await
+        .unwrap();
+    assert_eq!(ledger.len(), 2, "the opening and the order, nothing more");
 }

@@ -16,7 +16,10 @@ const CATALOGUE: &[(&str, &str, i64, i64)] = &[
 ];
 
 pub async fn seed_if_empty(service: &Service) -> Result<usize, String> {
-    let existing = service.products(None, false).await.map_err(|e| e.to_string())?;
+    let existing = service
+        .products(None, false)
+        .await
+        .map_err(|e| e.to_string())?;
     if !existing.is_empty() {
         return Ok(0);
     }

@@ -1,5 +1,5 @@
 //! `igniflo migrate --from URL --to URL [--force]`: copies every customer,
-//! product and order from one store to another — from the embedded SQLite
+//! product, order and stock movement from one store to another — from the embedded SQLite
 //! file to MongoDB when a shop outgrows one machine, and back — keeping ids,
 //! order numbers, status histories, idempotency keys and tracking tokens,
 //! and the admin login. A target that holds
@@ -77,9 +77,9 @@ async fn copy(source: &dyn Records, target: &dyn Records, force: bool) -> Result
     if on_target.iter().any(|n| *n > 0) {
         if !force {
             return Err(format!(
-                "the target already holds {} customers, {} products and {} orders; \
+                "the target already holds {} customers, {} products, {} orders and {} stock movements; \
                  pass --force to replace them",
-                on_target[0], on_target[1], on_target[2]
+                on_target[0], on_target[1], on_target[2], on_target[3]
             ));
         }
         target
@@ -143,8 +143,8 @@ async fn copy(source: &dyn Records, target: &dyn Records, force: bool) -> Result
     Ok(())
 }
 
-async fn counts(store: &dyn Records, side: &str) -> Result<[u64; 3], String> {
-    let mut counts = [0; 3];
+async fn counts(store: &dyn Records, side: &str) -> Result<[u64; Kind::ALL.len()], String> {
+    let mut counts = [0; Kind::ALL.len()];
     for (i, kind) in Kind::ALL.into_iter().enumerate() {
         counts[i] = store
             .count(kind)

@@ -4,8 +4,8 @@ use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiQuery, PathId};
 use super::paging::{self, paged, parse_id_param};
 use crate::domain::{
-    Actor, AppError, NewOrder, Order, OrderFilter, OrderStatus, Page, PlacedOrder,
-    StatusUpdate, Timestamp,
+    Actor, AppError, NewOrder, Order, OrderFilter, OrderStatus, Page, PlacedOrder, StatusUpdate,
+    Timestamp,
 };
 use crate::server::app::AppState;
 use crate::server::auth::{Admin, Caller};

@@ -51,7 +51,11 @@ pub async fn list_products(
     State(service): State<Service>,
     ApiQuery(query): ApiQuery<SearchQuery>,
 ) -> ApiResult<Json<Vec<Product>>> {
-    Ok(Json(service.products(query.q.as_deref(), query.low_stock).await?))
+    Ok(Json(
+        service
+            .products(query.q.as_deref(), query.low_stock)
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/products/{id}", tag = "products",

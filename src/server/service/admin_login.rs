@@ -8,7 +8,6 @@ use crate::server::auth;
 pub const ADMIN_USERNAME: &str = "admin";
 
 impl Service {
-
     /// Sets the admin password (ending every session), from
     /// `IGNIFLO_ADMIN_PASSWORD` or the `set-admin-password` command.
     pub async fn set_admin_password(&self, password: &str) -> Result<(), AppError> {

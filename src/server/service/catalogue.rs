@@ -53,7 +53,9 @@ impl Service {
             let current = self.product(id).await?;
             let now = Timestamp::now();
             let mut change = Change::new(now, Actor::Admin);
-            if update.name.is_some() || update.price.is_some() || update.low_stock_threshold.is_some()
+            if update.name.is_some()
+                || update.price.is_some()
+                || update.low_stock_threshold.is_some()
             {
                 change.product_edits.push(Product {
                     name: update.name.clone().unwrap_or_else(|| current.name.clone()),
@@ -119,7 +121,11 @@ impl Service {
 
     /// The catalogue sorted by name; `q` matches name or SKU, `low_only`
     /// keeps the products at or below their low-stock threshold.
-    pub async fn products(&self, q: Option<&str>, low_only: bool) -> Result<Vec<Product>, AppError> {
+    pub async fn products(
+        &self,
+        q: Option<&str>,
+        low_only: bool,
+    ) -> Result<Vec<Product>, AppError> {
         let mut products = self.store.products(q).await?;
         if low_only {
             products.retain(Product::is_low_on_stock);

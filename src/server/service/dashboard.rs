@@ -1,7 +1,9 @@
 //! The admin dashboard's figures.
 
 use super::Service;
-use crate::domain::{AppError, Dashboard, DayTotal, Money, OrderFilter, OrderStatus, Product, Timestamp};
+use crate::domain::{
+    AppError, Dashboard, DayTotal, Money, OrderFilter, OrderStatus, Product, Timestamp,
+};
 
 impl Service {
     /// The dashboard as of `now`: today, the last 7 and 30 days, the order

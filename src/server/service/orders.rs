@@ -9,9 +9,7 @@ use crate::domain::{
 };
 use crate::server::auth;
 use crate::server::store::records::{Record, StoredOrder};
-use crate::server::store::{
-    Applied, Change, IdempotencyKey, LineDraft, OrderUpdate, StockDelta,
-};
+use crate::server::store::{Applied, Change, IdempotencyKey, LineDraft, OrderUpdate, StockDelta};
 use std::collections::HashMap;
 
 /// Order numbers are random; a clash is retried with a new number.

@@ -24,7 +24,12 @@ pub enum Kind {
 
 impl Kind {
     /// In the order a move copies them: what others refer to comes first.
-    pub const ALL: [Kind; 4] = [Kind::Customers, Kind::Products, Kind::Orders, Kind::Movements];
+    pub const ALL: [Kind; 4] = [
+        Kind::Customers,
+        Kind::Products,
+        Kind::Orders,
+        Kind::Movements,
+    ];
 
     /// The table's or collection's name.
     pub fn name(self) -> &'static str {

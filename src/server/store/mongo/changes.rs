@@ -4,15 +4,19 @@
 //! whichever instance made it. After a lost connection the stream reopens
 //! from the last resume token it delivered, so nothing is missed or repeated;
 //! when the database no longer holds that point, clients are told to resync.
+//! Ledger movements are followed too, to announce a product falling to its
+//! low-stock threshold: a transaction writes the product before its
+//! movements, so the product's latest state is already known here.
 
-use super::docs::{OrderDoc, ProductDoc};
-use super::{MongoStore, ORDERS, PRODUCTS};
-use crate::domain::Product;
+use super::docs::{MovementDoc, OrderDoc, ProductDoc};
+use super::{MongoStore, MOVEMENTS, ORDERS, PRODUCTS};
+use crate::domain::{Id, Product, StockMovement};
 use crate::server::live::{LiveEvent, LiveHub};
 use bson::{doc, Document};
 use futures_util::StreamExt;
 use mongodb::change_stream::event::{ChangeStreamEvent, ResumeToken};
 use mongodb::options::FullDocumentType;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -36,11 +40,14 @@ impl MongoStore {
     /// Follows the change stream into `hub` until the task is aborted.
     pub(super) async fn follow_changes(self, hub: LiveHub, mut start: StartAt) {
         let mut was_down = false;
+        let mut products: HashMap<Id, Arc<Product>> = HashMap::new();
         loop {
             let mut watch = self
                 .db
                 .watch()
-                .pipeline([doc! { "$match": { "ns.coll": { "$in": [ORDERS, PRODUCTS] } } }])
+                .pipeline([
+                    doc! { "$match": { "ns.coll": { "$in": [ORDERS, PRODUCTS, MOVEMENTS] } } },
+                ])
                 .full_document(FullDocumentType::UpdateLookup);
             watch = match &start {
                 StartAt::Time(time) => watch.start_at_operation_time(*time),
@@ -72,7 +79,7 @@ impl MongoStore {
                 match next {
                     Ok(change) => {
                         let token = change.id.clone();
-                        if let Some(event) = self.live_event(change).await {
+                        if let Some(event) = self.live_event(change, &mut products).await {
                             hub.publish(event);
                         }
                         start = StartAt::Token(token);
@@ -94,7 +101,11 @@ impl MongoStore {
 
     /// The hub's event for one change: an order populated as readers see it,
     /// or a product as it now is. Deletions and other changes announce nothing.
-    async fn live_event(&self, change: ChangeStreamEvent<Document>) -> Option<LiveEvent> {
+    async fn live_event(
+        &self,
+        change: ChangeStreamEvent<Document>,
+        products: &mut HashMap<Id, Arc<Product>>,
+    ) -> Option<LiveEvent> {
         // A new tracking token (an idempotent retry) changes nothing anyone sees.
         if let Some(update) = &change.update_description {
             if update.removed_fields.is_empty()
@@ -111,8 +122,26 @@ impl MongoStore {
         let event = match collection.as_str() {
             ORDERS => self.order_event(document).await,
             PRODUCTS => bson::from_document::<ProductDoc>(document)
-                .map(|p| LiveEvent::ProductUpdated(Arc::new(Product::from(p))))
+                .map(|p| {
+                    let product = Arc::new(Product::from(p));
+                    products.insert(product.id, product.clone());
+                    LiveEvent::ProductUpdated(product)
+                })
                 .map_err(|e| e.to_string()),
+            MOVEMENTS => {
+                let movement = bson::from_document::<MovementDoc>(document)
+                    .map(StockMovement::from)
+                    .map_err(|e| e.to_string());
+                match movement {
+                    Ok(m) => {
+                        let product = products.get(&m.product)?;
+                        return m
+                            .crosses_down(product.low_stock_threshold)
+                            .then(|| LiveEvent::LowStock(product.clone()));
+                    }
+                    Err(e) => Err(e),
+                }
+            }
             _ => return None,
         };
         event

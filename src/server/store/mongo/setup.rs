@@ -3,17 +3,17 @@
 //! database from before the stock ledger gets its opening movements here
 //! (see `ledger`).
 
-use super::errors::{self, command_code};
-use super::{ADMIN_SESSIONS, CUSTOMERS, MOVEMENTS, ORDERS, PRODUCTS};
 use super::docs::MovementDoc;
+use super::errors::{self, command_code};
 use super::transaction::{self, Abort};
 use super::MongoStore;
+use super::{ADMIN_SESSIONS, CUSTOMERS, MOVEMENTS, ORDERS, PRODUCTS};
 use crate::domain::{Actor, StockReason};
 use crate::server::store::StoreResult;
 use bson::{doc, Document};
 use mongodb::options::IndexOptions;
-use std::collections::HashSet;
 use mongodb::{Database, IndexModel};
+use std::collections::HashSet;
 use std::time::Duration;
 
 /// mongod's code for "the collection already exists".
@@ -161,7 +161,12 @@ impl MongoStore {
                 }
                 let count = opening.len();
                 if count > 0 {
-                    if let Err(e) = store.movements().insert_many(opening).session(&mut *s).await {
+                    if let Err(e) = store
+                        .movements()
+                        .insert_many(opening)
+                        .session(&mut *s)
+                        .await
+                    {
                         return Err(match errors::duplicate_field(&e) {
                             Some(_) => Abort::Raced,
                             None => Abort::Db(e),
@@ -183,7 +188,10 @@ impl MongoStore {
         })
         .await?;
         if opened > 0 {
-            tracing::info!(products = opened, "opened the stock ledger with each product's stock");
+            tracing::info!(
+                products = opened,
+                "opened the stock ledger with each product's stock"
+            );
         }
         Ok(())
     }

@@ -24,28 +24,37 @@ impl MongoStore {
         change: &Change,
     ) -> Result<Applied, Abort> {
         for kind in kinds_in_order(&change.inserts) {
-            let records: Vec<&Record> = change.inserts.iter().filter(|r| r.kind() == kind).collect();
+            let records: Vec<&Record> =
+                change.inserts.iter().filter(|r| r.kind() == kind).collect();
             let inserted = match kind {
-                Kind::Customers => self.insert_many(s, &self.customers, &records, |r| match r {
-                    Record::Customer(c) => Some(CustomerDoc::from(c)),
-                    _ => None,
-                })
-                .await,
-                Kind::Products => self.insert_many(s, &self.products, &records, |r| match r {
-                    Record::Product(p) => Some(ProductDoc::from(p)),
-                    _ => None,
-                })
-                .await,
-                Kind::Orders => self.insert_many(s, &self.orders, &records, |r| match r {
-                    Record::Order(o) => Some(OrderDoc::from(o)),
-                    _ => None,
-                })
-                .await,
-                Kind::Movements => self.insert_many(s, &self.movements(), &records, |r| match r {
-                    Record::Movement(m) => Some(MovementDoc::from(m)),
-                    _ => None,
-                })
-                .await,
+                Kind::Customers => {
+                    self.insert_many(s, &self.customers, &records, |r| match r {
+                        Record::Customer(c) => Some(CustomerDoc::from(c)),
+                        _ => None,
+                    })
+                    .await
+                }
+                Kind::Products => {
+                    self.insert_many(s, &self.products, &records, |r| match r {
+                        Record::Product(p) => Some(ProductDoc::from(p)),
+                        _ => None,
+                    })
+                    .await
+                }
+                Kind::Orders => {
+                    self.insert_many(s, &self.orders, &records, |r| match r {
+                        Record::Order(o) => Some(OrderDoc::from(o)),
+                        _ => None,
+                    })
+                    .await
+                }
+                Kind::Movements => {
+                    self.insert_many(s, &self.movements(), &records, |r| match r {
+                        Record::Movement(m) => Some(MovementDoc::from(m)),
+                        _ => None,
+                    })
+                    .await
+                }
             };
             inserted?;
         }
@@ -155,7 +164,11 @@ impl MongoStore {
 
     /// Rewrites what changes over an order's life if the order is still at
     /// the version read; false when it is not.
-    async fn update_order(&self, s: &mut ClientSession, update: &OrderUpdate) -> Result<bool, Abort> {
+    async fn update_order(
+        &self,
+        s: &mut ClientSession,
+        update: &OrderUpdate,
+    ) -> Result<bool, Abort> {
         let order = OrderDoc::from(&update.order);
         // Orders from before versions existed have none: that is version 0.
         let read = match update.read_version {
@@ -172,7 +185,10 @@ impl MongoStore {
         };
         let written = self
             .orders
-            .update_one(doc! { "_id": order.id, "version": read }, doc! { "$set": set })
+            .update_one(
+                doc! { "_id": order.id, "version": read },
+                doc! { "$set": set },
+            )
             .session(&mut *s)
             .await?;
         Ok(written.matched_count == 1)

@@ -117,7 +117,6 @@ fn write(conn: &Connection, change: Change) -> StoreResult<Applied> {
     })
 }
 
-
 fn stock_of(conn: &Connection, id: Id) -> StoreResult<Option<i64>> {
     conn.prepare_cached("SELECT stock FROM products WHERE id = ?1")
         .and_then(|mut s| s.query_row([id.to_string()], |r| r.get(0)).optional())
