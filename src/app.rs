@@ -3,6 +3,7 @@
 use crate::components::toast::{ToastShelf, Toasts};
 use crate::pages::admin::{
     CustomersScreen, DashboardScreen, LoginScreen, OrderDetailScreen, OrdersScreen, ProductsScreen,
+    StockHistoryScreen,
 };
 use crate::pages::customer::{CustomerPage, TrackingScreen};
 use leptos::prelude::*;
@@ -53,6 +54,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin") view={Lazy::<OrdersScreen>::new()}/>
                     <Route path=path!("/admin/orders/:id") view={Lazy::<OrderDetailScreen>::new()}/>
                     <Route path=path!("/admin/products") view={Lazy::<ProductsScreen>::new()}/>
+                    <Route path=path!("/admin/products/:id/stock") view={Lazy::<StockHistoryScreen>::new()}/>
                     <Route path=path!("/admin/customers") view={Lazy::<CustomersScreen>::new()}/>
                     <Route path=path!("/admin/dashboard") view={Lazy::<DashboardScreen>::new()}/>
                     <Route path=path!("/admin/login") view={Lazy::<LoginScreen>::new()}/>

@@ -175,6 +175,14 @@ async fn every_route_for_every_caller(backend: Backend) {
                 admin_only(who, 200),
             ),
             (
+                "GET",
+                format!("/api/products/{pid}/movements"),
+                None,
+                admin_only(who, 200),
+            ),
+            ("GET", "/api/stock/check".into(), None, admin_only(who, 200)),
+            ("GET", "/api/products?lowStock=true".into(), None, 200),
+            (
                 "POST",
                 "/api/customers".into(),
                 Some(

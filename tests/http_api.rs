@@ -157,6 +157,7 @@ on_every_store!(
     websocket_clients_receive_order_updated,
     socket_io_clients_receive_order_updated,
     sigterm_finishes_and_closes_the_database,
+    the_stock_ledger_over_http,
 );
 
 fn assert_error_shape(body: &Value, code: &str) {
@@ -340,6 +341,93 @@ async fn cancelling_returns_stock_once_and_failed_orders_take_none(backend: Back
         (api.stock("A").await, api.stock("B").await),
         (10, 10),
         "returned once"
+    );
+}
+
+async fn the_stock_ledger_over_http(backend: Backend) {
+    let api = Api::start_on(backend);
+    let ada = api.customer("ada@example.com").await;
+    let mug = api.product("MUG", 6, 4.5).await;
+    let id = mug["_id"].as_str().unwrap();
+    assert_eq!(mug["lowStockThreshold"], 5);
+    let (_, order) = api.order(&ada, &[("MUG", 2)]).await;
+    let (status, _) = api
+        .patch(
+            &format!("/api/products/{id}"),
+            json!({"stockAdjustment": 10, "lowStockThreshold": 20}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, ledger) = api.get(&format!("/api/products/{id}/movements")).await;
+    assert_eq!(status, StatusCode::OK);
+    let rows: Vec<(String, i64, i64)> = ledger
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["reason"].as_str().unwrap().to_string(),
+                m["delta"].as_i64().unwrap(),
+                m["stockAfter"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("ADJUSTED".into(), 10, 14),
+            ("ORDERED".into(), -2, 4),
+            ("RECEIVED".into(), 6, 6)
+        ]
+    );
+    assert_eq!(ledger[1]["order"], order["_id"]);
+    assert_eq!(ledger[1]["sku"], "MUG");
+    assert_eq!(ledger[1]["actor"], "customer");
+    // Pages like the order list: a full page links to the next.
+    let r = api
+        .http
+        .get(api.url(&format!("/api/products/{id}/movements?limit=2")))
+        .send()
+        .await
+        .unwrap();
+    let link = r.headers()["link"].to_str().unwrap().to_string();
+    assert!(
+        link.contains(&format!("cursor={}", ledger[1]["_id"].as_str().unwrap())),
+        "{link}"
+    );
+    let (_, rest) = api
+        .get(&format!(
+            "/api/products/{id}/movements?limit=2&cursor={}",
+            ledger[1]["_id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(rest, json!([ledger[2]]));
+    // Bad input is a clear 4xx.
+    let (status, body) = api
+        .get(&format!("/api/products/{id}/movements?cursor=x"))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_error_shape(&body, "invalid_value");
+    let (status, body) = api
+        .get("/api/products/0123456789abcdef01234567/movements")
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_error_shape(&body, "not_found");
+    let (status, body) = api
+        .patch(
+            &format!("/api/products/{id}"),
+            json!({"lowStockThreshold": -1}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["details"]["field"], "lowStockThreshold");
+    // 14 units, threshold 20: low.
+    let (_, low) = api.get("/api/products?lowStock=true").await;
+    assert_eq!(low.as_array().unwrap().len(), 1);
+    assert_eq!(low[0]["sku"], "MUG");
+    assert_eq!(
+        api.get("/api/stock/check").await,
+        (StatusCode::OK, json!({"ok": true, "mismatches": []}))
     );
 }
 

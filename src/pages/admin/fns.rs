@@ -2,7 +2,7 @@
 //! same rules as the REST routes: a signed-in admin, changes only from our
 //! own origin), then calls the same service function as its REST twin.
 
-use crate::domain::{AppError, Customer, Dashboard, Order, OrderStatus, Product};
+use crate::domain::{AppError, Customer, Dashboard, Order, OrderStatus, Product, StockMovement};
 use leptos::prelude::*;
 
 /// Runs `work` for an admin caller; anyone else gets 401.
@@ -133,6 +133,32 @@ pub async fn update_product(
         service.update_product(id, update).await
     })
     .await
+}
+
+/// A product and the newest entries of its stock ledger.
+#[server(prefix = "/api/fn", endpoint = "admin_stock_history")]
+pub async fn admin_stock_history(id: String) -> Result<StockHistory, AppError> {
+    use crate::domain::Page;
+    as_admin(|service| async move {
+        let id = id
+            .parse()
+            .map_err(|_| AppError::not_found("product", &id))?;
+        let page = Page {
+            limit: Page::MAX_LIMIT,
+            before: None,
+        };
+        let (product, movements) =
+            futures_util::try_join!(service.product(id), service.movements(id, page))?;
+        Ok(StockHistory { product, movements })
+    })
+    .await
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StockHistory {
+    pub product: Product,
+    /// Newest first; the REST API pages further back.
+    pub movements: Vec<StockMovement>,
 }
 
 #[server(prefix = "/api/fn", endpoint = "admin_customers")]

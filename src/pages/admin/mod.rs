@@ -11,6 +11,7 @@ pub mod order_detail;
 pub mod orders;
 pub mod products;
 pub mod session;
+pub mod stock_history;
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
@@ -22,6 +23,7 @@ super::lazy_screen!(
     OrdersScreen => orders::OrdersPage,
     OrderDetailScreen => order_detail::OrderDetailPage,
     ProductsScreen => products::ProductsPage,
+    StockHistoryScreen => stock_history::StockHistoryPage,
     CustomersScreen => customers::CustomersPage,
     DashboardScreen => dashboard::DashboardPage,
     LoginScreen => login::LoginPage,

@@ -103,7 +103,7 @@ fn ProductRow(product: Product, update: ServerAction<UpdateProduct>) -> impl Int
     let adjust_label = format!("Stock adjustment for {}", product.sku);
     view! {
         <tr data-sku=product.sku.clone()>
-            <td>{product.name.clone()}</td>
+            <td>{product.name.clone()} " " <a class="history" href=format!("/admin/products/{}/stock", product.id)>"Stock history"</a></td>
             <td>{product.sku.clone()}</td>
             <td class="num">{product.price.to_string()}</td>
             <td class="num">

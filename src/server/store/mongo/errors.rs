@@ -15,8 +15,7 @@ pub const UNIQUE_EMAIL: &str = "unique_email";
 pub const UNIQUE_NUMBER: &str = "unique_number";
 pub const UNIQUE_IDEMPOTENCY_KEY: &str = "unique_idempotency_key";
 pub const UNIQUE_TRACKING_HASH: &str = "unique_tracking_hash";
-const UNIQUE_FIELDS: [(&str, &str); 6] = [
-    ("_id_", "_id"),
+const UNIQUE_FIELDS: [(&str, &str); 5] = [
     (UNIQUE_SKU, "sku"),
     (UNIQUE_EMAIL, "email"),
     (UNIQUE_NUMBER, "number"),
@@ -28,6 +27,15 @@ const UNIQUE_FIELDS: [(&str, &str); 6] = [
 /// reports it: a write error, a command error (also inside a transaction),
 /// or one of the write errors of an `insert_many` or a bulk write.
 pub fn duplicate_field(e: &Error) -> Option<&'static str> {
+    index_field(duplicate_key_message(e)?)
+}
+
+/// Whether the write broke any unique index, `_id`'s included.
+pub fn is_duplicate_key(e: &Error) -> bool {
+    duplicate_key_message(e).is_some()
+}
+
+fn duplicate_key_message(e: &Error) -> Option<&str> {
     let message = match e.kind.as_ref() {
         ErrorKind::Write(WriteFailure::WriteError(w)) if w.code == DUPLICATE_KEY => &w.message,
         ErrorKind::Command(c) if c.code == DUPLICATE_KEY => &c.message,
@@ -46,7 +54,7 @@ pub fn duplicate_field(e: &Error) -> Option<&'static str> {
         }
         _ => return None,
     };
-    index_field(message)
+    Some(message)
 }
 
 /// Reads the index name out of mongod's message, `E11000 duplicate key error

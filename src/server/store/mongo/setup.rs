@@ -167,9 +167,9 @@ impl MongoStore {
                         .session(&mut *s)
                         .await
                     {
-                        return Err(match errors::duplicate_field(&e) {
-                            Some(_) => Abort::Raced,
-                            None => Abort::Db(e),
+                        return Err(match errors::is_duplicate_key(&e) {
+                            true => Abort::Raced,
+                            false => Abort::Db(e),
                         });
                     }
                 }
