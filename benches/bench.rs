@@ -25,8 +25,8 @@
 use igniflo::domain::{
     Actor, Id, Money, NewCustomer, NewOrder, NewOrderLine, NewProduct, OrderStatus,
 };
-use igniflo::server::app::{router, AppState};
 use igniflo::server::config::{Config, Database, RateLimits};
+use igniflo::server::http::{router, AppState};
 use igniflo::server::live::LiveHub;
 use igniflo::server::service::Service;
 use igniflo::server::store::mongo::MongoStore;

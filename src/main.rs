@@ -5,11 +5,11 @@
 //! `igniflo migrate --from URL --to URL` copies all data between stores.
 //! `igniflo check-stock` reconciles every product's stock with its ledger.
 
-use igniflo::server::app::{router, AppState};
 use igniflo::server::config::{Config, Database};
+use igniflo::server::data_move;
 use igniflo::server::demo;
+use igniflo::server::http::{router, AppState};
 use igniflo::server::live::LiveHub;
-use igniflo::server::migrate;
 use igniflo::server::service::Service;
 use igniflo::server::store::{mongo::MongoStore, sqlite::SqliteStore, SharedStore};
 use leptos::prelude::get_configuration;
@@ -41,7 +41,7 @@ async fn main() -> ExitCode {
 
 async fn serve(args: Vec<String>) -> Result<(), String> {
     if args.first().map(String::as_str) == Some("migrate") {
-        return migrate::run(&args[1..]).await;
+        return data_move::run(&args[1..]).await;
     }
     let mut seed_demo = false;
     let mut set_password = false;

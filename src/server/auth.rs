@@ -6,7 +6,7 @@
 use crate::domain::{AppError, Login, Timestamp};
 use crate::server::api::error::{ApiError, ApiResult};
 use crate::server::api::extract::ApiJson;
-use crate::server::app::AppState;
+use crate::server::http::AppState;
 use crate::server::service::Service;
 use axum::extract::{FromRequestParts, State};
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue, Method, StatusCode};

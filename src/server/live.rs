@@ -8,8 +8,8 @@
 use crate::domain::{Id, Order, Product};
 use crate::server::api::error::ApiResult;
 use crate::server::api::extract::ApiQuery;
-use crate::server::app::AppState;
 use crate::server::auth::{session_cookie, AdminAccess, Caller};
+use crate::server::http::AppState;
 use crate::server::service::Service;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;

@@ -2,12 +2,12 @@
 //! order engine), the stores, the REST API, the live hub and the HTTP app.
 
 pub mod api;
-pub mod app;
 pub mod auth;
 pub mod config;
+pub mod data_move;
 pub mod demo;
+pub mod http;
 pub mod live;
-pub mod migrate;
 pub mod rate_limit;
 pub mod service;
 pub mod store;

@@ -5,8 +5,8 @@
 
 use crate::domain::AppError;
 use crate::server::api::error::ApiError;
-use crate::server::app::AppState;
 use crate::server::config::RateLimits;
+use crate::server::http::AppState;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;

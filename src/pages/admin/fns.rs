@@ -17,7 +17,7 @@ where
     use crate::server::auth::caller_of_server_fn;
     let result = async {
         caller_of_server_fn().await?.require_admin()?;
-        work(expect_context::<crate::server::app::AppState>().service).await
+        work(expect_context::<crate::server::http::AppState>().service).await
     }
     .await;
     server_fn_answer(result)

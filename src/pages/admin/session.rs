@@ -12,8 +12,8 @@ use leptos::prelude::*;
 pub async fn admin_login(username: String, password: String) -> Result<(), AppError> {
     use crate::domain::Login;
     use crate::server::api::error::form_failure;
-    use crate::server::app::AppState;
     use crate::server::auth;
+    use crate::server::http::AppState;
     use leptos::server_fn::ServerFn;
     let signed_in = async {
         let state = expect_context::<AppState>();
@@ -35,8 +35,8 @@ pub async fn admin_login(username: String, password: String) -> Result<(), AppEr
 
 #[server(prefix = "/api/fn", endpoint = "admin_logout")]
 pub async fn admin_logout() -> Result<(), AppError> {
-    use crate::server::app::AppState;
     use crate::server::auth;
+    use crate::server::http::AppState;
     server_fn_answer(
         async {
             let state = expect_context::<AppState>();

@@ -20,7 +20,7 @@ use leptos::prelude::*;
 #[server(prefix = "/api/fn", endpoint = "catalogue")]
 pub async fn catalogue() -> Result<Vec<Product>, AppError> {
     use crate::server::api::error::server_fn_answer;
-    use crate::server::app::AppState;
+    use crate::server::http::AppState;
     let state = expect_context::<AppState>();
     server_fn_answer(state.service.products(None, false).await)
 }
@@ -40,7 +40,7 @@ pub async fn checkout(
     use super::cart::cart_param;
     use crate::domain::NewCustomer;
     use crate::server::api::error::form_failure;
-    use crate::server::app::AppState;
+    use crate::server::http::AppState;
     use leptos::server_fn::ServerFn;
     let state = expect_context::<AppState>();
     let placed = async {
@@ -83,7 +83,7 @@ pub async fn checkout(
 #[server(prefix = "/api/fn", endpoint = "tracked_order")]
 pub async fn tracked_order(token: String) -> Result<Order, AppError> {
     use crate::server::api::error::server_fn_answer;
-    use crate::server::app::AppState;
+    use crate::server::http::AppState;
     let state = expect_context::<AppState>();
     server_fn_answer(state.service.tracked_order(&token).await)
 }
@@ -94,7 +94,7 @@ pub async fn tracked_order(token: String) -> Result<Order, AppError> {
 #[server(prefix = "/api/fn", endpoint = "find_order")]
 pub async fn find_order(number: String, email: String) -> Result<(), AppError> {
     use crate::server::api::error::form_failure;
-    use crate::server::app::AppState;
+    use crate::server::http::AppState;
     use leptos::server_fn::ServerFn;
     let state = expect_context::<AppState>();
     match state.service.reissue_tracking_token(&number, &email).await {

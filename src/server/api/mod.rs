@@ -11,7 +11,7 @@ pub mod orders;
 pub mod paging;
 pub mod products;
 
-use crate::server::app::AppState;
+use crate::server::http::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::{Json, Router};

@@ -7,8 +7,8 @@ use crate::domain::{
     Actor, AppError, NewOrder, Order, OrderFilter, OrderStatus, Page, PlacedOrder, StatusUpdate,
     Timestamp,
 };
-use crate::server::app::AppState;
 use crate::server::auth::{Admin, Caller};
+use crate::server::http::AppState;
 use crate::server::service::Service;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};

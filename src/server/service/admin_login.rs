@@ -3,6 +3,7 @@
 use super::Service;
 use crate::domain::{AppError, Login, Timestamp};
 use crate::server::auth;
+use crate::server::store::AdminSession;
 
 /// The one admin login's name.
 pub const ADMIN_USERNAME: &str = "admin";
@@ -29,7 +30,7 @@ impl Service {
     /// On a first start with no password configured, makes one up; the
     /// caller prints it once. None when a password already exists.
     pub async fn ensure_admin_password(&self) -> Result<Option<String>, AppError> {
-        if self.store.admin_password_hash().await?.is_some() {
+        if self.store.admin_password().await?.is_some() {
             return Ok(None);
         }
         let password = auth::generate_password();
@@ -39,7 +40,7 @@ impl Service {
 
     /// Checks the admin's credentials and opens a session; returns its token.
     pub async fn sign_in(&self, login: &Login) -> Result<String, AppError> {
-        let stored = self.store.admin_password_hash().await?;
+        let stored = self.store.admin_password().await?.map(|p| p.hash);
         let password = login.password.clone();
         let valid = match stored {
             Some(hash) if login.username == ADMIN_USERNAME && login.password.len() <= 1024 => {
@@ -53,9 +54,13 @@ impl Service {
             return Err(AppError::Unauthorized);
         }
         let token = auth::random_token(32)?;
-        let expires = auth::session_expiry_from(Timestamp::now());
+        let now = Timestamp::now();
+        let session = AdminSession {
+            created_at: now,
+            expires_at: auth::session_expiry_from(now),
+        };
         self.store
-            .create_session(auth::token_hash(&token), expires)
+            .create_session(auth::token_hash(&token), session)
             .await?;
         Ok(token)
     }
@@ -66,14 +71,21 @@ impl Service {
             .await
     }
 
+    /// A session is valid until it expires, and only while the password it
+    /// was opened with is the current one: a new password ends every
+    /// session opened before it.
     pub async fn admin_session_is_valid(&self, session_token: &str) -> Result<bool, AppError> {
         if session_token.len() > 128 {
             return Ok(false);
         }
-        let expiry = self
-            .store
-            .session_expiry(&auth::token_hash(session_token))
-            .await?;
-        Ok(expiry.is_some_and(|at| at > Timestamp::now()))
+        let hash = auth::token_hash(session_token);
+        let (session, password) =
+            tokio::try_join!(self.store.admin_session(&hash), self.store.admin_password())?;
+        Ok(match (session, password) {
+            (Some(session), Some(password)) => {
+                session.expires_at > Timestamp::now() && session.created_at >= password.set_at
+            }
+            _ => false,
+        })
     }
 }

@@ -134,6 +134,21 @@ impl Applied {
     }
 }
 
+/// The admin login's password as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdminPassword {
+    /// argon2id.
+    pub hash: String,
+    pub set_at: Timestamp,
+}
+
+/// An admin session: when it began and when it ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AdminSession {
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
 /// The orders of one UTC day in one status.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DailyTotal {
@@ -186,13 +201,12 @@ pub trait Store: Send + Sync + 'static {
     /// Gives an order a new tracking token (its hash), replacing the old one.
     async fn replace_tracking_hash(&self, order: Id, hash: String) -> StoreResult<()>;
 
-    /// The argon2id hash of the admin password, if one was ever set.
-    async fn admin_password_hash(&self) -> StoreResult<Option<String>>;
+    /// The admin password's argon2id hash and when it was set, if it was.
+    async fn admin_password(&self) -> StoreResult<Option<AdminPassword>>;
     async fn set_admin_password_hash(&self, hash: String, at: Timestamp) -> StoreResult<()>;
     /// Admin sessions by the SHA-256 of their cookie value.
-    async fn create_session(&self, token_hash: String, expires_at: Timestamp) -> StoreResult<()>;
-    /// When the session expires, if it exists.
-    async fn session_expiry(&self, token_hash: &str) -> StoreResult<Option<Timestamp>>;
+    async fn create_session(&self, token_hash: String, session: AdminSession) -> StoreResult<()>;
+    async fn admin_session(&self, token_hash: &str) -> StoreResult<Option<AdminSession>>;
     /// Ends one session, and forgets every session that has expired by `now`.
     async fn end_session(&self, token_hash: &str, now: Timestamp) -> StoreResult<()>;
 

@@ -1,26 +1,26 @@
 //! The production store: MongoDB (a replica set or Atlas), through the
-//! official driver. Stock is taken with a guarded `$inc` per line inside one
-//! multi-document transaction per order; a status moves by compare-and-set on
-//! `{_id, status}` in a transaction that also returns stock on CANCELLED.
+//! official driver. Each `Change` is one multi-document transaction: guarded
+//! `$inc`s take or return stock, an order is rewritten only over the version
+//! the service read, and the ledger's movements go in with one `insertMany`.
 //! Indexes and the products' stock validator are put in place on first
 //! contact, idempotently, so any number of server instances may start at once.
 //!
-//! `docs`: the documents; `writes`: the transactions' bodies, run by
-//! `transaction`'s bounded retry loop; `queries`: populated reads; `setup`:
-//! indexes and validator; `changes`: the change stream feeding the live hub;
-//! `records`: whole records for `igniflo migrate`; `errors`: what a driver
-//! error means to the OMS.
+//! `setup`: connecting, indexes, validator and data upgrades; `docs`: the
+//! documents; `writes`: applying a change, run by `transaction`'s bounded
+//! retry loop; `queries`: populated reads; `changes`: the change stream
+//! feeding the live hub; `export`: whole records for `igniflo migrate`;
+//! `errors`: what a driver error means to the OMS.
 
 mod changes;
 mod docs;
 mod errors;
+mod export;
 mod queries;
-mod records;
 mod setup;
 mod transaction;
 mod writes;
 
-use super::{Applied, Change, DailyTotal, Store, StoreResult};
+use super::{AdminPassword, AdminSession, Applied, Change, DailyTotal, Store, StoreResult};
 use crate::domain::{
     AppError, Customer, Id, Order, OrderFilter, Page, Product, StockMismatch, StockMovement,
     Timestamp,
@@ -33,21 +33,14 @@ use docs::{
     date, oid, AdminCredentialDoc, CustomerDoc, MovementDoc, OrderDoc, ProductDoc, SessionDoc,
 };
 use errors::db_error;
-use mongodb::options::ClientOptions;
 use mongodb::{Client, Collection, Database};
 use queries::{collect, contains, whole};
 use std::collections::HashMap;
 use std::sync::PoisonError;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 use tokio::sync::OnceCell;
 use tokio::task::AbortHandle;
 
-/// How long an operation waits for a reachable server before the store
-/// reports `Unavailable`, unless the URL sets `serverSelectionTimeoutMS`.
-const SERVER_SELECTION_TIMEOUT: Duration = Duration::from_secs(3);
-/// The database used when the URL names none.
-const DEFAULT_DATABASE: &str = "igniflo";
 const MS_PER_DAY: i64 = 86_400_000;
 
 const CUSTOMERS: &str = "customers";
@@ -72,68 +65,6 @@ pub struct MongoStore {
     /// The cluster time when the store first reached the database.
     opened_at: Option<bson::Timestamp>,
     changes: Arc<Mutex<Option<AbortHandle>>>,
-}
-
-impl MongoStore {
-    /// Reads the URL and tries the database once. An unreachable database is
-    /// not fatal: the server starts, `/readyz` says 503, and the store
-    /// prepares the database on the first operation that reaches it.
-    pub async fn connect(url: &str) -> Result<MongoStore, String> {
-        let options = ClientOptions::parse(url)
-            .await
-            .map_err(|e| format!("DATABASE_URL is not a usable MongoDB URL: {e}"))?;
-        MongoStore::connect_with(options).await
-    }
-
-    /// As `connect`, with driver options built in code (command monitoring,
-    /// say); the database is the options' default database.
-    pub async fn connect_with(mut options: ClientOptions) -> Result<MongoStore, String> {
-        options
-            .server_selection_timeout
-            .get_or_insert(SERVER_SELECTION_TIMEOUT);
-        options.app_name.get_or_insert_with(|| "igniflo".into());
-        let name = options
-            .default_database
-            .clone()
-            .unwrap_or_else(|| DEFAULT_DATABASE.into());
-        let client = Client::with_options(options).map_err(|e| e.to_string())?;
-        let db = client.database(&name);
-        let opened_at = match db.run_command(doc! { "ping": 1 }).await {
-            Ok(reply) => reply.get_timestamp("operationTime").ok(),
-            Err(e) => {
-                tracing::warn!(database = %name, error = %e, "MongoDB is not answering yet; retrying on each request");
-                None
-            }
-        };
-        let store = MongoStore {
-            customers: db.collection(CUSTOMERS),
-            products: db.collection(PRODUCTS),
-            orders: db.collection(ORDERS),
-            client,
-            db,
-            prepared: Arc::default(),
-            opened_at,
-            changes: Arc::default(),
-        };
-        if opened_at.is_some() {
-            // Failing here is not fatal either: the next request tries again.
-            let _ = store.ready().await;
-        }
-        Ok(store)
-    }
-
-    /// Prepares the database once it answers; later calls cost nothing.
-    async fn ready(&self) -> StoreResult<()> {
-        self.prepared
-            .get_or_try_init(|| async {
-                setup::prepare(&self.db).await.map_err(db_error)?;
-                self.open_the_ledger().await?;
-                tracing::info!(database = %self.db.name(), "MongoDB is ready");
-                Ok(())
-            })
-            .await
-            .copied()
-    }
 }
 
 impl MongoStore {
@@ -371,14 +302,17 @@ impl Store for MongoStore {
             .map_err(db_error)
     }
 
-    async fn admin_password_hash(&self) -> StoreResult<Option<String>> {
+    async fn admin_password(&self) -> StoreResult<Option<AdminPassword>> {
         self.ready().await?;
         let found = self
             .admin_credentials()
             .find_one(doc! { "_id": ADMIN })
             .await
             .map_err(db_error)?;
-        Ok(found.map(|c| c.password_hash))
+        Ok(found.map(|c| AdminPassword {
+            hash: c.password_hash,
+            set_at: docs::timestamp(c.updated_at),
+        }))
     }
 
     async fn set_admin_password_hash(&self, hash: String, at: Timestamp) -> StoreResult<()> {
@@ -388,35 +322,20 @@ impl Store for MongoStore {
             password_hash: hash,
             updated_at: date(at),
         };
-        transaction::run(
-            &self.client,
-            &(self, credential),
-            |s, (store, credential)| {
-                Box::pin(async move {
-                    store
-                        .admin_credentials()
-                        .replace_one(doc! { "_id": ADMIN }, credential)
-                        .upsert(true)
-                        .session(&mut *s)
-                        .await?;
-                    // A new password ends every session signed in with the old one.
-                    store
-                        .admin_sessions()
-                        .delete_many(doc! {})
-                        .session(&mut *s)
-                        .await?;
-                    Ok(())
-                })
-            },
-        )
-        .await
+        self.admin_credentials()
+            .replace_one(doc! { "_id": ADMIN }, credential)
+            .upsert(true)
+            .await
+            .map(drop)
+            .map_err(db_error)
     }
 
-    async fn create_session(&self, token_hash: String, expires_at: Timestamp) -> StoreResult<()> {
+    async fn create_session(&self, token_hash: String, session: AdminSession) -> StoreResult<()> {
         self.ready().await?;
         let session = SessionDoc {
             token_hash,
-            expires_at: date(expires_at),
+            created_at: Some(date(session.created_at)),
+            expires_at: date(session.expires_at),
         };
         self.admin_sessions()
             .insert_one(session)
@@ -425,14 +344,20 @@ impl Store for MongoStore {
             .map_err(db_error)
     }
 
-    async fn session_expiry(&self, token_hash: &str) -> StoreResult<Option<Timestamp>> {
+    async fn admin_session(&self, token_hash: &str) -> StoreResult<Option<AdminSession>> {
         self.ready().await?;
         let found = self
             .admin_sessions()
             .find_one(doc! { "_id": token_hash })
             .await
             .map_err(db_error)?;
-        Ok(found.map(|s| docs::timestamp(s.expires_at)))
+        Ok(found.map(|s| AdminSession {
+            // Sessions from before this was kept began at the epoch.
+            created_at: s
+                .created_at
+                .map_or(Timestamp::from_millis(0), docs::timestamp),
+            expires_at: docs::timestamp(s.expires_at),
+        }))
     }
 
     async fn end_session(&self, token_hash: &str, now: Timestamp) -> StoreResult<()> {

@@ -11,10 +11,19 @@ use super::{ADMIN_SESSIONS, CUSTOMERS, MOVEMENTS, ORDERS, PRODUCTS};
 use crate::domain::{Actor, StockReason};
 use crate::server::store::StoreResult;
 use bson::{doc, Document};
+use mongodb::options::ClientOptions;
 use mongodb::options::IndexOptions;
+use mongodb::Client;
 use mongodb::{Database, IndexModel};
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
+
+/// How long an operation waits for a reachable server before the store
+/// reports `Unavailable`, unless the URL sets `serverSelectionTimeoutMS`.
+const SERVER_SELECTION_TIMEOUT: Duration = Duration::from_secs(3);
+/// The database used when the URL names none.
+const DEFAULT_DATABASE: &str = "igniflo";
 
 /// mongod's code for "the collection already exists".
 const NAMESPACE_EXISTS: i32 = 48;
@@ -105,6 +114,68 @@ pub(super) async fn prepare(db: &Database) -> mongodb::error::Result<()> {
         .create_index(expiring)
         .await?;
     Ok(())
+}
+
+impl MongoStore {
+    /// Reads the URL and tries the database once. An unreachable database is
+    /// not fatal: the server starts, `/readyz` says 503, and the store
+    /// prepares the database on the first operation that reaches it.
+    pub async fn connect(url: &str) -> Result<MongoStore, String> {
+        let options = ClientOptions::parse(url)
+            .await
+            .map_err(|e| format!("DATABASE_URL is not a usable MongoDB URL: {e}"))?;
+        MongoStore::connect_with(options).await
+    }
+
+    /// As `connect`, with driver options built in code (command monitoring,
+    /// say); the database is the options' default database.
+    pub async fn connect_with(mut options: ClientOptions) -> Result<MongoStore, String> {
+        options
+            .server_selection_timeout
+            .get_or_insert(SERVER_SELECTION_TIMEOUT);
+        options.app_name.get_or_insert_with(|| "igniflo".into());
+        let name = options
+            .default_database
+            .clone()
+            .unwrap_or_else(|| DEFAULT_DATABASE.into());
+        let client = Client::with_options(options).map_err(|e| e.to_string())?;
+        let db = client.database(&name);
+        let opened_at = match db.run_command(doc! { "ping": 1 }).await {
+            Ok(reply) => reply.get_timestamp("operationTime").ok(),
+            Err(e) => {
+                tracing::warn!(database = %name, error = %e, "MongoDB is not answering yet; retrying on each request");
+                None
+            }
+        };
+        let store = MongoStore {
+            customers: db.collection(CUSTOMERS),
+            products: db.collection(PRODUCTS),
+            orders: db.collection(ORDERS),
+            client,
+            db,
+            prepared: Arc::default(),
+            opened_at,
+            changes: Arc::default(),
+        };
+        if opened_at.is_some() {
+            // Failing here is not fatal either: the next request tries again.
+            let _ = store.ready().await;
+        }
+        Ok(store)
+    }
+
+    /// Prepares the database once it answers; later calls cost nothing.
+    pub(super) async fn ready(&self) -> StoreResult<()> {
+        self.prepared
+            .get_or_try_init(|| async {
+                prepare(&self.db).await.map_err(errors::db_error)?;
+                self.open_the_ledger().await?;
+                tracing::info!(database = %self.db.name(), "MongoDB is ready");
+                Ok(())
+            })
+            .await
+            .copied()
+    }
 }
 
 /// Where the store notes upgrades it has made to the data.

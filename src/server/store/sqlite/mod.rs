@@ -1,180 +1,36 @@
 //! The embedded default: one SQLite file in WAL mode. One writer thread
 //! commits in groups (see `writer`); reads run on a small pool of read-only
 //! connections on tokio's blocking threads, concurrently with writes.
+//!
+//! `open`: the file, its schema and the reader pool; `apply`: changes;
+//! `queries`: the order list's filter and shared reads; `rows`: rows in and
+//! out; `export`: whole records for data moves.
 
 mod apply;
-mod records;
+mod export;
+mod open;
+mod queries;
 mod rows;
 mod writer;
 
-use super::{Applied, Change, DailyTotal, Store, StoreResult};
+use super::{AdminPassword, AdminSession, Applied, Change, DailyTotal, Store, StoreResult};
 use crate::domain::{
     AppError, Customer, Id, Order, OrderFilter, Page, Product, StockMismatch, StockMovement,
     Timestamp,
 };
 use async_trait::async_trait;
+use queries::{as_params, contains_pattern, load_order, order_conditions};
 use rows::*;
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension, ToSql};
-use std::path::{Path, PathBuf};
+use rusqlite::{params, Connection, OptionalExtension};
+use std::path::PathBuf;
 use std::sync::PoisonError;
 use std::sync::{Arc, Mutex};
 use writer::Writer;
-
-const MIGRATIONS: &[&str] = &[
-    include_str!("../../../../migrations/0001_init.sql"),
-    include_str!("../../../../migrations/0002_access.sql"),
-    include_str!("../../../../migrations/0003_stock_ledger.sql"),
-];
 
 pub struct SqliteStore {
     path: PathBuf,
     writer: Writer,
     readers: Arc<Mutex<Vec<Connection>>>,
-}
-
-fn configure(conn: &Connection) -> rusqlite::Result<()> {
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    // FULL: a commit is on disk before the order is acknowledged.
-    conn.execute_batch(
-        "PRAGMA journal_mode = WAL;
-         PRAGMA synchronous = FULL;
-         PRAGMA foreign_keys = ON;
-         PRAGMA wal_autocheckpoint = 0;
-         PRAGMA journal_size_limit = 67108864;
-         PRAGMA cache_size = -16000;",
-    )
-}
-
-/// SQLite's write-ahead log sits next to the database as `<file>-wal`.
-fn wal_path(db: &Path) -> PathBuf {
-    let mut name = db.as_os_str().to_owned();
-    name.push("-wal");
-    PathBuf::from(name)
-}
-
-fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
-    let version: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
-        let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", i + 1)?;
-        tx.commit()?;
-        tracing::info!(migration = i + 1, "applied database migration");
-    }
-    Ok(())
-}
-
-impl SqliteStore {
-    /// Opens (creating if needed) the database file and applies migrations.
-    pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, String> {
-        let path = path.as_ref().to_path_buf();
-        let open = || -> rusqlite::Result<(Connection, Connection)> {
-            let mut conn = Connection::open(&path)?;
-            configure(&conn)?;
-            migrate(&mut conn)?;
-            let checkpoint_conn = Connection::open(&path)?;
-            configure(&checkpoint_conn)?;
-            Ok((conn, checkpoint_conn))
-        };
-        let (conn, checkpoint_conn) =
-            open().map_err(|e| format!("cannot open SQLite database {}: {e}", path.display()))?;
-        Ok(SqliteStore {
-            writer: Writer::start(conn, checkpoint_conn, wal_path(&path)),
-            path,
-            readers: Arc::new(Mutex::new(Vec::new())),
-        })
-    }
-
-    async fn read<T: Send + 'static>(
-        &self,
-        work: impl FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
-    ) -> StoreResult<T> {
-        let readers = self.readers.clone();
-        let path = self.path.clone();
-        tokio::task::spawn_blocking(move || {
-            let pooled = readers.lock().unwrap_or_else(PoisonError::into_inner).pop();
-            let conn = match pooled {
-                Some(c) => c,
-                None => {
-                    let c = Connection::open_with_flags(
-                        &path,
-                        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                    )
-                    .map_err(db_error)?;
-                    c.busy_timeout(std::time::Duration::from_secs(5))
-                        .map_err(db_error)?;
-                    c
-                }
-            };
-            let result = work(&conn);
-            readers
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(conn);
-            result
-        })
-        .await
-        .map_err(|_| AppError::Internal)?
-    }
-}
-
-fn load_order(conn: &Connection, column: &str, key: &str) -> StoreResult<Option<Order>> {
-    let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE {column} = ?1");
-    let row = conn
-        .prepare_cached(&sql)
-        .and_then(|mut s| s.query_row([key], order_row).optional())
-        .map_err(db_error)?;
-    Ok(populate(conn, row.into_iter().collect())?.pop())
-}
-
-/// `%text%` for LIKE, with LIKE's wildcards in `text` taken literally.
-fn contains_pattern(text: &str) -> String {
-    let mut p = String::with_capacity(text.len() + 2);
-    p.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            p.push('\\');
-        }
-        p.push(c);
-    }
-    p.push('%');
-    p
-}
-
-/// The WHERE clause and its parameters for an order filter.
-fn order_conditions(filter: &OrderFilter) -> (String, Vec<Box<dyn ToSql + Send>>) {
-    let mut sql = String::from("1 = 1");
-    let mut args: Vec<Box<dyn ToSql + Send>> = Vec::new();
-    if let Some(status) = filter.status {
-        sql.push_str(" AND status = ?");
-        args.push(Box::new(status.as_str()));
-    }
-    if let Some(customer) = filter.customer {
-        sql.push_str(" AND customer_id = ?");
-        args.push(Box::new(customer.to_string()));
-    }
-    if let Some(from) = filter.from {
-        sql.push_str(" AND created_at >= ?");
-        args.push(Box::new(from.millis()));
-    }
-    if let Some(to) = filter.to {
-        sql.push_str(" AND created_at < ?");
-        args.push(Box::new(to.millis()));
-    }
-    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        sql.push_str(
-            " AND (number = ? OR customer_id IN (SELECT id FROM customers \
-             WHERE name LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\'))",
-        );
-        args.push(Box::new(q.to_ascii_uppercase()));
-        args.push(Box::new(contains_pattern(q)));
-        args.push(Box::new(contains_pattern(q)));
-    }
-    (sql, args)
-}
-
-fn as_params(args: &[Box<dyn ToSql + Send>]) -> Vec<&dyn ToSql> {
-    args.iter().map(|a| a.as_ref() as &dyn ToSql).collect()
 }
 
 #[async_trait]
@@ -424,12 +280,17 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn admin_password_hash(&self) -> StoreResult<Option<String>> {
+    async fn admin_password(&self) -> StoreResult<Option<AdminPassword>> {
         self.read(|c| {
             c.query_row(
-                "SELECT password_hash FROM admin_credentials WHERE username = 'admin'",
+                "SELECT password_hash, updated_at FROM admin_credentials WHERE username = 'admin'",
                 [],
-                |r| r.get(0),
+                |r| {
+                    Ok(AdminPassword {
+                        hash: r.get(0)?,
+                        set_at: Timestamp::from_millis(r.get(1)?),
+                    })
+                },
             )
             .optional()
             .map_err(db_error)
@@ -446,19 +307,21 @@ impl Store for SqliteStore {
                     params![hash, at.millis()],
                 )
                 .map_err(db_error)?;
-                // A new password ends every session signed in with the old one.
-                conn.execute("DELETE FROM admin_sessions", []).map_err(db_error)?;
                 Ok(())
             })
             .await
     }
 
-    async fn create_session(&self, token_hash: String, expires_at: Timestamp) -> StoreResult<()> {
+    async fn create_session(&self, token_hash: String, session: AdminSession) -> StoreResult<()> {
         self.writer
             .write(move |conn| {
                 conn.execute(
-                    "INSERT INTO admin_sessions (token_hash, expires_at) VALUES (?1, ?2)",
-                    params![token_hash, expires_at.millis()],
+                    "INSERT INTO admin_sessions (token_hash, created_at, expires_at) VALUES (?1, ?2, ?3)",
+                    params![
+                        token_hash,
+                        session.created_at.millis(),
+                        session.expires_at.millis()
+                    ],
                 )
                 .map_err(db_error)?;
                 Ok(())
@@ -466,13 +329,22 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn session_expiry(&self, token_hash: &str) -> StoreResult<Option<Timestamp>> {
+    async fn admin_session(&self, token_hash: &str) -> StoreResult<Option<AdminSession>> {
         let token_hash = token_hash.to_string();
         self.read(move |c| {
-            c.prepare_cached("SELECT expires_at FROM admin_sessions WHERE token_hash = ?1")
-                .and_then(|mut s| s.query_row([token_hash], |r| r.get(0)).optional())
-                .map(|ms: Option<i64>| ms.map(Timestamp::from_millis))
-                .map_err(db_error)
+            c.prepare_cached(
+                "SELECT created_at, expires_at FROM admin_sessions WHERE token_hash = ?1",
+            )
+            .and_then(|mut s| {
+                s.query_row([token_hash], |r| {
+                    Ok(AdminSession {
+                        created_at: Timestamp::from_millis(r.get(0)?),
+                        expires_at: Timestamp::from_millis(r.get(1)?),
+                    })
+                })
+                .optional()
+            })
+            .map_err(db_error)
         })
         .await
     }

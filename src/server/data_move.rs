@@ -111,12 +111,12 @@ async fn copy(source: &dyn Records, target: &dyn Records, force: bool) -> Result
     }
     progress.finish();
     let password = source
-        .admin_password_hash()
+        .admin_password()
         .await
         .map_err(|e| format!("could not read the source's admin login: {e}"))?;
-    if let Some(hash) = password {
+    if let Some(password) = password.map(|p| p.hash) {
         target
-            .set_admin_password_hash(hash, Timestamp::now())
+            .set_admin_password_hash(password, Timestamp::now())
             .await
             .map_err(|e| format!("could not write the admin login to the target: {e}"))?;
         eprintln!("admin login: copied (its sessions are not; sign in again)");
