@@ -109,7 +109,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
             shell,
         ))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard_admin_pages))
-        .layer(axum::middleware::map_response(api::error::server_fn_status))
+        .layer(axum::middleware::map_response(crate::server::server_fns::status_of_early_failures))
         .layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::limit))
         .with_state(state)
         .layer(socket_io_layer)

@@ -5,70 +5,22 @@
 //! Each connection reads the hub through its own `Audience`, so deciding who
 //! may see which order is one function, not a concern of every door.
 
-use crate::domain::{Id, Order, Product};
+use crate::domain::Id;
 use crate::server::api::error::ApiResult;
 use crate::server::api::extract::ApiQuery;
-use crate::server::auth::{session_cookie, AdminAccess, Caller};
+use crate::server::auth::{AdminAccess, Caller};
+pub use crate::server::events::{LiveEvent, LiveHub};
 use crate::server::http::AppState;
 use crate::server::service::Service;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use socketioxide::extract::{Data, SocketRef};
 use socketioxide::SocketIo;
 use std::sync::Arc;
 use tokio::sync::broadcast;
-
-/// How many events a slow connection may fall behind before it is told to resync.
-const HUB_CAPACITY: usize = 1024;
-
-#[derive(Clone, Debug, Serialize)]
-#[serde(tag = "event", content = "data", rename_all = "kebab-case")]
-pub enum LiveEvent {
-    OrderUpdated(Arc<Order>),
-    ProductUpdated(Arc<Product>),
-    /// A product's stock fell to its low-stock threshold (admins only).
-    LowStock(Arc<Product>),
-    /// Sent to one connection that fell behind: refetch what you show.
-    Resync,
-}
-
-impl LiveEvent {
-    pub fn name(&self) -> &'static str {
-        match self {
-            LiveEvent::OrderUpdated(_) => "order-updated",
-            LiveEvent::ProductUpdated(_) => "product-updated",
-            LiveEvent::LowStock(_) => "low-stock",
-            LiveEvent::Resync => "resync",
-        }
-    }
-}
-
-#[derive(Clone)]
-pub struct LiveHub {
-    events: broadcast::Sender<LiveEvent>,
-}
-
-impl Default for LiveHub {
-    fn default() -> Self {
-        LiveHub {
-            events: broadcast::channel(HUB_CAPACITY).0,
-        }
-    }
-}
-
-impl LiveHub {
-    pub fn publish(&self, event: LiveEvent) {
-        // No receiver is fine: nobody is watching.
-        let _ = self.events.send(event);
-    }
-
-    pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
-        self.events.subscribe()
-    }
-}
 
 /// Which events one connection receives.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -190,81 +142,52 @@ struct SocketAuth {
     token: Option<String>,
 }
 
-/// Starts the socket.io side: each connection joins the rooms of what it may
-/// see (admins: everything; tracking-token holders: their order), everyone
-/// the catalogue; one task forwards hub events into those rooms.
+/// Starts the socket.io side: each connection gets the hub's events through
+/// its own `Audience`, by the same rule as the WebSocket (admins, by the
+/// admin token or their session cookie, see everything; a tracking token's
+/// holder their order; everyone the catalogue).
 pub fn serve_socket_io(io: SocketIo, hub: &LiveHub, service: Service, access: AdminAccess) {
+    let hub = hub.clone();
     io.ns(
         "/",
         async move |socket: SocketRef, Data(auth): Data<SocketAuth>| {
-            socket.join(CATALOGUE_ROOM);
-            let headers = &socket.req_parts().headers;
             let token = auth.token.unwrap_or_default();
-            let is_admin = access
-                .token
-                .as_deref()
-                .is_some_and(|t| crate::server::auth::same_secret(t, &token))
-                || match session_cookie(headers) {
-                    Some(cookie) => service
-                        .admin_session_is_valid(cookie)
-                        .await
-                        .unwrap_or(false),
-                    None => false,
-                };
-            if is_admin {
-                socket.join(EVERYTHING_ROOM);
-            } else if let Ok(order) = service.tracked_order(&token).await {
-                socket.join(order_room(order.id));
-            }
+            let caller = if access.admits(&token) {
+                Caller::Admin
+            } else {
+                Caller::identify(socket.req_parts(), &access, &service)
+                    .await
+                    .unwrap_or(Caller::Anonymous)
+            };
+            let audience = Audience::of(caller, &[token], &service).await;
+            tokio::spawn(feed_socket_io(socket, hub.subscribe(), audience));
         },
     );
-    let mut events = hub.subscribe();
-    tokio::spawn(async move {
-        loop {
-            let event = match events.recv().await {
-                Ok(event) => event,
-                Err(broadcast::error::RecvError::Lagged(n)) => {
-                    tracing::warn!(missed = n, "socket.io forwarder fell behind");
-                    LiveEvent::Resync
-                }
-                Err(broadcast::error::RecvError::Closed) => break,
-            };
-            let sent = match &event {
-                LiveEvent::OrderUpdated(order) => {
-                    let customer_view = order.as_ref().clone().for_customer();
-                    let to_admins = io
-                        .to(EVERYTHING_ROOM)
-                        .emit(event.name(), order.as_ref())
-                        .await;
-                    let to_customer = io
-                        .to(order_room(order.id))
-                        .except(EVERYTHING_ROOM)
-                        .emit(event.name(), &customer_view)
-                        .await;
-                    to_admins.and(to_customer)
-                }
-                LiveEvent::ProductUpdated(product) => {
-                    io.to(CATALOGUE_ROOM)
-                        .emit(event.name(), product.as_ref())
-                        .await
-                }
-                LiveEvent::LowStock(product) => {
-                    io.to(EVERYTHING_ROOM)
-                        .emit(event.name(), product.as_ref())
-                        .await
-                }
-                LiveEvent::Resync => io.emit(event.name(), &()).await,
-            };
-            if let Err(e) = sent {
-                tracing::debug!(error = %e, "socket.io broadcast failed");
-            }
-        }
-    });
 }
 
-const EVERYTHING_ROOM: &str = "everything";
-const CATALOGUE_ROOM: &str = "catalogue";
-
-fn order_room(id: Id) -> String {
-    format!("order:{id}")
+async fn feed_socket_io(
+    socket: SocketRef,
+    mut events: broadcast::Receiver<LiveEvent>,
+    audience: Audience,
+) {
+    while socket.connected() {
+        let event = match events.recv().await {
+            Ok(event) => event,
+            Err(broadcast::error::RecvError::Lagged(_)) => LiveEvent::Resync,
+            Err(broadcast::error::RecvError::Closed) => break,
+        };
+        let Some(event) = audience.view(&event) else {
+            continue;
+        };
+        let sent = match &event {
+            LiveEvent::OrderUpdated(order) => socket.emit(event.name(), order.as_ref()),
+            LiveEvent::ProductUpdated(product) | LiveEvent::LowStock(product) => {
+                socket.emit(event.name(), product.as_ref())
+            }
+            LiveEvent::Resync => socket.emit(event.name(), &()),
+        };
+        if sent.is_err() {
+            break;
+        }
+    }
 }

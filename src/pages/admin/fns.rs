@@ -5,23 +5,8 @@
 use crate::domain::{AppError, Customer, Dashboard, Order, OrderStatus, Product, StockMovement};
 use leptos::prelude::*;
 
-/// Runs `work` for an admin caller; anyone else gets 401.
 #[cfg(feature = "ssr")]
-async fn as_admin<T, F>(
-    work: impl FnOnce(crate::server::service::Service) -> F,
-) -> Result<T, AppError>
-where
-    F: std::future::Future<Output = Result<T, AppError>>,
-{
-    use crate::server::api::error::server_fn_answer;
-    use crate::server::auth::caller_of_server_fn;
-    let result = async {
-        caller_of_server_fn().await?.require_admin()?;
-        work(expect_context::<crate::server::http::AppState>().service).await
-    }
-    .await;
-    server_fn_answer(result)
-}
+use crate::server::server_fns::as_admin;
 
 /// One page of the order list; the arguments are the list's query string.
 #[server(prefix = "/api/fn", endpoint = "admin_orders")]

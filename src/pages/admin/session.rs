@@ -3,7 +3,7 @@
 
 use crate::domain::AppError;
 #[cfg(feature = "ssr")]
-use crate::server::api::error::server_fn_answer;
+use crate::server::server_fns::answer;
 use leptos::prelude::*;
 
 /// Checks the admin's password, sets the session cookie and goes to /admin.
@@ -11,9 +11,9 @@ use leptos::prelude::*;
 #[server(prefix = "/api/fn", endpoint = "admin_login")]
 pub async fn admin_login(username: String, password: String) -> Result<(), AppError> {
     use crate::domain::Login;
-    use crate::server::api::error::form_failure;
     use crate::server::auth;
     use crate::server::http::AppState;
+    use crate::server::server_fns::form_failure;
     use leptos::server_fn::ServerFn;
     let signed_in = async {
         let state = expect_context::<AppState>();
@@ -37,7 +37,7 @@ pub async fn admin_login(username: String, password: String) -> Result<(), AppEr
 pub async fn admin_logout() -> Result<(), AppError> {
     use crate::server::auth;
     use crate::server::http::AppState;
-    server_fn_answer(
+    answer(
         async {
             let state = expect_context::<AppState>();
             let parts: axum::http::request::Parts = leptos_axum::extract()
@@ -58,10 +58,7 @@ pub async fn admin_logout() -> Result<(), AppError> {
 /// Whether the caller is signed in as the admin.
 #[server(prefix = "/api/fn", endpoint = "admin_session")]
 pub async fn admin_session() -> Result<bool, AppError> {
-    use crate::server::auth::{caller_of_server_fn, Caller};
-    server_fn_answer(
-        caller_of_server_fn()
-            .await
-            .map(|caller| caller == Caller::Admin),
-    )
+    use crate::server::auth::Caller;
+    use crate::server::server_fns::caller;
+    answer(caller().await.map(|caller| caller == Caller::Admin))
 }

@@ -19,10 +19,8 @@ use leptos::prelude::*;
 /// The catalogue, sorted by name, out-of-stock products included.
 #[server(prefix = "/api/fn", endpoint = "catalogue")]
 pub async fn catalogue() -> Result<Vec<Product>, AppError> {
-    use crate::server::api::error::server_fn_answer;
-    use crate::server::http::AppState;
-    let state = expect_context::<AppState>();
-    server_fn_answer(state.service.products(None, false).await)
+    use crate::server::server_fns::{answer, service};
+    answer(service().products(None, false).await)
 }
 
 /// Places the shopper's order (see `Service::checkout`), then goes to its
@@ -39,8 +37,8 @@ pub async fn checkout(
 ) -> Result<(), AppError> {
     use super::cart::cart_param;
     use crate::domain::NewCustomer;
-    use crate::server::api::error::form_failure;
     use crate::server::http::AppState;
+    use crate::server::server_fns::form_failure;
     use leptos::server_fn::ServerFn;
     let state = expect_context::<AppState>();
     let placed = async {
@@ -82,10 +80,10 @@ pub async fn checkout(
 /// The token goes in the body, not the address.
 #[server(prefix = "/api/fn", endpoint = "tracked_order")]
 pub async fn tracked_order(token: String) -> Result<Order, AppError> {
-    use crate::server::api::error::server_fn_answer;
     use crate::server::http::AppState;
+    use crate::server::server_fns::answer;
     let state = expect_context::<AppState>();
-    server_fn_answer(state.service.tracked_order(&token).await)
+    answer(state.service.tracked_order(&token).await)
 }
 
 /// Finds an order by its number and the customer's email and goes to its
@@ -93,8 +91,8 @@ pub async fn tracked_order(token: String) -> Result<Order, AppError> {
 /// `Service::reissue_tracking_token`).
 #[server(prefix = "/api/fn", endpoint = "find_order")]
 pub async fn find_order(number: String, email: String) -> Result<(), AppError> {
-    use crate::server::api::error::form_failure;
     use crate::server::http::AppState;
+    use crate::server::server_fns::form_failure;
     use leptos::server_fn::ServerFn;
     let state = expect_context::<AppState>();
     match state.service.reissue_tracking_token(&number, &email).await {

@@ -3,6 +3,7 @@
 //! each a thin adapter over the service. Its OpenAPI document is generated
 //! from the handlers and served at `/api/openapi.json`.
 
+pub mod auth;
 pub mod customers;
 pub mod error;
 pub mod export;
@@ -39,9 +40,9 @@ use utoipa::OpenApi;
         orders::get_order,
         orders::change_status,
         export::export_orders,
-        crate::server::auth::login,
-        crate::server::auth::logout,
-        crate::server::auth::session,
+        auth::login,
+        auth::logout,
+        auth::session,
     ),
     components(schemas(error::ErrorBody))
 )]
@@ -53,7 +54,7 @@ pub fn router() -> Router<AppState> {
         .merge(products::router())
         .merge(orders::router())
         .merge(export::router())
-        .merge(crate::server::auth::router())
+        .merge(auth::router())
         .route(
             "/api/openapi.json",
             get(|| async { Json(ApiDoc::openapi()) }),

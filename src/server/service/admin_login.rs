@@ -2,7 +2,7 @@
 
 use super::Service;
 use crate::domain::{AppError, Login, Timestamp};
-use crate::server::auth;
+use crate::server::secrets;
 use crate::server::store::AdminSession;
 
 /// The one admin login's name.
@@ -19,7 +19,7 @@ impl Service {
             ));
         }
         let password = password.to_string();
-        let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        let hash = tokio::task::spawn_blocking(move || secrets::hash_password(&password))
             .await
             .map_err(|_| AppError::Internal)?;
         self.store
@@ -33,7 +33,7 @@ impl Service {
         if self.store.admin_password().await?.is_some() {
             return Ok(None);
         }
-        let password = auth::generate_password();
+        let password = secrets::generate_password();
         self.set_admin_password(&password).await?;
         Ok(Some(password))
     }
@@ -44,7 +44,7 @@ impl Service {
         let password = login.password.clone();
         let valid = match stored {
             Some(hash) if login.username == ADMIN_USERNAME && login.password.len() <= 1024 => {
-                tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
+                tokio::task::spawn_blocking(move || secrets::verify_password(&password, &hash))
                     .await
                     .map_err(|_| AppError::Internal)?
             }
@@ -53,21 +53,21 @@ impl Service {
         if !valid {
             return Err(AppError::Unauthorized);
         }
-        let token = auth::random_token(32)?;
+        let token = secrets::random_token(32)?;
         let now = Timestamp::now();
         let session = AdminSession {
             created_at: now,
-            expires_at: auth::session_expiry_from(now),
+            expires_at: secrets::session_expiry_from(now),
         };
         self.store
-            .create_session(auth::token_hash(&token), session)
+            .create_session(secrets::token_hash(&token), session)
             .await?;
         Ok(token)
     }
 
     pub async fn sign_out(&self, session_token: &str) -> Result<(), AppError> {
         self.store
-            .end_session(&auth::token_hash(session_token), Timestamp::now())
+            .end_session(&secrets::token_hash(session_token), Timestamp::now())
             .await
     }
 
@@ -78,7 +78,7 @@ impl Service {
         if session_token.len() > 128 {
             return Ok(false);
         }
-        let hash = auth::token_hash(session_token);
+        let hash = secrets::token_hash(session_token);
         let (session, password) =
             tokio::try_join!(self.store.admin_session(&hash), self.store.admin_password())?;
         Ok(match (session, password) {

@@ -16,7 +16,7 @@ pub use admin_login::ADMIN_USERNAME;
 pub use orders::{Placement, MAX_IDEMPOTENCY_KEY_CHARS};
 
 use crate::domain::{AppError, Order, Product, StockMovement};
-use crate::server::live::{LiveEvent, LiveHub};
+use crate::server::events::{LiveEvent, LiveHub};
 use crate::server::store::SharedStore;
 use std::sync::Arc;
 

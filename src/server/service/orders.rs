@@ -7,7 +7,7 @@ use crate::domain::{
     validate, Actor, AppError, Customer, Id, Money, NewOrder, Order, OrderFilter, OrderStatus,
     Page, PlacedOrder, Product, StatusEntry, StockReason, Timestamp,
 };
-use crate::server::auth;
+use crate::server::secrets;
 use crate::server::store::records::{Record, StoredOrder};
 use crate::server::store::{Applied, Change, IdempotencyKey, LineDraft, OrderUpdate, StockDelta};
 use std::collections::HashMap;
@@ -56,7 +56,7 @@ impl Service {
                 l.unit_price.checked_mul(l.quantity)?.checked_add(sum)
             })
             .ok_or_else(|| AppError::invalid("items", "the order total is too large"))?;
-        let tracking_token = auth::random_token(16)?;
+        let tracking_token = secrets::random_token(16)?;
         let placed_at = Timestamp::now();
         let mut order = StoredOrder {
             id: Id::generate(),
@@ -75,7 +75,7 @@ impl Service {
             updated_at: placed_at,
             version: 0,
             idempotency,
-            tracking_hash: Some(auth::token_hash(&tracking_token)),
+            tracking_hash: Some(secrets::token_hash(&tracking_token)),
         };
         for _ in 0..NUMBER_RETRIES {
             order.number = order_number()?;
@@ -272,7 +272,7 @@ impl Service {
             return Err(AppError::not_found("order", "for this tracking token"));
         }
         self.store
-            .order_by_tracking_hash(&auth::token_hash(token))
+            .order_by_tracking_hash(&secrets::token_hash(token))
             .await?
             .map(Order::for_customer)
             .ok_or_else(|| AppError::not_found("order", "for this tracking token"))

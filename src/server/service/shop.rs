@@ -7,7 +7,7 @@ use super::{Placement, Service};
 use crate::domain::{
     validate, Actor, AppError, Customer, NewCustomer, NewOrder, NewOrderLine, Page, PlacedOrder,
 };
-use crate::server::auth;
+use crate::server::secrets;
 
 /// Order numbers are 11 characters; anything much longer is not one.
 const MAX_ORDER_NUMBER_CHARS: usize = 32;
@@ -103,11 +103,11 @@ impl Service {
             .store
             .order_by_number(number)
             .await?
-            .filter(|order| auth::same_secret(&order.customer.email, &email))
+            .filter(|order| secrets::same_secret(&order.customer.email, &email))
             .ok_or_else(not_found)?;
-        let tracking_token = auth::random_token(16)?;
+        let tracking_token = secrets::random_token(16)?;
         self.store
-            .replace_tracking_hash(order.id, auth::token_hash(&tracking_token))
+            .replace_tracking_hash(order.id, secrets::token_hash(&tracking_token))
             .await?;
         Ok(PlacedOrder {
             order: order.for_customer(),

@@ -13,7 +13,7 @@ use crate::domain::{
     Actor, AppError, Customer, Id, Money, Order, OrderFilter, OrderStatus, Page, Product,
     StockMismatch, StockMovement, StockReason, Timestamp,
 };
-use crate::server::live::LiveHub;
+use crate::server::events::LiveHub;
 use async_trait::async_trait;
 use records::{Record, StoredOrder};
 use serde::Serialize;

@@ -11,7 +11,7 @@
 use super::docs::{MovementDoc, OrderDoc, ProductDoc};
 use super::{MongoStore, MOVEMENTS, ORDERS, PRODUCTS};
 use crate::domain::{Id, Product, StockMovement};
-use crate::server::live::{LiveEvent, LiveHub};
+use crate::server::events::{LiveEvent, LiveHub};
 use bson::{doc, Document};
 use futures_util::StreamExt;
 use mongodb::change_stream::event::{ChangeStreamEvent, ResumeToken};

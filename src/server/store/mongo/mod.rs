@@ -25,7 +25,7 @@ use crate::domain::{
     AppError, Customer, Id, Order, OrderFilter, Page, Product, StockMismatch, StockMovement,
     Timestamp,
 };
-use crate::server::live::LiveHub;
+use crate::server::events::LiveHub;
 use async_trait::async_trait;
 use bson::oid::ObjectId;
 use bson::{doc, Document};
