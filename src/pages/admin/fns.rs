@@ -18,7 +18,7 @@ pub async fn admin_orders(
     to: Option<String>,
     cursor: Option<String>,
 ) -> Result<Vec<Order>, AppError> {
-    use crate::server::api::orders::OrdersQuery;
+    use crate::domain::OrdersQuery;
     as_admin(|service| async move {
         let query = OrdersQuery {
             status,

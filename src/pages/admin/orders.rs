@@ -7,7 +7,7 @@ use super::AdminNav;
 use crate::components::live::follow_live_feed;
 use crate::components::toast::use_toasts;
 use crate::components::OrderStatusBadge;
-use crate::domain::{Id, LiveMessage, Order, OrderFilter, OrderStatus};
+use crate::domain::{Id, LiveMessage, Order, OrderStatus, OrdersQuery};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use std::collections::{HashMap, HashSet};
@@ -106,13 +106,9 @@ pub fn OrdersPage() -> impl IntoView {
     });
     let param_now =
         move |name: &str| query.with_untracked(|q| q.get(name).filter(|v| !v.is_empty()));
-    let filter_now = move || OrderFilter {
-        status: param_now("status").and_then(|s| s.parse().ok()),
-        q: param_now("q"),
-        customer: param_now("customer").and_then(|c| c.parse().ok()),
-        from: param_now("from").and_then(|t| t.parse().ok()),
-        to: param_now("to").and_then(|t| t.parse().ok()),
-    };
+    // Read the same way as the server reads it; a malformed filter matches
+    // nothing (the list itself shows why).
+    let filter_now = move || OrdersQuery::from_params(param_now).filter();
     follow_live_feed(Vec::new(), move |message| match message {
         LiveMessage::OrderUpdated(order) => {
             let id = order.id;
@@ -122,7 +118,8 @@ pub fn OrdersPage() -> impl IntoView {
                 || listed.with_untracked(|ids| ids.contains(&id));
             if known {
                 live.update(order);
-            } else if param_now("cursor").is_none() && filter_now().matches(&order) {
+            } else if param_now("cursor").is_none() && filter_now().is_ok_and(|f| f.matches(&order))
+            {
                 live.arrived.update(|a| a.insert(0, order));
             } else {
                 return;

@@ -2,7 +2,7 @@
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiQuery, PathId};
-use super::paging::parse_id_param;
+use crate::domain::parse_id_param;
 use crate::domain::{AppError, Customer, NewCustomer, Page};
 use crate::server::auth::Admin;
 use crate::server::http::AppState;

@@ -4,7 +4,7 @@
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::ApiQuery;
-use super::orders::OrdersQuery;
+use crate::domain::OrdersQuery;
 use crate::domain::{Order, OrderFilter, Page};
 use crate::server::auth::Admin;
 use crate::server::http::AppState;

@@ -2,11 +2,8 @@
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiQuery, PathId};
-use super::paging::{self, paged, parse_id_param};
-use crate::domain::{
-    Actor, AppError, NewOrder, Order, OrderFilter, OrderStatus, Page, PlacedOrder, StatusUpdate,
-    Timestamp,
-};
+use super::paging::paged;
+use crate::domain::{Actor, AppError, NewOrder, Order, OrdersQuery, PlacedOrder, StatusUpdate};
 use crate::server::auth::{Admin, Caller};
 use crate::server::http::AppState;
 use crate::server::service::Service;
@@ -71,61 +68,6 @@ pub async fn place_order(
         headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     Ok(response)
-}
-
-/// The order list's query string; every field is checked and named on error.
-#[derive(Deserialize, Default, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct OrdersQuery {
-    /// PENDING, PAID, FULFILLED or CANCELLED.
-    pub status: Option<String>,
-    /// An order number, or part of a customer's name or email.
-    pub q: Option<String>,
-    /// Only this customer's orders (an id).
-    pub customer: Option<String>,
-    /// Placed at or after: `YYYY-MM-DD` or an RFC 3339 date-time.
-    pub from: Option<String>,
-    /// Placed before: `YYYY-MM-DD` or an RFC 3339 date-time.
-    pub to: Option<String>,
-    /// Page size, 1–200 (default 50).
-    pub limit: Option<String>,
-    /// The `cursor` of the `Link: rel="next"` header of the previous page.
-    pub cursor: Option<String>,
-}
-
-impl OrdersQuery {
-    pub fn filter(&self) -> Result<OrderFilter, AppError> {
-        let time = |field: &str, v: &Option<String>| -> Result<Option<Timestamp>, AppError> {
-            v.as_deref()
-                .filter(|v| !v.is_empty())
-                .map(|v| {
-                    v.parse().map_err(|_| {
-                        AppError::invalid(field, "must be YYYY-MM-DD or an RFC 3339 date-time")
-                    })
-                })
-                .transpose()
-        };
-        Ok(OrderFilter {
-            status: self
-                .status
-                .as_deref()
-                .filter(|v| !v.is_empty())
-                .map(|v| {
-                    v.parse::<OrderStatus>().map_err(|_| {
-                        AppError::invalid("status", "must be PENDING, PAID, FULFILLED or CANCELLED")
-                    })
-                })
-                .transpose()?,
-            q: self.q.clone().filter(|q| !q.trim().is_empty()),
-            customer: parse_id_param("customer", &self.customer)?,
-            from: time("from", &self.from)?,
-            to: time("to", &self.to)?,
-        })
-    }
-
-    pub fn page(&self) -> Result<Page, AppError> {
-        paging::page(&self.limit, &self.cursor)
-    }
 }
 
 /// List orders (admins), newest first, customers and products populated.

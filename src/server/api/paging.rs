@@ -1,44 +1,12 @@
-//! Pages of a list, the same way for every list: `limit` (1–200, default
-//! 50) and a `cursor` (the last id of the previous page), with the next
-//! page's address in a `Link: <…>; rel="next"` header.
+//! Pages of a list, the same way for every list: `limit` and `cursor` read
+//! by `Page::parse`, the next page's address in a `Link: <…>; rel="next"`
+//! header.
 
-use crate::domain::{AppError, Id, Page};
+use crate::domain::{Id, Page};
 use axum::http::{header, HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
-
-/// The page a list's `limit` and `cursor` parameters ask for.
-pub fn page(limit: &Option<String>, cursor: &Option<String>) -> Result<Page, AppError> {
-    let limit = match limit.as_deref().filter(|v| !v.is_empty()) {
-        None => Page::DEFAULT_LIMIT,
-        Some(v) => v
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=Page::MAX_LIMIT).contains(n))
-            .ok_or_else(|| {
-                AppError::invalid(
-                    "limit",
-                    format!("must be a whole number from 1 to {}", Page::MAX_LIMIT),
-                )
-            })?,
-    };
-    Ok(Page {
-        limit,
-        before: parse_id_param("cursor", cursor)?,
-    })
-}
-
-pub fn parse_id_param(field: &str, value: &Option<String>) -> Result<Option<Id>, AppError> {
-    value
-        .as_deref()
-        .filter(|v| !v.is_empty())
-        .map(|v| {
-            v.parse()
-                .map_err(|_| AppError::invalid(field, "must be an id"))
-        })
-        .transpose()
-}
 
 /// One page as a JSON array; when it is full, `Link` points at the next.
 pub fn paged<T: Serialize>(items: Vec<T>, page: Page, uri: &Uri, id_of: fn(&T) -> Id) -> Response {

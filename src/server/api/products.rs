@@ -2,8 +2,8 @@
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiQuery, PathId};
-use super::paging::{self, paged};
-use crate::domain::{NewProduct, Product, ProductUpdate, StockMismatch, StockMovement};
+use super::paging::paged;
+use crate::domain::{NewProduct, Page, Product, ProductUpdate, StockMismatch, StockMovement};
 use crate::server::auth::Admin;
 use crate::server::http::AppState;
 use crate::server::service::Service;
@@ -105,7 +105,7 @@ pub async fn stock_movements(
     ApiQuery(query): ApiQuery<MovementsQuery>,
     uri: Uri,
 ) -> ApiResult<Response> {
-    let page = paging::page(&query.limit, &query.cursor)?;
+    let page = Page::parse(&query.limit, &query.cursor)?;
     let movements = service.movements(id, page).await?;
     Ok(paged(movements, page, &uri, |m| m.id))
 }

@@ -1,0 +1,111 @@
+//! The order list's query — status, text, customer, dates, page — read and
+//! checked in one place for the REST API, the server functions and the
+//! admin page, so a malformed value is the same error everywhere.
+
+use super::{AppError, Id, OrderFilter, OrderStatus, Page, Timestamp};
+use serde::{Deserialize, Serialize};
+
+/// The order list's query string; every field is checked and named on error.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
+pub struct OrdersQuery {
+    /// PENDING, PAID, FULFILLED or CANCELLED.
+    pub status: Option<String>,
+    /// An order number, or part of a customer's name or email.
+    pub q: Option<String>,
+    /// Only this customer's orders (an id).
+    pub customer: Option<String>,
+    /// Placed at or after: `YYYY-MM-DD` or an RFC 3339 date-time.
+    pub from: Option<String>,
+    /// Placed before: `YYYY-MM-DD` or an RFC 3339 date-time.
+    pub to: Option<String>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<String>,
+    /// The `cursor` of the `Link: rel="next"` header of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl OrdersQuery {
+    pub fn filter(&self) -> Result<OrderFilter, AppError> {
+        let time = |field: &str, v: &Option<String>| -> Result<Option<Timestamp>, AppError> {
+            v.as_deref()
+                .filter(|v| !v.is_empty())
+                .map(|v| {
+                    v.parse().map_err(|_| {
+                        AppError::invalid(field, "must be YYYY-MM-DD or an RFC 3339 date-time")
+                    })
+                })
+                .transpose()
+        };
+        Ok(OrderFilter {
+            status: self
+                .status
+                .as_deref()
+                .filter(|v| !v.is_empty())
+                .map(|v| {
+                    v.parse::<OrderStatus>().map_err(|_| {
+                        AppError::invalid("status", "must be PENDING, PAID, FULFILLED or CANCELLED")
+                    })
+                })
+                .transpose()?,
+            q: self.q.clone().filter(|q| !q.trim().is_empty()),
+            customer: parse_id_param("customer", &self.customer)?,
+            from: time("from", &self.from)?,
+            to: time("to", &self.to)?,
+        })
+    }
+
+    pub fn page(&self) -> Result<Page, AppError> {
+        Page::parse(&self.limit, &self.cursor)
+    }
+
+    /// The query as a page's address has it, parameter by parameter.
+    pub fn from_params(param: impl Fn(&str) -> Option<String>) -> OrdersQuery {
+        OrdersQuery {
+            status: param("status"),
+            q: param("q"),
+            customer: param("customer"),
+            from: param("from"),
+            to: param("to"),
+            limit: param("limit"),
+            cursor: param("cursor"),
+        }
+    }
+}
+
+impl Page {
+    /// The page a list's `limit` (1–200, default 50) and `cursor` (the last
+    /// id of the previous page) parameters ask for.
+    pub fn parse(limit: &Option<String>, cursor: &Option<String>) -> Result<Page, AppError> {
+        let limit = match limit.as_deref().filter(|v| !v.is_empty()) {
+            None => Page::DEFAULT_LIMIT,
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=Page::MAX_LIMIT).contains(n))
+                .ok_or_else(|| {
+                    AppError::invalid(
+                        "limit",
+                        format!("must be a whole number from 1 to {}", Page::MAX_LIMIT),
+                    )
+                })?,
+        };
+        Ok(Page {
+            limit,
+            before: parse_id_param("cursor", cursor)?,
+        })
+    }
+}
+
+/// An optional id parameter; a malformed one is a 422 naming `field`.
+pub fn parse_id_param(field: &str, value: &Option<String>) -> Result<Option<Id>, AppError> {
+    value
+        .as_deref()
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            v.parse()
+                .map_err(|_| AppError::invalid(field, "must be an id"))
+        })
+        .transpose()
+}
