@@ -91,6 +91,14 @@ conformance!([sqlite => sqlite_fixture, mongo => mongo_fixture]; [
     falling_to_the_low_stock_threshold_is_announced_once
 ]);
 
+/// The hub's next event; a lost one fails the test instead of hanging it.
+async fn next_event(events: &mut tokio::sync::broadcast::Receiver<LiveEvent>) -> LiveEvent {
+    tokio::time::timeout(std::time::Duration::from_secs(20), events.recv())
+        .await
+        .expect("the change is announced within 20 s")
+        .expect("the hub is open and this listener kept up")
+}
+
 async fn the_ledger_accounts_for_all_stock(f: &Fixture) {
     assert_eq!(
         f.service.stock_mismatches().await.unwrap(),
@@ -641,7 +649,7 @@ async fn every_change_is_announced(f: &Fixture) {
     let c = customer(&f.service, "ada@example.com").await;
     let p = product(&f.service, "A", 5, 100).await;
     assert!(
-        matches!(events.recv().await.unwrap(), LiveEvent::ProductUpdated(ref q) if q.id == p.id)
+        matches!(next_event(&mut events).await, LiveEvent::ProductUpdated(ref q) if q.id == p.id)
     );
     let o = f
         .service
@@ -650,19 +658,19 @@ async fn every_change_is_announced(f: &Fixture) {
         .unwrap()
         .placed
         .order;
-    match events.recv().await.unwrap() {
+    match next_event(&mut events).await {
         LiveEvent::OrderUpdated(e) => assert_eq!(*e, o),
         other => panic!("expected order-updated, got {other:?}"),
     }
     assert!(
-        matches!(events.recv().await.unwrap(), LiveEvent::ProductUpdated(ref q) if q.stock == 3)
+        matches!(next_event(&mut events).await, LiveEvent::ProductUpdated(ref q) if q.stock == 3)
     );
     f.service
         .change_status(o.id, OrderStatus::Paid, Actor::Admin)
         .await
         .unwrap();
     assert!(
-        matches!(events.recv().await.unwrap(), LiveEvent::OrderUpdated(ref e) if e.status == OrderStatus::Paid)
+        matches!(next_event(&mut events).await, LiveEvent::OrderUpdated(ref e) if e.status == OrderStatus::Paid)
     );
 }
 
@@ -1302,10 +1310,7 @@ async fn falling_to_the_low_stock_threshold_is_announced_once(f: &Fixture) {
     }
     let mut low = Vec::new();
     loop {
-        let event = tokio::time::timeout(std::time::Duration::from_secs(20), events.recv())
-            .await
-            .expect("every change is announced")
-            .unwrap();
+        let event = next_event(&mut events).await;
         match event {
             LiveEvent::LowStock(product) => low.push(product.stock),
             LiveEvent::ProductUpdated(product) if product.stock == 2 => break,

@@ -1,53 +1,23 @@
 // The admin console against the real server: orders arrive live, statuses
 // move inline, cancelling returns stock, and the CSV export holds every
 // matching order. Orders are placed through the REST API as a shop would.
-import { test, expect, Page, APIRequestContext } from "@playwright/test";
-import { ADMIN_PASSWORD, ADMIN_TOKEN } from "../playwright.config";
-
-const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
-
-async function signIn(page: Page) {
-  await page.goto("/admin/login");
-  await page.getByLabel("Password").fill(ADMIN_PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/admin$/);
-  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
-}
-
-let skuCounter = 0;
-async function product(request: APIRequestContext, stock: number) {
-  const sku = `E2E-${Date.now()}-${skuCounter++}`;
-  const r = await request.post("/api/products", { headers: admin, data: { name: `Kettle ${sku}`, sku, stock, price: 19.5 } });
-  expect(r.status()).toBe(201);
-  return (await r.json()) as { _id: string; sku: string };
-}
-
-async function order(request: APIRequestContext, sku: string, quantity: number, email = `c${Date.now()}${Math.random()}@example.com`) {
-  const c = await request.post("/api/customers", { data: { name: "Grace Hopper", email, phone: "+1 555 0100 200" } });
-  expect(c.status()).toBe(201);
-  const customer = await c.json();
-  const o = await request.post("/api/orders", { data: { customer: customer._id, items: [{ product: sku, quantity }] } });
-  expect(o.status()).toBe(201);
-  return (await o.json()) as { _id: string; number: string };
-}
+import { test, expect, Page } from "@playwright/test";
+import { addProduct, admin, collectErrors, placeOrder, screenshots, signedIn } from "./support";
 
 // Every test also proves the console stayed clean: no panics, no
 // hydration warnings, no failed requests.
 const consoleErrors = new WeakMap<Page, string[]>();
 test.beforeEach(({ page }) => {
-  const errors: string[] = [];
-  page.on("console", (m) => ["error", "warning"].includes(m.type()) && errors.push(m.text()));
-  page.on("pageerror", (e) => errors.push(e.message));
-  consoleErrors.set(page, errors);
+  consoleErrors.set(page, collectErrors(page));
 });
 test.afterEach(({ page }) => {
   expect(consoleErrors.get(page) ?? []).toEqual([]);
 });
 
 test("a new order appears live and is marked PAID inline @hydrated", async ({ page, request }, testInfo) => {
-  const p = await product(request, 10);
-  await signIn(page);
-  const placed = await order(request, p.sku, 2);
+  const p = await addProduct(request, { stock: 10 });
+  await signedIn(page);
+  const placed = await placeOrder(request, p.sku, 2);
   const row = page.locator(`tr[data-order="${placed.number}"]`);
   await expect(row).toBeVisible();
   await expect(row.getByRole("status")).toHaveText("PENDING");
@@ -57,16 +27,13 @@ test("a new order appears live and is marked PAID inline @hydrated", async ({ pa
   const saved = await (await request.get(`/api/orders/${placed._id}`, { headers: admin })).json();
   expect(saved.status).toBe("PAID");
   expect(saved.paymentReceived).toBe(true);
-  for (const [size, width] of [["desktop", 1280], ["mobile", 375]] as const) {
-    await page.setViewportSize({ width, height: 900 });
-    await page.screenshot({ path: testInfo.outputPath(`admin-orders-${size}.png`), fullPage: true });
-  }
+  await screenshots(page, testInfo, "admin-orders");
 });
 
 test("cancelling returns the stock shown on the products screen @hydrated", async ({ page, request }) => {
-  const p = await product(request, 7);
-  const placed = await order(request, p.sku, 3);
-  await signIn(page);
+  const p = await addProduct(request, { stock: 7 });
+  const placed = await placeOrder(request, p.sku, 3);
+  await signedIn(page);
   await page.goto("/admin/products");
   const stock = page.locator(`tr[data-sku="${p.sku}"] .stock`);
   await expect(stock).toHaveText("4");
@@ -76,12 +43,12 @@ test("cancelling returns the stock shown on the products screen @hydrated", asyn
 });
 
 test("the CSV export contains every order the filter matches @hydrated", async ({ page, request }) => {
-  const p = await product(request, 100);
+  const p = await addProduct(request, { stock: 100 });
   const email = `csv${Date.now()}@example.com`;
   const placed = [];
-  for (let i = 0; i < 3; i++) placed.push(await order(request, p.sku, 1, i === 0 ? email : undefined));
+  for (let i = 0; i < 3; i++) placed.push(await placeOrder(request, p.sku, 1, i === 0 ? email : undefined));
   // The filter: the first customer's email; only that order matches.
-  await signIn(page);
+  await signedIn(page);
   await page.goto(`/admin?q=${encodeURIComponent(email)}`);
   await expect(page.locator("tbody tr")).toHaveCount(1);
   const href = await page.getByRole("link", { name: "Export CSV" }).getAttribute("href");
@@ -96,7 +63,7 @@ test("the CSV export contains every order the filter matches @hydrated", async (
 });
 
 test("the dashboard, products and customers screens render @hydrated", async ({ page }, testInfo) => {
-  await signIn(page);
+  await signedIn(page);
   for (const [path, heading] of [["/admin/dashboard", "Dashboard"], ["/admin/products", "Products"], ["/admin/customers", "Customers"]]) {
     await page.goto(path);
     await expect(page.getByRole("heading", { level: 1 })).toHaveText(heading);
@@ -104,4 +71,35 @@ test("the dashboard, products and customers screens render @hydrated", async ({ 
     await page.screenshot({ path: testInfo.outputPath(`${path.split("/").pop()}.png`), fullPage: true });
   }
   await expect(page.getByRole("link", { name: "Their orders" }).first()).toBeVisible();
+});
+
+test("the stock history shows every change of a product's stock @hydrated", async ({ page, request }, testInfo) => {
+  const p = await addProduct(request, { stock: 12, name: "Moka pot" });
+  const placed = await placeOrder(request, p.sku, 5);
+  const cancelled = await request.patch(`/api/orders/${placed._id}/status`, { headers: admin, data: { status: "CANCELLED" } });
+  expect(cancelled.status()).toBe(200);
+  const adjusted = await request.patch(`/api/products/${p._id}`, { headers: admin, data: { stockAdjustment: -4 } });
+  expect(adjusted.status()).toBe(200);
+  await signedIn(page);
+  await page.goto("/admin/products");
+  await page.locator(`tr[data-sku="${p.sku}"]`).getByRole("link", { name: "Stock history" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Stock history: ${p.name}`);
+  await expect(page.getByText(`SKU ${p.sku} · 8 in stock · low at 5 or fewer`)).toBeVisible();
+  // Newest first: what happened, by how much, and what it left.
+  const rows = page.locator("table.ledger tbody tr");
+  await expect(rows).toHaveCount(4);
+  const cells = async (i: number) => (await rows.nth(i).locator("td").allInnerTexts()).map((t) => t.trim());
+  expect((await cells(0)).slice(1)).toEqual(["Adjusted by hand", "-4", "8", "", "admin"]);
+  expect((await cells(1)).slice(1)).toEqual(["Order cancelled", "+5", "12", "Order", "admin"]);
+  expect((await cells(2)).slice(1)).toEqual(["Ordered", "-5", "7", "Order", "customer"]);
+  expect((await cells(3)).slice(1)).toEqual(["Received", "+12", "12", "", "admin"]);
+  // Laid out as a table: the columns line up across rows.
+  const firstCells = await rows.nth(0).locator("td").evaluateAll((tds) => tds.map((td) => td.getBoundingClientRect().left));
+  const lastCells = await rows.nth(3).locator("td").evaluateAll((tds) => tds.map((td) => td.getBoundingClientRect().left));
+  expect(lastCells).toEqual(firstCells);
+  expect(new Set(firstCells).size).toBe(6);
+  await rows.nth(2).getByRole("link", { name: "Order" }).click();
+  await expect(page).toHaveURL(new RegExp(`/admin/orders/${placed._id}$`));
+  await page.goBack();
+  await screenshots(page, testInfo, "stock-history");
 });

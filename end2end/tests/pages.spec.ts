@@ -2,17 +2,8 @@
 // respond to clicks. The admin screens sit behind the sign-in page.
 // Screenshots of each page, desktop and 375 px wide, are kept with the
 // test results.
-import { test, expect, Page } from "@playwright/test";
-import { ADMIN_PASSWORD } from "../playwright.config";
-import { collectErrors, screenshots, settled } from "./support";
-
-async function signIn(page: Page, javaScriptEnabled: boolean, password = ADMIN_PASSWORD) {
-  await page.goto("/admin");
-  await expect(page).toHaveURL(/\/admin\/login$/);
-  await settled(page, javaScriptEnabled);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-}
+import { test, expect } from "@playwright/test";
+import { collectErrors, screenshots, settled, signIn } from "./support";
 
 test("the shop renders on the server, and hydrates where JavaScript runs", async ({ page, javaScriptEnabled }, testInfo) => {
   const errors = collectErrors(page);
@@ -25,7 +16,7 @@ test("the shop renders on the server, and hydrates where JavaScript runs", async
 
 test("the admin signs in, sees the console and signs out", async ({ page, javaScriptEnabled }, testInfo) => {
   const errors = collectErrors(page);
-  await signIn(page, javaScriptEnabled);
+  await signIn(page, { javaScriptEnabled, from: "/admin" });
   await expect(page).toHaveURL(/\/admin$/);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Orders");
   await settled(page, javaScriptEnabled);
@@ -38,7 +29,7 @@ test("the admin signs in, sees the console and signs out", async ({ page, javaSc
 });
 
 test("a wrong password keeps the console closed", async ({ page, javaScriptEnabled }) => {
-  await signIn(page, javaScriptEnabled, "not the password at all");
+  await signIn(page, { javaScriptEnabled, password: "not the password at all", from: "/admin" });
   await expect(page.getByRole("alert")).toHaveText("Wrong username or password.");
   await expect(page).toHaveURL(/\/admin\/login/);
 });

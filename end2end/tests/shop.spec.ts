@@ -2,28 +2,8 @@
 // live and finding it again — hydrated, and with JavaScript off (the forms
 // then post themselves). Data is set up and changed through the REST API,
 // as an integration or the admin would.
-import { test, expect, Page, APIRequestContext, TestInfo } from "@playwright/test";
-import { ADMIN_TOKEN } from "../playwright.config";
-import { collectErrors, screenshots, settled } from "./support";
-
-const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
-
-type Product = { _id: string; name: string; sku: string; price: number; stock: number };
-
-/** A product only this test uses, so tests never share stock. */
-async function addProduct(
-  request: APIRequestContext,
-  testInfo: TestInfo,
-  { stock, price, name }: { stock: number; price: number; name: string },
-): Promise<Product> {
-  const tag = `${testInfo.project.name}-${testInfo.workerIndex}-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
-  const response = await request.post("/api/products", {
-    headers: admin,
-    data: { name: `${name} ${tag}`, sku: `E2E-${tag}`, stock, price },
-  });
-  expect(response.status()).toBe(201);
-  return response.json();
-}
+import { test, expect, Page, TestInfo } from "@playwright/test";
+import { addProduct, admin, collectErrors, Product, screenshots, settled } from "./support";
 
 function card(page: Page, product: Product) {
   return page.getByRole("listitem").filter({ has: page.getByRole("heading", { name: product.name }) });
@@ -59,7 +39,7 @@ async function placeOrder(page: Page, product: Product, quantity: number, email:
 
 test("a customer orders through the shop and sees the confirmation", async ({ page, request, javaScriptEnabled }, testInfo) => {
   const errors = collectErrors(page);
-  const mug = await addProduct(request, testInfo, { name: "Ember mug", stock: 10, price: 14.5 });
+  const mug = await addProduct(request, { name: "Ember mug", stock: 10, price: 14.5 });
   await page.goto("/");
   await settled(page, javaScriptEnabled);
   await addToCart(page, mug, 1);
@@ -94,7 +74,7 @@ test("a customer orders through the shop and sees the confirmation", async ({ pa
 
 test("the tracking page follows status changes live @hydrated", async ({ page, request }, testInfo) => {
   const errors = collectErrors(page);
-  const kettle = await addProduct(request, testInfo, { name: "Gooseneck kettle", stock: 5, price: 69 });
+  const kettle = await addProduct(request, { name: "Gooseneck kettle", stock: 5, price: 69 });
   await placeOrder(page, kettle, 1, uniqueEmail(testInfo), true);
   const number = await page.locator(".confirmation .order-number").innerText();
   const [order] = await (await request.get(`/api/orders?q=${number}`, { headers: admin })).json();
@@ -113,7 +93,7 @@ test("the tracking page follows status changes live @hydrated", async ({ page, r
 });
 
 test("a line someone else just sold out is refused beside it, and nothing typed is lost", async ({ page, request, javaScriptEnabled }, testInfo) => {
-  const grinder = await addProduct(request, testInfo, { name: "Burr grinder", stock: 3, price: 129 });
+  const grinder = await addProduct(request, { name: "Burr grinder", stock: 3, price: 129 });
   // Hold the live feed's messages, as a slow connection would, so the page
   // still believes 3 are in stock and the refusal comes from the server.
   const held: (() => void)[] = [];
@@ -165,7 +145,7 @@ test("a line someone else just sold out is refused beside it, and nothing typed 
 });
 
 test("the browser catches a quantity above the stock before sending @hydrated", async ({ page, request }, testInfo) => {
-  const dripper = await addProduct(request, testInfo, { name: "Pour-over dripper", stock: 2, price: 29 });
+  const dripper = await addProduct(request, { name: "Pour-over dripper", stock: 2, price: 29 });
   await page.goto("/");
   await settled(page, true);
   await addToCart(page, dripper, 1);
@@ -187,7 +167,7 @@ test("the browser catches a quantity above the stock before sending @hydrated", 
 });
 
 test("a customer finds an order again by number and email", async ({ page, request, javaScriptEnabled }, testInfo) => {
-  const filters = await addProduct(request, testInfo, { name: "Paper filters", stock: 50, price: 5.99 });
+  const filters = await addProduct(request, { name: "Paper filters", stock: 50, price: 5.99 });
   const email = uniqueEmail(testInfo);
   await placeOrder(page, filters, 3, email, javaScriptEnabled);
   const number = await page.locator(".confirmation .order-number").innerText();
@@ -211,8 +191,8 @@ test("a customer finds an order again by number and email", async ({ page, reque
 });
 
 test("the catalogue is searchable, and sold-out products show but cannot be added", async ({ page, request, javaScriptEnabled }, testInfo) => {
-  const tumbler = await addProduct(request, testInfo, { name: "Travel tumbler", stock: 0, price: 22 });
-  const beans = await addProduct(request, testInfo, { name: "Whole beans", stock: 60, price: 24.5 });
+  const tumbler = await addProduct(request, { name: "Travel tumbler", stock: 0, price: 22 });
+  const beans = await addProduct(request, { name: "Whole beans", stock: 60, price: 24.5 });
   await page.goto("/");
   await settled(page, javaScriptEnabled);
   await expect(card(page, tumbler).getByText("Out of stock")).toBeVisible();

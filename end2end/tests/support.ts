@@ -1,6 +1,14 @@
-// Helpers shared by the browser tests: waiting for hydration (never for a
-// fixed time), screenshots at desktop and phone widths, console errors.
-import { expect, Page, TestInfo } from "@playwright/test";
+// Helpers shared by every browser test: waiting for hydration (never for a
+// fixed time), signing in, setting data up through the REST API as an
+// integration would, screenshots at desktop and phone widths, and the
+// console errors a test must end without.
+import { expect, Page, APIRequestContext, TestInfo } from "@playwright/test";
+import { ADMIN_PASSWORD, ADMIN_TOKEN } from "../playwright.config";
+
+/** Headers that make a REST call the admin's. */
+export const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
+
+export type Product = { _id: string; name: string; sku: string; price: number; stock: number };
 
 /** Waits until the page is hydrated, or checks it never is without JavaScript. */
 export async function settled(page: Page, javaScriptEnabled: boolean) {
@@ -9,6 +17,49 @@ export async function settled(page: Page, javaScriptEnabled: boolean) {
   } else {
     await expect(page.locator("body")).not.toHaveAttribute("data-hydrated", "true");
   }
+}
+
+/**
+ * Opens `from` (an admin screen, which sends a signed-out visitor to the
+ * sign-in page) and submits the sign-in form; the caller checks the outcome.
+ */
+export async function signIn(page: Page, { javaScriptEnabled = true, password = ADMIN_PASSWORD, from = "/admin/login" } = {}) {
+  await page.goto(from);
+  await expect(page).toHaveURL(/\/admin\/login$/);
+  await settled(page, javaScriptEnabled);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/** Signs in with JavaScript on and waits for the hydrated order list. */
+export async function signedIn(page: Page) {
+  await signIn(page);
+  await expect(page).toHaveURL(/\/admin$/);
+  await settled(page, true);
+}
+
+/** A product only this test uses, so tests never share stock. */
+export async function addProduct(
+  request: APIRequestContext,
+  { stock, price = 19.5, name = "Kettle" }: { stock: number; price?: number; name?: string },
+): Promise<Product> {
+  const tag = `${Date.now()}-${Math.floor(Math.random() * 1e9)}`;
+  const response = await request.post("/api/products", {
+    headers: admin,
+    data: { name: `${name} ${tag}`, sku: `E2E-${tag}`, stock, price },
+  });
+  expect(response.status()).toBe(201);
+  return response.json();
+}
+
+/** Registers a customer and places an order through the REST API, as a shop's integration would. */
+export async function placeOrder(request: APIRequestContext, sku: string, quantity: number, email = `c${Date.now()}${Math.random()}@example.com`) {
+  const c = await request.post("/api/customers", { data: { name: "Grace Hopper", email, phone: "+1 555 0100 200" } });
+  expect(c.status()).toBe(201);
+  const customer = await c.json();
+  const o = await request.post("/api/orders", { data: { customer: customer._id, items: [{ product: sku, quantity }] } });
+  expect(o.status()).toBe(201);
+  return (await o.json()) as { _id: string; number: string };
 }
 
 /** Full-page screenshots at 1280 and 375 px wide, kept with the test results. */

@@ -3,27 +3,15 @@
 // without reloading and marks it PAID, and the customer's tracking page
 // changes live.
 import { test, expect } from "@playwright/test";
-import { ADMIN_PASSWORD, ADMIN_TOKEN } from "../playwright.config";
-import { collectErrors, settled } from "./support";
+import { addProduct, collectErrors, settled, signedIn } from "./support";
 
 test("an order travels from the shop to the admin and back, live @hydrated", async ({ browser, request }) => {
-  const sku = `TOGETHER-${Date.now()}`;
-  const created = await request.post("/api/products", {
-    headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
-    data: { name: `Burr grinder ${sku}`, sku, stock: 3, price: 129 },
-  });
-  expect(created.status()).toBe(201);
-  const name = `Burr grinder ${sku}`;
+  const { name } = await addProduct(request, { name: "Burr grinder", stock: 3, price: 129 });
 
   const adminContext = await browser.newContext();
   const admin = await adminContext.newPage();
   const adminErrors = collectErrors(admin);
-  await admin.goto("/admin/login");
-  await settled(admin, true);
-  await admin.getByLabel("Password").fill(ADMIN_PASSWORD);
-  await admin.getByRole("button", { name: "Sign in" }).click();
-  await expect(admin).toHaveURL(/\/admin$/);
-  await settled(admin, true);
+  await signedIn(admin);
   await admin.evaluate(() => ((window as any).neverReloaded = true));
 
   const customerContext = await browser.newContext();
