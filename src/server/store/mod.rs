@@ -91,6 +91,35 @@ pub struct StockDelta {
     pub expected_stock: Option<i64>,
 }
 
+impl StockDelta {
+    /// The ledger movement recording this delta, which left `stock_after`.
+    pub fn movement(&self, stock_after: i64, change: &Change) -> StockMovement {
+        StockMovement {
+            id: self.movement,
+            product: self.product,
+            sku: self.sku.clone(),
+            delta: self.delta,
+            stock_after,
+            reason: self.reason,
+            order: self.order,
+            actor: change.actor,
+            at: change.at,
+        }
+    }
+
+    /// Why the guarded write of `stock[index]` (this delta) wrote nothing,
+    /// given the product's stock now (`None`: the product is gone).
+    pub fn refusal(&self, index: usize, stock_now: Option<i64>) -> Applied {
+        match (stock_now, self.expected_stock) {
+            (Some(now), Some(expected)) if now != expected => Applied::Stale,
+            (now, _) => Applied::ShortOfStock {
+                delta: index,
+                available: now.unwrap_or(0),
+            },
+        }
+    }
+}
+
 /// What applying a change came to.
 #[derive(Debug)]
 pub enum Applied {

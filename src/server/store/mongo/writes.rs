@@ -9,7 +9,7 @@ use super::docs::{date, oid, CustomerDoc, MovementDoc, OrderDoc, ProductDoc};
 use super::errors::duplicate_field;
 use super::transaction::Abort;
 use super::MongoStore;
-use crate::domain::{AppError, Product, StockMovement};
+use crate::domain::{AppError, Product};
 use crate::server::store::records::{Kind, Record};
 use crate::server::store::{Applied, Change, OrderUpdate};
 use bson::{doc, Bson, Document};
@@ -107,25 +107,9 @@ impl MongoStore {
                     .session(&mut *s)
                     .await?
                     .map(|p| p.stock);
-                return Ok(match (now, delta.expected_stock) {
-                    (Some(now), Some(expected)) if now != expected => Applied::Stale,
-                    (now, _) => Applied::ShortOfStock {
-                        delta: i,
-                        available: now.unwrap_or(0),
-                    },
-                });
+                return Ok(delta.refusal(i, now));
             };
-            movements.push(StockMovement {
-                id: delta.movement,
-                product: delta.product,
-                sku: delta.sku.clone(),
-                delta: delta.delta,
-                stock_after: product.stock,
-                reason: delta.reason,
-                order: delta.order,
-                actor: change.actor,
-                at: change.at,
-            });
+            movements.push(delta.movement(product.stock, change));
             Applied::keep_latest(&mut products, product.into());
         }
         if !movements.is_empty() {

@@ -4,7 +4,7 @@
 //! savepoint, so nothing of it is committed with the rest of the batch.
 
 use super::rows::{self, db_error, duplicate_field, product_row, PRODUCT_COLUMNS};
-use crate::domain::{Id, Product, StockMovement};
+use crate::domain::{Id, Product};
 use crate::server::store::{Applied, Change, StoreResult};
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -87,26 +87,9 @@ fn write(conn: &Connection, change: Change) -> StoreResult<Applied> {
             })
             .map_err(db_error)?;
         let Some(product) = moved else {
-            let available = stock_of(conn, delta.product)?;
-            return Ok(match (available, delta.expected_stock) {
-                (Some(now), Some(expected)) if now != expected => Applied::Stale,
-                (available, _) => Applied::ShortOfStock {
-                    delta: i,
-                    available: available.unwrap_or(0),
-                },
-            });
+            return Ok(delta.refusal(i, stock_of(conn, delta.product)?));
         };
-        let movement = StockMovement {
-            id: delta.movement,
-            product: delta.product,
-            sku: delta.sku.clone(),
-            delta: delta.delta,
-            stock_after: product.stock,
-            reason: delta.reason,
-            order: delta.order,
-            actor: change.actor,
-            at: change.at,
-        };
+        let movement = delta.movement(product.stock, &change);
         rows::insert_movement(conn, &movement).map_err(db_error)?;
         movements.push(movement);
         Applied::keep_latest(&mut products, product);
