@@ -994,6 +994,7 @@ async fn acknowledged_orders_survive_a_restart() {
     let o = s.order(id).await.unwrap();
     assert_eq!(o.items[0].quantity, 2);
     assert_eq!(o.items[0].product.stock, 3);
+    assert_eq!(s.stock_mismatches().await.unwrap(), Vec::new());
 }
 
 #[tokio::test]
@@ -1006,6 +1007,7 @@ async fn mongo_reconnects_to_its_data_and_indexes() {
     let o = s.order(id).await.unwrap();
     assert_eq!(o.items[0].quantity, 2);
     assert_eq!(o.items[0].product.stock, 3);
+    assert_eq!(s.stock_mismatches().await.unwrap(), Vec::new());
     assert!(matches!(
         s.add_product(NewProduct {
             name: "Again".into(),
