@@ -60,17 +60,20 @@ fn no_input_gets_a_5xx(backend: Backend) {
     let server = Server::start_on(backend);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let http = reqwest::Client::new();
-    let (customer, order) = rt.block_on(async {
+    let (customer, order, mug) = rt.block_on(async {
         let post = |path: &str, body: Value| {
             http.post(format!("{}{path}", server.url))
                 .bearer_auth(ADMIN_TOKEN)
                 .json(&body)
                 .send()
         };
-        post(
+        let mug: Value = post(
             "/api/products",
             json!({"name": "Mug", "sku": "MUG", "stock": 100000, "price": 9.5}),
         )
+        .await
+        .unwrap()
+        .json()
         .await
         .unwrap();
         let c: Value = post(
@@ -94,6 +97,7 @@ fn no_input_gets_a_5xx(backend: Backend) {
         (
             c["_id"].as_str().unwrap().to_string(),
             o["_id"].as_str().unwrap().to_string(),
+            mug["_id"].as_str().unwrap().to_string(),
         )
     });
     let endpoints: Vec<(&str, String, BoxedStrategy<Value>)> = vec![
@@ -131,6 +135,23 @@ fn no_input_gets_a_5xx(backend: Backend) {
             shaped(&["name", "price", "stock", "stockAdjustment"]).boxed(),
         ),
         (
+            "PATCH",
+            format!("/api/products/{mug}"),
+            shaped(&[
+                "name",
+                "price",
+                "stock",
+                "stockAdjustment",
+                "lowStockThreshold",
+            ])
+            .boxed(),
+        ),
+        (
+            "GET",
+            format!("/api/products/{mug}/movements"),
+            any_json().boxed(),
+        ),
+        (
             "POST",
             "/api/auth/login".into(),
             shaped(&["username", "password"]).boxed(),
@@ -158,4 +179,16 @@ fn no_input_gets_a_5xx(backend: Backend) {
             })
             .unwrap_or_else(|e| panic!("{e}"));
     }
+    // Whatever was accepted, the stock still adds up.
+    let check: Value = rt.block_on(async {
+        http.get(format!("{}/api/stock/check", server.url))
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    assert_eq!(check, json!({"ok": true, "mismatches": []}));
 }

@@ -425,10 +425,7 @@ async fn the_stock_ledger_over_http(backend: Backend) {
     let (_, low) = api.get("/api/products?lowStock=true").await;
     assert_eq!(low.as_array().unwrap().len(), 1);
     assert_eq!(low[0]["sku"], "MUG");
-    assert_eq!(
-        api.get("/api/stock/check").await,
-        (StatusCode::OK, json!({"ok": true, "mismatches": []}))
-    );
+    assert_the_ledger_agrees(&api).await;
 }
 
 async fn an_idempotency_key_makes_retries_safe(backend: Backend) {
@@ -497,6 +494,15 @@ async fn a_hundred_buyers_race_for_twenty_units(backend: Backend) {
             .unwrap()
             .len(),
         20
+    );
+    assert_the_ledger_agrees(&api).await;
+}
+
+/// Every product's stock is the sum of its ledger.
+async fn assert_the_ledger_agrees(api: &Api) {
+    assert_eq!(
+        api.get("/api/stock/check").await,
+        (StatusCode::OK, json!({"ok": true, "mismatches": []}))
     );
 }
 
@@ -863,6 +869,7 @@ async fn mongo_a_hundred_buyers_across_two_instances_race_for_twenty_units() {
     assert_eq!(api.stock("HOT").await, 0);
     let (_, orders) = api.get("/api/orders?limit=200").await;
     assert_eq!(orders.as_array().unwrap().len(), 20);
+    assert_the_ledger_agrees(&api).await;
 }
 
 /// Instances A and B on one MongoDB database, an admin's WebSocket on B,
