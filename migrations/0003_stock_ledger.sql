@@ -1,8 +1,9 @@
 -- The stock ledger: every change of a product's stock is a movement written
 -- in the same transaction, so stock = SUM(delta) per product. Orders get a
 -- version for compare-and-set writes, products a low-stock threshold, and
--- admin sessions the time they began (a session begun before the password
--- last changed is over; sessions from before this upgrade are over too).
+-- admin sessions the password they were opened with (by when it was set: a
+-- session lasts only while that password is the current one; sessions from
+-- before this upgrade have none and are over).
 
 CREATE TABLE stock_movements (
     id           TEXT PRIMARY KEY,
@@ -20,7 +21,7 @@ CREATE INDEX stock_movements_by_product ON stock_movements (product_id, id);
 
 ALTER TABLE products ADD COLUMN low_stock_threshold INTEGER NOT NULL DEFAULT 5;
 ALTER TABLE orders ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE admin_sessions ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE admin_sessions ADD COLUMN password_set_at INTEGER NOT NULL DEFAULT 0;
 
 -- A shop from before the ledger opens it with what each product holds now,
 -- so the ledger agrees with the stock from the first start. The product's

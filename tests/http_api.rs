@@ -561,6 +561,8 @@ async fn hostile_input_gets_a_clear_4xx_and_changes_nothing(backend: Backend) {
         ("POST", "/api/products".into(), "application/json", json!({"name": "P", "sku": "P1", "stock": 1e12, "price": 1}).to_string(), 422, "invalid_value"),
         ("PATCH", format!("/api/products/{pid}"), "application/json", json!({"stockAdjustment": -6}).to_string(), 409, "stock_would_be_negative"),
         ("PATCH", format!("/api/products/{pid}"), "application/json", json!({"stock": 1, "stockAdjustment": 1}).to_string(), 422, "invalid_value"),
+        ("PATCH", format!("/api/products/{pid}"), "application/json", json!({"stockAdjustment": i64::MIN}).to_string(), 422, "invalid_value"),
+        ("PATCH", format!("/api/products/{pid}"), "application/json", json!({"lowStockThreshold": i64::MAX}).to_string(), 422, "invalid_value"),
         ("PATCH", format!("/api/orders/{oid}/status"), "application/json", json!({"status": "paid"}).to_string(), 422, "invalid_value"),
         ("PATCH", format!("/api/orders/{oid}/status"), "application/json", json!({}).to_string(), 422, "invalid_value"),
         ("PATCH", "/api/orders/123/status".into(), "application/json", json!({"status": "PAID"}).to_string(), 400, "malformed_request"),

@@ -1,7 +1,7 @@
 //! The stock ledger: every change of a product's stock is a movement, so for
 //! every product at every commit `stock = Σ delta` over its movements.
 
-use super::{Actor, Id, Timestamp};
+use super::{Actor, Id, Product, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -80,7 +80,23 @@ pub struct StockMovement {
 impl StockMovement {
     /// This movement took the product from above its threshold to at or below it.
     pub fn crosses_down(&self, threshold: i64) -> bool {
-        self.stock_after <= threshold && self.stock_after - self.delta > threshold
+        let before = self.stock_after.checked_sub(self.delta);
+        self.stock_after <= threshold && before.is_some_and(|before| before > threshold)
+    }
+
+    /// A new product's opening stock: the first entry of its ledger.
+    pub fn received(id: Id, product: &Product, actor: Actor) -> StockMovement {
+        StockMovement {
+            id,
+            product: product.id,
+            sku: product.sku.clone(),
+            delta: product.stock,
+            stock_after: product.stock,
+            reason: StockReason::Received,
+            order: None,
+            actor,
+            at: product.created_at,
+        }
     }
 }
 

@@ -160,7 +160,7 @@ pub fn product_update(input: ProductUpdate) -> Result<ProductUpdate, AppError> {
         ));
     }
     if let Some(delta) = input.stock_adjustment {
-        if delta.abs() > MAX_STOCK {
+        if !(-MAX_STOCK..=MAX_STOCK).contains(&delta) {
             return Err(AppError::invalid(
                 "stockAdjustment",
                 format!("must be between -{MAX_STOCK} and {MAX_STOCK}"),

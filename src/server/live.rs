@@ -18,9 +18,9 @@ use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use socketioxide::extract::{Data, SocketRef};
-use socketioxide::SocketIo;
+use socketioxide::{SendError, SocketError, SocketIo};
 use std::sync::Arc;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, Notify};
 
 /// Which events one connection receives.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -151,6 +151,10 @@ pub fn serve_socket_io(io: SocketIo, hub: &LiveHub, service: Service, access: Ad
     io.ns(
         "/",
         async move |socket: SocketRef, Data(auth): Data<SocketAuth>| {
+            let gone = Arc::new(Notify::new());
+            let notify = gone.clone();
+            socket.on_disconnect(async move || notify.notify_one());
+            let events = hub.subscribe();
             let token = auth.token.unwrap_or_default();
             let caller = if access.admits(&token) {
                 Caller::Admin
@@ -160,34 +164,53 @@ pub fn serve_socket_io(io: SocketIo, hub: &LiveHub, service: Service, access: Ad
                     .unwrap_or(Caller::Anonymous)
             };
             let audience = Audience::of(caller, &[token], &service).await;
-            tokio::spawn(feed_socket_io(socket, hub.subscribe(), audience));
+            tokio::spawn(feed_socket_io(socket, events, audience, gone));
         },
     );
 }
 
+/// Forwards the hub to one socket until it disconnects. A burst that
+/// fills the socket's buffer drops events for it, so it is told to resync
+/// as soon as there is room again.
 async fn feed_socket_io(
     socket: SocketRef,
     mut events: broadcast::Receiver<LiveEvent>,
     audience: Audience,
+    gone: Arc<Notify>,
 ) {
-    while socket.connected() {
-        let event = match events.recv().await {
-            Ok(event) => event,
-            Err(broadcast::error::RecvError::Lagged(_)) => LiveEvent::Resync,
-            Err(broadcast::error::RecvError::Closed) => break,
+    let mut missed = false;
+    loop {
+        let event = tokio::select! {
+            received = events.recv() => match received {
+                Ok(event) => event,
+                Err(broadcast::error::RecvError::Lagged(_)) => LiveEvent::Resync,
+                Err(broadcast::error::RecvError::Closed) => break,
+            },
+            _ = gone.notified() => break,
         };
         let Some(event) = audience.view(&event) else {
             continue;
         };
-        let sent = match &event {
-            LiveEvent::OrderUpdated(order) => socket.emit(event.name(), order.as_ref()),
-            LiveEvent::ProductUpdated(product) | LiveEvent::LowStock(product) => {
-                socket.emit(event.name(), product.as_ref())
-            }
-            LiveEvent::Resync => socket.emit(event.name(), &()),
-        };
-        if sent.is_err() {
-            break;
+        if missed {
+            missed = emit(&socket, &LiveEvent::Resync).is_err();
         }
+        match emit(&socket, &event) {
+            Ok(()) => {}
+            Err(SendError::Socket(SocketError::Closed)) => break,
+            Err(e) => {
+                tracing::debug!(error = %e, "a socket.io client missed an event");
+                missed = true;
+            }
+        }
+    }
+}
+
+fn emit(socket: &SocketRef, event: &LiveEvent) -> Result<(), SendError> {
+    match event {
+        LiveEvent::OrderUpdated(order) => socket.emit(event.name(), order.as_ref()),
+        LiveEvent::ProductUpdated(product) | LiveEvent::LowStock(product) => {
+            socket.emit(event.name(), product.as_ref())
+        }
+        LiveEvent::Resync => socket.emit(event.name(), &()),
     }
 }

@@ -40,24 +40,26 @@ impl Service {
 
     /// Checks the admin's credentials and opens a session; returns its token.
     pub async fn sign_in(&self, login: &Login) -> Result<String, AppError> {
-        let stored = self.store.admin_password().await?.map(|p| p.hash);
+        let stored = self.store.admin_password().await?;
         let password = login.password.clone();
-        let valid = match stored {
-            Some(hash) if login.username == ADMIN_USERNAME && login.password.len() <= 1024 => {
-                tokio::task::spawn_blocking(move || secrets::verify_password(&password, &hash))
-                    .await
-                    .map_err(|_| AppError::Internal)?
+        let opened_with = match stored {
+            Some(stored) if login.username == ADMIN_USERNAME && login.password.len() <= 1024 => {
+                let hash = stored.hash;
+                let valid =
+                    tokio::task::spawn_blocking(move || secrets::verify_password(&password, &hash))
+                        .await
+                        .map_err(|_| AppError::Internal)?;
+                valid.then_some(stored.set_at)
             }
-            _ => false,
+            _ => None,
         };
-        if !valid {
+        let Some(password_set_at) = opened_with else {
             return Err(AppError::Unauthorized);
-        }
+        };
         let token = secrets::random_token(32)?;
-        let now = Timestamp::now();
         let session = AdminSession {
-            created_at: now,
-            expires_at: secrets::session_expiry_from(now),
+            password_set_at,
+            expires_at: secrets::session_expiry_from(Timestamp::now()),
         };
         self.store
             .create_session(secrets::token_hash(&token), session)
@@ -73,7 +75,7 @@ impl Service {
 
     /// A session is valid until it expires, and only while the password it
     /// was opened with is the current one: a new password ends every
-    /// session opened before it.
+    /// session opened with an earlier one (whatever the clocks say).
     pub async fn admin_session_is_valid(&self, session_token: &str) -> Result<bool, AppError> {
         if session_token.len() > 128 {
             return Ok(false);
@@ -83,7 +85,7 @@ impl Service {
             tokio::try_join!(self.store.admin_session(&hash), self.store.admin_password())?;
         Ok(match (session, password) {
             (Some(session), Some(password)) => {
-                session.expires_at > Timestamp::now() && session.created_at >= password.set_at
+                session.expires_at > Timestamp::now() && session.password_set_at == password.set_at
             }
             _ => false,
         })

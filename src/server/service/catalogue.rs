@@ -6,7 +6,7 @@ use crate::domain::{
     StockMovement, StockReason, Timestamp, DEFAULT_LOW_STOCK_THRESHOLD,
 };
 use crate::server::store::records::Record;
-use crate::server::store::{Applied, Change, StockDelta};
+use crate::server::store::{Applied, Change, ProductEdit, StockDelta};
 
 impl Service {
     /// A new product; its opening stock is the first entry of its ledger.
@@ -25,17 +25,7 @@ impl Service {
             created_at: now,
             updated_at: now,
         };
-        let opening = StockMovement {
-            id: Id::generate(),
-            product: product.id,
-            sku: product.sku.clone(),
-            delta: product.stock,
-            stock_after: product.stock,
-            reason: StockReason::Received,
-            order: None,
-            actor: Actor::Admin,
-            at: now,
-        };
+        let opening = StockMovement::received(Id::generate(), &product, Actor::Admin);
         let mut change = Change::new(now, Actor::Admin);
         change.inserts = vec![Record::Product(product.clone()), Record::Movement(opening)];
         self.store.apply(change).await?.unguarded()?;
@@ -57,13 +47,11 @@ impl Service {
                 || update.price.is_some()
                 || update.low_stock_threshold.is_some()
             {
-                change.product_edits.push(Product {
-                    name: update.name.clone().unwrap_or_else(|| current.name.clone()),
-                    price: update.price.unwrap_or(current.price),
-                    low_stock_threshold: update
-                        .low_stock_threshold
-                        .unwrap_or(current.low_stock_threshold),
-                    ..current.clone()
+                change.product_edits.push(ProductEdit {
+                    product: id,
+                    name: update.name.clone(),
+                    price: update.price,
+                    low_stock_threshold: update.low_stock_threshold,
                 });
             }
             let (delta, expected_stock) = match (update.stock, update.stock_adjustment) {

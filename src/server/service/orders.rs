@@ -110,7 +110,7 @@ impl Service {
                     });
                 }
                 Ok(Applied::ShortOfStock { delta, available }) => {
-                    let line = &order.lines[delta];
+                    let line = order.lines.get(delta).ok_or(AppError::Internal)?;
                     return Err(AppError::OutOfStock {
                         line: delta,
                         sku: line.sku.clone(),

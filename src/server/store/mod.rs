@@ -43,15 +43,14 @@ pub struct Change {
     pub at: Timestamp,
     pub actor: Actor,
     /// New records, written as they are: a registered customer, a new
-    /// product (with no stock: its opening stock is a delta), a placed
-    /// order, or a data move's batch.
+    /// product with its opening movement, a placed order, or a data move's
+    /// batch.
     pub inserts: Vec<Record>,
     /// Orders rewritten (status, payment, history), each only if it is still
     /// at the version the service read.
     pub order_updates: Vec<OrderUpdate>,
-    /// Products' name, price and threshold set to these; their stock moves
-    /// only through `stock`.
-    pub product_edits: Vec<Product>,
+    /// Products' details changed; their stock moves only through `stock`.
+    pub product_edits: Vec<ProductEdit>,
     /// Stock moves, each written with its ledger movement.
     pub stock: Vec<StockDelta>,
 }
@@ -74,6 +73,16 @@ pub struct OrderUpdate {
     /// The order as it becomes; its `version` is one above `read_version`.
     pub order: StoredOrder,
     pub read_version: u64,
+}
+
+/// The details one edit changes; `None` leaves a field as it is, so edits
+/// of different fields never undo each other.
+#[derive(Clone, Debug)]
+pub struct ProductEdit {
+    pub product: Id,
+    pub name: Option<String>,
+    pub price: Option<Money>,
+    pub low_stock_threshold: Option<i64>,
 }
 
 /// One guarded change of one product's stock and the movement recording it.
@@ -171,10 +180,11 @@ pub struct AdminPassword {
     pub set_at: Timestamp,
 }
 
-/// An admin session: when it began and when it ends.
+/// An admin session: the password it was opened with (by when that was
+/// set) and when it ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AdminSession {
-    pub created_at: Timestamp,
+    pub password_set_at: Timestamp,
     pub expires_at: Timestamp,
 }
 

@@ -309,9 +309,10 @@ pub struct AdminCredentialDoc {
 pub struct SessionDoc {
     #[serde(rename = "_id")]
     pub token_hash: String,
-    /// Absent on sessions from before it was kept.
+    /// When the password the session was opened with was set; absent on
+    /// sessions from before it was kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<DateTime>,
+    pub password_set_at: Option<DateTime>,
     pub expires_at: DateTime,
 }
 

@@ -40,6 +40,7 @@ use std::sync::PoisonError;
 use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
 use tokio::task::AbortHandle;
+use transaction::Checked;
 
 const MS_PER_DAY: i64 = 86_400_000;
 
@@ -188,28 +189,43 @@ impl Store for MongoStore {
 
     async fn stock_mismatches(&self) -> StoreResult<Vec<StockMismatch>> {
         self.ready().await?;
-        let pipeline = [doc! { "$group": { "_id": "$product", "total": { "$sum": "$delta" } } }];
-        let sums: Vec<Document> = collect(self.movements().aggregate(pipeline).await).await?;
-        let mut ledger = HashMap::with_capacity(sums.len());
-        for sum in &sums {
-            let product = sum.get_object_id("_id").map_err(|_| AppError::Internal)?;
-            ledger.insert(product, whole(sum.get("total"))?);
-        }
-        let products: Vec<ProductDoc> = collect(self.products.find(doc! {}).await).await?;
-        let mut mismatches: Vec<StockMismatch> = products
-            .into_iter()
-            .filter_map(|p| {
-                let total = ledger.get(&p.id).copied().unwrap_or(0);
-                (total != p.stock).then(|| StockMismatch {
-                    product: docs::id(p.id),
-                    sku: p.sku,
-                    stock: p.stock,
-                    ledger: total,
-                })
+        // Both reads in one transaction's snapshot, so an order committed
+        // in between is counted in both or in neither.
+        transaction::run(&self.client, self, |s, store| {
+            Box::pin(async move {
+                let mut ledger = HashMap::new();
+                let pipeline =
+                    [doc! { "$group": { "_id": "$product", "total": { "$sum": "$delta" } } }];
+                let mut sums = store
+                    .movements()
+                    .aggregate(pipeline)
+                    .session(&mut *s)
+                    .await?;
+                while let Some(sum) = sums.next(&mut *s).await {
+                    let sum = sum?;
+                    let product = sum.get_object_id("_id").map_err(|_| AppError::Internal)?;
+                    ledger.insert(product, whole(sum.get("total"))?);
+                }
+                let mut products = store.products.find(doc! {}).session(&mut *s).await?;
+                let mut mismatches = Vec::new();
+                while let Some(product) = products.next(&mut *s).await {
+                    let product = product?;
+                    let total = ledger.get(&product.id).copied().unwrap_or(0);
+                    if total != product.stock {
+                        mismatches.push(StockMismatch {
+                            product: docs::id(product.id),
+                            sku: product.sku,
+                            stock: product.stock,
+                            ledger: total,
+                        });
+                    }
+                }
+                mismatches.sort_by(|a, b| a.sku.cmp(&b.sku));
+                Ok(Checked(mismatches))
             })
-            .collect();
-        mismatches.sort_by(|a, b| a.sku.cmp(&b.sku));
-        Ok(mismatches)
+        })
+        .await
+        .map(|Checked(mismatches)| mismatches)
     }
 
     async fn order_by_idempotency_key(&self, key: &str) -> StoreResult<Option<(Order, String)>> {
@@ -334,7 +350,7 @@ impl Store for MongoStore {
         self.ready().await?;
         let session = SessionDoc {
             token_hash,
-            created_at: Some(date(session.created_at)),
+            password_set_at: Some(date(session.password_set_at)),
             expires_at: date(session.expires_at),
         };
         self.admin_sessions()
@@ -352,9 +368,9 @@ impl Store for MongoStore {
             .await
             .map_err(db_error)?;
         Ok(found.map(|s| AdminSession {
-            // Sessions from before this was kept began at the epoch.
-            created_at: s
-                .created_at
+            // Sessions from before this was kept name no password: over.
+            password_set_at: s
+                .password_set_at
                 .map_or(Timestamp::from_millis(0), docs::timestamp),
             expires_at: docs::timestamp(s.expires_at),
         }))

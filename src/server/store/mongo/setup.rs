@@ -1,11 +1,11 @@
 //! What the store relies on in the database, created idempotently at the
 //! first contact: the products' stock validator and every index. A
 //! database from before the stock ledger gets its opening movements here
-//! (see `ledger`).
+//! (`open_the_ledger`).
 
 use super::docs::MovementDoc;
 use super::errors::{self, command_code};
-use super::transaction::{self, Abort};
+use super::transaction::{self, Abort, Checked};
 use super::MongoStore;
 use super::{ADMIN_SESSIONS, CUSTOMERS, MOVEMENTS, ORDERS, PRODUCTS};
 use crate::domain::{Actor, StockReason};
@@ -254,10 +254,11 @@ impl MongoStore {
                     .upsert(true)
                     .session(&mut *s)
                     .await?;
-                Ok(count)
+                Ok(Checked(count))
             })
         })
-        .await?;
+        .await?
+        .0;
         if opened > 0 {
             tracing::info!(
                 products = opened,

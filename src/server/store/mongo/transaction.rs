@@ -26,8 +26,8 @@ const MAX_BACKOFF_MS: u64 = 100;
 pub enum Abort {
     /// A business outcome: returned to the caller, not retried.
     Refused(AppError),
-    /// A concurrent transaction committed what this one was about to write
-    /// (the same idempotency key): run again to find it.
+    /// A concurrent transaction committed what this one was about to write:
+    /// run again, on a snapshot that sees it.
     Raced,
     Db(Error),
 }
@@ -47,14 +47,17 @@ impl From<AppError> for Abort {
 /// Whether a transaction's result is to be committed: a change the store
 /// found stale or short of stock is rolled back and returned as it is.
 pub trait Commits {
+    fn commits(&self) -> bool;
+}
+
+/// What a read-only transaction found: nothing to commit, nothing to undo.
+pub struct Checked<T>(pub T);
+
+impl<T> Commits for Checked<T> {
     fn commits(&self) -> bool {
         true
     }
 }
-
-impl Commits for () {}
-
-impl Commits for usize {}
 
 impl Commits for Applied {
     fn commits(&self) -> bool {

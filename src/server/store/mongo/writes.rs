@@ -66,17 +66,19 @@ impl MongoStore {
         let at = date(change.at);
         let mut products: Vec<Product> = Vec::new();
         for edit in &change.product_edits {
+            let mut set = doc! { "updatedAt": at };
+            if let Some(name) = &edit.name {
+                set.insert("name", name);
+            }
+            if let Some(price) = edit.price {
+                set.insert("price", price.cents());
+            }
+            if let Some(threshold) = edit.low_stock_threshold {
+                set.insert("lowStockThreshold", threshold);
+            }
             let edited = self
                 .products
-                .find_one_and_update(
-                    doc! { "_id": oid(edit.id) },
-                    doc! { "$set": {
-                        "name": &edit.name,
-                        "price": edit.price.cents(),
-                        "lowStockThreshold": edit.low_stock_threshold,
-                        "updatedAt": at,
-                    } },
-                )
+                .find_one_and_update(doc! { "_id": oid(edit.product) }, doc! { "$set": set })
                 .return_document(ReturnDocument::After)
                 .session(&mut *s)
                 .await?;
@@ -89,7 +91,8 @@ impl MongoStore {
         for (i, delta) in change.stock.iter().enumerate() {
             let guard = match delta.expected_stock {
                 Some(expected) => Bson::Int64(expected),
-                None => Bson::Document(doc! { "$gte": -delta.delta }),
+                // Validation keeps deltas far from i64::MIN, so this negates.
+                None => Bson::Document(doc! { "$gte": delta.delta.saturating_neg() }),
             };
             let moved = self
                 .products

@@ -41,7 +41,8 @@ fn write(conn: &Connection, change: Change) -> StoreResult<Applied> {
     let at = change.at.millis();
     for edit in &change.product_edits {
         let sql = format!(
-            "UPDATE products SET name = ?1, price = ?2, low_stock_threshold = ?3, updated_at = ?4 \
+            "UPDATE products SET name = COALESCE(?1, name), price = COALESCE(?2, price), \
+             low_stock_threshold = COALESCE(?3, low_stock_threshold), updated_at = ?4 \
              WHERE id = ?5 RETURNING {PRODUCT_COLUMNS}"
         );
         let edited = conn
@@ -50,10 +51,10 @@ fn write(conn: &Connection, change: Change) -> StoreResult<Applied> {
                 s.query_row(
                     params![
                         edit.name,
-                        edit.price.cents(),
+                        edit.price.map(|p| p.cents()),
                         edit.low_stock_threshold,
                         at,
-                        edit.id.to_string()
+                        edit.product.to_string()
                     ],
                     product_row,
                 )

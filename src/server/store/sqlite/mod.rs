@@ -316,10 +316,10 @@ impl Store for SqliteStore {
         self.writer
             .write(move |conn| {
                 conn.execute(
-                    "INSERT INTO admin_sessions (token_hash, created_at, expires_at) VALUES (?1, ?2, ?3)",
+                    "INSERT INTO admin_sessions (token_hash, password_set_at, expires_at) VALUES (?1, ?2, ?3)",
                     params![
                         token_hash,
-                        session.created_at.millis(),
+                        session.password_set_at.millis(),
                         session.expires_at.millis()
                     ],
                 )
@@ -333,12 +333,12 @@ impl Store for SqliteStore {
         let token_hash = token_hash.to_string();
         self.read(move |c| {
             c.prepare_cached(
-                "SELECT created_at, expires_at FROM admin_sessions WHERE token_hash = ?1",
+                "SELECT password_set_at, expires_at FROM admin_sessions WHERE token_hash = ?1",
             )
             .and_then(|mut s| {
                 s.query_row([token_hash], |r| {
                     Ok(AdminSession {
-                        created_at: Timestamp::from_millis(r.get(0)?),
+                        password_set_at: Timestamp::from_millis(r.get(0)?),
                         expires_at: Timestamp::from_millis(r.get(1)?),
                     })
                 })
