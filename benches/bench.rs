@@ -14,6 +14,13 @@
 //! (c) `GET /api/orders?limit=50&status=…` after seeding a large and a small
 //!     database, for a common status (PENDING) and a rarer one (PAID).
 //!
+//! With SQLite, a raw baseline (`raw_sqlite`) runs just before (a) and (b):
+//! the same order transaction written straight with rusqlite, one order per
+//! commit before 1 task, 16 per commit before 32 tasks and before HTTP. Each
+//! order figure is also given as a ratio to it, which travels between
+//! machines better than orders per second do. Each row also says how large
+//! the write-ahead log file grew while it ran (for the lists: while seeding).
+//!
 //! The figures are printed as a markdown table for BENCHMARKS.md. The HTTP
 //! client is a minimal HTTP/1.1 keep-alive client written here, so the load
 //! generator costs little of the cores it shares with the server. It sends
@@ -21,6 +28,8 @@
 //! place thousands of orders a second past the per-address rate limits.
 //!
 //! Usage: `cargo run --release --features ssr --bin igniflo-bench -- [--orders N] [--list-orders N] [--quick] [--mongodb URL]`
+
+mod raw_sqlite;
 
 use igniflo::domain::{
     Actor, Id, Money, NewCustomer, NewOrder, NewOrderLine, NewProduct, OrderStatus,
@@ -81,6 +90,12 @@ const LIST_WARMUP: usize = 50;
 const SMALL_LIST_ORDERS: usize = 1_000;
 /// No single request may hang the benchmark.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Orders per commit in the raw baseline's batched run: about what the
+/// store's writer gathers per commit under 32 concurrent buyers.
+const RAW_BATCH: usize = 16;
+/// How often the write-ahead log's size is sampled: often enough to catch
+/// its peak, which lasts from one checkpoint to the next.
+const WAL_SAMPLE: Duration = Duration::from_millis(20);
 
 struct Options {
     orders: usize,
@@ -178,10 +193,20 @@ async fn main() -> ExitCode {
 
 async fn run(target: &Target, options: &Options) -> Result<Vec<Row>, String> {
     let mut rows = Vec::new();
-    for tasks in [1, options.concurrency] {
-        rows.push(store_limit(target, options, tasks).await?);
+    // Each baseline runs just before the figures compared with it: other
+    // work on a shared machine comes and goes within a run.
+    let raw = raw_baseline(target, options, 1, &mut rows).await?;
+    rows.push(store_limit(target, options, 1).await?.against(raw));
+    let raw = raw_baseline(target, options, RAW_BATCH, &mut rows).await?;
+    rows.push(
+        store_limit(target, options, options.concurrency)
+            .await?
+            .against(raw),
+    );
+    let raw = raw_baseline(target, options, RAW_BATCH, &mut rows).await?;
+    for row in http_orders(target, options).await? {
+        rows.push(row.against(raw));
     }
-    rows.extend(http_orders(target, options).await?);
     rows.extend(http_lists(target, options, options.list_orders).await?);
     // The small database is the baseline; a run asked to list no more than it
     // already measured it.
@@ -193,6 +218,45 @@ async fn run(target: &Target, options: &Options) -> Result<Vec<Row>, String> {
 
 // ---- the measurements ----------------------------------------------------------
 
+/// The raw rusqlite baseline, `per_commit` orders to a transaction, on the
+/// blocking pool as the store's writer runs on a thread of its own. Adds its
+/// row and returns its throughput; nothing with MongoDB, which a ratio to
+/// SQLite would only mislead about.
+async fn raw_baseline(
+    target: &Target,
+    options: &Options,
+    per_commit: usize,
+    rows: &mut Vec<Row>,
+) -> Result<Option<f64>, String> {
+    let Target::Sqlite(scratch) = target else {
+        return Ok(None);
+    };
+    let path = scratch.file(&format!("raw_{per_commit}_{}.db", rows.len()));
+    eprintln!(
+        "(raw) placing {} orders straight with rusqlite, {per_commit} per commit",
+        grouped(options.orders)
+    );
+    let wal = WalWatch::start(&Database::Sqlite(path.display().to_string()));
+    let orders = options.orders;
+    let run =
+        tokio::task::spawn_blocking(move || raw_sqlite::place_orders(&path, orders, per_commit))
+            .await
+            .map_err(|e| format!("the raw baseline failed: {e}"))??;
+    let mut row = Row::new(
+        format!(
+            "raw rusqlite, 3 items, {per_commit} order{} per commit",
+            if per_commit == 1 { "" } else { "s" }
+        ),
+        format!("0 → {}", grouped(options.orders)),
+        "1 thread".into(),
+        run,
+    );
+    row.wal_peak = wal.peak().await;
+    let per_second = row.per_second;
+    rows.push(row.against(Some(per_second)));
+    Ok(Some(per_second))
+}
+
 /// (a) Orders placed straight through the service by `tasks` concurrent tasks.
 async fn store_limit(target: &Target, options: &Options, tasks: usize) -> Result<Row, String> {
     let shop = Shop::open(target, &format!("store_{tasks}")).await?;
@@ -200,6 +264,7 @@ async fn store_limit(target: &Target, options: &Options, tasks: usize) -> Result
         "(a) placing {} orders through the service with {tasks} task(s)",
         grouped(options.orders)
     );
+    let wal = WalWatch::start(&shop.database);
     let placing = shop.clone();
     let run = run_workers(vec![(); tasks], options.orders, move |(), i| {
         let shop = placing.clone();
@@ -210,13 +275,16 @@ async fn store_limit(target: &Target, options: &Options, tasks: usize) -> Result
         }
     })
     .await?;
+    let wal_peak = wal.peak().await;
     shop.service.close().await;
-    Ok(Row::new(
+    let mut row = Row::new(
         "`Service::place_order`, 3 items".into(),
         format!("0 → {}", grouped(options.orders)),
         format!("{tasks} task{}", if tasks == 1 { "" } else { "s" }),
         run,
-    ))
+    );
+    row.wal_peak = wal_peak;
+    Ok(row)
 }
 
 /// (b) `POST /api/orders` as fast as the connections go, then paced at half
@@ -230,6 +298,7 @@ async fn http_orders(target: &Target, options: &Options) -> Result<Vec<Row>, Str
         options.concurrency
     );
     let clients = Client::connect_many(server.addr, options.concurrency).await?;
+    let wal = WalWatch::start(&shop.database);
     let posting = shop.clone();
     let closed = run_workers(clients, options.orders, move |mut client, i| {
         let body = posting.order_json(i);
@@ -241,12 +310,13 @@ async fn http_orders(target: &Target, options: &Options) -> Result<Vec<Row>, Str
     })
     .await?;
     let capacity = closed.rate();
-    let closed_row = Row::new(
+    let mut closed_row = Row::new(
         "`POST /api/orders`, closed loop".into(),
         format!("0 → {}", grouped(options.orders)),
         format!("{} connections", options.concurrency),
         closed,
     );
+    closed_row.wal_peak = wal.peak().await;
 
     // Open loop: request i is due at start + i / rate whatever happened to
     // earlier ones, so a stall shows as latency instead of slowing the load.
@@ -260,6 +330,7 @@ async fn http_orders(target: &Target, options: &Options) -> Result<Vec<Row>, Str
     );
     let clients = Client::connect_many(server.addr, options.concurrency).await?;
     let start = Instant::now() + Duration::from_millis(20);
+    let wal = WalWatch::start(&shop.database);
     let posting = shop.clone();
     let paced = run_workers(clients, paced_orders, move |mut client, i| {
         let body = posting.order_json(i);
@@ -280,7 +351,7 @@ async fn http_orders(target: &Target, options: &Options) -> Result<Vec<Row>, Str
         }
     })
     .await?;
-    let paced_row = Row::new(
+    let mut paced_row = Row::new(
         format!("`POST /api/orders`, paced at {}/s", grouped(rate as usize)),
         format!(
             "{} → {}",
@@ -290,6 +361,7 @@ async fn http_orders(target: &Target, options: &Options) -> Result<Vec<Row>, Str
         format!("{} connections", options.concurrency),
         paced,
     );
+    paced_row.wal_peak = wal.peak().await;
     server.stop().await?;
     shop.service.close().await;
     Ok(vec![closed_row, paced_row])
@@ -303,6 +375,7 @@ async fn http_lists(target: &Target, options: &Options, seeded: usize) -> Result
         "(c) seeding {} orders with {seed_tasks} tasks, 1 in {PAID_EVERY} moved to PAID",
         grouped(seeded)
     );
+    let wal = WalWatch::start(&shop.database);
     let seeding = shop.clone();
     let seed = run_workers(vec![(); seed_tasks], seeded, move |(), i| {
         let shop = seeding.clone();
@@ -319,6 +392,7 @@ async fn http_lists(target: &Target, options: &Options, seeded: usize) -> Result
         }
     })
     .await?;
+    let wal_peak = wal.peak().await;
     eprintln!("    seeded at {:.0} orders/s", seed.rate());
 
     let server = Server::start(&shop).await?;
@@ -351,7 +425,7 @@ async fn http_lists(target: &Target, options: &Options, seeded: usize) -> Result
             latencies,
             elapsed: started.elapsed(),
         };
-        rows.push(Row::new(
+        let mut row = Row::new(
             format!(
                 "`GET /api/orders?limit={LIST_LIMIT}&status={status}` ({listed} rows, {:.0} KB)",
                 page.len() as f64 / 1024.0
@@ -359,7 +433,9 @@ async fn http_lists(target: &Target, options: &Options, seeded: usize) -> Result
             grouped(seeded),
             "1 connection".into(),
             run,
-        ));
+        );
+        row.wal_peak = wal_peak;
+        rows.push(row);
     }
     drop(client);
     server.stop().await?;
@@ -696,6 +772,10 @@ struct Row {
     p50: Duration,
     p99: Duration,
     max: Duration,
+    /// Throughput over the raw baseline's, for order rows.
+    vs_raw: Option<f64>,
+    /// The write-ahead log file's largest size in bytes (SQLite only).
+    wal_peak: Option<u64>,
 }
 
 impl Row {
@@ -716,7 +796,15 @@ impl Row {
             p50: percentile(0.50),
             p99: percentile(0.99),
             max: percentile(1.0),
+            vs_raw: None,
+            wal_peak: None,
         }
+    }
+
+    /// With its throughput as a ratio to the raw baseline's, if there is one.
+    fn against(mut self, raw: Option<f64>) -> Row {
+        self.vs_raw = raw.map(|raw| self.per_second / raw);
+        self
     }
 }
 
@@ -736,20 +824,26 @@ fn print_table(target: &Target, options: &Options, rows: &[Row], load_before: &s
         load_average()
     );
     println!();
-    println!("| Scenario | Orders in DB | Concurrency | Requests | Throughput (/s) | p50 (ms) | p99 (ms) | max (ms) |");
-    println!("|---|---:|---|---:|---:|---:|---:|---:|");
+    println!("| Scenario | Orders in DB | Concurrency | Requests | Throughput (/s) | × raw | p50 (ms) | p99 (ms) | max (ms) | WAL peak (MB) |");
+    println!("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
     let ms = |d: Duration| format!("{:.2}", d.as_secs_f64() * 1000.0);
+    let or_dash = |figure: Option<String>| figure.unwrap_or_else(|| "—".into());
     for row in rows {
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             row.scenario,
             row.orders_in_db,
             row.concurrency,
             grouped(row.requests),
             grouped(row.per_second.round() as usize),
+            or_dash(row.vs_raw.map(|r| format!("{r:.2}"))),
             ms(row.p50),
             ms(row.p99),
             ms(row.max),
+            or_dash(
+                row.wal_peak
+                    .map(|b| format!("{:.0}", b as f64 / (1024.0 * 1024.0)))
+            ),
         );
     }
 }
@@ -774,6 +868,39 @@ fn grouped(n: usize) -> String {
         out.push(c);
     }
     out
+}
+
+/// Follows the size of a SQLite database's write-ahead log file while a
+/// measurement runs; does nothing for MongoDB.
+struct WalWatch(Option<(oneshot::Sender<()>, JoinHandle<u64>)>);
+
+impl WalWatch {
+    fn start(database: &Database) -> WalWatch {
+        let Database::Sqlite(path) = database else {
+            return WalWatch(None);
+        };
+        let wal = PathBuf::from(format!("{path}-wal"));
+        let size = move || std::fs::metadata(&wal).map_or(0, |m| m.len());
+        let (stop, mut stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let mut peak = 0;
+            let mut tick = tokio::time::interval(WAL_SAMPLE);
+            loop {
+                tokio::select! {
+                    _ = &mut stopped => return peak.max(size()),
+                    _ = tick.tick() => peak = peak.max(size()),
+                }
+            }
+        });
+        WalWatch(Some((stop, task)))
+    }
+
+    /// The largest size seen, in bytes.
+    async fn peak(self) -> Option<u64> {
+        let (stop, task) = self.0?;
+        let _ = stop.send(());
+        task.await.ok()
+    }
 }
 
 /// Where the run's databases are made.
