@@ -5,6 +5,8 @@
 -- session lasts only while that password is the current one; sessions from
 -- before this upgrade have none and are over).
 
+-- WITHOUT ROWID: a movement is written into one b-tree by its (time-
+-- ordered) id, plus the index that lists a product's ledger.
 CREATE TABLE stock_movements (
     id           TEXT PRIMARY KEY,
     product_id   TEXT NOT NULL REFERENCES products (id),
@@ -15,7 +17,7 @@ CREATE TABLE stock_movements (
     order_id     TEXT,
     actor        TEXT NOT NULL,
     at           INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 
 CREATE INDEX stock_movements_by_product ON stock_movements (product_id, id);
 

@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::live::{live_feed, next_event, LiveFeed, SocketIoListener};
 use common::{on_every_store, Backend, SecantusDb, Server, ADMIN_PASSWORD, ADMIN_TOKEN};
 use reqwest::{Client, RequestBuilder, StatusCode};
 use serde_json::{json, Value};
@@ -525,17 +526,10 @@ async fn responses_carry_security_headers_and_cors_allows_only_client_url(backen
 }
 
 async fn websocket_clients_see_only_the_orders_they_track(backend: Backend) {
-    use futures_util::StreamExt;
-    use tokio_tungstenite::tungstenite::Message;
     let shop = Shop::open(backend).await;
     let token = shop.order["trackingToken"].as_str().unwrap();
-    let ws = shop.server.url.replace("http://", "ws://");
-    let (mut tracker, _) = tokio_tungstenite::connect_async(format!("{ws}/ws?track={token}"))
-        .await
-        .unwrap();
-    let (mut stranger, _) = tokio_tungstenite::connect_async(format!("{ws}/ws"))
-        .await
-        .unwrap();
+    let mut tracker = live_feed(&shop.server.url, &format!("?track={token}"), false).await;
+    let mut stranger = live_feed(&shop.server.url, "", false).await;
 
     // Bob's order changes, then Ada's, then the catalogue: each client's
     // stream is in order, so whatever arrives before the catalogue change is
@@ -563,19 +557,10 @@ async fn websocket_clients_see_only_the_orders_they_track(backend: Backend) {
     .await
     .unwrap();
 
-    async fn orders_before_catalogue_change<S>(ws: &mut S) -> Vec<Value>
-    where
-        S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>>
-            + Unpin,
-    {
+    async fn orders_before_catalogue_change(feed: &mut LiveFeed) -> Vec<Value> {
         let mut orders = Vec::new();
         loop {
-            let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
-                .await
-                .unwrap()
-                .unwrap()
-                .unwrap();
-            let event: Value = serde_json::from_str(msg.to_text().unwrap()).unwrap();
+            let event = next_event(feed).await;
             match event["event"].as_str().unwrap() {
                 "order-updated" => orders.push(event["data"].clone()),
                 "product-updated" if event["data"]["name"] == "Renamed mug" => return orders,
@@ -598,36 +583,10 @@ async fn websocket_clients_see_only_the_orders_they_track(backend: Backend) {
 }
 
 async fn socket_io_clients_see_only_the_orders_they_track(backend: Backend) {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
     let shop = Shop::open(backend).await;
     let token = shop.order["trackingToken"].as_str().unwrap();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/socketio_listener.mjs");
-    let listen = |auth: &str| {
-        let mut node = Command::new("node")
-            .arg(script)
-            .arg(&shop.server.url)
-            .arg(auth)
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let (tx, rx) = std::sync::mpsc::channel::<String>();
-        let stdout = node.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        (node, rx)
-    };
-    let (mut tracker, tracker_lines) = listen(token);
-    let (mut stranger, stranger_lines) = listen("not-a-token");
-    for lines in [&tracker_lines, &stranger_lines] {
-        assert_eq!(
-            lines.recv_timeout(Duration::from_secs(20)).unwrap(),
-            "connected"
-        );
-    }
+    let tracker = SocketIoListener::connect(&shop.server.url, token);
+    let stranger = SocketIoListener::connect(&shop.server.url, "not-a-token");
     let patch = |id: &str, status: &str| {
         shop.as_(
             Who::Admin,
@@ -643,20 +602,14 @@ async fn socket_io_clients_see_only_the_orders_they_track(backend: Backend) {
     patch(shop.order_id(), "CANCELLED").await.unwrap();
     // The other order's event was sent first; the first one the tracker
     // receives must be its own.
-    let first: Value =
-        serde_json::from_str(&tracker_lines.recv_timeout(Duration::from_secs(20)).unwrap())
-            .unwrap();
+    let first = tracker.next_order();
     assert_eq!(first["_id"], shop.order_id());
     assert_eq!(first["status"], "CANCELLED");
     assert_eq!(first["customer"]["email"], "a••@example.com");
     assert!(
-        stranger_lines.recv_timeout(Duration::from_secs(2)).is_err(),
+        stranger.next_order_within(Duration::from_secs(2)).is_none(),
         "a client without a token receives no orders"
     );
-    for node in [&mut tracker, &mut stranger] {
-        let _ = node.kill();
-        let _ = node.wait();
-    }
 }
 
 async fn a_first_start_makes_up_an_admin_password_and_says_it_once(backend: Backend) {

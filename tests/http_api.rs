@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::live::{live_feed, next_order_event, LiveFeed, SocketIoListener};
 use common::{free_port, on_every_store, Backend, SecantusDb, Server, ADMIN_TOKEN};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
@@ -729,16 +730,6 @@ async fn operations_endpoints_docs_pages_and_logs(backend: Backend) {
 }
 
 /// A WebSocket handshake carrying the admin token.
-fn admin_ws_request(url: &str) -> tokio_tungstenite::tungstenite::handshake::client::Request {
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let mut request = url.into_client_request().unwrap();
-    request.headers_mut().insert(
-        "authorization",
-        format!("Bearer {ADMIN_TOKEN}").parse().unwrap(),
-    );
-    request
-}
-
 /// A placed order as every later reader sees it: without the one-time
 /// tracking token.
 fn as_stored(placed: &Value) -> Value {
@@ -747,37 +738,11 @@ fn as_stored(placed: &Value) -> Value {
     order
 }
 
-async fn next_order_event<S>(ws: &mut S) -> Value
-where
-    S: futures_util::Stream<
-            Item = Result<
-                tokio_tungstenite::tungstenite::Message,
-                tokio_tungstenite::tungstenite::Error,
-            >,
-        > + Unpin,
-{
-    use futures_util::StreamExt;
-    loop {
-        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
-        let event: Value = serde_json::from_str(msg.to_text().unwrap()).unwrap();
-        if event["event"] == "order-updated" {
-            return event["data"].clone();
-        }
-    }
-}
-
 async fn websocket_clients_receive_order_updated(backend: Backend) {
     let api = Api::start_on(backend);
     let ada = api.customer("ada@example.com").await;
     api.product("A", 10, 1.0).await;
-    let ws_url = api.server.url.replace("http://", "ws://") + "/ws";
-    let (mut ws, _) = tokio_tungstenite::connect_async(admin_ws_request(&ws_url))
-        .await
-        .unwrap();
+    let mut ws = live_feed(&api.server.url, "", true).await;
     let (_, order) = api.order(&ada, &[("A", 2)]).await;
     assert_eq!(next_order_event(&mut ws).await, as_stored(&order));
     let (_, paid) = api.set_status(&order, "PAID").await;
@@ -788,38 +753,13 @@ async fn websocket_clients_receive_order_updated(backend: Backend) {
 
 async fn socket_io_clients_receive_order_updated(backend: Backend) {
     let api = Api::start_on(backend);
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
     let ada = api.customer("ada@example.com").await;
     api.product("A", 10, 1.0).await;
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/socketio_listener.mjs");
-    let mut node = Command::new("node")
-        .arg(script)
-        .arg(&api.server.url)
-        .arg(ADMIN_TOKEN)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("node runs (the README's test command installs it)");
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    let stdout = node.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let recv = || {
-        rx.recv_timeout(Duration::from_secs(20))
-            .expect("the socket.io client reports")
-    };
-    assert_eq!(recv(), "connected");
+    let listener = SocketIoListener::connect(&api.server.url, ADMIN_TOKEN);
     let (_, order) = api.order(&ada, &[("A", 1)]).await;
-    let created: Value = serde_json::from_str(&recv()).unwrap();
-    assert_eq!(created, as_stored(&order));
+    assert_eq!(listener.next_order(), as_stored(&order));
     let (_, cancelled) = api.set_status(&order, "CANCELLED").await;
-    let changed: Value = serde_json::from_str(&recv()).unwrap();
-    assert_eq!(changed, cancelled);
-    let _ = node.kill();
-    let _ = node.wait();
+    assert_eq!(listener.next_order(), cancelled);
 }
 
 async fn sigterm_finishes_and_closes_the_database(backend: Backend) {
@@ -829,8 +769,7 @@ async fn sigterm_finishes_and_closes_the_database(backend: Backend) {
     let (status, _) = api.order(&ada, &[("A", 1)]).await;
     assert_eq!(status, StatusCode::CREATED);
     // An open live connection does not keep the server from stopping.
-    let ws_url = api.server.url.replace("http://", "ws://") + "/ws";
-    let (_ws, _) = tokio_tungstenite::connect_async(ws_url).await.unwrap();
+    let _ws = live_feed(&api.server.url, "", false).await;
     assert!(api.server.terminate(), "exit status 0 after SIGTERM");
     let log = api.server.log.lock().unwrap().join("\n");
     assert!(log.contains("shut down cleanly"), "{log}");
@@ -877,22 +816,12 @@ async fn mongo_a_hundred_buyers_across_two_instances_race_for_twenty_units() {
 /// Instances A and B on one MongoDB database, an admin's WebSocket on B,
 /// and on A a customer and 10 units of product "A" to order. B stops when
 /// the caller drops it.
-async fn two_instances_and_a_watcher(
-    database: &str,
-) -> (
-    Api,
-    Server,
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
-    Value,
-) {
+async fn two_instances_and_a_watcher(database: &str) -> (Api, Server, LiveFeed, Value) {
     let a = Api::on(Server::start_with(&[("DATABASE_URL", database)]));
     let b = Server::start_with(&[("DATABASE_URL", database)]);
     let ada = a.customer("ada@example.com").await;
     a.product("A", 10, 1.0).await;
-    let ws_url = b.url.replace("http://", "ws://") + "/ws";
-    let (ws, _) = tokio_tungstenite::connect_async(admin_ws_request(&ws_url))
-        .await
-        .unwrap();
+    let ws = live_feed(&b.url, "", true).await;
     (a, b, ws, ada)
 }
 
@@ -967,9 +896,7 @@ async fn mongo_live_updates_resume_after_the_database_restarts() {
     wait_until_ready_is(&a, StatusCode::OK, Duration::from_secs(30)).await;
     let (status, second) = a.order(&ada, &[("A", 2)]).await;
     assert_eq!(status, StatusCode::CREATED, "{second}");
-    let seen = tokio::time::timeout(Duration::from_secs(30), next_order_event(&mut ws))
-        .await
-        .expect("instance B reports the order placed after the restart");
-    assert_eq!(seen, as_stored(&second));
+    // Instance B reports the order placed after the restart.
+    assert_eq!(next_order_event(&mut ws).await, as_stored(&second));
     drop(db);
 }

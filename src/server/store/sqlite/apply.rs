@@ -1,27 +1,16 @@
 //! Applying a `Change` inside the writer's transaction: inserts, orders
 //! rewritten over the version read, product edits, then each guarded stock
-//! delta with its ledger movement. A refused change rolls back to its own
-//! savepoint, so nothing of it is committed with the rest of the batch.
+//! delta with its ledger movement. A refused change is rolled back by the
+//! writer (its job's savepoint), so nothing of it is committed with the rest
+//! of the batch.
 
 use super::rows::{self, db_error, duplicate_field, product_row, PRODUCT_COLUMNS};
 use crate::domain::{Id, Product};
 use crate::server::store::{Applied, Change, StoreResult};
 use rusqlite::{params, Connection, OptionalExtension};
 
+/// Writes the change; the caller rolls it back unless it is `Done`.
 pub fn apply(conn: &Connection, change: Change) -> StoreResult<Applied> {
-    conn.execute_batch("SAVEPOINT change").map_err(db_error)?;
-    let applied = write(conn, change);
-    let keep = matches!(applied, Ok(Applied::Done { .. }));
-    let closed = if keep {
-        conn.execute_batch("RELEASE change")
-    } else {
-        conn.execute_batch("ROLLBACK TO change; RELEASE change")
-    };
-    closed.map_err(db_error)?;
-    applied
-}
-
-fn write(conn: &Connection, change: Change) -> StoreResult<Applied> {
     for record in &change.inserts {
         if let Err(e) = rows::insert(conn, record) {
             return Err(match duplicate_field(&e) {

@@ -60,10 +60,21 @@ impl Writer {
         &self,
         work: impl FnOnce(&Connection) -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, AppError> {
+        self.write_keeping(work, |_| true).await
+    }
+
+    /// As `write`, but what `work` wrote is rolled back (and its result
+    /// still returned) unless `keep` says otherwise: a refusal that is not
+    /// an error.
+    pub async fn write_keeping<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T, AppError> + Send + 'static,
+        keep: fn(&T) -> bool,
+    ) -> Result<T, AppError> {
         let (reply, answer) = oneshot::channel();
         let job: Job = Box::new(move |conn| {
             let result = work(conn);
-            let ok = result.is_ok();
+            let ok = result.as_ref().is_ok_and(keep);
             let deliver: Deliver = Box::new(move |committed| {
                 let _ = reply.send(committed.and(result));
             });
