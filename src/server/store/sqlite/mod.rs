@@ -43,9 +43,10 @@ impl Store for SqliteStore {
     async fn apply(&self, change: Change) -> StoreResult<Applied> {
         // A refused change rolls back whatever of it was written.
         self.writer
-            .write_keeping(move |conn| apply::apply(conn, change), |applied| {
-                matches!(applied, Applied::Done { .. })
-            })
+            .write_keeping(
+                move |conn| apply::apply(conn, change),
+                |applied| matches!(applied, Applied::Done { .. }),
+            )
             .await
     }
 
