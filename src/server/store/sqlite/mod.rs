@@ -122,22 +122,8 @@ impl Store for SqliteStore {
     }
 
     async fn movements(&self, product: Id, page: Page) -> StoreResult<Vec<StockMovement>> {
-        self.read(move |c| {
-            let sql = format!(
-                "SELECT {MOVEMENT_COLUMNS} FROM stock_movements \
-                 WHERE product_id = ?1 AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT {}",
-                page.limit
-            );
-            let mut stmt = c.prepare_cached(&sql).map_err(db_error)?;
-            let rows = stmt
-                .query_map(
-                    params![product.to_string(), page.before.map(|b| b.to_string())],
-                    movement_row,
-                )
-                .map_err(db_error)?;
-            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_error)
-        })
-        .await
+        self.read(move |c| movements_of(c, product, page.before, page.limit).map_err(db_error))
+            .await
     }
 
     async fn stock_mismatches(&self) -> StoreResult<Vec<StockMismatch>> {

@@ -29,6 +29,9 @@ pub const ORDER_COLUMNS: &str = "id, number, customer_id, lines, total, payment_
      history, created_at, updated_at, version, idempotency_key, request_fingerprint, tracking_hash";
 pub const MOVEMENT_COLUMNS: &str =
     "id, product_id, sku, delta, stock_after, reason, order_id, actor, at";
+/// The same, from a query that names the movements `m`.
+const MOVEMENT_COLUMNS_OF_M: &str =
+    "m.id, m.product_id, m.sku, m.delta, m.stock_after, m.reason, m.order_id, m.actor, m.at";
 
 /// Any SQLite failure that is not a business outcome: logged, never shown.
 pub fn db_error(e: rusqlite::Error) -> AppError {
@@ -222,22 +225,61 @@ pub fn insert(conn: &Connection, record: &Record) -> rusqlite::Result<usize> {
     }
 }
 
+/// Appends a movement to its product's chain: it points at the product's
+/// newest movement so far, and becomes the newest.
 pub fn insert_movement(conn: &Connection, m: &StockMovement) -> rusqlite::Result<usize> {
-    conn.prepare_cached(
-        "INSERT INTO stock_movements (id, product_id, sku, delta, stock_after, reason, order_id, actor, at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?
-    .execute(params![
-        m.id.to_string(),
-        m.product.to_string(),
-        m.sku,
-        m.delta,
-        m.stock_after,
-        m.reason.as_str(),
-        m.order.map(|o| o.to_string()),
-        json_column(&m.actor)?,
-        m.at.millis()
-    ])
+    let id = m.id.to_string();
+    let product = m.product.to_string();
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO stock_movements \
+             (id, product_id, sku, delta, stock_after, reason, order_id, actor, at, previous_id) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, \
+                     (SELECT last_movement_id FROM products WHERE id = ?2))",
+        )?
+        .execute(params![
+            id,
+            product,
+            m.sku,
+            m.delta,
+            m.stock_after,
+            m.reason.as_str(),
+            m.order.map(|o| o.to_string()),
+            json_column(&m.actor)?,
+            m.at.millis()
+        ])?;
+    conn.prepare_cached("UPDATE products SET last_movement_id = ?1 WHERE id = ?2")?
+        .execute(params![id, product])?;
+    Ok(inserted)
+}
+
+/// A product's ledger, newest first: `limit` movements along its chain,
+/// from its newest or from the one before `before`.
+pub fn movements_of(
+    conn: &Connection,
+    product: Id,
+    before: Option<Id>,
+    limit: u32,
+) -> rusqlite::Result<Vec<StockMovement>> {
+    let sql = format!(
+        "WITH RECURSIVE chain (id, n) AS ( \
+             SELECT CASE WHEN ?2 IS NULL \
+                 THEN (SELECT last_movement_id FROM products WHERE id = ?1) \
+                 ELSE (SELECT previous_id FROM stock_movements WHERE id = ?2 AND product_id = ?1) \
+             END, 1 \
+             UNION ALL \
+             SELECT m.previous_id, chain.n + 1 FROM chain JOIN stock_movements m ON m.id = chain.id \
+             WHERE chain.n < ?3 \
+         ) \
+         SELECT {MOVEMENT_COLUMNS_OF_M} FROM chain JOIN stock_movements m ON m.id = chain.id \
+         ORDER BY chain.n"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(
+        params![product.to_string(), before.map(|b| b.to_string()), limit],
+        movement_row,
+    )?;
+    rows.collect()
 }
 
 fn lines_column(o: &StoredOrder) -> rusqlite::Result<String> {
