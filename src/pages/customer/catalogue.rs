@@ -6,9 +6,6 @@ use crate::domain::{Id, Product};
 use leptos::ev::MouseEvent;
 use leptos::prelude::*;
 
-/// At or below this many units a product is marked as running low.
-const LOW_STOCK: i64 = 5;
-
 #[component]
 pub fn Catalogue(
     products: RwSignal<Vec<Product>>,
@@ -72,7 +69,7 @@ fn ProductCard(product: Product, cart: RwSignal<Vec<CartLine>>) -> impl IntoView
     let can_add = move || in_cart() < stock;
     let (availability, availability_class) = match stock {
         0 => ("Out of stock".to_string(), "stock stock-none"),
-        n if n <= LOW_STOCK => (format!("Only {n} left"), "stock stock-low"),
+        n if product.is_low_on_stock() => (format!("Only {n} left"), "stock stock-low"),
         n => (format!("{n} in stock"), "stock"),
     };
     let add = move |ev: MouseEvent| {
