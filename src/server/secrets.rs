@@ -16,14 +16,26 @@ pub fn token_hash(token: &str) -> String {
         .collect()
 }
 
-/// `bytes` random bytes in hex. The OS random source failing is an
-/// outage, answered as one, never a panic in a request.
-pub fn random_token(bytes: usize) -> Result<String, AppError> {
-    let mut buf = vec![0u8; bytes];
-    getrandom::fill(&mut buf).map_err(|e| {
+/// Fills `bytes` from the OS random source. Its failing is an outage,
+/// answered as one, never a panic in a request.
+fn fill_random(bytes: &mut [u8]) -> Result<(), AppError> {
+    getrandom::fill(bytes).map_err(|e| {
         tracing::error!(error = %e, "the OS random source failed");
         AppError::Internal
-    })?;
+    })
+}
+
+/// `N` random bytes.
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], AppError> {
+    let mut bytes = [0u8; N];
+    fill_random(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// `bytes` random bytes in hex.
+pub fn random_token(bytes: usize) -> Result<String, AppError> {
+    let mut buf = vec![0u8; bytes];
+    fill_random(&mut buf)?;
     Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
 }
 
@@ -37,15 +49,17 @@ pub fn same_secret(a: &str, b: &str) -> bool {
 }
 
 /// Argon2id with the crate's default (OWASP) parameters.
-pub fn hash_password(password: &str) -> String {
+pub fn hash_password(password: &str) -> Result<String, AppError> {
     use argon2::password_hash::{PasswordHasher, SaltString};
-    let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).expect("the OS random source is available");
-    let salt = SaltString::encode_b64(&salt).expect("16 bytes make a salt");
-    argon2::Argon2::default()
+    let failed = |e: argon2::password_hash::Error| {
+        tracing::error!(error = %e, "hashing a password failed");
+        AppError::Internal
+    };
+    let salt = SaltString::encode_b64(&random_bytes::<16>()?).map_err(failed)?;
+    let hash = argon2::Argon2::default()
         .hash_password(password.as_bytes(), &salt)
-        .expect("argon2 hashes any password")
-        .to_string()
+        .map_err(failed)?;
+    Ok(hash.to_string())
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
@@ -61,14 +75,12 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 
 /// A password for a first start with none configured: 20 characters from a
 /// 57-letter alphabet without look-alikes, about 116 bits.
-pub fn generate_password() -> String {
+pub fn generate_password() -> Result<String, AppError> {
     const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut random = [0u8; 20];
-    getrandom::fill(&mut random).expect("the OS random source is available");
-    random
+    Ok(random_bytes::<20>()?
         .iter()
         .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
-        .collect()
+        .collect())
 }
 
 /// Session tokens expire; this is when a new one does.
@@ -82,7 +94,7 @@ mod tests {
 
     #[test]
     fn passwords_hash_with_argon2id_and_verify() {
-        let hash = hash_password("correct horse battery staple");
+        let hash = hash_password("correct horse battery staple").unwrap();
         assert!(hash.starts_with("$argon2id$"));
         assert!(verify_password("correct horse battery staple", &hash));
         assert!(!verify_password("wrong", &hash));
@@ -96,6 +108,6 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(token_hash("abc").len(), 64);
         assert!(same_secret("abc", "abc") && !same_secret("abc", "abd"));
-        assert_eq!(generate_password().len(), 20);
+        assert_eq!(generate_password().unwrap().len(), 20);
     }
 }

@@ -21,7 +21,7 @@ impl Service {
         let password = password.to_string();
         let hash = tokio::task::spawn_blocking(move || secrets::hash_password(&password))
             .await
-            .map_err(|_| AppError::Internal)?;
+            .map_err(|_| AppError::Internal)??;
         self.store
             .set_admin_password_hash(hash, Timestamp::now())
             .await
@@ -33,7 +33,7 @@ impl Service {
         if self.store.admin_password().await?.is_some() {
             return Ok(None);
         }
-        let password = secrets::generate_password();
+        let password = secrets::generate_password()?;
         self.set_admin_password(&password).await?;
         Ok(Some(password))
     }

@@ -37,7 +37,7 @@ impl Service {
         validate::new_order(&input)?;
         let idempotency = match idempotency_key {
             Some(key) => Some(IdempotencyKey {
-                fingerprint: fingerprint(&input),
+                fingerprint: fingerprint(&input)?,
                 key: idempotency_key_text(&key)?,
             }),
             None => None,
@@ -336,19 +336,18 @@ fn idempotency_key_text(key: &str) -> Result<String, AppError> {
 }
 
 /// What identifies "the same request" for an idempotency key.
-fn fingerprint(input: &NewOrder) -> String {
-    serde_json::to_string(input).expect("orders serialize")
+fn fingerprint(input: &NewOrder) -> Result<String, AppError> {
+    serde_json::to_string(input).map_err(|e| {
+        tracing::error!(error = %e, "an order would not serialize");
+        AppError::Internal
+    })
 }
 
 /// A random order number such as `7KQ2M-9XD4P`: 50 bits in Crockford's
 /// base32, whose alphabet leaves out the look-alikes I, L, O and U.
 fn order_number() -> Result<String, AppError> {
     const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    let mut random = [0u8; 10];
-    getrandom::fill(&mut random).map_err(|e| {
-        tracing::error!(error = %e, "the OS random source failed");
-        AppError::Internal
-    })?;
+    let random = secrets::random_bytes::<10>()?;
     let mut number = String::with_capacity(11);
     for (i, b) in random.iter().enumerate() {
         if i == 5 {
