@@ -82,7 +82,15 @@ test("the stock history shows every change of a product's stock @hydrated", asyn
   expect(adjusted.status()).toBe(200);
   await signedIn(page);
   await page.goto("/admin/products");
-  await page.locator(`tr[data-sku="${p.sku}"]`).getByRole("link", { name: "Stock history" }).click();
+  // The products table is laid out as one: each header stands over its column.
+  const row = page.locator(`tr[data-sku="${p.sku}"]`);
+  const headerLefts = await page.locator("table thead th").evaluateAll((ths) => ths.map((th) => Math.round(th.getBoundingClientRect().left)));
+  const rowLefts = await row.locator("td").evaluateAll((tds) => tds.map((td) => Math.round(td.getBoundingClientRect().left)));
+  expect(rowLefts).toEqual(headerLefts);
+  await screenshots(page, testInfo, "products");
+  // At phone width the table scrolls inside its frame; the page itself does not scroll sideways.
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+  await row.getByRole("link", { name: "Stock history" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Stock history: ${p.name}`);
   await expect(page.getByText(`SKU ${p.sku} · 8 in stock · low at 5 or fewer`)).toBeVisible();
   // Newest first: what happened, by how much, and what it left.

@@ -68,7 +68,7 @@ pub fn ProductsPage() -> impl IntoView {
                             };
                             view! {
                                 <div class="table-wrap">
-                                    <table class="products">
+                                    <table class="product-table">
                                         <thead><tr>
                                             <th scope="col">"Name"</th><th scope="col">"SKU"</th>
                                             <th scope="col" class="num">"Price"</th><th scope="col" class="num">"Stock"</th>

@@ -23,9 +23,15 @@ impl MongoStore {
         s: &mut ClientSession,
         change: &Change,
     ) -> Result<Applied, Abort> {
-        for kind in kinds_in_order(&change.inserts) {
+        // What others refer to goes in first (customers, products, orders,
+        // movements), and the order before the stock it takes, so change
+        // streams report them in that order.
+        for kind in Kind::ALL {
             let records: Vec<&Record> =
                 change.inserts.iter().filter(|r| r.kind() == kind).collect();
+            if records.is_empty() {
+                continue;
+            }
             let inserted = match kind {
                 Kind::Customers => {
                     self.insert_many(s, &self.customers, &records, |r| match r {
@@ -180,16 +186,4 @@ impl MongoStore {
             .await?;
         Ok(written.matched_count == 1)
     }
-}
-
-/// The kinds among the records, in the order each first appears.
-fn kinds_in_order(records: &[Record]) -> Vec<Kind> {
-    let mut kinds = Vec::new();
-    for record in records {
-        let kind = record.kind();
-        if !kinds.contains(&kind) {
-            kinds.push(kind);
-        }
-    }
-    kinds
 }

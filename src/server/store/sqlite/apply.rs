@@ -8,6 +8,25 @@ use super::rows::{self, db_error, duplicate_field, product_row, PRODUCT_COLUMNS}
 use crate::domain::{Id, Product};
 use crate::server::store::{Applied, Change, StoreResult};
 use rusqlite::{params, Connection, OptionalExtension};
+use std::sync::LazyLock;
+
+/// Sets the details an edit names, leaving the others as they are.
+static EDIT_PRODUCT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "UPDATE products SET name = COALESCE(?1, name), price = COALESCE(?2, price), \
+         low_stock_threshold = COALESCE(?3, low_stock_threshold), updated_at = ?4 \
+         WHERE id = ?5 RETURNING {PRODUCT_COLUMNS}"
+    )
+});
+
+/// Moves stock by a delta unless that would take it below zero (or, for a
+/// count, unless the stock is still the level the count was decided on).
+static MOVE_STOCK: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "UPDATE products SET stock = stock + ?1, updated_at = ?2 \
+         WHERE id = ?3 AND stock + ?1 >= 0 AND (?4 IS NULL OR stock = ?4) RETURNING {PRODUCT_COLUMNS}"
+    )
+});
 
 /// Writes the change; the caller rolls it back unless it is `Done`.
 pub fn apply(conn: &Connection, change: Change) -> StoreResult<Applied> {
@@ -29,13 +48,8 @@ pub fn apply(conn: &Connection, change: Change) -> StoreResult<Applied> {
     let mut products: Vec<Product> = Vec::new();
     let at = change.at.millis();
     for edit in &change.product_edits {
-        let sql = format!(
-            "UPDATE products SET name = COALESCE(?1, name), price = COALESCE(?2, price), \
-             low_stock_threshold = COALESCE(?3, low_stock_threshold), updated_at = ?4 \
-             WHERE id = ?5 RETURNING {PRODUCT_COLUMNS}"
-        );
         let edited = conn
-            .prepare_cached(&sql)
+            .prepare_cached(&EDIT_PRODUCT)
             .and_then(|mut s| {
                 s.query_row(
                     params![
@@ -56,13 +70,9 @@ pub fn apply(conn: &Connection, change: Change) -> StoreResult<Applied> {
         }
     }
     let mut movements = Vec::with_capacity(change.stock.len());
-    let take = format!(
-        "UPDATE products SET stock = stock + ?1, updated_at = ?2 \
-         WHERE id = ?3 AND stock + ?1 >= 0 AND (?4 IS NULL OR stock = ?4) RETURNING {PRODUCT_COLUMNS}"
-    );
     for (i, delta) in change.stock.iter().enumerate() {
         let moved = conn
-            .prepare_cached(&take)
+            .prepare_cached(&MOVE_STOCK)
             .and_then(|mut s| {
                 s.query_row(
                     params![

@@ -29,9 +29,6 @@ pub const ORDER_COLUMNS: &str = "id, number, customer_id, lines, total, payment_
      history, created_at, updated_at, version, idempotency_key, request_fingerprint, tracking_hash";
 pub const MOVEMENT_COLUMNS: &str =
     "id, product_id, sku, delta, stock_after, reason, order_id, actor, at";
-/// The same, from a query that names the movements `m`.
-const MOVEMENT_COLUMNS_OF_M: &str =
-    "m.id, m.product_id, m.sku, m.delta, m.stock_after, m.reason, m.order_id, m.actor, m.at";
 
 /// Any SQLite failure that is not a business outcome: logged, never shown.
 pub fn db_error(e: rusqlite::Error) -> AppError {
@@ -271,8 +268,7 @@ pub fn movements_of(
              SELECT m.previous_id, chain.n + 1 FROM chain JOIN stock_movements m ON m.id = chain.id \
              WHERE chain.n < ?3 \
          ) \
-         SELECT {MOVEMENT_COLUMNS_OF_M} FROM chain JOIN stock_movements m ON m.id = chain.id \
-         ORDER BY chain.n"
+         SELECT {MOVEMENT_COLUMNS} FROM stock_movements JOIN chain USING (id) ORDER BY chain.n"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(
