@@ -40,11 +40,12 @@ use report::*;
 use shop::*;
 use target::*;
 
+use axum::serve::Listener as _;
 use igniflo::domain::{
     Actor, Id, Money, NewCustomer, NewOrder, NewOrderLine, NewProduct, OrderStatus,
 };
 use igniflo::server::config::{Config, Database, RateLimits};
-use igniflo::server::http::{router, AppState};
+use igniflo::server::http::{listen, router, AppState};
 use igniflo::server::live::LiveHub;
 use igniflo::server::service::Service;
 use igniflo::server::store::mongo::MongoStore;
@@ -60,7 +61,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tracing_subscriber::EnvFilter;

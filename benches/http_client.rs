@@ -16,7 +16,7 @@ pub(crate) struct Server {
 
 impl Server {
     pub(crate) async fn start(shop: &Shop) -> Result<Server, String> {
-        let listener = TcpListener::bind("127.0.0.1:0")
+        let listener = listen(SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
             .map_err(|e| format!("cannot listen on 127.0.0.1: {e}"))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;

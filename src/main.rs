@@ -5,10 +5,11 @@
 //! `igniflo migrate --from URL --to URL` copies all data between stores.
 //! `igniflo check-stock` reconciles every product's stock with its ledger.
 
+use axum::serve::Listener as _;
 use igniflo::server::config::{Config, Database};
 use igniflo::server::data_move;
 use igniflo::server::demo;
-use igniflo::server::http::{router, AppState};
+use igniflo::server::http::{listen, router, AppState};
 use igniflo::server::live::LiveHub;
 use igniflo::server::service::Service;
 use igniflo::server::store::{mongo::MongoStore, sqlite::SqliteStore, SharedStore};
@@ -101,11 +102,15 @@ async fn serve(args: Vec<String>) -> Result<(), String> {
         // Built by plain cargo (tests, benchmarks) rather than cargo-leptos.
         leptos_options.output_name = "igniflo".into();
     }
+    // cargo-leptos names the site's files by their hashes and leaves the
+    // names beside the server binary, where Leptos reads them.
+    leptos_options.hash_files |= std::env::current_exe()
+        .is_ok_and(|exe| exe.with_file_name(&*leptos_options.hash_file).exists());
     let app = router(
         AppState::new(leptos_options, service.clone(), &config),
         &config,
     );
-    let listener = tokio::net::TcpListener::bind(config.addr)
+    let listener = listen(config.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;

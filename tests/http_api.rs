@@ -710,12 +710,50 @@ async fn operations_endpoints_docs_pages_and_logs(backend: Backend) {
             .to_str()
             .unwrap()
             .starts_with("text/html"));
-        let html = r.text().await.unwrap();
-        assert!(
-            html.contains("<title>Igniflo</title>") && html.contains("/pkg/igniflo.js"),
-            "{html:.400}"
+        assert_eq!(
+            r.headers()["cache-control"],
+            "no-cache",
+            "{page} is revalidated"
         );
+        let html = r.text().await.unwrap();
+        assert!(html.contains("<title>Igniflo</title>"), "{html:.400}");
+        assert!(
+            bundle_script(&html).is_some(),
+            "{page} loads no /pkg/igniflo….js: {html:.600}"
+        );
+        // Compressed for a browser that asks, and then much smaller.
+        for encoding in ["br", "gzip"] {
+            let r = api
+                .http
+                .get(api.url(page))
+                .header("accept-encoding", encoding)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.headers()["content-encoding"], encoding);
+            assert!(
+                r.headers()
+                    .get_all("vary")
+                    .iter()
+                    .any(|v| v == "accept-encoding"),
+                "caches must keep each encoding apart"
+            );
+            let compressed = r.bytes().await.unwrap().len();
+            assert!(
+                compressed * 4 < html.len() * 3,
+                "{page}: {compressed} bytes {encoding} against {} plain",
+                html.len()
+            );
+        }
     }
+    let r = api
+        .http
+        .get(api.url("/api/openapi.json"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-encoding"], "gzip");
     let r = api.http.get(api.url("/healthz")).send().await.unwrap();
     let request_id = r.headers()["x-request-id"].to_str().unwrap().to_string();
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -732,6 +770,16 @@ async fn operations_endpoints_docs_pages_and_logs(backend: Backend) {
 /// A WebSocket handshake carrying the admin token.
 /// A placed order as every later reader sees it: without the one-time
 /// tracking token.
+/// The page's script from `/pkg`: `/pkg/igniflo.js`, or with cargo-leptos'
+/// content hash in its name (`/pkg/igniflo.<hash>.js`) once the site is built.
+fn bundle_script(html: &str) -> Option<&str> {
+    html.match_indices("/pkg/igniflo.").find_map(|(start, _)| {
+        let name = &html[start..];
+        let name = &name[..name.find(['"', '\''])?];
+        name.ends_with(".js").then_some(name)
+    })
+}
+
 fn as_stored(placed: &Value) -> Value {
     let mut order = placed.clone();
     order.as_object_mut().unwrap().remove("trackingToken");

@@ -1,20 +1,21 @@
 // Measures what a person feels of Igniflo's pages, on this machine:
-//   - the release WASM and JS sizes, raw and gzip: each file, what `/`,
-//     `/track` and `/admin` fetch, and all of them;
+//   - bytes on the wire (headers and compressed bodies, as Chromium counts
+//     them) of a cold first visit to `/`, `/track` and `/admin`, and of a
+//     repeat visit with the browser's cache warm;
 //   - server time to render /admin with 50 orders (p50/p99 of 200 loads);
 //   - navigation to hydrated in headless Chromium, `/`, `/track` and `/admin`
 //     (median and worst of 10 each);
 //   - an order-updated from the status change to another browser's screen
 //     (median and worst of 20).
-// Run after `cargo leptos build --release --split`:  node end2end/bench/ui-speed.mjs
+// Run after `cargo leptos build --release --precompress --split` (what
+// scripts/run builds):  node end2end/bench/ui-speed.mjs
 // It starts target/release/igniflo on a free port with a throwaway database
 // and stops it (by PID) when done. Prints a markdown table.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
-import { gzipSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
@@ -86,48 +87,50 @@ try {
     if (i >= 20) renders.push(performance.now() - t);
   }
 
-  // sizes: every WASM and JS file of the site, and what each page fetches
-  const pkg = join(root, "target/site/pkg");
-  const sizes = new Map(
-    readdirSync(pkg)
-      .filter((f) => f.endsWith(".wasm") || f.endsWith(".js"))
-      .map((f) => {
-        const bytes = readFileSync(join(pkg, f));
-        return [f, [bytes.length, gzipSync(bytes, { level: 9 }).length]];
-      }),
-  );
-  const total = (files) => files.reduce(([raw, gz], f) => [raw + sizes.get(f)[0], gz + sizes.get(f)[1]], [0, 0]);
-
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
   const session = { name: "igniflo_session", value: cookie.split("=")[1], url: base };
-  // navigation to hydrated, fresh context each time (no cache); records
-  // which of the site's WASM and JS files the page fetched
+  // Loads `path` in `page` until hydrated and its lazy chunks have come;
+  // returns when it hydrated and the bytes Chromium received for it.
+  const load = async (page, path) => {
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Network.enable");
+    let bytes = 0;
+    let decoded = 0;
+    cdp.on("Network.loadingFinished", (e) => (bytes += e.encodedDataLength));
+    cdp.on("Network.dataReceived", (e) => (decoded += e.dataLength));
+    await page.goto(base + path);
+    await page.waitForSelector("body[data-hydrated=true]");
+    const at = await page.evaluate(() => performance.now());
+    await page.waitForTimeout(300);
+    await cdp.detach();
+    return { at, bytes, decoded };
+  };
+  // navigation to hydrated in a fresh context (cold cache), then the same
+  // page again in that context (warm cache)
   const visit = async (path) => {
     const context = await browser.newContext();
     await context.addCookies([session]);
     const page = await context.newPage();
-    const fetched = new Set();
-    page.on("request", (r) => {
-      const file = new URL(r.url()).pathname.split("/").pop();
-      if (sizes.has(file)) fetched.add(file);
-    });
-    await page.goto(base + path);
-    await page.waitForSelector("body[data-hydrated=true]");
-    const at = await page.evaluate(() => performance.now());
+    const cold = await load(page, path);
+    await page.goto("about:blank");
+    const repeat = await load(page, path);
     await context.close();
-    return { at, files: [...fetched] };
+    return { at: cold.at, cold: cold.bytes, decoded: cold.decoded, repeat: repeat.bytes };
   };
   const hydrations = {};
-  const fetchedBy = {};
+  const wire = {};
   for (const path of ["/", "/track", "/admin"]) {
     hydrations[path] = [];
+    wire[path] = { cold: [], decoded: [], repeat: [] };
     for (let i = 0; i < 10; i++) {
-      const { at, files } = await visit(path);
+      const { at, cold, decoded, repeat } = await visit(path);
       hydrations[path].push(at);
-      fetchedBy[path] = files;
+      wire[path].cold.push(cold);
+      wire[path].decoded.push(decoded);
+      wire[path].repeat.push(repeat);
     }
   }
 
@@ -164,15 +167,14 @@ try {
   }
   await browser.close();
 
-  const [allRaw, allGz] = total([...sizes.keys()]);
   console.log("| figure | measured | target |");
   console.log("|---|---|---|");
-  for (const [file, [raw, gz]] of sizes) console.log(`| \`${file}\` | ${kb(raw)} raw, ${kb(gz)} gzip | |`);
+  const target = { "/": "≤ 400 KB", "/track": "≤ 450 KB", "/admin": "≤ 450 KB" };
   for (const path of ["/", "/track", "/admin"]) {
-    const [raw, gz] = total(fetchedBy[path]);
-    console.log(`| WASM + JS that \`${path}\` fetches | ${kb(raw)} raw, ${kb(gz)} gzip (${fetchedBy[path].length} files) | ≤ 400 KB gzip |`);
+    const { cold, decoded, repeat } = wire[path];
+    console.log(`| bytes on the wire, first visit to \`${path}\` (median of 10; uncompressed it would be ${kb(quantile(decoded, 0.5))}) | ${kb(quantile(cold, 0.5))} | ${target[path]} |`);
+    console.log(`| bytes on the wire, repeat visit to \`${path}\` | ${kb(quantile(repeat, 0.5))} | |`);
   }
-  console.log(`| the whole app's WASM + JS | ${kb(allRaw)} raw, ${kb(allGz)} gzip | ≤ 400 KB gzip |`);
   console.log(`| server render of /admin, 50 orders | p50 ${ms(quantile(renders, 0.5))}, p99 ${ms(quantile(renders, 0.99))} | < 20 ms |`);
   for (const path of ["/", "/track", "/admin"]) {
     const xs = hydrations[path];

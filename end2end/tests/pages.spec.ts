@@ -33,3 +33,27 @@ test("a wrong password keeps the console closed", async ({ page, javaScriptEnabl
   await expect(page.getByRole("alert")).toHaveText("Wrong username or password.");
   await expect(page).toHaveURL(/\/admin\/login/);
 });
+
+test("the site's files come compressed and are kept for a year; pages are revalidated", async ({ page, request }) => {
+  const sent: { url: string; encoding?: string; cache?: string }[] = [];
+  page.on("response", (r) => {
+    if (new URL(r.url()).pathname.startsWith("/pkg/")) {
+      sent.push({ url: r.url(), encoding: r.headers()["content-encoding"], cache: r.headers()["cache-control"] });
+    }
+  });
+  const shop = await page.goto("/");
+  expect(shop!.headers()["cache-control"]).toBe("no-cache");
+  expect(shop!.headers()["content-encoding"]).toMatch(/^(br|gzip)$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Order from Igniflo");
+  // The stylesheet at least, and the WASM and JS where JavaScript runs.
+  expect(sent.length).toBeGreaterThan(0);
+  for (const file of sent) {
+    // A name that changes with the content: `igniflo.<hash>.css`, `chunk_3.<hash>.wasm`.
+    expect(file.url).toMatch(/\/pkg\/[^/]+\.[A-Za-z0-9_-]{22}\.(js|wasm|css|json)$/);
+    expect(file.cache).toBe("public, max-age=31536000, immutable");
+    expect(file.encoding).toMatch(/^(br|gzip)$/);
+  }
+  // A file that is not there is not cached.
+  const missing = await request.get("/pkg/igniflo.missing.js");
+  expect(missing.headers()["cache-control"]).toBe("no-cache");
+});

@@ -1,6 +1,6 @@
 //! The HTTP application: Leptos pages, the REST API, the live doors and the
 //! operational endpoints on one axum router, with request logging, panic
-//! catching and CORS around it.
+//! catching, CORS, compression and caching rules around it.
 
 use crate::app::{shell, App};
 use crate::server::api;
@@ -10,8 +10,10 @@ use crate::server::config::Config;
 use crate::server::live::{self, LiveHub};
 use crate::server::rate_limit::{self, Limits};
 use crate::server::service::Service;
+use axum::body::Body;
 use axum::extract::{FromRef, State};
 use axum::http::{header, HeaderName, HeaderValue, Method, Request, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -20,6 +22,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::CorsLayer;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
@@ -90,6 +93,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
     let (socket_io_layer, io) = socketioxide::SocketIo::new_layer();
     live::serve_socket_io(io, &state.hub, state.service.clone(), state.access.clone());
     let leptos_options = state.leptos_options.clone();
+    let hashed_site_files = leptos_options.hash_files;
     Router::new()
         .route("/healthz", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
         .route("/readyz", get(readyz))
@@ -114,6 +118,10 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .with_state(state)
         .layer(socket_io_layer)
         .layer(cors(config))
+        .layer(axum::middleware::from_fn(move |request, next| {
+            cache_policy(request, next, hashed_site_files)
+        }))
+        .layer(CompressionLayer::new())
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::App(crate::domain::AppError::Internal).into_response()
         }))
@@ -139,6 +147,42 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .layer(security_header(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(RandomRequestId))
+}
+
+/// Files under `/pkg/` carry their content's hash in their names
+/// (cargo-leptos' `hash-files`), so a browser may keep them for a year; a new
+/// build has new names. Everything else (pages, API answers, files without a
+/// hash) is revalidated before each use.
+async fn cache_policy(request: Request<Body>, next: Next, hashed_site_files: bool) -> Response {
+    let hashed_file = hashed_site_files && request.uri().path().starts_with("/pkg/");
+    let mut response = next.run(request).await;
+    let rule = if hashed_file && response.status().is_success() {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    response
+        .headers_mut()
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static(rule));
+    response
+}
+
+/// Listens on `addr` for the router. Answers go out as soon as they are
+/// written (`TCP_NODELAY`): a compressed, streamed page is written in small
+/// pieces, and Nagle's algorithm would hold each behind the client's delayed
+/// acknowledgement (40 ms on Linux; measured on `/admin` with 50 orders).
+pub async fn listen(
+    addr: std::net::SocketAddr,
+) -> std::io::Result<axum::serve::TapIo<tokio::net::TcpListener, fn(&mut tokio::net::TcpStream)>> {
+    use axum::serve::ListenerExt;
+    fn send_at_once(tcp: &mut tokio::net::TcpStream) {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    Ok(listener.tap_io(send_at_once as fn(&mut tokio::net::TcpStream)))
 }
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
