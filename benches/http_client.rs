@@ -30,6 +30,7 @@ impl Server {
             admin_token: Some(BENCH_ADMIN_TOKEN.into()),
             trust_proxy: false,
             limits: RateLimits::default(),
+            payment_instructions: None,
         };
         let leptos_options = LeptosOptions::builder()
             .output_name("igniflo")

@@ -9,6 +9,8 @@ import { join } from "node:path";
 export const ADMIN_PASSWORD = "end-to-end admin password";
 /** The bearer token tests use to set up data and act as the admin through the REST API. */
 export const ADMIN_TOKEN = "end-to-end-admin-token-0123";
+/** What the shop tells customers about paying (`IGNIFLO_PAYMENT_INSTRUCTIONS`). */
+export const PAYMENT_INSTRUCTIONS = "Pay by bank transfer to IBAN GB33 BUKB 2020 1555 5555 55.";
 const addr = process.env.LEPTOS_SITE_ADDR ?? "127.0.0.1:3000";
 const baseURL = `http://${addr}`;
 const database = join(mkdtempSync(join(tmpdir(), "igniflo-e2e-")), "e2e.db");
@@ -58,6 +60,7 @@ export default defineConfig({
       RUST_LOG: "warn",
       IGNIFLO_ADMIN_PASSWORD: ADMIN_PASSWORD,
       IGNIFLO_ADMIN_TOKEN: ADMIN_TOKEN,
+      IGNIFLO_PAYMENT_INSTRUCTIONS: PAYMENT_INSTRUCTIONS,
       // Every test comes from 127.0.0.1; the limits are tested in Rust.
       IGNIFLO_RATE_PUBLIC: "1000000",
       IGNIFLO_RATE_ORDERS: "1000000",

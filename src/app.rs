@@ -2,8 +2,8 @@
 
 use crate::components::toast::{ToastShelf, Toasts};
 use crate::pages::admin::{
-    CustomersScreen, DashboardScreen, LoginScreen, OrderDetailScreen, OrdersScreen, ProductsScreen,
-    StockHistoryScreen,
+    CancelOrderScreen, CustomersScreen, DashboardScreen, LoginScreen, OrderDetailScreen,
+    OrdersScreen, ProductsScreen, StockHistoryScreen,
 };
 use crate::pages::customer::{CustomerPage, TrackingScreen};
 use leptos::prelude::*;
@@ -51,13 +51,17 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
                     <Route path=path!("/") view=CustomerPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/track") view={Lazy::<TrackingScreen>::new()} ssr=SsrMode::InOrder/>
-                    <Route path=path!("/admin") view={Lazy::<OrdersScreen>::new()}/>
-                    <Route path=path!("/admin/orders/:id") view={Lazy::<OrderDetailScreen>::new()}/>
-                    <Route path=path!("/admin/products") view={Lazy::<ProductsScreen>::new()}/>
-                    <Route path=path!("/admin/products/:id/stock") view={Lazy::<StockHistoryScreen>::new()}/>
-                    <Route path=path!("/admin/customers") view={Lazy::<CustomersScreen>::new()}/>
-                    <Route path=path!("/admin/dashboard") view={Lazy::<DashboardScreen>::new()}/>
-                    <Route path=path!("/admin/login") view={Lazy::<LoginScreen>::new()}/>
+                    // In order: a screen's data is in the HTML the server
+                    // sends, however fast the database answers, so every
+                    // screen reads the same with JavaScript off.
+                    <Route path=path!("/admin") view={Lazy::<OrdersScreen>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin/orders/:id") view={Lazy::<OrderDetailScreen>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin/orders/:id/cancel") view={Lazy::<CancelOrderScreen>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin/products") view={Lazy::<ProductsScreen>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin/products/:id/stock") view={Lazy::<StockHistoryScreen>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin/customers") view={Lazy::<CustomersScreen>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin/dashboard") view={Lazy::<DashboardScreen>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin/login") view={Lazy::<LoginScreen>::new()} ssr=SsrMode::InOrder/>
                 </Routes>
                 <ToastShelf/>
             </main>

@@ -471,7 +471,7 @@ async fn responses_carry_security_headers_and_cors_allows_only_client_url(backen
         let h = r.headers();
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(h["x-frame-options"], "DENY", "{path}");
-        assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+        assert_eq!(h["referrer-policy"], "same-origin", "{path}");
         let csp = h["content-security-policy"].to_str().unwrap().to_string();
         assert!(
             csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'self'"),
@@ -1044,10 +1044,8 @@ async fn the_admin_server_functions_answer_only_the_admin(backend: Backend) {
     let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
         ("admin_orders", vec![]),
         ("admin_order", vec![("id", &oid)]),
-        (
-            "set_order_status",
-            vec![("id", &oid), ("status", "PENDING")],
-        ),
+        ("move_order", vec![("id", &oid), ("status", "PENDING")]),
+        ("admin_stock_history", vec![("id", &pid)]),
         ("admin_products", vec![]),
         (
             "add_product",

@@ -59,7 +59,7 @@ export async function placeOrder(request: APIRequestContext, sku: string, quanti
   const customer = await c.json();
   const o = await request.post("/api/orders", { data: { customer: customer._id, items: [{ product: sku, quantity }] } });
   expect(o.status()).toBe(201);
-  return (await o.json()) as { _id: string; number: string };
+  return (await o.json()) as { _id: string; number: string; trackingToken: string; total: number };
 }
 
 /** Full-page screenshots at 1280 and 375 px wide, kept with the test results. */

@@ -5,16 +5,26 @@
 use leptos::prelude::*;
 use std::time::Duration;
 
-/// How long a success stays up; failures stay until dismissed or replaced,
-/// since they usually ask the reader to do something.
-const SUCCESS_SHOWN_FOR: Duration = Duration::from_secs(5);
+/// How long a success or notice stays up; failures stay until dismissed or
+/// replaced, since they usually ask the reader to do something.
+const SHOWN_FOR: Duration = Duration::from_secs(5);
 /// Older toasts give way so the shelf never covers the page.
 const MOST_SHOWN: usize = 3;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Kind {
+    /// Something the reader did worked.
+    Success,
+    /// News that is neither the reader's success nor a failure to act on,
+    /// such as an order being cancelled: not styled as good news.
+    Notice,
+    Failure,
+}
 
 #[derive(Clone, Debug, PartialEq)]
 struct Toast {
     id: u64,
-    failure: bool,
+    kind: Kind,
     text: String,
 }
 
@@ -36,23 +46,34 @@ impl Toasts {
     }
 
     pub fn success(&self, text: impl Into<String>) {
-        let id = self.push(false, text.into());
-        let shown = self.shown;
-        set_timeout(
-            move || shown.update(|list| list.retain(|t| t.id != id)),
-            SUCCESS_SHOWN_FOR,
-        );
+        self.push_for_a_while(Kind::Success, text.into());
+    }
+
+    pub fn notice(&self, text: impl Into<String>) {
+        self.push_for_a_while(Kind::Notice, text.into());
     }
 
     pub fn failure(&self, text: impl Into<String>) {
-        self.push(true, text.into());
+        self.push(Kind::Failure, text.into());
     }
 
-    fn push(&self, failure: bool, text: String) -> u64 {
+    fn push_for_a_while(&self, kind: Kind, text: String) {
+        let id = self.push(kind, text);
+        let shown = self.shown;
+        set_timeout(
+            move || shown.update(|list| list.retain(|t| t.id != id)),
+            SHOWN_FOR,
+        );
+    }
+
+    /// Shows `text`; the same message already shown gives way to it, so a
+    /// repeated message appears once.
+    fn push(&self, kind: Kind, text: String) -> u64 {
         let id = self.next_id.get_value();
         self.next_id.set_value(id + 1);
         self.shown.update(|list| {
-            list.push(Toast { id, failure, text });
+            list.retain(|t| !(t.kind == kind && t.text == text));
+            list.push(Toast { id, kind, text });
             let excess = list.len().saturating_sub(MOST_SHOWN);
             list.drain(..excess);
         });
@@ -73,8 +94,12 @@ pub fn ToastShelf() -> impl IntoView {
         <div class="toasts" aria-live="polite">
             <For each=move || toasts.shown.get() key=|t| t.id let:toast>
                 <div
-                    class=if toast.failure { "toast toast-failure" } else { "toast toast-success" }
-                    role=if toast.failure { "alert" } else { "status" }
+                    class=match toast.kind {
+                        Kind::Success => "toast toast-success",
+                        Kind::Notice => "toast toast-notice",
+                        Kind::Failure => "toast toast-failure",
+                    }
+                    role=if toast.kind == Kind::Failure { "alert" } else { "status" }
                 >
                     <span>{toast.text}</span>
                     <button

@@ -64,15 +64,17 @@ pub struct Order {
 }
 
 impl Order {
-    /// The order as moving it to `to` leaves it (its status, history and
-    /// payment; stock is the caller's to move), `None` when it is already
-    /// there, `InvalidTransition` when the lifecycle forbids the move.
+    /// The order as moving it to `update.status` leaves it (its status,
+    /// history and payment; stock is the caller's to move), `None` when it is
+    /// already there, `InvalidTransition` when the lifecycle forbids the move.
     pub fn moved_to(
         &self,
-        to: OrderStatus,
+        update: &StatusUpdate,
         at: Timestamp,
         actor: Actor,
     ) -> Result<Option<Order>, AppError> {
+        let to = update.status;
+        let reason = super::validate::reason(update.reason.as_deref())?;
         if self.status == to {
             return Ok(None);
         }
@@ -90,6 +92,7 @@ impl Order {
             status: to,
             at,
             actor,
+            reason,
         });
         moved.updated_at = at;
         moved.version += 1;
@@ -97,10 +100,14 @@ impl Order {
     }
 
     /// The order as its customer (a tracking-token holder) sees it: contact
-    /// details masked, so a leaked tracking link does not leak them whole.
+    /// details masked, so a leaked tracking link does not leak them whole,
+    /// and staff's reasons left out.
     pub fn for_customer(mut self) -> Order {
         self.customer.email = mask_email(&self.customer.email);
         self.customer.phone = mask_phone(&self.customer.phone);
+        for entry in &mut self.status_history {
+            entry.reason = None;
+        }
         self
     }
 }
@@ -142,6 +149,10 @@ pub struct StatusEntry {
     pub status: OrderStatus,
     pub at: Timestamp,
     pub actor: Actor,
+    /// Why, when staff said (e.g. a cancellation's reason). Staff only: the
+    /// customer's view of the order leaves it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// Who caused a change, for the order's timeline and the stock ledger.
@@ -170,7 +181,9 @@ pub struct PlacedOrder {
 /// A new product's low-stock threshold unless one is given.
 pub const DEFAULT_LOW_STOCK_THRESHOLD: i64 = 5;
 
-/// The admin dashboard's figures. Revenue counts every order not cancelled.
+/// The admin dashboard's figures. Revenue is money received: orders PAID or
+/// FULFILLED, by the day they were placed; PENDING orders' money is
+/// awaiting payment, apart.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Dashboard {
@@ -181,6 +194,8 @@ pub struct Dashboard {
     pub awaiting_fulfilment: u64,
     /// PENDING, waiting for payment.
     pub awaiting_payment: u64,
+    /// What the PENDING orders of the last 30 days add up to.
+    pub awaiting_payment_total: Money,
     pub low_stock: Vec<Product>,
     /// The last 30 UTC days, oldest first, today last; days without orders included.
     pub days: Vec<DayTotal>,
@@ -285,6 +300,18 @@ pub struct Login {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StatusUpdate {
     pub status: OrderStatus,
+    /// Recorded in the order's status history; at most 500 characters.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+impl From<OrderStatus> for StatusUpdate {
+    fn from(status: OrderStatus) -> Self {
+        StatusUpdate {
+            status,
+            reason: None,
+        }
+    }
 }
 
 /// What the order list is narrowed to; every field is optional.

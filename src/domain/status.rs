@@ -51,6 +51,12 @@ impl OrderStatus {
         self == OrderStatus::Paid
     }
 
+    /// Whether an order in this status is money the shop has received and
+    /// keeps: PAID and FULFILLED (not PENDING, not CANCELLED).
+    pub fn counts_as_revenue(self) -> bool {
+        matches!(self, OrderStatus::Paid | OrderStatus::Fulfilled)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             OrderStatus::Pending => "PENDING",

@@ -8,6 +8,8 @@ pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_SKU_CHARS: usize = 64;
 pub const MAX_EMAIL_CHARS: usize = 254;
 pub const MAX_LINES: usize = 100;
+/// A status move's reason, as staff type it (newlines allowed).
+pub const MAX_REASON_CHARS: usize = 500;
 pub const MAX_QUANTITY: i64 = 10_000;
 /// Stock levels stay below a billion units per product.
 pub const MAX_STOCK: i64 = 999_999_999;
@@ -30,6 +32,29 @@ pub fn name(field: &str, value: &str) -> Result<String, AppError> {
         ));
     }
     Ok(value.to_string())
+}
+
+/// An optional free-text reason: trimmed, blank is none.
+pub fn reason(value: Option<&str>) -> Result<Option<String>, AppError> {
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    if value.chars().count() > MAX_REASON_CHARS {
+        return Err(AppError::invalid(
+            "reason",
+            format!("must be at most {MAX_REASON_CHARS} characters"),
+        ));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err(AppError::invalid(
+            "reason",
+            "must not contain control characters",
+        ));
+    }
+    Ok(Some(value.to_string()))
 }
 
 pub fn sku(value: &str) -> Result<String, AppError> {

@@ -20,6 +20,10 @@ pub struct Config {
     /// Off by default: anyone can send those headers.
     pub trust_proxy: bool,
     pub limits: RateLimits,
+    /// `IGNIFLO_PAYMENT_INSTRUCTIONS`: how a customer pays (bank details, a
+    /// payment link), shown on the confirmation and tracking pages while an
+    /// order is unpaid.
+    pub payment_instructions: Option<String>,
 }
 
 /// Requests per minute per client address (`IGNIFLO_RATE_*`). Requests
@@ -80,6 +84,13 @@ impl Config {
         if admin_token.as_ref().is_some_and(|t| t.len() < 16) {
             return Err("IGNIFLO_ADMIN_TOKEN must be at least 16 characters".into());
         }
+        let payment_instructions = var("IGNIFLO_PAYMENT_INSTRUCTIONS");
+        if payment_instructions
+            .as_ref()
+            .is_some_and(|t| t.chars().count() > 2000)
+        {
+            return Err("IGNIFLO_PAYMENT_INSTRUCTIONS must be at most 2000 characters".into());
+        }
         Ok(Config {
             addr,
             database: Database::parse(&url)?,
@@ -93,6 +104,7 @@ impl Config {
                 orders: per_minute("IGNIFLO_RATE_ORDERS", defaults.orders)?,
                 login: per_minute("IGNIFLO_RATE_LOGIN", defaults.login)?,
             },
+            payment_instructions,
         })
     }
 }

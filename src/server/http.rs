@@ -38,6 +38,8 @@ pub struct AppState {
     pub hub: LiveHub,
     pub access: AdminAccess,
     pub limits: Arc<Limits>,
+    /// What the shop tells customers about paying (`IGNIFLO_PAYMENT_INSTRUCTIONS`).
+    pub payment_instructions: Option<Arc<str>>,
 }
 
 impl AppState {
@@ -52,6 +54,7 @@ impl AppState {
                 client_url: config.client_url.clone(),
             },
             limits: Limits::new(config.limits),
+            payment_instructions: config.payment_instructions.as_deref().map(Arc::from),
         }
     }
 }
@@ -143,7 +146,11 @@ pub fn router(state: AppState, config: &Config) -> Router {
         )
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
-        .layer(security_header(header::REFERRER_POLICY, "no-referrer"))
+        // Same-origin only: a tracking link never leaves the site in a
+        // Referer, while our own form posts keep their Origin (with
+        // no-referrer a browser sends `Origin: null`, and a console form
+        // posted without JavaScript would be refused as cross-site).
+        .layer(security_header(header::REFERRER_POLICY, "same-origin"))
         .layer(security_header(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(RandomRequestId))

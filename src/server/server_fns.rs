@@ -51,20 +51,34 @@ pub fn answer<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     result
 }
 
-/// Answers a failed form: the hydrated page (which asked for JSON) gets the
-/// REST status code; a browser posting the form itself is sent back to
-/// `page` with the error encoded the way `ServerAction` reads it.
-pub fn form_failure(page: &str, server_fn_path: &str, error: AppError) -> Result<(), AppError> {
+/// Whether a browser posted the form itself (before hydration, or with
+/// JavaScript off): it asks for a page back, where the hydrated page asks
+/// for JSON.
+fn posted_by_browser() -> bool {
     use axum::http::header::ACCEPT;
-    use leptos::server_fn::error::ServerFnUrlError;
-    let posted_by_browser = leptos::prelude::use_context::<Parts>().is_some_and(|parts| {
+    leptos::prelude::use_context::<Parts>().is_some_and(|parts| {
         parts
             .headers
             .get(ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("text/html"))
-    });
-    if !posted_by_browser {
+    })
+}
+
+/// Sends a browser that posted a form itself on to `page`; the hydrated
+/// page gets the server function's answer instead.
+pub fn form_success(page: &str) {
+    if posted_by_browser() {
+        leptos_axum::redirect(page);
+    }
+}
+
+/// Answers a failed form: the hydrated page (which asked for JSON) gets the
+/// REST status code; a browser posting the form itself is sent back to
+/// `page` with the error encoded the way `ServerAction` reads it.
+pub fn form_failure<T>(page: &str, server_fn_path: &str, error: AppError) -> Result<T, AppError> {
+    use leptos::server_fn::error::ServerFnUrlError;
+    if !posted_by_browser() {
         return answer(Err(error));
     }
     // Any absolute base will do: only the path, query and fragment are kept.

@@ -58,8 +58,9 @@ fn Figures(d: Dashboard) -> impl IntoView {
     view! {
         <div class="kpis">
             <Kpi label="Orders today" value=d.orders_today.to_string()/>
-            <Kpi label="Revenue today" value=d.revenue_today.to_string()/>
-            <Kpi label="Revenue, last 7 days" value=d.revenue_last_7_days.to_string()/>
+            <Kpi label="Received today" value=d.revenue_today.to_string()/>
+            <Kpi label="Received, last 7 days" value=d.revenue_last_7_days.to_string()/>
+            <Kpi label="Awaiting payment, last 30 days" value=d.awaiting_payment_total.to_string()/>
             <Kpi label="Waiting to be fulfilled" value=d.awaiting_fulfilment.to_string()/>
             <Kpi label="Waiting for payment" value=d.awaiting_payment.to_string()/>
             <Kpi label="Products low on stock" value=d.low_stock.len().to_string()/>
@@ -70,7 +71,7 @@ fn Figures(d: Dashboard) -> impl IntoView {
                 <BarChart bars=orders title="Orders per day" format=|v| v.to_string()/>
             </figure>
             <figure>
-                <figcaption>"Revenue per day, last 30 days"</figcaption>
+                <figcaption>"Money received per day (orders paid or fulfilled), last 30 days"</figcaption>
                 <BarChart bars=revenue title="Revenue per day" format=|cents| crate::domain::Money::from_cents(cents).to_string()/>
             </figure>
             <figure>

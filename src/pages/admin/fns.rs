@@ -43,15 +43,42 @@ pub async fn admin_order(id: String) -> Result<Order, AppError> {
     .await
 }
 
-#[server(prefix = "/api/fn", endpoint = "set_order_status")]
-pub async fn set_order_status(id: String, status: OrderStatus) -> Result<Order, AppError> {
-    as_admin(|service| async move {
+/// Moves an order from the console: the buttons of the order list and the
+/// order page, and the cancel confirmation (`reason` goes into the status
+/// history). A browser that posted the form itself is sent on to `back`, a
+/// console page (the list or the order), with the error if it failed.
+#[server(prefix = "/api/fn", endpoint = "move_order")]
+pub async fn move_order(
+    id: String,
+    status: OrderStatus,
+    reason: Option<String>,
+    back: Option<String>,
+) -> Result<Order, AppError> {
+    use crate::domain::StatusUpdate;
+    use crate::server::server_fns::{form_failure, form_success};
+    use leptos::server_fn::ServerFn;
+    // Only console pages: a form must not send the browser elsewhere.
+    let back = back
+        .filter(|b| b.starts_with("/admin") && !b.contains("//"))
+        .unwrap_or_else(|| "/admin".into());
+    let moved = as_admin(|service| async move {
         let id = id.parse().map_err(|_| AppError::not_found("order", &id))?;
         service
-            .change_status(id, status, crate::domain::Actor::Admin)
+            .change_status(
+                id,
+                StatusUpdate { status, reason },
+                crate::domain::Actor::Admin,
+            )
             .await
     })
-    .await
+    .await;
+    match moved {
+        Ok(order) => {
+            form_success(&back);
+            Ok(order)
+        }
+        Err(e) => form_failure(&back, MoveOrder::PATH, e),
+    }
 }
 
 #[server(prefix = "/api/fn", endpoint = "admin_products")]

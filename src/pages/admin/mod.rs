@@ -7,6 +7,7 @@ pub mod customers;
 pub mod dashboard;
 pub mod fns;
 pub mod login;
+pub mod order_actions;
 pub mod order_detail;
 pub mod orders;
 pub mod products;
@@ -22,6 +23,7 @@ use session::{admin_session, AdminLogout};
 super::lazy_screen!(
     OrdersScreen => orders::OrdersPage,
     OrderDetailScreen => order_detail::OrderDetailPage,
+    CancelOrderScreen => order_actions::CancelOrderPage,
     ProductsScreen => products::ProductsPage,
     StockHistoryScreen => stock_history::StockHistoryPage,
     CustomersScreen => customers::CustomersPage,

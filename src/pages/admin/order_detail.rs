@@ -1,7 +1,8 @@
 //! `/admin/orders/:id`: one order — customer, lines at their snapshot
 //! prices, total, payment, timeline — with its next statuses.
 
-use super::fns::{admin_order, set_order_status};
+use super::fns::{admin_order, MoveOrder};
+use super::order_actions::{move_failure, StatusActions};
 use super::orders::short_time;
 use super::AdminNav;
 use crate::components::live::follow_live_feed;
@@ -26,13 +27,22 @@ pub fn OrderDetailPage() -> impl IntoView {
         order.track();
         latest.set(None);
     });
+    // Page-level: the view below is replaced on every refetch.
+    let moves = ServerAction::<MoveOrder>::new();
+    let toaster = use_toasts();
+    Effect::new(move |_| {
+        if let Some(Ok(saved)) = moves.value().get() {
+            toaster.success(format!("Order {} is {}", saved.number, saved.status));
+            latest.set(Some(saved));
+        }
+    });
     view! {
         <AdminNav/>
         <section class="page">
             <Transition fallback=|| view! { <p class="loading">"Loading the order…"</p> }>
                 {move || Suspend::new(async move {
                     match order.await {
-                        Ok(loaded) => view! { <OrderDetail loaded latest/> }.into_any(),
+                        Ok(loaded) => view! { <OrderDetail loaded latest moves/> }.into_any(),
                         Err(e) => view! { <h1>"Order"</h1><p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                     }
                 })}
@@ -42,24 +52,14 @@ pub fn OrderDetailPage() -> impl IntoView {
 }
 
 #[component]
-fn OrderDetail(loaded: Order, latest: RwSignal<Option<Order>>) -> impl IntoView {
-    let toaster = use_toasts();
+fn OrderDetail(
+    loaded: Order,
+    latest: RwSignal<Option<Order>>,
+    moves: ServerAction<MoveOrder>,
+) -> impl IntoView {
     // The live version once there is one; a plain closure, so a refetch
     // that replaces this view leaves nothing reactive behind.
     let order = move || latest.get().unwrap_or_else(|| loaded.clone());
-    let initial = order();
-    let move_to = move |to| {
-        let current = latest.get_untracked().unwrap_or_else(|| initial.clone());
-        leptos::task::spawn_local(async move {
-            match set_order_status(current.id.to_string(), to).await {
-                Ok(saved) => {
-                    toaster.success(format!("Order {} is {}", saved.number, saved.status));
-                    latest.set(Some(saved));
-                }
-                Err(e) => toaster.failure(format!("Order {} was not changed: {e}", current.number)),
-            }
-        });
-    };
     view! {
         {move || {
             let o = order();
@@ -75,18 +75,19 @@ fn OrderDetail(loaded: Order, latest: RwSignal<Option<Order>>) -> impl IntoView 
                         <h2>"Payment"</h2>
                         <p>{if o.payment_received { "Received" } else { "Not received" }}</p>
                         <div class="actions">
-                            {o.status.next_statuses().iter().map(|to| {
-                                let to = *to;
-                                let move_to = move_to.clone();
-                                view! { <button class="button" on:click=move |_| move_to(to)>"Mark " {to.as_str()}</button> }
-                            }).collect_view()}
+                            <StatusActions order=o.clone() action=moves back=format!("/admin/orders/{}", o.id)/>
                         </div>
+                        {move_failure(moves)}
                     </div>
                     <div>
                         <h2>"Timeline"</h2>
                         <ol class="timeline">
-                            {o.status_history.iter().map(|e| view! {
-                                <li><OrderStatusBadge status=e.status/> " " {short_time(&e.at.to_string())} " · " {format!("{:?}", e.actor).to_lowercase()}</li>
+                            // Newest first, as the customer's timeline.
+                            {o.status_history.iter().rev().map(|e| view! {
+                                <li>
+                                    <OrderStatusBadge status=e.status/> " " {short_time(&e.at.to_string())} " · " {format!("{:?}", e.actor).to_lowercase()}
+                                    {e.reason.clone().map(|reason| view! { <span class="reason">"Reason: " {reason}</span> })}
+                                </li>
                             }).collect_view()}
                         </ol>
                     </div>

@@ -2,7 +2,8 @@
 //! (so they survive reloads and work without JavaScript); new orders slide in
 //! at the top and changed ones update in place with a brief highlight.
 
-use super::fns::{admin_orders, set_order_status};
+use super::fns::{admin_orders, MoveOrder};
+use super::order_actions::{move_failure, StatusActions};
 use super::AdminNav;
 use crate::components::live::follow_live_feed;
 use crate::components::toast::use_toasts;
@@ -130,6 +131,16 @@ pub fn OrdersPage() -> impl IntoView {
         LiveMessage::ProductUpdated(_) | LiveMessage::LowStock(_) => {}
     });
 
+    // Page-level, like `live`: the table below is replaced on every refetch.
+    let moves = ServerAction::<MoveOrder>::new();
+    let toaster = use_toasts();
+    Effect::new(move |_| {
+        if let Some(Ok(saved)) = moves.value().get() {
+            toaster.success(format!("Order {} is {}", saved.number, saved.status));
+            live.update(saved);
+        }
+    });
+
     let export_href = move || format!("/api/orders/export.csv?{}", list_query(&query.get(), None));
     view! {
         <AdminNav/>
@@ -142,7 +153,7 @@ pub fn OrdersPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"Loading orders…"</p> }>
                 {move || Suspend::new(async move {
                     match orders.await {
-                        Ok(loaded) => view! { <OrderTable loaded live/> }.into_any(),
+                        Ok(loaded) => view! { <OrderTable loaded live moves/> }.into_any(),
                         Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                     }
                 })}
@@ -151,32 +162,36 @@ pub fn OrdersPage() -> impl IntoView {
     }
 }
 
-/// The filter form: a plain GET form, so it works before hydration too.
+/// The filter form: a plain GET form, so it works before hydration too. Its
+/// fields follow the URL, as the list does: after "Clear" or the Orders tab
+/// the form shows no filter, because the list has none.
 #[component]
 fn OrderFilters() -> impl IntoView {
-    // A GET form reloads the page, so the values are read once.
     let query = use_query_map();
-    let value = move |name: &str| query.with_untracked(|q| q.get(name).unwrap_or_default());
+    let value = move |name: &'static str| move || query.with(|q| q.get(name).unwrap_or_default());
     let customer = value("customer");
     view! {
         <form class="filters" method="get" action="/admin">
             <label>
                 "Status"
-                <select name="status">
-                    <option value="" selected=value("status").is_empty()>"All"</option>
+                <select name="status" prop:value=value("status")>
+                    <option value="" selected=move || value("status")().is_empty()>"All"</option>
                     {OrderStatus::ALL
                         .into_iter()
-                        .map(|s| view! { <option value=s.as_str() selected=value("status") == s.as_str()>{s.as_str()}</option> })
+                        .map(|s| view! { <option value=s.as_str() selected=move || value("status")() == s.as_str()>{s.as_str()}</option> })
                         .collect_view()}
                 </select>
             </label>
             <label>
                 "Search"
-                <input type="search" name="q" value=value("q") placeholder="Order number, name or email"/>
+                <input type="search" name="q" prop:value=value("q") value=value("q") placeholder="Order number, name or email"/>
             </label>
-            <label>"Placed from" <input type="date" name="from" value=value("from")/></label>
-            <label>"Placed before" <input type="date" name="to" value=value("to")/></label>
-            {(!customer.is_empty()).then(|| view! { <input type="hidden" name="customer" value=customer/> })}
+            <label>"Placed from" <input type="date" name="from" prop:value=value("from") value=value("from")/></label>
+            <label>"Placed before" <input type="date" name="to" prop:value=value("to") value=value("to")/></label>
+            {move || {
+                let customer = customer();
+                (!customer.is_empty()).then(|| view! { <input type="hidden" name="customer" value=customer/> })
+            }}
             <button class="button" type="submit">"Apply"</button>
             <a class="button secondary" href="/admin">"Clear"</a>
         </form>
@@ -184,34 +199,27 @@ fn OrderFilters() -> impl IntoView {
 }
 
 #[component]
-fn OrderTable(loaded: Vec<Order>, live: LiveChanges) -> impl IntoView {
+fn OrderTable(
+    loaded: Vec<Order>,
+    live: LiveChanges,
+    moves: ServerAction<MoveOrder>,
+) -> impl IntoView {
     let query = use_query_map();
-    let toaster = use_toasts();
     let full_page = loaded.len() == crate::domain::Page::DEFAULT_LIMIT as usize;
     let last_id = loaded.last().map(|o| o.id);
     // Plain closures over page-level signals: nothing reactive is created
     // here, so nothing is left disposed when a refetch replaces this table.
     let loaded = std::sync::Arc::new(loaded);
     let rows = move || live.apply(&loaded);
-    let change_status = move |order: Order, to: OrderStatus| {
-        let before = order.clone();
-        let mut optimistic = order;
-        optimistic.status = to;
-        live.update(optimistic);
-        leptos::task::spawn_local(async move {
-            match set_order_status(before.id.to_string(), to).await {
-                Ok(saved) => {
-                    toaster.success(format!("Order {} is {}", saved.number, saved.status));
-                    live.update(saved);
-                }
-                Err(e) => {
-                    toaster.failure(format!("Order {} was not changed: {e}", before.number));
-                    live.update(before);
-                }
-            }
-        });
+    // Where a form posted without JavaScript comes back to: this very page.
+    let back = move || {
+        format!(
+            "/admin?{}",
+            query.with(|q| list_query(q, q.get("cursor").and_then(|c| c.parse().ok())))
+        )
     };
     view! {
+        {move_failure(moves)}
         <Show when={
             let rows = rows.clone();
             move || !rows().is_empty()
@@ -231,7 +239,7 @@ fn OrderTable(loaded: Vec<Order>, live: LiveChanges) -> impl IntoView {
                     </thead>
                     <tbody>
                         <For each=rows.clone() key=|o| (o.id, o.status, o.updated_at) let:order>
-                            <OrderRow order=order.clone() flashing=live.flashing on_change=change_status/>
+                            <OrderRow order=order.clone() flashing=live.flashing moves back=back()/>
                         </For>
                     </tbody>
                 </table>
@@ -252,7 +260,8 @@ fn OrderTable(loaded: Vec<Order>, live: LiveChanges) -> impl IntoView {
 fn OrderRow(
     order: Order,
     flashing: RwSignal<HashSet<Id>>,
-    on_change: impl Fn(Order, OrderStatus) + Copy + Send + Sync + 'static,
+    moves: ServerAction<MoveOrder>,
+    back: String,
 ) -> impl IntoView {
     let id = order.id;
     let class = move || {
@@ -263,7 +272,6 @@ fn OrderRow(
         }
     };
     let units: i64 = order.items.iter().map(|l| l.quantity).sum();
-    let next = order.status.next_statuses();
     let for_buttons = order.clone();
     view! {
         <tr class=class data-order=order.number.clone()>
@@ -277,17 +285,7 @@ fn OrderRow(
             <td class="num">{order.total.to_string()}</td>
             <td><OrderStatusBadge status=order.status/></td>
             <td class="actions">
-                {next
-                    .iter()
-                    .map(|to| {
-                        let (order, to) = (for_buttons.clone(), *to);
-                        view! {
-                            <button class="button small" on:click=move |_| on_change(order.clone(), to)>
-                                {to.as_str()}
-                            </button>
-                        }
-                    })
-                    .collect_view()}
+                <StatusActions order=for_buttons action=moves back small=true/>
             </td>
         </tr>
     }

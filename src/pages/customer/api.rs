@@ -10,7 +10,7 @@
 //!
 //! Tracking tokens travel in query strings (`/track?token=…`), never in
 //! paths: the access log records paths only, and `Referrer-Policy:
-//! no-referrer` keeps the address from other sites.
+//! same-origin` keeps the address from other sites.
 
 use super::cart::CartLine;
 use crate::domain::{AppError, Order, Product};
@@ -63,7 +63,7 @@ pub async fn checkout(
         }
         Err(e) => {
             // Back to the form as it was sent. The address is the shopper's
-            // own: the access log and other sites (no-referrer) never see it.
+            // own: the access log and other sites (same-origin referrers) never see it.
             let form = serde_urlencoded::to_string([
                 ("cart", cart_param(&items).as_str()),
                 ("name", &name),
@@ -84,6 +84,16 @@ pub async fn tracked_order(token: String) -> Result<Order, AppError> {
     use crate::server::server_fns::answer;
     let state = expect_context::<AppState>();
     answer(state.service.tracked_order(&token).await)
+}
+
+/// How the shop takes payment (`IGNIFLO_PAYMENT_INSTRUCTIONS`), if it says.
+#[server(prefix = "/api/fn", endpoint = "payment_instructions")]
+pub async fn payment_instructions() -> Result<Option<String>, AppError> {
+    use crate::server::http::AppState;
+    Ok(expect_context::<AppState>()
+        .payment_instructions
+        .as_deref()
+        .map(String::from))
 }
 
 /// Finds an order by its number and the customer's email and goes to its

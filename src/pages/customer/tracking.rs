@@ -3,7 +3,7 @@
 //! this page follow. Without a token (or with one that no longer works) the
 //! page offers the lookup form instead.
 
-use super::api::{self, tracked_order};
+use super::api::{self, payment_instructions, tracked_order};
 use super::cart::price;
 use super::lookup::FindOrderForm;
 use crate::components::live::follow_live_feed;
@@ -29,13 +29,15 @@ pub fn TrackingPage() -> impl IntoView {
             }
         },
     );
+    let how_to_pay = Resource::new(|| (), |_| payment_instructions());
     view! {
         <section class="tracking">
             <Suspense fallback=|| view! { <p class="loading">"Loading your order…"</p> }>
                 {move || Suspend::new(async move {
+                    let how_to_pay = how_to_pay.await.ok().flatten();
                     match order.await {
                         Ok(Some((order, token))) => EitherOf3::A(view! {
-                            <OrderTracker order token just_placed=just_placed.get_untracked()/>
+                            <OrderTracker order token just_placed=just_placed.get_untracked() how_to_pay/>
                         }),
                         Ok(None) => EitherOf3::B(view! {
                             <div class="page narrow">
@@ -93,7 +95,12 @@ fn when(at: Timestamp) -> String {
 }
 
 #[component]
-fn OrderTracker(order: Order, token: String, just_placed: bool) -> impl IntoView {
+fn OrderTracker(
+    order: Order,
+    token: String,
+    just_placed: bool,
+    how_to_pay: Option<String>,
+) -> impl IntoView {
     let toasts = use_toasts();
     let id = order.id;
     let order = RwSignal::new(order);
@@ -102,7 +109,12 @@ fn OrderTracker(order: Order, token: String, just_placed: bool) -> impl IntoView
         LiveMessage::OrderUpdated(changed) if changed.id == id => {
             let before = order.with_untracked(|o| o.status);
             if changed.status != before {
-                toasts.success(format!("Your order is now {}.", changed.status));
+                let news = format!("Your order is now {}.", changed.status);
+                if changed.status == OrderStatus::Cancelled {
+                    toasts.notice(news);
+                } else {
+                    toasts.success(news);
+                }
             }
             order.set(changed);
         }
@@ -117,17 +129,22 @@ fn OrderTracker(order: Order, token: String, just_placed: bool) -> impl IntoView
         _ => {}
     });
     let number = order.with_untracked(|o| o.number.clone());
-    let link = format!("/track?token={token}");
+    let link = StoredValue::new(format!("/track?token={token}"));
+    let link = move || link.get_value();
+    let title = format!("Order {number} · Igniflo");
+    let number = StoredValue::new(number);
+    let number = move || number.get_value();
     let status = move || order.with(|o| o.status);
     view! {
-        <Title text=format!("Order {number} · Igniflo")/>
-        {just_placed.then(|| view! {
+        <Title text=title/>
+        // The thanks hold only while the order stands.
+        {move || (just_placed && status() != OrderStatus::Cancelled).then(|| view! {
             <div class="confirmation" role="status">
                 <h2>"Thank you! Your order is placed."</h2>
-                <p>"Your order number is " <strong class="order-number">{number.clone()}</strong> "."</p>
+                <p>"Your order number is " <strong class="order-number">{number()}</strong> "."</p>
                 <p>
                     "This page is your private tracking link: "
-                    <a href=link.clone()>"bookmark it"</a>
+                    <a href=link()>"bookmark it"</a>
                     " to come back. Anyone with the link can see the order, so keep it to yourself."
                 </p>
                 <p><a href="/">"Continue shopping"</a></p>
@@ -135,10 +152,19 @@ fn OrderTracker(order: Order, token: String, just_placed: bool) -> impl IntoView
         })}
         <article class="page tracker">
             <header class="tracker-header">
-                <h1>"Order " <span class="order-number">{number.clone()}</span></h1>
+                <h1>"Order " <span class="order-number">{number()}</span></h1>
                 {move || view! { <OrderStatusBadge status=status()/> }}
             </header>
-            <p class="status-explainer">{move || explain(status())}</p>
+            <p class="status-explainer" class:bad-news=move || status() == OrderStatus::Cancelled>{move || explain(status())}</p>
+            {how_to_pay.map(|text| view! {
+                <Show when=move || status() == OrderStatus::Pending>
+                    <section class="how-to-pay" aria-labelledby="how-to-pay-heading">
+                        <h2 id="how-to-pay-heading">"How to pay"</h2>
+                        <p>{text.clone()}</p>
+                        <p class="fineprint">"Quote your order number " <strong>{number()}</strong> " with the payment."</p>
+                    </section>
+                </Show>
+            })}
             <div class="tracker-grid">
                 <section aria-labelledby="items-heading">
                     <h2 id="items-heading">"Items"</h2>

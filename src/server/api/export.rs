@@ -15,6 +15,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use futures_util::StreamExt;
 
 const BATCH: u32 = 500;
 const HEADER: &str =
@@ -43,7 +44,11 @@ pub async fn export_orders(
             },
         )
         .await?;
-    let batches = futures_util::stream::unfold(Some((service, filter, first, true)), next_batch);
+    // Fused: a body wrapper (compression) may poll once more after the end.
+    let batches = StreamExt::fuse(futures_util::stream::unfold(
+        Some((service, filter, first, true)),
+        next_batch,
+    ));
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

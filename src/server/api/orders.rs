@@ -126,7 +126,8 @@ pub async fn get_order(
 
 /// Move an order's status (admins): PENDING → PAID | CANCELLED, PAID → FULFILLED |
 /// CANCELLED. The current status again is a no-op; anything else is a 409
-/// naming the allowed next statuses. CANCELLED returns the stock.
+/// naming the allowed next statuses. CANCELLED returns the stock. An optional
+/// `reason` (at most 500 characters) is kept in the status history for staff.
 #[utoipa::path(patch, path = "/api/orders/{id}/status", tag = "orders",
     params(("id" = String, Path, description = "Order id")),
     request_body = StatusUpdate,
@@ -137,9 +138,5 @@ pub async fn change_status(
     PathId(id): PathId,
     ApiJson(update): ApiJson<StatusUpdate>,
 ) -> ApiResult<Json<Order>> {
-    Ok(Json(
-        service
-            .change_status(id, update.status, Actor::Admin)
-            .await?,
-    ))
+    Ok(Json(service.change_status(id, update, Actor::Admin).await?))
 }

@@ -18,15 +18,20 @@ impl Service {
                 ..Default::default()
             })
             .collect();
+        let mut awaiting_payment_total = Money::default();
         for total in &totals {
             let index = ((total.day.millis() - first_day.millis()) / 86_400_000) as usize;
             if let Some(day) = days.get_mut(index) {
                 day.orders += total.orders;
-                if total.status != OrderStatus::Cancelled {
+                if total.status.counts_as_revenue() {
                     day.revenue = day
                         .revenue
                         .checked_add(total.revenue)
-                        .unwrap_or(day.revenue);
+                        .ok_or(AppError::Internal)?;
+                } else if total.status == OrderStatus::Pending {
+                    awaiting_payment_total = awaiting_payment_total
+                        .checked_add(total.revenue)
+                        .ok_or(AppError::Internal)?;
                 }
             }
         }
@@ -63,6 +68,7 @@ impl Service {
             revenue_last_7_days,
             awaiting_fulfilment: count(OrderStatus::Paid),
             awaiting_payment: count(OrderStatus::Pending),
+            awaiting_payment_total,
             low_stock,
             days,
             by_status,

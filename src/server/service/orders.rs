@@ -5,7 +5,7 @@
 use super::{Service, CHANGE_RETRIES};
 use crate::domain::{
     validate, Actor, AppError, Customer, Id, Money, NewOrder, Order, OrderFilter, OrderStatus,
-    Page, PlacedOrder, Product, StatusEntry, StockReason, Timestamp,
+    Page, PlacedOrder, Product, StatusEntry, StatusUpdate, StockReason, Timestamp,
 };
 use crate::server::secrets;
 use crate::server::store::records::{Record, StoredOrder};
@@ -70,6 +70,7 @@ impl Service {
                 status: OrderStatus::Pending,
                 at: placed_at,
                 actor,
+                reason: None,
             }],
             created_at: placed_at,
             updated_at: placed_at,
@@ -210,13 +211,15 @@ impl Service {
     pub async fn change_status(
         &self,
         id: Id,
-        to: OrderStatus,
+        update: impl Into<StatusUpdate>,
         actor: Actor,
     ) -> Result<Order, AppError> {
+        let update = update.into();
+        let to = update.status;
         for _ in 0..CHANGE_RETRIES {
             let order = self.order(id).await?;
             let at = Timestamp::now();
-            let Some(moved) = order.moved_to(to, at, actor)? else {
+            let Some(moved) = order.moved_to(&update, at, actor)? else {
                 return Ok(order);
             };
             let mut change = Change::new(at, actor);

@@ -158,6 +158,8 @@ pub struct StatusDoc {
     pub status: OrderStatus,
     pub at: DateTime,
     pub actor: Actor,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 impl From<StatusEntry> for StatusDoc {
@@ -166,6 +168,7 @@ impl From<StatusEntry> for StatusDoc {
             status: e.status,
             at: date(e.at),
             actor: e.actor,
+            reason: e.reason,
         }
     }
 }
@@ -176,6 +179,7 @@ impl From<StatusDoc> for StatusEntry {
             status: d.status,
             at: timestamp(d.at),
             actor: d.actor,
+            reason: d.reason,
         }
     }
 }

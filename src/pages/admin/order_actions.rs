@@ -1,0 +1,141 @@
+//! The console's ways to move an order. Each next status is a plain form
+//! post, so it works before hydration and with JavaScript off; cancelling
+//! cannot be undone, so it is a link to a page that asks first
+//! (`/admin/orders/:id/cancel`), names the order, says what happens to its
+//! stock and payment, and takes an optional reason for the history.
+
+use super::fns::{admin_order, MoveOrder};
+use super::AdminNav;
+use crate::components::toast::use_toasts;
+use crate::domain::{Order, OrderStatus};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+/// A form per next status of `order`, posted to `action`; a browser that
+/// posts it itself comes back to `back`. Cancelling links to its
+/// confirmation instead.
+#[component]
+pub fn StatusActions(
+    order: Order,
+    action: ServerAction<MoveOrder>,
+    back: String,
+    #[prop(optional)] small: bool,
+) -> impl IntoView {
+    let id = order.id.to_string();
+    let number = order.number.clone();
+    order
+        .status
+        .next_statuses()
+        .iter()
+        .map(|&to| {
+            let (id, number, back) = (id.clone(), number.clone(), back.clone());
+            if to == OrderStatus::Cancelled {
+                view! {
+                    <a class="button danger" class:small=small href=format!("/admin/orders/{id}/cancel")
+                        aria-label=format!("Cancel order {number}…")>"Cancel…"</a>
+                }
+                .into_any()
+            } else {
+                view! {
+                    <ActionForm action attr:class="status-form">
+                        <input type="hidden" name="id" value=id/>
+                        <input type="hidden" name="status" value=to.as_str()/>
+                        <input type="hidden" name="back" value=back/>
+                        <button class="button" class:small=small type="submit"
+                            aria-label=format!("Mark order {number} {to}")>"Mark " {to.as_str()}</button>
+                    </ActionForm>
+                }
+                .into_any()
+            }
+        })
+        .collect_view()
+}
+
+/// What a move that failed says, where the form was.
+pub fn move_failure(action: ServerAction<MoveOrder>) -> impl IntoView {
+    move || {
+        action.value().with(|v| match v {
+            Some(Err(e)) => {
+                Some(view! { <p class="error" role="alert">"Not changed: " {e.to_string()}</p> })
+            }
+            _ => None,
+        })
+    }
+}
+
+/// `/admin/orders/:id/cancel`: asks before cancelling.
+#[component]
+pub fn CancelOrderPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let order = Resource::new(id, admin_order);
+    // Page-level: the view below is replaced on every refetch.
+    let action = ServerAction::<MoveOrder>::new();
+    let toasts = use_toasts();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(cancelled)) = action.value().get() {
+            toasts.notice(format!("Order {} is cancelled", cancelled.number));
+            navigate(
+                &format!("/admin/orders/{}", cancelled.id),
+                Default::default(),
+            );
+        }
+    });
+    view! {
+        <AdminNav/>
+        <section class="page narrow">
+            <Transition fallback=|| view! { <p class="loading">"Loading the order…"</p> }>
+                {move || Suspend::new(async move {
+                    match order.await {
+                        Ok(order) => view! { <CancelOrder order action/> }.into_any(),
+                        Err(e) => view! { <h1>"Cancel an order"</h1><p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn CancelOrder(order: Order, action: ServerAction<MoveOrder>) -> impl IntoView {
+    let order_page = format!("/admin/orders/{}", order.id);
+    let number = order.number.clone();
+    let title = format!("Cancel order {number}? · Igniflo admin");
+    if !order.status.can_move_to(OrderStatus::Cancelled) {
+        return view! {
+            <Title text=title/>
+            <h1>"Order " {number.clone()} " cannot be cancelled"</h1>
+            <p>"It is " {order.status.as_str()} "; only PENDING and PAID orders can be cancelled."</p>
+            <p><a class="button secondary" href=order_page>"Back to the order"</a></p>
+        }
+        .into_any();
+    }
+    let units: i64 = order.items.iter().map(|l| l.quantity).sum();
+    view! {
+        <Title text=title/>
+        <h1>"Cancel order " {number.clone()} "?"</h1>
+        <p>"Cancelling cannot be undone. " {order.customer.name.clone()} "’s tracking page will say the order was cancelled."</p>
+        <p>{format!("Its {units} item{} go back into stock:", if units == 1 { "" } else { "s" })}</p>
+        <ul class="cancel-lines">
+            {order.items.iter().map(|l| view! { <li>{l.quantity} " × " {l.name.clone()} " (" {l.sku.clone()} ")"</li> }).collect_view()}
+        </ul>
+        {order.payment_received.then(|| view! {
+            <p class="warning">"Its payment of " {order.total.to_string()} " has been received: arrange the refund with the customer."</p>
+        })}
+        <ActionForm action attr:class="form">
+            <input type="hidden" name="id" value=order.id.to_string()/>
+            <input type="hidden" name="status" value="CANCELLED"/>
+            <input type="hidden" name="back" value=order_page.clone()/>
+            <label for="reason">"Reason (optional, seen by staff only)"</label>
+            <textarea id="reason" name="reason" rows="3" maxlength="500"></textarea>
+            <div class="actions">
+                <button class="button danger" type="submit" disabled=move || action.pending().get()>"Cancel order " {number.clone()}</button>
+                <a class="button secondary" href=order_page.clone()>"Keep the order"</a>
+            </div>
+        </ActionForm>
+        {move_failure(action)}
+    }
+    .into_any()
+}
