@@ -47,6 +47,17 @@ test("every admin screen shows its data in the page the server sends", async ({ 
     await screenshots(page, testInfo, name);
   }
   expect(await (await page.request.get("/admin")).text()).toContain(placed.number);
+  // On a phone each order is a card: its status, total and moves in view.
+  await page.setViewportSize({ width: 375, height: 800 });
+  await page.goto("/admin");
+  await settled(page, javaScriptEnabled);
+  const row = page.locator(`tr[data-order="${placed.number}"]`);
+  for (const part of [row.locator(".badge"), row.getByRole("button", { name: `Mark order ${placed.number} PAID` }), row.getByRole("link", { name: `Cancel order ${placed.number}…` }), row.getByText("39.00")]) {
+    await expect(part).toBeVisible();
+    const box = (await part.boundingBox())!;
+    expect(box.x).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width).toBeLessThanOrEqual(375);
+  }
 });
 
 test("an order is marked PAID from its page by a plain form post", async ({ page, request, javaScriptEnabled }) => {

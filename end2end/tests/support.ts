@@ -62,12 +62,42 @@ export async function placeOrder(request: APIRequestContext, sku: string, quanti
   return (await o.json()) as { _id: string; number: string; trackingToken: string; total: number };
 }
 
-/** Full-page screenshots at 1280 and 375 px wide, kept with the test results. */
+/**
+ * Full-page screenshots at 1280 and 375 px wide, kept with the test results;
+ * at each width the page must fit it (see `expectFitsTheWidth`).
+ */
 export async function screenshots(page: Page, testInfo: TestInfo, name: string) {
   for (const [size, width] of [["desktop", 1280], ["mobile", 375]] as const) {
     await page.setViewportSize({ width, height: 800 });
     await page.screenshot({ path: testInfo.outputPath(`${name}-${size}.png`), fullPage: true });
+    await expectFitsTheWidth(page, `${name} at ${width} px`);
   }
+}
+
+/**
+ * Nothing reaches past the right edge of the viewport unless it sits in a
+ * container that scrolls sideways by design (`overflow-x: auto`).
+ */
+export async function expectFitsTheWidth(page: Page, where: string) {
+  const sticking_out = await page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const scrollsSideways = (el: Element | null): boolean => {
+      for (let p = el?.parentElement; p; p = p.parentElement) {
+        if (["auto", "scroll"].includes(getComputedStyle(p).overflowX)) return true;
+      }
+      return false;
+    };
+    const found: string[] = [];
+    for (const el of document.body.querySelectorAll("*")) {
+      const box = el.getBoundingClientRect();
+      if (box.width > 0 && box.right > width + 1 && !scrollsSideways(el)) {
+        found.push(`${el.tagName.toLowerCase()}.${el.getAttribute("class") ?? ""} (right edge ${Math.round(box.right)} px)`);
+      }
+    }
+    return { pageWidth: document.documentElement.scrollWidth, width, found: found.slice(0, 8) };
+  });
+  expect(sticking_out.found, where).toEqual([]);
+  expect(sticking_out.pageWidth, `${where}: the page scrolls sideways`).toBeLessThanOrEqual(sticking_out.width);
 }
 
 /** Console errors, page errors and hydration warnings seen from now on. */

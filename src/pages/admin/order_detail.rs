@@ -92,15 +92,17 @@ fn OrderDetail(
                         </ol>
                     </div>
                 </div>
-                <table class="lines">
-                    <thead><tr><th scope="col">"Product"</th><th scope="col">"SKU"</th><th scope="col" class="num">"Unit price"</th><th scope="col" class="num">"Qty"</th><th scope="col" class="num">"Line total"</th></tr></thead>
-                    <tbody>
-                        {o.items.iter().map(|l| view! {
-                            <tr><td>{l.name.clone()}</td><td>{l.sku.clone()}</td><td class="num">{l.unit_price.to_string()}</td><td class="num">{l.quantity}</td><td class="num">{l.line_total.to_string()}</td></tr>
-                        }).collect_view()}
-                    </tbody>
-                    <tfoot><tr><th scope="row" colspan="4">"Total"</th><td class="num total">{o.total.to_string()}</td></tr></tfoot>
-                </table>
+                <div class="table-wrap">
+                    <table class="lines">
+                        <thead><tr><th scope="col">"Product"</th><th scope="col">"SKU"</th><th scope="col" class="num">"Unit price"</th><th scope="col" class="num">"Qty"</th><th scope="col" class="num">"Line total"</th></tr></thead>
+                        <tbody>
+                            {o.items.iter().map(|l| view! {
+                                <tr><td>{l.name.clone()}</td><td>{l.sku.clone()}</td><td class="num">{l.unit_price.to_string()}</td><td class="num">{l.quantity}</td><td class="num">{l.line_total.to_string()}</td></tr>
+                            }).collect_view()}
+                        </tbody>
+                        <tfoot><tr><th scope="row" colspan="4">"Total"</th><td class="num total">{o.total.to_string()}</td></tr></tfoot>
+                    </table>
+                </div>
             }
         }}
     }
