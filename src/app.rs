@@ -40,14 +40,9 @@ pub fn App() -> impl IntoView {
     view! {
         <Title text="Igniflo"/>
         <Router>
-            <header class="topbar">
-                <a class="brand" href="/">"Igniflo"</a>
-                <nav>
-                    <a href="/">"Shop"</a>
-                    <a href="/admin">"Admin"</a>
-                </nav>
-            </header>
-            <main>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <TopBar/>
+            <main id="main">
                 <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
                     <Route path=path!("/") view=CustomerPage ssr=SsrMode::InOrder/>
                     <Route path=path!("/track") view={Lazy::<TrackingScreen>::new()} ssr=SsrMode::InOrder/>
@@ -66,5 +61,22 @@ pub fn App() -> impl IntoView {
                 <ToastShelf/>
             </main>
         </Router>
+    }
+}
+
+/// The bar over every page. Customers see the shop only; the console's
+/// link shows on the console's own pages.
+#[component]
+fn TopBar() -> impl IntoView {
+    let path = leptos_router::hooks::use_location().pathname;
+    let in_console = move || path.with(|p| p.starts_with("/admin"));
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/">"Igniflo"</a>
+            <nav aria-label="Site">
+                <a href="/">"Shop"</a>
+                {move || in_console().then(|| view! { <a href="/admin">"Admin"</a> })}
+            </nav>
+        </header>
     }
 }

@@ -117,8 +117,15 @@ test("cancelling asks first, names the order, and keeps the reason", async ({ pa
 
 test("the filter form shows the filter the list shows @hydrated", async ({ page, request }) => {
   const p = await addProduct(request, { stock: 5 });
-  await placeOrder(request, p.sku, 1);
+  const placed = await placeOrder(request, p.sku, 1);
   await signedInTo(page, true);
+  // From today to today: today's orders (the last day counts whole).
+  const today = new Date().toISOString().slice(0, 10);
+  await page.goto(`/admin?from=${today}&to=${today}`);
+  await expect(page.locator(`tr[data-order="${placed.number}"]`)).toBeVisible();
+  await expect(page.getByLabel("Placed to")).toHaveValue(today);
+  await page.goto("/admin");
+  await settled(page, true);
   const status = page.locator("select[name=status]");
   const search = page.locator("input[name=q]");
   await status.selectOption("PAID");

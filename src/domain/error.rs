@@ -101,9 +101,11 @@ impl fmt::Display for AppError {
             }
             AppError::Invalid { field, message } => write!(f, "{field} {message}"),
             AppError::NotFound { entity, key } => write!(f, "No {entity} {key}"),
-            AppError::Duplicate { field, value } => {
-                write!(f, "A record with {field} {value:?} already exists")
-            }
+            AppError::Duplicate { field, value } => match field.as_ref() {
+                "sku" => write!(f, "A product with SKU {value:?} already exists"),
+                "email" => write!(f, "A customer with email {value:?} already exists"),
+                _ => write!(f, "Another record already has {field} {value:?}"),
+            },
             AppError::OutOfStock {
                 sku,
                 requested,

@@ -18,7 +18,9 @@ pub struct OrdersQuery {
     pub customer: Option<String>,
     /// Placed at or after: `YYYY-MM-DD` or an RFC 3339 date-time.
     pub from: Option<String>,
-    /// Placed before: `YYYY-MM-DD` or an RFC 3339 date-time.
+    /// Placed to: `YYYY-MM-DD` takes in that whole (UTC) day, so a range
+    /// from and to the same day finds that day's orders; an RFC 3339
+    /// date-time is an exclusive bound ("placed before").
     pub to: Option<String>,
     /// Page size, 1–200 (default 50).
     pub limit: Option<String>,
@@ -52,7 +54,14 @@ impl OrdersQuery {
             q: self.q.clone().filter(|q| !q.trim().is_empty()),
             customer: parse_id_param("customer", &self.customer)?,
             from: time("from", &self.from)?,
-            to: time("to", &self.to)?,
+            to: time("to", &self.to)?.map(|to| {
+                let whole_day = self.to.as_deref().is_some_and(|v| !v.contains('T'));
+                if whole_day {
+                    to.plus_days(1)
+                } else {
+                    to
+                }
+            }),
         })
     }
 
@@ -108,4 +117,33 @@ pub fn parse_id_param(field: &str, value: &Option<String>) -> Result<Option<Id>,
                 .map_err(|_| AppError::invalid(field, "must be an id"))
         })
         .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn between(from: &str, to: &str) -> OrderFilter {
+        OrdersQuery {
+            from: Some(from.into()),
+            to: Some(to.into()),
+            ..Default::default()
+        }
+        .filter()
+        .unwrap()
+    }
+
+    fn at(text: &str) -> Option<Timestamp> {
+        Some(text.parse().unwrap())
+    }
+
+    #[test]
+    fn a_range_of_dates_takes_in_the_whole_last_day() {
+        let same_day = between("2026-11-30", "2026-11-30");
+        assert_eq!(same_day.from, at("2026-11-30T00:00:00Z"));
+        assert_eq!(same_day.to, at("2026-12-01T00:00:00Z"));
+        // An instant stays the exclusive bound it says.
+        let until_noon = between("2026-11-30", "2026-11-30T12:00:00Z");
+        assert_eq!(until_noon.to, at("2026-11-30T12:00:00Z"));
+    }
 }

@@ -4,6 +4,7 @@ use super::fns::admin_customers;
 use super::orders::short_time;
 use super::AdminNav;
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 #[component]
@@ -12,6 +13,7 @@ pub fn CustomersPage() -> impl IntoView {
     let q = move || query.with(|p| p.get("q").filter(|v| !v.is_empty()));
     let customers = Resource::new(q, admin_customers);
     view! {
+        <Title text="Customers · Igniflo admin"/>
         <AdminNav/>
         <section class="page">
             <h1>"Customers"</h1>

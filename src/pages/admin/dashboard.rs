@@ -7,6 +7,7 @@ use crate::components::live::follow_live_feed;
 use crate::components::OrderStatusBadge;
 use crate::domain::{Dashboard, DayTotal, LiveMessage};
 use leptos::prelude::*;
+use leptos_meta::Title;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
@@ -21,6 +22,7 @@ pub fn DashboardPage() -> impl IntoView {
         }
     });
     view! {
+        <Title text="Dashboard · Igniflo admin"/>
         <AdminNav/>
         <section class="page">
             <h1>"Dashboard"</h1>

@@ -192,12 +192,38 @@ pub async fn admin_dashboard() -> Result<Dashboard, AppError> {
         .await
 }
 
-/// A price as an admin types it: `12`, `12.5`, `12.50`.
+/// A price as an admin types it: `12`, `12.5`, `12.50`, or with a decimal
+/// comma, `34,90`.
 #[cfg(feature = "ssr")]
 fn parse_price(text: &str) -> Result<crate::domain::Money, AppError> {
+    let text = text.trim();
+    let text = if text.contains('.') {
+        text.to_string()
+    } else {
+        text.replacen(',', ".", 1)
+    };
     let value: f64 = text
-        .trim()
         .parse()
         .map_err(|_| AppError::invalid("price", "must be a number like 12.50"))?;
     crate::domain::Money::from_decimal(value).map_err(|reason| AppError::invalid("price", reason))
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::parse_price;
+    use crate::domain::Money;
+
+    #[test]
+    fn prices_take_a_decimal_point_or_comma() {
+        for typed in ["34.90", "34,90", " 34,9 "] {
+            assert_eq!(
+                parse_price(typed).unwrap(),
+                Money::from_cents(3490),
+                "{typed}"
+            );
+        }
+        for typed in ["34,90,1", "1,234.50", "abc", ""] {
+            assert!(parse_price(typed).is_err(), "{typed}");
+        }
+    }
 }

@@ -10,6 +10,7 @@ use crate::components::toast::use_toasts;
 use crate::components::OrderStatusBadge;
 use crate::domain::{LiveMessage, Order};
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 #[component]
@@ -57,10 +58,12 @@ fn OrderDetail(
     latest: RwSignal<Option<Order>>,
     moves: ServerAction<MoveOrder>,
 ) -> impl IntoView {
+    let loaded_number = loaded.number.clone();
     // The live version once there is one; a plain closure, so a refetch
     // that replaces this view leaves nothing reactive behind.
     let order = move || latest.get().unwrap_or_else(|| loaded.clone());
     view! {
+        <Title text=format!("Order {} · Igniflo admin", loaded_number)/>
         {move || {
             let o = order();
             view! {

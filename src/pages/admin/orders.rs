@@ -10,6 +10,7 @@ use crate::components::toast::use_toasts;
 use crate::components::OrderStatusBadge;
 use crate::domain::{Id, LiveMessage, Order, OrderStatus, OrdersQuery};
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use std::collections::{HashMap, HashSet};
 
@@ -144,6 +145,7 @@ pub fn OrdersPage() -> impl IntoView {
     let export_href = move || format!("/api/orders/export.csv?{}", list_query(&query.get(), None));
     view! {
         <AdminNav/>
+        <Title text="Orders · Igniflo admin"/>
         <section class="page">
             <div class="page-header">
                 <h1>"Orders"</h1>
@@ -187,7 +189,7 @@ fn OrderFilters() -> impl IntoView {
                 <input type="search" name="q" prop:value=value("q") value=value("q") placeholder="Order number, name or email"/>
             </label>
             <label>"Placed from" <input type="date" name="from" prop:value=value("from") value=value("from")/></label>
-            <label>"Placed before" <input type="date" name="to" prop:value=value("to") value=value("to")/></label>
+            <label>"Placed to" <input type="date" name="to" prop:value=value("to") value=value("to")/></label>
             {move || {
                 let customer = customer();
                 (!customer.is_empty()).then(|| view! { <input type="hidden" name="customer" value=customer/> })

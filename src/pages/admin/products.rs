@@ -7,6 +7,7 @@ use crate::components::live::follow_live_feed;
 use crate::components::toast::use_toasts;
 use crate::domain::{Id, LiveMessage, Product};
 use leptos::prelude::*;
+use leptos_meta::Title;
 use std::collections::HashMap;
 
 #[component]
@@ -34,8 +35,15 @@ pub fn ProductsPage() -> impl IntoView {
         LiveMessage::OrderUpdated(_) => {}
     });
     let toaster = use_toasts();
+    let add_form = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |_| match add.value().get() {
-        Some(Ok(p)) => toaster.success(format!("Added {}", p.name)),
+        Some(Ok(p)) => {
+            toaster.success(format!("Added {}", p.name));
+            // Ready for the next product.
+            if let Some(form) = add_form.get_untracked() {
+                form.reset();
+            }
+        }
         Some(Err(e)) => toaster.failure(format!("The product was not added: {e}")),
         None => {}
     });
@@ -49,9 +57,10 @@ pub fn ProductsPage() -> impl IntoView {
     });
     view! {
         <AdminNav/>
+        <Title text="Products · Igniflo admin"/>
         <section class="page">
             <h1>"Products"</h1>
-            <ActionForm action=add attr:class="inline-form" attr:aria-label="Add a product">
+            <ActionForm action=add node_ref=add_form attr:class="inline-form" attr:aria-label="Add a product">
                 <label>"Name" <input name="name" required maxlength="200"/></label>
                 <label>"SKU" <input name="sku" required maxlength="64"/></label>
                 <label>"Stock" <input name="stock" type="number" min="0" step="1" required/></label>

@@ -6,6 +6,7 @@ use super::orders::short_time;
 use super::AdminNav;
 use crate::domain::{Actor, StockReason};
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 #[component]
@@ -40,6 +41,7 @@ pub fn StockHistoryPage() -> impl IntoView {
                                 }
                             }).collect_view();
                             view! {
+                                <Title text=format!("Stock history: {} · Igniflo admin", h.product.name)/>
                                 <h1>"Stock history: " {h.product.name.clone()}</h1>
                                 <p class="summary">
                                     {format!("SKU {} · {} in stock · low at {} or fewer", h.product.sku, h.product.stock, h.product.low_stock_threshold)}

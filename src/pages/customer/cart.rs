@@ -127,11 +127,11 @@ pub fn line_problem(line: &CartLine, index: usize, product: Option<&Product>) ->
     })
 }
 
-/// The line's cost at today's price, if its quantity is a number.
+/// The line's cost at today's price, if its quantity is a number one can
+/// order (a negative or zero quantity has no total, not a negative one).
 pub fn line_total(line: &CartLine, product: &Product) -> Option<Money> {
-    product
-        .price
-        .checked_mul(line.quantity.trim().parse().ok()?)
+    let quantity: i64 = line.quantity.trim().parse().ok().filter(|q| *q >= 1)?;
+    product.price.checked_mul(quantity)
 }
 
 /// The order's total as it will be charged, if every line can be priced.
@@ -243,6 +243,8 @@ mod tests {
         let cart = [line(1, "3"), line(2, "2")];
         assert_eq!(order_total(&cart, &products), Some(Money::from_cents(5548)));
         assert_eq!(order_total(&[line(1, "x")], &products), None);
+        assert_eq!(order_total(&[line(1, "-2")], &products), None);
+        assert_eq!(order_total(&[line(1, "0")], &products), None);
         assert_eq!(price(Money::from_cents(123_456_789)), "1,234,567.89");
         assert_eq!(price(Money::from_cents(5)), "0.05");
         assert_eq!(price(Money::from_cents(100_000)), "1,000.00");

@@ -137,24 +137,24 @@ fn OrderTracker(
     let status = move || order.with(|o| o.status);
     view! {
         <Title text=title/>
-        // The thanks hold only while the order stands.
-        {move || (just_placed && status() != OrderStatus::Cancelled).then(|| view! {
-            <div class="confirmation" role="status">
-                <h2>"Thank you! Your order is placed."</h2>
-                <p>"Your order number is " <strong class="order-number">{number()}</strong> "."</p>
-                <p>
-                    "This page is your private tracking link: "
-                    <a href=link()>"bookmark it"</a>
-                    " to come back. Anyone with the link can see the order, so keep it to yourself."
-                </p>
-                <p><a href="/">"Continue shopping"</a></p>
-            </div>
-        })}
         <article class="page tracker">
             <header class="tracker-header">
                 <h1>"Order " <span class="order-number">{number()}</span></h1>
                 {move || view! { <OrderStatusBadge status=status()/> }}
             </header>
+            // The thanks hold only while the order stands.
+            {move || (just_placed && status() != OrderStatus::Cancelled).then(|| view! {
+                <div class="confirmation" role="status">
+                    <h2>"Thank you! Your order is placed."</h2>
+                    <p>"Your order number is " <strong class="order-number">{number()}</strong> "."</p>
+                    <p>
+                        "This page is your private tracking link: "
+                        <a href=link()>"bookmark it"</a>
+                        " to come back. Anyone with the link can see the order, so keep it to yourself."
+                    </p>
+                    <p><a href="/">"Continue shopping"</a></p>
+                </div>
+            })}
             <p class="status-explainer" class:bad-news=move || status() == OrderStatus::Cancelled>{move || explain(status())}</p>
             {how_to_pay.map(|text| view! {
                 <Show when=move || status() == OrderStatus::Pending>

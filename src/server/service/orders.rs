@@ -361,9 +361,42 @@ fn order_number() -> Result<String, AppError> {
     Ok(number)
 }
 
+/// An order number as a customer may type it — lower case, without the
+/// dash, with spaces, an O for a 0 or an I or L for a 1 — as it was issued.
+/// Anything that is not ten such characters is returned trimmed, as typed.
+pub(super) fn order_number_as_issued(typed: &str) -> String {
+    let symbols: String = typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| match c.to_ascii_uppercase() {
+            'O' => '0',
+            'I' | 'L' => '1',
+            other => other,
+        })
+        .collect();
+    if symbols.len() == 10 && symbols.chars().all(|c| c.is_ascii_alphanumeric()) {
+        format!("{}-{}", &symbols[..5], &symbols[5..])
+    } else {
+        typed.trim().to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn order_numbers_are_found_as_customers_type_them() {
+        for typed in ["7KQ2M-9XD4P", "7kq2m9xd4p", " 7KQ2M 9XD4P ", "7kq2m-9xd4p"] {
+            assert_eq!(order_number_as_issued(typed), "7KQ2M-9XD4P", "{typed:?}");
+        }
+        assert_eq!(order_number_as_issued("oil2m9xd4p"), "0112M-9XD4P");
+        assert_eq!(
+            order_number_as_issued(" ORD-1 "),
+            "ORD-1",
+            "not ours: as typed"
+        );
+    }
 
     #[test]
     fn order_numbers_are_readable() {

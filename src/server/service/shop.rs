@@ -95,13 +95,13 @@ impl Service {
     ) -> Result<PlacedOrder, AppError> {
         let email = validate::email(email)?;
         let not_found = || AppError::not_found("order", "with this number and email");
-        let number = number.trim();
-        if number.is_empty() || number.chars().count() > MAX_ORDER_NUMBER_CHARS {
+        if number.trim().is_empty() || number.chars().count() > MAX_ORDER_NUMBER_CHARS {
             return Err(not_found());
         }
+        let number = super::orders::order_number_as_issued(number);
         let order = self
             .store
-            .order_by_number(number)
+            .order_by_number(&number)
             .await?
             .filter(|order| secrets::same_secret(&order.customer.email, &email))
             .ok_or_else(not_found)?;
