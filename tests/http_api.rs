@@ -191,6 +191,7 @@ async fn the_seed_contract_round_trip(backend: Backend) {
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_error_shape(&dup, "duplicate");
+    assert_eq!(dup["error"], "A product with SKU \"MUG-01\" already exists");
 
     // `product` may be a SKU or an id.
     let r = api

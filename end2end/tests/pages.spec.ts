@@ -3,7 +3,7 @@
 // Screenshots of each page, desktop and 375 px wide, are kept with the
 // test results.
 import { test, expect } from "@playwright/test";
-import { collectErrors, screenshots, settled, signIn } from "./support";
+import { addProduct, admin, collectErrors, placeOrder, screenshots, settled, signIn } from "./support";
 
 test("the shop renders on the server, and hydrates where JavaScript runs", async ({ page, javaScriptEnabled }, testInfo) => {
   const errors = collectErrors(page);
@@ -32,6 +32,45 @@ test("a wrong password keeps the console closed", async ({ page, javaScriptEnabl
   await signIn(page, { javaScriptEnabled, password: "not the password at all", from: "/admin" });
   await expect(page.getByRole("alert")).toHaveText("Wrong username or password.");
   await expect(page).toHaveURL(/\/admin\/login/);
+  await expect(page.getByLabel("Password")).toHaveValue("");
+  await expect(page).toHaveTitle("Admin sign-in · Igniflo");
+});
+
+test("customers find their way: a skip link, no console link, orders found as typed", async ({ page, request, javaScriptEnabled }) => {
+  await page.goto("/");
+  await settled(page, javaScriptEnabled);
+  await expect(page.getByRole("navigation", { name: "Site" }).getByRole("link")).toHaveText(["Shop"]);
+  const skip = page.getByRole("link", { name: "Skip to content" });
+  await expect(skip).toHaveAttribute("href", "#main");
+  await expect(page.locator("main#main")).toHaveCount(1);
+  // The order number lower case and without its dash still finds the order.
+  const p = await addProduct(request, { stock: 3 });
+  const placed = await placeOrder(request, p.sku, 1, `find.${Date.now()}@example.com`);
+  const email = (await (await request.get(`/api/orders/${placed._id}`, { headers: admin })).json()).customer.email;
+  await page.goto("/track");
+  await settled(page, javaScriptEnabled);
+  await page.getByLabel("Order number").fill(placed.number.replace("-", "").toLowerCase());
+  await page.getByLabel("Email").fill(email);
+  await page.getByRole("button", { name: "Find my order" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Order ${placed.number}`);
+  await expect(page).toHaveTitle(`Order ${placed.number} · Igniflo`);
+});
+
+test("a product added with a decimal comma; the form is ready for the next one", async ({ page, javaScriptEnabled }) => {
+  await signIn(page, { javaScriptEnabled });
+  await expect(page).toHaveURL(/\/admin$/);
+  await page.goto("/admin/products");
+  await settled(page, javaScriptEnabled);
+  await expect(page).toHaveTitle("Products · Igniflo admin");
+  const sku = `COMMA-${Date.now()}`;
+  const form = page.getByRole("form", { name: "Add a product" });
+  await form.getByLabel("Name").fill("Comma kettle");
+  await form.getByLabel("SKU").fill(sku);
+  await form.getByLabel("Stock").fill("4");
+  await form.getByLabel("Price").fill("34,90");
+  await form.getByRole("button", { name: "Add product" }).click();
+  await expect(page.locator(`tr[data-sku="${sku}"] td.num`).first()).toHaveText("34.90");
+  for (const field of ["Name", "SKU", "Stock", "Price"]) await expect(form.getByLabel(field)).toHaveValue("");
 });
 
 test("the site's files come compressed and are kept for a year; pages are revalidated", async ({ page, request }) => {
