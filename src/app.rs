@@ -48,7 +48,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/track") view={Lazy::<TrackingScreen>::new()} ssr=SsrMode::InOrder/>
                     // In order: a screen's data is in the HTML the server
                     // sends, however fast the database answers, so every
-                    // screen reads the same with JavaScript off.
+                    // screen reads the same with JavaScript off. (Not
+                    // Async, though it would put titles that name an order
+                    // into the head: its pages sometimes went out without
+                    // their nonce's Content-Security-Policy header, so they
+                    // never hydrated; measured with leptos_axum 0.8.10.)
                     <Route path=path!("/admin") view={Lazy::<OrdersScreen>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin/orders/:id") view={Lazy::<OrderDetailScreen>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin/orders/:id/cancel") view={Lazy::<CancelOrderScreen>::new()} ssr=SsrMode::InOrder/>

@@ -3,6 +3,7 @@
 // integration would, screenshots at desktop and phone widths, and the
 // console errors a test must end without.
 import { expect, Page, APIRequestContext, TestInfo } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
 import { ADMIN_PASSWORD, ADMIN_TOKEN } from "../playwright.config";
 
 /** Headers that make a REST call the admin's. */
@@ -64,14 +65,27 @@ export async function placeOrder(request: APIRequestContext, sku: string, quanti
 
 /**
  * Full-page screenshots at 1280 and 375 px wide, kept with the test results;
- * at each width the page must fit it (see `expectFitsTheWidth`).
+ * at each width the page must fit it (see `expectFitsTheWidth`) and pass an
+ * accessibility scan (see `expectAccessible`).
  */
 export async function screenshots(page: Page, testInfo: TestInfo, name: string) {
   for (const [size, width] of [["desktop", 1280], ["mobile", 375]] as const) {
     await page.setViewportSize({ width, height: 800 });
     await page.screenshot({ path: testInfo.outputPath(`${name}-${size}.png`), fullPage: true });
     await expectFitsTheWidth(page, `${name} at ${width} px`);
+    // axe-core runs as a script in the page: only where scripts run. The
+    // no-JS project sees the same server-rendered markup.
+    if (testInfo.project.use.javaScriptEnabled !== false) await expectAccessible(page, `${name} at ${width} px`);
   }
+}
+
+/** No serious or critical WCAG 2.1 A/AA violation that axe-core finds. */
+export async function expectAccessible(page: Page, where: string) {
+  const scan = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  const grave = scan.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+  expect(grave, where).toEqual([]);
 }
 
 /**
