@@ -73,6 +73,21 @@ test("a product added with a decimal comma; the form is ready for the next one",
   await form.getByRole("button", { name: "Add product" }).click();
   await expect(page.locator(`tr[data-sku="${sku}"] td.num`).first()).toHaveText("34.90");
   for (const field of ["Name", "SKU", "Stock", "Price"]) await expect(form.getByLabel(field)).toHaveValue("");
+  if (javaScriptEnabled) {
+    // The same refusal twice shows once.
+    for (let i = 0; i < 2; i++) {
+      await form.getByLabel("Name").fill("Comma kettle again");
+      await form.getByLabel("SKU").fill(sku);
+      await form.getByLabel("Stock").fill("1");
+      await form.getByLabel("Price").fill("1");
+      const answered = page.waitForResponse((r) => r.url().includes("/api/fn/add_product"));
+      await form.getByRole("button", { name: "Add product" }).click();
+      await answered;
+      const refusal = page.locator(".toast-failure").filter({ hasText: `A product with SKU "${sku}" already exists` });
+      await expect(refusal.first()).toBeVisible();
+      await expect(refusal).toHaveCount(1);
+    }
+  }
 });
 
 test("the site's files come compressed and are kept for a year; pages are revalidated", async ({ page, request }) => {

@@ -208,3 +208,20 @@ test("the catalogue is searchable, and sold-out products show but cannot be adde
   await page.getByRole("button", { name: "Search", exact: true }).click();
   await expect(page.getByText("No product matches “no product is called this”.")).toBeVisible();
 });
+
+test("on a phone the cart shortcut stays clear of the field being filled in", async ({ page, request, javaScriptEnabled }) => {
+  const p = await addProduct(request, { stock: 4 });
+  await page.setViewportSize({ width: 375, height: 800 });
+  await page.goto(`/?cart=${p._id}:1`);
+  await settled(page, javaScriptEnabled);
+  const shortcut = page.getByRole("link", { name: /View your cart/ });
+  await expect(shortcut).toBeVisible();
+  for (const field of ["Name", "Email"]) {
+    await page.getByLabel(field, { exact: true }).focus();
+    await expect(shortcut).toBeHidden();
+  }
+  await page.getByLabel("Phone", { exact: true }).focus();
+  await expect(shortcut).toBeHidden();
+  await page.getByLabel("Search by name or SKU").focus();
+  await expect(shortcut).toBeVisible();
+});

@@ -73,10 +73,34 @@ export async function screenshots(page: Page, testInfo: TestInfo, name: string) 
     await page.setViewportSize({ width, height: 800 });
     await page.screenshot({ path: testInfo.outputPath(`${name}-${size}.png`), fullPage: true });
     await expectFitsTheWidth(page, `${name} at ${width} px`);
+    await expectTablesAligned(page, `${name} at ${width} px`);
     // axe-core runs as a script in the page: only where scripts run. The
     // no-JS project sees the same server-rendered markup.
     if (testInfo.project.use.javaScriptEnabled !== false) await expectAccessible(page, `${name} at ${width} px`);
   }
+}
+
+/**
+ * Every table laid out as a table has its header cells over its first row's
+ * cells: the same columns, each starting within 2 px of its header.
+ */
+export async function expectTablesAligned(page: Page, where: string) {
+  const misaligned = await page.evaluate(() => {
+    const found: string[] = [];
+    document.querySelectorAll("table").forEach((table, t) => {
+      const head = table.tHead?.rows[0];
+      const first = table.tBodies[0]?.rows[0];
+      if (!head || !first || getComputedStyle(table.tHead!).display !== "table-header-group") return;
+      const starts = (row: HTMLTableRowElement) =>
+        [...row.cells].filter((c) => c.getBoundingClientRect().width > 0).map((c) => Math.round(c.getBoundingClientRect().left));
+      const [heads, cells] = [starts(head), starts(first)];
+      const name = `table ${t + 1} (${table.className || "no class"})`;
+      if (heads.length !== cells.length) found.push(`${name}: ${heads.length} headers over ${cells.length} cells`);
+      else heads.forEach((x, i) => Math.abs(x - cells[i]) > 2 && found.push(`${name}, column ${i + 1}: header at ${x} px, cell at ${cells[i]} px`));
+    });
+    return found;
+  });
+  expect(misaligned, where).toEqual([]);
 }
 
 /** No serious or critical WCAG 2.1 A/AA violation that axe-core finds. */
