@@ -3,18 +3,12 @@
 
 mod common;
 
+use common::api::public_client;
 use common::live::{live_feed, next_event, LiveFeed, SocketIoListener};
 use common::{on_every_store, Backend, SecantusDb, Server, ADMIN_PASSWORD, ADMIN_TOKEN};
 use reqwest::{Client, RequestBuilder, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
-
-fn client() -> Client {
-    Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap()
-}
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Who {
@@ -48,7 +42,7 @@ impl Shop {
 
     async fn open_with(backend: Backend, env: &[(&str, &str)]) -> Shop {
         let server = Server::start_on_with(backend, env);
-        let http = client();
+        let http = public_client();
         let url = |p: &str| format!("{}{p}", server.url);
         let product: Value = http
             .post(url("/api/products"))
@@ -629,7 +623,7 @@ async fn a_first_start_makes_up_an_admin_password_and_says_it_once(backend: Back
         .to_string();
     let password = line.split("password ").nth(1).unwrap().trim().to_string();
     assert_eq!(password.len(), 20);
-    let r = client()
+    let r = public_client()
         .post(format!("{}/api/auth/login", first.url))
         .json(&json!({"username": "admin", "password": password}))
         .send()

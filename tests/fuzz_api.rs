@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::api::public_client;
 use common::{Backend, Server, ADMIN_TOKEN};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -59,7 +60,7 @@ fn no_input_gets_a_5xx_on_mongo() {
 fn no_input_gets_a_5xx(backend: Backend) {
     let server = Server::start_on(backend);
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let http = reqwest::Client::new();
+    let http = public_client();
     let (customer, order, mug) = rt.block_on(async {
         let post = |path: &str, body: Value| {
             http.post(format!("{}{path}", server.url))

@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::api::admin_client;
+
 use common::{SecantusDb, Server, ADMIN_TOKEN};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
@@ -83,12 +85,7 @@ async fn shop(http: &Client, base: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_shop_moves_from_sqlite_to_mongodb_and_back() {
-    let mut admin = reqwest::header::HeaderMap::new();
-    admin.insert(
-        "authorization",
-        format!("Bearer {ADMIN_TOKEN}").parse().unwrap(),
-    );
-    let http = Client::builder().default_headers(admin).build().unwrap();
+    let http = admin_client();
     let dir = tempfile::tempdir().unwrap();
     let sqlite = format!("sqlite://{}", dir.path().join("shop.db").display());
     let mut server = Server::start_with(&[("DATABASE_URL", sqlite.as_str())]);

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod api;
 pub mod live;
 
 use std::io::{BufRead, BufReader};
