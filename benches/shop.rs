@@ -61,6 +61,7 @@ impl Shop {
                     quantity: 1,
                 })
                 .collect(),
+            shipping_address: None,
             payment_received: false,
         }
     }

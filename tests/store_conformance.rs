@@ -139,6 +139,7 @@ fn order(customer: &Customer, lines: &[(&str, i64)]) -> NewOrder {
                 quantity: *q,
             })
             .collect(),
+        shipping_address: None,
         payment_received: false,
     }
 }
@@ -743,6 +744,19 @@ fn shopper(name: &str, email: &str) -> NewCustomer {
     }
 }
 
+/// A delivery address in Germany.
+fn home() -> Address {
+    Address {
+        name: "Ada Lovelace".into(),
+        line1: "Hauptstrasse 1".into(),
+        line2: None,
+        city: "Berlin".into(),
+        region: None,
+        postal_code: "10115".into(),
+        country: "DE".into(),
+    }
+}
+
 fn lines(lines: &[(&str, i64)]) -> Vec<NewOrderLine> {
     lines
         .iter()
@@ -762,7 +776,7 @@ async fn checkout_reuses_a_returning_customers_record(f: &Fixture) {
     let first = f
         .service
         .checkout(
-            shopper("Ada Lovelace", "ada@example.com"),
+            shopper("Ada Lovelace", "ada@example.com"), home(),
             lines(&[("MUG", 2)]),
             None,
         )
@@ -777,7 +791,7 @@ async fn checkout_reuses_a_returning_customers_record(f: &Fixture) {
     let again = f
         .service
         .checkout(
-            shopper("Someone Else", "  ADA@Example.com "),
+            shopper("Someone Else", "  ADA@Example.com "), home(),
             lines(&[(&mug.id.to_string(), 1)]),
             None,
         )
@@ -803,7 +817,7 @@ async fn checkout_checks_the_cart_before_registering_anyone(f: &Fixture) {
     let err = f
         .service
         .checkout(
-            shopper("Ada", "ada@example.com"),
+            shopper("Ada", "ada@example.com"), home(),
             lines(&[("MUG", 0)]),
             None,
         )
@@ -815,7 +829,7 @@ async fn checkout_checks_the_cart_before_registering_anyone(f: &Fixture) {
     );
     let err = f
         .service
-        .checkout(shopper("Ada", "not an email"), lines(&[("MUG", 1)]), None)
+        .checkout(shopper("Ada", "not an email"), home(), lines(&[("MUG", 1)]), None)
         .await
         .unwrap_err();
     assert!(
@@ -828,7 +842,7 @@ async fn checkout_checks_the_cart_before_registering_anyone(f: &Fixture) {
     let err = f
         .service
         .checkout(
-            shopper("Ada", "ada@example.com"),
+            shopper("Ada", "ada@example.com"), home(),
             lines(&[("MUG", 2)]),
             None,
         )
@@ -845,7 +859,7 @@ async fn checkout_checks_the_cart_before_registering_anyone(f: &Fixture) {
     );
     f.service
         .checkout(
-            shopper("Ada", "ada@example.com"),
+            shopper("Ada", "ada@example.com"), home(),
             lines(&[("MUG", 1)]),
             None,
         )
@@ -858,7 +872,7 @@ async fn a_checkout_form_sent_twice_places_one_order(f: &Fixture) {
     let mug = product(&f.service, "MUG", 10, 1450).await;
     let send = |attempt: &str, quantity: i64| {
         f.service.checkout(
-            shopper("Ada", "ada@example.com"),
+            shopper("Ada", "ada@example.com"), home(),
             lines(&[("MUG", quantity)]),
             Some(attempt.to_string()),
         )
@@ -887,7 +901,7 @@ async fn a_returning_customer_is_found_among_many_similar_emails(f: &Fixture) {
     let placed = f
         .service
         .checkout(
-            shopper("Ada", "ada@example.com"),
+            shopper("Ada", "ada@example.com"), home(),
             lines(&[("MUG", 1)]),
             None,
         )
@@ -901,7 +915,7 @@ async fn a_lost_tracking_link_is_reissued_only_for_the_right_number_and_email(f:
     let placed = f
         .service
         .checkout(
-            shopper("Ada", "ada@example.com"),
+            shopper("Ada", "ada@example.com"), home(),
             lines(&[("MUG", 1)]),
             None,
         )
@@ -910,7 +924,7 @@ async fn a_lost_tracking_link_is_reissued_only_for_the_right_number_and_email(f:
     let other = f
         .service
         .checkout(
-            shopper("Bob", "bob@example.com"),
+            shopper("Bob", "bob@example.com"), home(),
             lines(&[("MUG", 1)]),
             None,
         )

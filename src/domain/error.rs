@@ -2,7 +2,7 @@
 //! variant to one status code and a JSON body; server functions carry it to
 //! the browser unchanged.
 
-use super::OrderStatus;
+use super::{Money, OrderStatus};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -45,7 +45,18 @@ pub enum AppError {
         to: OrderStatus,
         allowed: Vec<OrderStatus>,
     },
-    /// The same Idempotency-Key was sent with a different order.
+    /// The order's state does not allow this: "cannot {action}: {why}".
+    OrderCannot {
+        action: String,
+        why: String,
+    },
+    /// A refund of more than was paid and not yet refunded.
+    RefundTooLarge {
+        field: String,
+        requested: Money,
+        refundable: Money,
+    },
+    /// The same Idempotency-Key was sent with a different request.
     IdempotencyKeyReused,
     Unauthorized,
     Forbidden,
@@ -83,6 +94,8 @@ impl AppError {
             AppError::OutOfStock { .. } => "out_of_stock",
             AppError::StockWouldBeNegative { .. } => "stock_would_be_negative",
             AppError::InvalidTransition { .. } => "invalid_transition",
+            AppError::OrderCannot { .. } => "order_state_conflict",
+            AppError::RefundTooLarge { .. } => "refund_too_large",
             AppError::IdempotencyKeyReused => "idempotency_key_reused",
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden => "forbidden",
@@ -130,8 +143,19 @@ impl fmt::Display for AppError {
                     )
                 }
             }
+            AppError::OrderCannot { action, why } => {
+                write!(f, "This order cannot {action}: {why}")
+            }
+            AppError::RefundTooLarge {
+                field,
+                requested,
+                refundable,
+            } => write!(
+                f,
+                "{field} {requested} is more than the {refundable} that can still be refunded"
+            ),
             AppError::IdempotencyKeyReused => {
-                f.write_str("This Idempotency-Key was already used for a different order")
+                f.write_str("This Idempotency-Key was already used for a different request")
             }
             AppError::Unauthorized => f.write_str("Sign in to do this"),
             AppError::Forbidden => f.write_str("You may not do this"),

@@ -2,20 +2,28 @@
 //! lifecycle and the records Igniflo keeps. Nothing here knows about HTTP or
 //! storage; the rules that need no I/O live here so both sides agree on them.
 
+mod countries;
+mod currency;
 mod error;
+mod fulfillment;
 mod id;
 mod model;
 mod money;
+mod order_change;
 mod order_query;
 mod status;
 mod stock;
 mod timestamp;
 pub mod validate;
 
+pub use countries::COUNTRIES;
+pub use currency::Currency;
 pub use error::AppError;
+pub use fulfillment::*;
 pub use id::Id;
 pub use model::*;
 pub use money::Money;
+pub use order_change::{OrderChange, StockMove};
 pub use order_query::{parse_id_param, OrdersQuery};
 pub use status::OrderStatus;
 pub use stock::{StockMismatch, StockMovement, StockReason};

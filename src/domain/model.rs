@@ -1,7 +1,10 @@
 //! The records Igniflo keeps and the inputs that create or change them, in
 //! the JSON shapes of the seed's REST contract (`_id`, camelCase).
 
-use super::{AppError, Id, Money, OrderStatus, Timestamp};
+use super::{
+    Address, CommandKey, Currency, FulfillmentStatus, Id, Money, Note, OrderStatus,
+    PaymentStatus, Refund, Return, Shipment, TimelineEntry, Timestamp,
+};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,6 +29,9 @@ pub struct Product {
     pub sku: String,
     pub stock: i64,
     pub price: Money,
+    /// The shop's currency, which `price` is in.
+    #[serde(default)]
+    pub currency: Currency,
     /// At or below this many units the product is low on stock: the
     /// dashboard lists it, and admins hear once when stock falls to it.
     pub low_stock_threshold: i64,
@@ -51,69 +57,52 @@ pub struct Order {
     /// Short number a customer can quote, e.g. `7KQ2M-9XD4P`.
     pub number: String,
     pub customer: Customer,
+    /// Where it goes; orders placed through the REST API may have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping_address: Option<Address>,
     pub items: Vec<OrderLine>,
     pub total: Money,
+    /// What `total` and every amount of the order are in: the shop's
+    /// currency when it was placed.
+    #[serde(default)]
+    pub currency: Currency,
     pub payment_received: bool,
+    /// Sum of `refunds`.
+    #[serde(default)]
+    pub refunded_total: Money,
+    /// `UNPAID` until payment is received, then `PAID`, `PARTIALLY_REFUNDED`
+    /// or `REFUNDED` by what went back.
+    #[serde(default)]
+    pub payment_status: PaymentStatus,
+    /// By how much of every line has shipped.
+    #[serde(default)]
+    pub fulfillment_status: FulfillmentStatus,
     pub status: OrderStatus,
     pub status_history: Vec<StatusEntry>,
+    #[serde(default)]
+    pub shipments: Vec<Shipment>,
+    #[serde(default)]
+    pub returns: Vec<Return>,
+    #[serde(default)]
+    pub refunds: Vec<Refund>,
+    #[serde(default)]
+    pub notes: Vec<Note>,
+    /// Status moves, shipments, returns, refunds and notes, oldest first.
+    #[serde(default)]
+    pub timeline: Vec<TimelineEntry>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     /// Counts the order's changes: a change is written only over the version
     /// it was decided on (compare-and-set), so racing changes are re-judged.
     pub version: u64,
-}
-
-impl Order {
-    /// The order as moving it to `update.status` leaves it (its status,
-    /// history and payment; stock is the caller's to move), `None` when it is
-    /// already there, `InvalidTransition` when the lifecycle forbids the move.
-    pub fn moved_to(
-        &self,
-        update: &StatusUpdate,
-        at: Timestamp,
-        actor: Actor,
-    ) -> Result<Option<Order>, AppError> {
-        let to = update.status;
-        let reason = super::validate::reason(update.reason.as_deref())?;
-        if self.status == to {
-            return Ok(None);
-        }
-        if !self.status.can_move_to(to) {
-            return Err(AppError::InvalidTransition {
-                from: self.status,
-                to,
-                allowed: self.status.next_statuses().to_vec(),
-            });
-        }
-        let mut moved = self.clone();
-        moved.status = to;
-        moved.payment_received |= to.means_paid();
-        moved.status_history.push(StatusEntry {
-            status: to,
-            at,
-            actor,
-            reason,
-        });
-        moved.updated_at = at;
-        moved.version += 1;
-        Ok(Some(moved))
-    }
-
-    /// The order as its customer (a tracking-token holder) sees it: contact
-    /// details masked, so a leaked tracking link does not leak them whole,
-    /// and staff's reasons left out.
-    pub fn for_customer(mut self) -> Order {
-        self.customer.email = mask_email(&self.customer.email);
-        self.customer.phone = mask_phone(&self.customer.phone);
-        for entry in &mut self.status_history {
-            entry.reason = None;
-        }
-        self
-    }
+    /// Retry keys of the shipments, returns and refunds recorded on it.
+    /// Kept with the order, never sent.
+    #[serde(skip)]
+    pub command_keys: Vec<CommandKey>,
 }
 
 /// `ada@example.com` → `a••@example.com`.
-fn mask_email(email: &str) -> String {
+pub(super) fn mask_email(email: &str) -> String {
     match email.split_once('@') {
         Some((local, domain)) => {
             let first: String = local.chars().take(1).collect();
@@ -124,7 +113,7 @@ fn mask_email(email: &str) -> String {
 }
 
 /// `+44 20 7946 0958` → `••• 58`: the last two digits only.
-fn mask_phone(phone: &str) -> String {
+pub(super) fn mask_phone(phone: &str) -> String {
     let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
     let tail: String = digits[digits.len().saturating_sub(2)..].iter().collect();
     format!("••• {tail}")
@@ -140,6 +129,12 @@ pub struct OrderLine {
     pub unit_price: Money,
     pub quantity: i64,
     pub line_total: Money,
+    /// Units that left in shipments.
+    #[serde(default)]
+    pub shipped_quantity: i64,
+    /// Units that came back in returns.
+    #[serde(default)]
+    pub returned_quantity: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -274,6 +269,9 @@ pub struct ProductUpdate {
 pub struct NewOrder {
     pub customer: Id,
     pub items: Vec<NewOrderLine>,
+    /// Where the order goes.
+    #[serde(default)]
+    pub shipping_address: Option<Address>,
     #[serde(default)]
     pub payment_received: bool,
 }
@@ -320,6 +318,8 @@ impl From<OrderStatus> for StatusUpdate {
 #[serde(rename_all = "camelCase")]
 pub struct OrderFilter {
     pub status: Option<OrderStatus>,
+    pub payment_status: Option<PaymentStatus>,
+    pub fulfillment_status: Option<FulfillmentStatus>,
     /// Matches the order number exactly (case-insensitive) or a substring of
     /// the customer's name or email.
     pub q: Option<String>,
@@ -345,6 +345,8 @@ impl OrderFilter {
         };
         q_matches
             && self.status.is_none_or(|s| s == order.status)
+            && self.payment_status.is_none_or(|s| s == order.payment_status)
+            && self.fulfillment_status.is_none_or(|s| s == order.fulfillment_status)
             && self.customer.is_none_or(|c| c == order.customer.id)
             && self.from.is_none_or(|from| order.created_at >= from)
             && self.to.is_none_or(|to| order.created_at < to)

@@ -12,6 +12,12 @@ use serde::{Deserialize, Serialize};
 pub struct OrdersQuery {
     /// PENDING, PAID, FULFILLED or CANCELLED.
     pub status: Option<String>,
+    /// UNPAID, PAID, PARTIALLY_REFUNDED or REFUNDED.
+    #[serde(rename = "paymentStatus")]
+    pub payment_status: Option<String>,
+    /// UNFULFILLED, PARTIALLY_FULFILLED or FULFILLED.
+    #[serde(rename = "fulfillmentStatus")]
+    pub fulfillment_status: Option<String>,
     /// An order number, or part of a customer's name or email.
     pub q: Option<String>,
     /// Only this customer's orders (an id).
@@ -51,6 +57,16 @@ impl OrdersQuery {
                     })
                 })
                 .transpose()?,
+            payment_status: parse_param(
+                "paymentStatus",
+                &self.payment_status,
+                "must be UNPAID, PAID, PARTIALLY_REFUNDED or REFUNDED",
+            )?,
+            fulfillment_status: parse_param(
+                "fulfillmentStatus",
+                &self.fulfillment_status,
+                "must be UNFULFILLED, PARTIALLY_FULFILLED or FULFILLED",
+            )?,
             q: self.q.clone().filter(|q| !q.trim().is_empty()),
             customer: parse_id_param("customer", &self.customer)?,
             from: time("from", &self.from)?,
@@ -73,6 +89,8 @@ impl OrdersQuery {
     pub fn from_params(param: impl Fn(&str) -> Option<String>) -> OrdersQuery {
         OrdersQuery {
             status: param("status"),
+            payment_status: param("paymentStatus"),
+            fulfillment_status: param("fulfillmentStatus"),
             q: param("q"),
             customer: param("customer"),
             from: param("from"),
@@ -81,6 +99,19 @@ impl OrdersQuery {
             cursor: param("cursor"),
         }
     }
+}
+
+/// A query parameter naming one of an enum's wire values, blank as absent.
+fn parse_param<T: std::str::FromStr>(
+    field: &str,
+    value: &Option<String>,
+    message: &str,
+) -> Result<Option<T>, AppError> {
+    value
+        .as_deref()
+        .filter(|v| !v.is_empty())
+        .map(|v| v.parse::<T>().map_err(|_| AppError::invalid(field, message)))
+        .transpose()
 }
 
 impl Page {

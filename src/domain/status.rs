@@ -67,6 +67,18 @@ impl OrderStatus {
     }
 }
 
+impl OrderStatus {
+    /// In words, for pages and the timeline.
+    pub fn label(self) -> &'static str {
+        match self {
+            OrderStatus::Pending => "Pending",
+            OrderStatus::Paid => "Paid",
+            OrderStatus::Fulfilled => "Fulfilled",
+            OrderStatus::Cancelled => "Cancelled",
+        }
+    }
+}
+
 impl fmt::Display for OrderStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

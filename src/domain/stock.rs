@@ -20,14 +20,17 @@ pub enum StockReason {
     Ordered,
     /// Given back by a cancelled order.
     Cancelled,
+    /// Returned by a customer and put back on sale.
+    Returned,
 }
 
 impl StockReason {
-    pub const ALL: [StockReason; 4] = [
+    pub const ALL: [StockReason; 5] = [
         StockReason::Received,
         StockReason::Adjusted,
         StockReason::Ordered,
         StockReason::Cancelled,
+        StockReason::Returned,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -36,6 +39,7 @@ impl StockReason {
             StockReason::Adjusted => "ADJUSTED",
             StockReason::Ordered => "ORDERED",
             StockReason::Cancelled => "CANCELLED",
+            StockReason::Returned => "RETURNED",
         }
     }
 }

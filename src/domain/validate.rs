@@ -2,7 +2,7 @@
 //! run: the browser to show messages inline, the server to enforce them.
 //! Each check returns the cleaned value or an `Invalid` error naming the field.
 
-use super::{AppError, NewCustomer, NewOrder, NewOrderLine, NewProduct, ProductUpdate};
+use super::{Address, AppError, NewCustomer, NewOrder, NewOrderLine, NewProduct, ProductUpdate};
 
 pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_SKU_CHARS: usize = 64;
@@ -10,6 +10,8 @@ pub const MAX_EMAIL_CHARS: usize = 254;
 pub const MAX_LINES: usize = 100;
 /// A status move's reason, as staff type it (newlines allowed).
 pub const MAX_REASON_CHARS: usize = 500;
+/// An order note or a return's note.
+pub const MAX_NOTE_CHARS: usize = 2000;
 pub const MAX_QUANTITY: i64 = 10_000;
 /// Stock levels stay below a billion units per product.
 pub const MAX_STOCK: i64 = 999_999_999;
@@ -36,13 +38,19 @@ pub fn name(field: &str, value: &str) -> Result<String, AppError> {
 
 /// An optional free-text reason: trimmed, blank is none.
 pub fn reason(value: Option<&str>) -> Result<Option<String>, AppError> {
+    optional_text("reason", value, MAX_REASON_CHARS)
+}
+
+/// Optional free text of at most `max` characters: trimmed, blank is none;
+/// line breaks and tabs allowed, other control characters not.
+pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>, AppError> {
     let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
-    if value.chars().count() > MAX_REASON_CHARS {
+    if value.chars().count() > max {
         return Err(AppError::invalid(
-            "reason",
-            format!("must be at most {MAX_REASON_CHARS} characters"),
+            field,
+            format!("must be at most {max} characters"),
         ));
     }
     if value
@@ -50,11 +58,66 @@ pub fn reason(value: Option<&str>) -> Result<Option<String>, AppError> {
         .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
     {
         return Err(AppError::invalid(
-            "reason",
+            field,
             "must not contain control characters",
         ));
     }
     Ok(Some(value.to_string()))
+}
+
+/// A parcel's tracking link: an absolute `https://` or `http://` address
+/// with a host, at most 2,000 characters.
+pub fn tracking_url(value: Option<&str>) -> Result<Option<String>, AppError> {
+    let Some(url) = optional_text("trackingUrl", value, 2000)? else {
+        return Ok(None);
+    };
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .filter(|rest| {
+            let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+            !host.is_empty() && !host.contains('@')
+        });
+    if rest.is_none() || url.chars().any(char::is_whitespace) {
+        return Err(AppError::invalid(
+            "trackingUrl",
+            "must be an https:// (or http://) address",
+        ));
+    }
+    Ok(Some(url))
+}
+
+/// A delivery address: every field trimmed, at most 200 characters; name,
+/// first line, city and postal code required; the country an ISO 3166-1
+/// alpha-2 code. `field` prefixes the names in errors.
+pub fn address(field: &str, input: &Address) -> Result<Address, AppError> {
+    let required = |name_: &str, value: &str| name(&format!("{field}.{name_}"), value);
+    let optional = |name_: &str, value: &Option<String>| {
+        optional_text(&format!("{field}.{name_}"), value.as_deref(), MAX_NAME_CHARS)
+            .and_then(|v| match v {
+                Some(v) if v.contains(['\n', '\r']) => Err(AppError::invalid(
+                    format!("{field}.{name_}"),
+                    "must be one line",
+                )),
+                other => Ok(other),
+            })
+    };
+    let country = input.country.trim().to_ascii_uppercase();
+    if super::countries::name(&country).is_none() {
+        return Err(AppError::invalid(
+            format!("{field}.country"),
+            "must be an ISO 3166-1 alpha-2 country code, such as DE or US",
+        ));
+    }
+    Ok(Address {
+        name: required("name", &input.name)?,
+        line1: required("line1", &input.line1)?,
+        line2: optional("line2", &input.line2)?,
+        city: required("city", &input.city)?,
+        region: optional("region", &input.region)?,
+        postal_code: required("postalCode", &input.postal_code)?,
+        country,
+    })
 }
 
 pub fn sku(value: &str) -> Result<String, AppError> {
@@ -206,7 +269,11 @@ pub fn product_update(input: ProductUpdate) -> Result<ProductUpdate, AppError> {
 
 /// The order's shape: 1–100 lines, each 1–10,000 units of a named product.
 pub fn new_order(input: &NewOrder) -> Result<(), AppError> {
-    order_lines(&input.items)
+    order_lines(&input.items)?;
+    if let Some(a) = &input.shipping_address {
+        address("shippingAddress", a)?;
+    }
+    Ok(())
 }
 
 /// The lines alone, for callers that check a cart before a customer exists
@@ -313,6 +380,7 @@ mod tests {
         let order = |items: Vec<NewOrderLine>| NewOrder {
             customer: Id::from_bytes([1; 12]),
             items,
+            shipping_address: None,
             payment_received: false,
         };
         let line = |q| NewOrderLine {

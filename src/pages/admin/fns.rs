@@ -2,7 +2,9 @@
 //! same rules as the REST routes: a signed-in admin, changes only from our
 //! own origin), then calls the same service function as its REST twin.
 
-use crate::domain::{AppError, Customer, Dashboard, Order, OrderStatus, Product, StockMovement};
+use crate::domain::{
+    AppError, Customer, Dashboard, Order, OrderStatus, OrdersQuery, Product, StockMovement,
+};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -10,24 +12,11 @@ use crate::server::server_fns::as_admin;
 
 /// One page of the order list; the arguments are the list's query string.
 #[server(prefix = "/api/fn", endpoint = "admin_orders")]
-pub async fn admin_orders(
-    status: Option<String>,
-    q: Option<String>,
-    customer: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    cursor: Option<String>,
-) -> Result<Vec<Order>, AppError> {
-    use crate::domain::OrdersQuery;
+pub async fn admin_orders(query: OrdersQuery) -> Result<Vec<Order>, AppError> {
     as_admin(|service| async move {
         let query = OrdersQuery {
-            status,
-            q,
-            customer,
-            from,
-            to,
             limit: None,
-            cursor,
+            ..query
         };
         service.orders(&query.filter()?, query.page()?).await
     })

@@ -82,19 +82,8 @@ pub fn OrdersPage() -> impl IntoView {
     let query = use_query_map();
     let param = move |name: &str| query.with(|q| q.get(name).filter(|v| !v.is_empty()));
     let orders = Resource::new(
-        move || {
-            (
-                param("status"),
-                param("q"),
-                param("customer"),
-                param("from"),
-                param("to"),
-                param("cursor"),
-            )
-        },
-        |(status, q, customer, from, to, cursor)| {
-            admin_orders(status, q, customer, from, to, cursor)
-        },
+        move || OrdersQuery::from_params(|name| param(name)),
+        admin_orders,
     );
     let live = LiveChanges::new();
     let listed: RwSignal<HashSet<Id>> = RwSignal::new(HashSet::new());

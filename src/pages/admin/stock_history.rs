@@ -72,5 +72,6 @@ fn reason_label(reason: StockReason) -> &'static str {
         StockReason::Adjusted => "Adjusted by hand",
         StockReason::Ordered => "Ordered",
         StockReason::Cancelled => "Order cancelled",
+        StockReason::Returned => "Returned, back in stock",
     }
 }

@@ -13,7 +13,7 @@
 //! same-origin` keeps the address from other sites.
 
 use super::cart::CartLine;
-use crate::domain::{AppError, Order, Product};
+use crate::domain::{Address, AppError, Order, Product};
 use leptos::prelude::*;
 
 /// The catalogue, sorted by name, out-of-stock products included.
@@ -24,7 +24,8 @@ pub async fn catalogue() -> Result<Vec<Product>, AppError> {
 }
 
 /// Places the shopper's order (see `Service::checkout`), then goes to its
-/// tracking page. Form fields: `name`, `email`, `phone`,
+/// tracking page. Form fields: `name`, `email`, `phone`, the delivery
+/// address as `address[name]`, `address[line1]`, … (`Address`'s fields),
 /// `items[i][product]`, `items[i][quantity]`, and `attempt`, the form's
 /// idempotency key.
 #[server(prefix = "/api/fn", endpoint = "checkout")]
@@ -32,6 +33,7 @@ pub async fn checkout(
     name: String,
     email: String,
     phone: String,
+    #[server(default)] address: Address,
     #[server(default)] items: Vec<CartLine>,
     #[server(default)] attempt: String,
 ) -> Result<(), AppError> {
@@ -53,7 +55,10 @@ pub async fn checkout(
             phone: phone.clone(),
         };
         let attempt = Some(attempt).filter(|key| !key.is_empty());
-        state.service.checkout(customer, lines, attempt).await
+        state
+            .service
+            .checkout(customer, address.clone(), lines, attempt)
+            .await
     }
     .await;
     match placed {
@@ -64,11 +69,19 @@ pub async fn checkout(
         Err(e) => {
             // Back to the form as it was sent. The address is the shopper's
             // own: the access log and other sites (same-origin referrers) never see it.
+            let optional = |v: &Option<String>| v.clone().unwrap_or_default();
             let form = serde_urlencoded::to_string([
                 ("cart", cart_param(&items).as_str()),
                 ("name", &name),
                 ("email", &email),
                 ("phone", &phone),
+                ("address[name]", &address.name),
+                ("address[line1]", &address.line1),
+                ("address[line2]", &optional(&address.line2)),
+                ("address[city]", &address.city),
+                ("address[region]", &optional(&address.region)),
+                ("address[postalCode]", &address.postal_code),
+                ("address[country]", &address.country),
             ])
             .unwrap_or_default();
             form_failure(&format!("/?{form}#checkout"), Checkout::PATH, e)

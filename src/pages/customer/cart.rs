@@ -180,6 +180,7 @@ mod tests {
             sku: format!("SKU-{n}"),
             stock,
             price: Money::from_cents(cents),
+            currency: Default::default(),
             low_stock_threshold: 5,
             created_at: Timestamp::from_millis(0),
             updated_at: Timestamp::from_millis(0),

@@ -37,14 +37,17 @@ pub struct ErrorBody {
 pub fn status_of(e: &AppError) -> StatusCode {
     match e {
         AppError::Malformed { .. } => StatusCode::BAD_REQUEST,
-        AppError::Invalid { .. } | AppError::IdempotencyKeyReused => {
+        AppError::Invalid { .. }
+        | AppError::IdempotencyKeyReused
+        | AppError::RefundTooLarge { .. } => {
             StatusCode::UNPROCESSABLE_ENTITY
         }
         AppError::NotFound { .. } => StatusCode::NOT_FOUND,
         AppError::Duplicate { .. }
         | AppError::OutOfStock { .. }
         | AppError::StockWouldBeNegative { .. }
-        | AppError::InvalidTransition { .. } => StatusCode::CONFLICT,
+        | AppError::InvalidTransition { .. }
+        | AppError::OrderCannot { .. } => StatusCode::CONFLICT,
         AppError::Unauthorized => StatusCode::UNAUTHORIZED,
         AppError::Forbidden => StatusCode::FORBIDDEN,
         AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,

@@ -3,14 +3,17 @@
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiQuery, PathId};
 use super::paging::paged;
-use crate::domain::{Actor, AppError, NewOrder, Order, OrdersQuery, PlacedOrder, StatusUpdate};
+use crate::domain::{
+    Actor, AppError, NewNote, NewOrder, NewRefund, NewReturn, NewShipment, Order, OrdersQuery,
+    PlacedOrder, StatusUpdate,
+};
 use crate::server::auth::{Admin, Caller};
 use crate::server::http::AppState;
-use crate::server::service::Service;
+use crate::server::service::{OrderCommand, Service};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch};
+use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
@@ -19,6 +22,33 @@ pub fn router() -> Router<AppState> {
         .route("/api/orders", get(list_orders).post(place_order))
         .route("/api/orders/{id}", get(get_order))
         .route("/api/orders/{id}/status", patch(change_status))
+        .route("/api/orders/{id}/shipments", post(ship))
+        .route("/api/orders/{id}/returns", post(take_return))
+        .route("/api/orders/{id}/refunds", post(refund))
+        .route("/api/orders/{id}/notes", post(add_note))
+}
+
+/// The request's `Idempotency-Key` header, if it sent one.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
+    headers
+        .get("idempotency-key")
+        .map(|v| {
+            v.to_str()
+                .map(str::to_string)
+                .map_err(|_| AppError::invalid("Idempotency-Key", "must be visible ASCII characters"))
+        })
+        .transpose()
+}
+
+/// 201 with the order a command left, marked when it was a retry's replay.
+fn created(done: OrderCommand) -> Response {
+    let mut response = (StatusCode::CREATED, Json(done.order)).into_response();
+    if done.replayed {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    response
 }
 
 /// Place an order: stock is taken for every line or for none. Anyone may.
@@ -41,16 +71,7 @@ pub async fn place_order(
     headers: HeaderMap,
     ApiJson(input): ApiJson<NewOrder>,
 ) -> ApiResult<Response> {
-    let key = match headers.get("idempotency-key") {
-        Some(v) => Some(
-            v.to_str()
-                .map_err(|_| {
-                    AppError::invalid("Idempotency-Key", "must be visible ASCII characters")
-                })?
-                .to_string(),
-        ),
-        None => None,
-    };
+    let key = idempotency_key(&headers)?;
     let actor = match caller {
         Caller::Admin => Actor::Admin,
         Caller::Anonymous => Actor::Customer,
@@ -139,4 +160,81 @@ pub async fn change_status(
     ApiJson(update): ApiJson<StatusUpdate>,
 ) -> ApiResult<Json<Order>> {
     Ok(Json(service.change_status(id, update, Actor::Admin).await?))
+}
+
+/// Record a parcel (admins). Only a PAID order ships; `items` (a line's
+/// product id or SKU and a quantity) at most what is unshipped of each line,
+/// everything unshipped without `items`. Shipping the last units makes the
+/// order FULFILLED. `Idempotency-Key` makes retries safe.
+#[utoipa::path(post, path = "/api/orders/{id}/shipments", tag = "fulfillment",
+    params(("id" = String, Path, description = "Order id"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    request_body = NewShipment,
+    responses((status = 201, body = Order), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, description = "Not PAID", body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn ship(
+    _: Admin,
+    State(service): State<Service>,
+    PathId(id): PathId,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<NewShipment>,
+) -> ApiResult<Response> {
+    let key = idempotency_key(&headers)?;
+    Ok(created(service.ship(id, input, key, Actor::Admin).await?))
+}
+
+/// Take goods back (admins): shipped, not yet returned units of the order's
+/// lines, with a reason. `restock` puts them on sale again (`RETURNED`
+/// movements); `refund` sends that much back with them.
+#[utoipa::path(post, path = "/api/orders/{id}/returns", tag = "fulfillment",
+    params(("id" = String, Path, description = "Order id"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    request_body = NewReturn,
+    responses((status = 201, body = Order), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn take_return(
+    _: Admin,
+    State(service): State<Service>,
+    PathId(id): PathId,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<NewReturn>,
+) -> ApiResult<Response> {
+    let key = idempotency_key(&headers)?;
+    Ok(created(service.take_return(id, input, key, Actor::Admin).await?))
+}
+
+/// Send money back (admins): only once payment was received, never more
+/// than was paid less what was refunded (a 422 whose `details.refundable`
+/// says how much can go back).
+#[utoipa::path(post, path = "/api/orders/{id}/refunds", tag = "fulfillment",
+    params(("id" = String, Path, description = "Order id"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    request_body = NewRefund,
+    responses((status = 201, body = Order), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, description = "Nothing was paid", body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn refund(
+    _: Admin,
+    State(service): State<Service>,
+    PathId(id): PathId,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<NewRefund>,
+) -> ApiResult<Response> {
+    let key = idempotency_key(&headers)?;
+    Ok(created(service.refund(id, input, key, Actor::Admin).await?))
+}
+
+/// Add a note (admins): 1–2,000 characters, for staff only or, with
+/// `visibleToCustomer`, on the customer's tracking page too.
+#[utoipa::path(post, path = "/api/orders/{id}/notes", tag = "fulfillment",
+    params(("id" = String, Path, description = "Order id")),
+    request_body = NewNote,
+    responses((status = 201, body = Order), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add_note(
+    _: Admin,
+    State(service): State<Service>,
+    PathId(id): PathId,
+    ApiJson(input): ApiJson<NewNote>,
+) -> ApiResult<Response> {
+    let order = service.add_note(id, input, Actor::Admin).await?;
+    Ok((StatusCode::CREATED, Json(order)).into_response())
 }

@@ -2,7 +2,7 @@
 
 use super::{Service, CHANGE_RETRIES};
 use crate::domain::{
-    validate, Actor, AppError, Id, NewProduct, Page, Product, ProductUpdate, StockMismatch,
+    validate, Actor, AppError, Currency, Id, NewProduct, Page, Product, ProductUpdate, StockMismatch,
     StockMovement, StockReason, Timestamp, DEFAULT_LOW_STOCK_THRESHOLD,
 };
 use crate::server::store::records::Record;
@@ -14,6 +14,7 @@ impl Service {
         let input = validate::new_product(input)?;
         let now = Timestamp::now();
         let product = Product {
+            currency: Currency::shop(),
             id: Id::generate(),
             name: input.name,
             sku: input.sku,

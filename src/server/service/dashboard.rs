@@ -24,13 +24,11 @@ impl Service {
             if let Some(day) = days.get_mut(index) {
                 day.orders += total.orders;
                 if total.status.counts_as_revenue() {
-                    day.revenue = day
-                        .revenue
-                        .checked_add(total.revenue)
-                        .ok_or(AppError::Internal)?;
+                    let kept = Money::from_cents(total.total.cents() - total.refunded.cents());
+                    day.revenue = day.revenue.checked_add(kept).ok_or(AppError::Internal)?;
                 } else if total.status == OrderStatus::Pending {
                     awaiting_payment_total = awaiting_payment_total
-                        .checked_add(total.revenue)
+                        .checked_add(total.total)
                         .ok_or(AppError::Internal)?;
                 }
             }

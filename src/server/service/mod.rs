@@ -13,7 +13,7 @@ mod orders;
 mod shop;
 
 pub use admin_login::ADMIN_USERNAME;
-pub use orders::{Placement, MAX_IDEMPOTENCY_KEY_CHARS};
+pub use orders::{OrderCommand, Placement, MAX_IDEMPOTENCY_KEY_CHARS};
 
 use crate::domain::{AppError, Order, Product, StockMovement};
 use crate::server::events::{LiveEvent, LiveHub};

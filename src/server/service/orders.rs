@@ -4,17 +4,27 @@
 
 use super::{Service, CHANGE_RETRIES};
 use crate::domain::{
-    validate, Actor, AppError, Customer, Id, Money, NewOrder, Order, OrderFilter, OrderStatus,
-    Page, PlacedOrder, Product, StatusEntry, StatusUpdate, StockReason, Timestamp,
+    validate, Actor, AppError, CommandKey, Currency, Customer, FulfillmentStatus, Id, Money,
+    NewNote, NewOrder, NewRefund, NewReturn, NewShipment, Order, OrderChange, OrderFilter,
+    OrderStatus, Page, PaymentStatus, PlacedOrder, Product, StatusEntry, StatusUpdate,
+    StockReason, Timestamp,
 };
 use crate::server::secrets;
-use crate::server::store::records::{Record, StoredOrder};
+use crate::server::store::records::{OrderActivity, Record, StoredOrder};
 use crate::server::store::{Applied, Change, IdempotencyKey, LineDraft, OrderUpdate, StockDelta};
 use std::collections::HashMap;
 
 /// Order numbers are random; a clash is retried with a new number.
 const NUMBER_RETRIES: usize = 5;
 pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 255;
+
+/// What a command on an existing order did.
+#[derive(Debug)]
+pub struct OrderCommand {
+    pub order: Order,
+    /// True when an earlier request with the same Idempotency-Key did it.
+    pub replayed: bool,
+}
 
 /// What placing an order did.
 #[derive(Debug)]
@@ -35,6 +45,11 @@ impl Service {
         actor: Actor,
     ) -> Result<Placement, AppError> {
         validate::new_order(&input)?;
+        let shipping_address = input
+            .shipping_address
+            .as_ref()
+            .map(|a| validate::address("shippingAddress", a))
+            .transpose()?;
         let idempotency = match idempotency_key {
             Some(key) => Some(IdempotencyKey {
                 fingerprint: fingerprint(&input)?,
@@ -72,6 +87,12 @@ impl Service {
                 actor,
                 reason: None,
             }],
+            shipping_address,
+            currency: Currency::shop(),
+            activity: OrderActivity::default(),
+            refunded_total: Money::default(),
+            payment_status: PaymentStatus::of(input.payment_received, Money::default(), total),
+            fulfillment_status: FulfillmentStatus::Unfulfilled,
             created_at: placed_at,
             updated_at: placed_at,
             version: 0,
@@ -215,31 +236,118 @@ impl Service {
         actor: Actor,
     ) -> Result<Order, AppError> {
         let update = update.into();
-        let to = update.status;
+        let done = self
+            .change_order(id, actor, None, |order, at| order.moved_to(&update, at, actor))
+            .await?;
+        Ok(done.order)
+    }
+
+    /// Records a parcel (PAID orders only); the last one makes it FULFILLED.
+    pub async fn ship(
+        &self,
+        id: Id,
+        input: NewShipment,
+        key: Option<String>,
+        actor: Actor,
+    ) -> Result<OrderCommand, AppError> {
+        let key = command_key(key, &input)?;
+        self.change_order(id, actor, key, |order, at| {
+            order.shipped(&input, at, actor).map(Some)
+        })
+        .await
+    }
+
+    /// Takes goods back, restocking and refunding as asked.
+    pub async fn take_return(
+        &self,
+        id: Id,
+        input: NewReturn,
+        key: Option<String>,
+        actor: Actor,
+    ) -> Result<OrderCommand, AppError> {
+        let key = command_key(key, &input)?;
+        self.change_order(id, actor, key, |order, at| {
+            order.returned(&input, at, actor).map(Some)
+        })
+        .await
+    }
+
+    /// Sends money back, never more than was paid and not yet refunded.
+    pub async fn refund(
+        &self,
+        id: Id,
+        input: NewRefund,
+        key: Option<String>,
+        actor: Actor,
+    ) -> Result<OrderCommand, AppError> {
+        let key = command_key(key, &input)?;
+        self.change_order(id, actor, key, |order, at| {
+            order.refunded(&input, at, actor).map(Some)
+        })
+        .await
+    }
+
+    pub async fn add_note(&self, id: Id, input: NewNote, actor: Actor) -> Result<Order, AppError> {
+        let done = self
+            .change_order(id, actor, None, |order, at| {
+                order.noted(&input, at, actor).map(Some)
+            })
+            .await?;
+        Ok(done.order)
+    }
+
+    /// Runs one command on an order: reads it, has `decide` judge it
+    /// (`None`: nothing to do), and has the store write the result over the
+    /// version read, with the stock it moves. A lost race is re-read and
+    /// re-judged. With a retry key, a command the order already records
+    /// under that key is not run again: its order is returned.
+    async fn change_order(
+        &self,
+        id: Id,
+        actor: Actor,
+        key: Option<CommandKey>,
+        decide: impl Fn(&Order, Timestamp) -> Result<Option<OrderChange>, AppError>,
+    ) -> Result<OrderCommand, AppError> {
         for _ in 0..CHANGE_RETRIES {
             let order = self.order(id).await?;
-            let at = Timestamp::now();
-            let Some(moved) = order.moved_to(&update, at, actor)? else {
-                return Ok(order);
-            };
-            let mut change = Change::new(at, actor);
-            if to.returns_stock() {
-                change.stock = order
-                    .items
-                    .iter()
-                    .map(|l| StockDelta {
-                        movement: Id::generate(),
-                        product: l.product.id,
-                        sku: l.sku.clone(),
-                        delta: l.quantity,
-                        reason: StockReason::Cancelled,
-                        order: Some(order.id),
-                        expected_stock: None,
-                    })
-                    .collect();
+            if let Some(key) = &key {
+                if let Some(earlier) = order.command_keys.iter().find(|k| k.key == key.key) {
+                    if earlier.fingerprint != key.fingerprint {
+                        return Err(AppError::IdempotencyKeyReused);
+                    }
+                    return Ok(OrderCommand {
+                        order,
+                        replayed: true,
+                    });
+                }
             }
+            let at = Timestamp::now();
+            let Some(OrderChange {
+                order: mut changed,
+                stock,
+            }) = decide(&order, at)?
+            else {
+                return Ok(OrderCommand {
+                    order,
+                    replayed: false,
+                });
+            };
+            changed.command_keys.extend(key.clone());
+            let mut change = Change::new(at, actor);
+            change.stock = stock
+                .into_iter()
+                .map(|m| StockDelta {
+                    movement: Id::generate(),
+                    product: m.product,
+                    sku: m.sku,
+                    delta: m.delta,
+                    reason: m.reason,
+                    order: Some(order.id),
+                    expected_stock: None,
+                })
+                .collect();
             change.order_updates.push(OrderUpdate {
-                order: StoredOrder::from_order(&moved),
+                order: StoredOrder::from_order(&changed),
                 read_version: order.version,
             });
             match self.store.apply(change).await? {
@@ -247,9 +355,12 @@ impl Service {
                     products,
                     movements,
                 } => {
-                    let moved = with_products(moved, &products);
-                    self.announce(Some(&moved), &products, &movements);
-                    return Ok(moved);
+                    let changed = with_products(changed, &products);
+                    self.announce(Some(&changed), &products, &movements);
+                    return Ok(OrderCommand {
+                        order: changed,
+                        replayed: false,
+                    });
                 }
                 Applied::Stale => continue,
                 Applied::ShortOfStock { .. } => {
@@ -339,11 +450,25 @@ fn idempotency_key_text(key: &str) -> Result<String, AppError> {
 }
 
 /// What identifies "the same request" for an idempotency key.
-fn fingerprint(input: &NewOrder) -> Result<String, AppError> {
+fn fingerprint(input: &impl serde::Serialize) -> Result<String, AppError> {
     serde_json::to_string(input).map_err(|e| {
-        tracing::error!(error = %e, "an order would not serialize");
+        tracing::error!(error = %e, "a request would not serialize");
         AppError::Internal
     })
+}
+
+/// A command's retry key, checked, with the fingerprint of its request.
+fn command_key(
+    key: Option<String>,
+    input: &impl serde::Serialize,
+) -> Result<Option<CommandKey>, AppError> {
+    key.map(|key| {
+        Ok(CommandKey {
+            key: idempotency_key_text(&key)?,
+            fingerprint: fingerprint(input)?,
+        })
+    })
+    .transpose()
 }
 
 /// A random order number such as `7KQ2M-9XD4P`: 50 bits in Crockford's

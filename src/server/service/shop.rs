@@ -5,7 +5,7 @@
 
 use super::{Placement, Service};
 use crate::domain::{
-    validate, Actor, AppError, Customer, NewCustomer, NewOrder, NewOrderLine, Page, PlacedOrder,
+    validate, Actor, Address, AppError, Customer, NewCustomer, NewOrder, NewOrderLine, Page, PlacedOrder,
 };
 use crate::server::secrets;
 
@@ -60,10 +60,12 @@ impl Service {
     pub async fn checkout(
         &self,
         customer: NewCustomer,
+        shipping_address: Address,
         items: Vec<NewOrderLine>,
         attempt: Option<String>,
     ) -> Result<PlacedOrder, AppError> {
         let customer = validate::new_customer(customer)?;
+        let shipping_address = validate::address("shippingAddress", &shipping_address)?;
         validate::order_lines(&items)?;
         let customer = self.find_or_register_customer(customer).await?;
         let Placement { placed, .. } = self
@@ -71,6 +73,7 @@ impl Service {
                 NewOrder {
                     customer: customer.id,
                     items,
+                    shipping_address: Some(shipping_address),
                     payment_received: false,
                 },
                 attempt,

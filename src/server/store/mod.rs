@@ -195,7 +195,10 @@ pub struct DailyTotal {
     pub day: Timestamp,
     pub status: OrderStatus,
     pub orders: u64,
-    pub revenue: Money,
+    /// What the orders add up to.
+    pub total: Money,
+    /// What was refunded of them.
+    pub refunded: Money,
 }
 
 pub type StoreResult<T> = Result<T, AppError>;

@@ -7,11 +7,12 @@
 
 use super::{Change, IdempotencyKey, LineDraft, Store, StoreResult};
 use crate::domain::{
-    Actor, AppError, Customer, Id, Money, Order, OrderLine, OrderStatus, Product, StatusEntry,
+    Actor, Address, AppError, CommandKey, Currency, Customer, FulfillmentStatus, Id, Money, Note,
+    Order, OrderLine, OrderStatus, PaymentStatus, Product, Refund, Return, Shipment, StatusEntry,
     StockMovement, Timestamp,
 };
 use async_trait::async_trait;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,6 +54,16 @@ pub struct StoredOrder {
     pub payment_received: bool,
     pub status: OrderStatus,
     pub history: Vec<StatusEntry>,
+    pub shipping_address: Option<Address>,
+    pub currency: Currency,
+    /// Shipments, returns, refunds and notes, and the retry keys of the
+    /// commands that recorded them.
+    pub activity: OrderActivity,
+    /// Derived from the rest (`Order::settle`), kept so lists can filter
+    /// and sum on them.
+    pub refunded_total: Money,
+    pub payment_status: PaymentStatus,
+    pub fulfillment_status: FulfillmentStatus,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub version: u64,
@@ -60,6 +71,23 @@ pub struct StoredOrder {
     /// SHA-256 of the order's tracking token (orders placed before tracking
     /// tokens existed have none).
     pub tracking_hash: Option<String>,
+}
+
+/// What happened to an order after it was placed, kept with it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct OrderActivity {
+    pub shipments: Vec<Shipment>,
+    pub returns: Vec<Return>,
+    pub refunds: Vec<Refund>,
+    pub notes: Vec<Note>,
+    pub command_keys: Vec<CommandKey>,
+}
+
+impl OrderActivity {
+    pub fn is_empty(&self) -> bool {
+        *self == OrderActivity::default()
+    }
 }
 
 impl StoredOrder {
@@ -86,6 +114,18 @@ impl StoredOrder {
             payment_received: order.payment_received,
             status: order.status,
             history: order.status_history.clone(),
+            shipping_address: order.shipping_address.clone(),
+            currency: order.currency,
+            activity: OrderActivity {
+                shipments: order.shipments.clone(),
+                returns: order.returns.clone(),
+                refunds: order.refunds.clone(),
+                notes: order.notes.clone(),
+                command_keys: order.command_keys.clone(),
+            },
+            refunded_total: order.refunded_total,
+            payment_status: order.payment_status,
+            fulfillment_status: order.fulfillment_status,
             created_at: order.created_at,
             updated_at: order.updated_at,
             version: order.version,
@@ -124,22 +164,37 @@ impl StoredOrder {
                     unit_price: l.unit_price,
                     quantity: l.quantity,
                     line_total,
+                    shipped_quantity: 0,
+                    returned_quantity: 0,
                 })
             })
             .collect::<StoreResult<Vec<_>>>()?;
-        Ok(Order {
+        let activity = self.activity;
+        let order = Order {
             id: self.id,
             number: self.number,
             customer,
+            shipping_address: self.shipping_address,
             items,
             total: self.total,
+            currency: self.currency,
             payment_received: self.payment_received,
+            refunded_total: Money::default(),
+            payment_status: PaymentStatus::Unpaid,
+            fulfillment_status: FulfillmentStatus::Unfulfilled,
             status: self.status,
             status_history: self.history,
+            shipments: activity.shipments,
+            returns: activity.returns,
+            refunds: activity.refunds,
+            notes: activity.notes,
+            timeline: Vec::new(),
             created_at: self.created_at,
             updated_at: self.updated_at,
             version: self.version,
-        })
+            command_keys: activity.command_keys,
+        };
+        Ok(order.settle())
     }
 }
 

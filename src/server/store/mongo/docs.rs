@@ -1,13 +1,15 @@
 //! Documents as MongoDB keeps them: `_id`s are ObjectIds (our `Id`, byte for
 //! byte), money is i64 cents, instants are BSON dates. An order embeds its
 //! lines (the snapshot taken when it was placed) and its status history, and
-//! refers to its customer and products by ObjectId.
+//! refers to its customer and products by ObjectId. What happened after it
+//! was placed (shipments, returns, refunds, notes) is embedded as one
+//! `activity` document in the JSON shape the REST API shows.
 
 use crate::domain::{
-    Actor, Customer, Id, Money, OrderStatus, Product, StatusEntry, StockMovement, StockReason,
-    Timestamp, DEFAULT_LOW_STOCK_THRESHOLD,
+    Actor, Address, Currency, Customer, FulfillmentStatus, Id, Money, OrderStatus, PaymentStatus,
+    Product, StatusEntry, StockMovement, StockReason, Timestamp, DEFAULT_LOW_STOCK_THRESHOLD,
 };
-use crate::server::store::records::StoredOrder;
+use crate::server::store::records::{OrderActivity, StoredOrder};
 use crate::server::store::{IdempotencyKey, LineDraft};
 use bson::oid::ObjectId;
 use bson::DateTime;
@@ -107,6 +109,7 @@ impl From<ProductDoc> for Product {
             sku: d.sku,
             stock: d.stock,
             price: Money::from_cents(d.price),
+            currency: Currency::shop(),
             low_stock_threshold: d.low_stock_threshold,
             created_at: timestamp(d.created_at),
             updated_at: timestamp(d.updated_at),
@@ -140,6 +143,22 @@ pub struct OrderDoc {
     /// SHA-256 of the order's tracking token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking_hash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping_address: Option<Address>,
+    /// Absent on orders from before currencies: the shop's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<Currency>,
+    /// Shipments, returns, refunds, notes and command keys.
+    #[serde(default)]
+    pub activity: OrderActivity,
+    /// Derived, kept for filters and sums; absent on orders from before
+    /// (the store fills them in at start).
+    #[serde(default)]
+    pub refunded_total: i64,
+    #[serde(default)]
+    pub payment_status: PaymentStatus,
+    #[serde(default)]
+    pub fulfillment_status: FulfillmentStatus,
 }
 
 /// An order line: the product's name, SKU and price when the order was placed.
@@ -211,6 +230,12 @@ impl From<&StoredOrder> for OrderDoc {
             idempotency_key: o.idempotency.as_ref().map(|i| i.key.clone()),
             request_fingerprint: o.idempotency.as_ref().map(|i| i.fingerprint.clone()),
             tracking_hash: o.tracking_hash.clone(),
+            shipping_address: o.shipping_address.clone(),
+            currency: Some(o.currency),
+            activity: o.activity.clone(),
+            refunded_total: o.refunded_total.cents(),
+            payment_status: o.payment_status,
+            fulfillment_status: o.fulfillment_status,
         }
     }
 }
@@ -244,6 +269,12 @@ impl From<OrderDoc> for StoredOrder {
                 fingerprint: d.request_fingerprint.unwrap_or_default(),
             }),
             tracking_hash: d.tracking_hash,
+            shipping_address: d.shipping_address,
+            currency: d.currency.unwrap_or_else(Currency::shop),
+            activity: d.activity,
+            refunded_total: Money::from_cents(d.refunded_total),
+            payment_status: d.payment_status,
+            fulfillment_status: d.fulfillment_status,
         }
     }
 }

@@ -282,7 +282,8 @@ impl Store for MongoStore {
             doc! { "$group": {
                 "_id": { "day": day, "status": "$status" },
                 "orders": { "$sum": 1 },
-                "revenue": { "$sum": "$total" },
+                "total": { "$sum": "$total" },
+                "refunded": { "$sum": { "$ifNull": ["$refundedTotal", 0_i64] } },
             } },
             doc! { "$sort": { "_id.day": 1 } },
         ];
@@ -296,7 +297,8 @@ impl Store for MongoStore {
                     day: Timestamp::from_millis(whole(key.get("day"))?),
                     status: status.parse().map_err(|_| AppError::Internal)?,
                     orders: whole(g.get("orders"))? as u64,
-                    revenue: crate::domain::Money::from_cents(whole(g.get("revenue"))?),
+                    total: crate::domain::Money::from_cents(whole(g.get("total"))?),
+                    refunded: crate::domain::Money::from_cents(whole(g.get("refunded"))?),
                 })
             })
             .collect()

@@ -68,6 +68,12 @@ impl MongoStore {
         if let Some(status) = filter.status {
             query.insert("status", status.as_str());
         }
+        if let Some(payment) = filter.payment_status {
+            query.insert("paymentStatus", payment.as_str());
+        }
+        if let Some(fulfillment) = filter.fulfillment_status {
+            query.insert("fulfillmentStatus", fulfillment.as_str());
+        }
         if let Some(customer) = filter.customer {
             query.insert("customer", oid(customer));
         }

@@ -170,6 +170,7 @@ impl MongoStore {
             .get_or_try_init(|| async {
                 prepare(&self.db).await.map_err(errors::db_error)?;
                 self.open_the_ledger().await?;
+                self.derive_order_statuses().await?;
                 tracing::info!(database = %self.db.name(), "MongoDB is ready");
                 Ok(())
             })
@@ -181,6 +182,7 @@ impl MongoStore {
 /// Where the store notes upgrades it has made to the data.
 const UPGRADES: &str = "upgrades";
 const LEDGER_OPENED: &str = "stock_ledger_opened";
+const ORDER_STATUSES_DERIVED: &str = "order_payment_and_fulfillment_statuses";
 
 impl MongoStore {
     /// A database from before the stock ledger: each product without any
@@ -265,6 +267,46 @@ impl MongoStore {
                 "opened the stock ledger with each product's stock"
             );
         }
+        Ok(())
+    }
+
+    /// A database from before shipments and refunds: orders get the payment
+    /// and fulfillment statuses their payment flag and status imply, so the
+    /// list's filters find them. Only fields still missing are set, so an
+    /// order written meanwhile keeps its own.
+    pub(super) async fn derive_order_statuses(&self) -> StoreResult<()> {
+        let upgrades = self.db.collection::<Document>(UPGRADES);
+        let done = upgrades
+            .find_one(doc! { "_id": ORDER_STATUSES_DERIVED })
+            .await
+            .map_err(errors::db_error)?;
+        if done.is_some() {
+            return Ok(());
+        }
+        let steps = [
+            (doc! { "paymentStatus": { "$exists": false }, "paymentReceived": true },
+             doc! { "paymentStatus": "PAID" }),
+            (doc! { "paymentStatus": { "$exists": false } }, doc! { "paymentStatus": "UNPAID" }),
+            (doc! { "fulfillmentStatus": { "$exists": false }, "status": "FULFILLED" },
+             doc! { "fulfillmentStatus": "FULFILLED" }),
+            (doc! { "fulfillmentStatus": { "$exists": false } },
+             doc! { "fulfillmentStatus": "UNFULFILLED" }),
+        ];
+        let orders = self.db.collection::<Document>("orders");
+        for (missing, set) in steps {
+            orders
+                .update_many(missing, doc! { "$set": set })
+                .await
+                .map_err(errors::db_error)?;
+        }
+        upgrades
+            .update_one(
+                doc! { "_id": ORDER_STATUSES_DERIVED },
+                doc! { "$set": { "at": bson::DateTime::now() } },
+            )
+            .upsert(true)
+            .await
+            .map_err(errors::db_error)?;
         Ok(())
     }
 }

@@ -169,12 +169,17 @@ impl MongoStore {
             v => Bson::Int64(v as i64),
         };
         let history = bson::to_bson(&order.status_history).map_err(|e| Abort::Db(e.into()))?;
+        let activity = bson::to_bson(&order.activity).map_err(|e| Abort::Db(e.into()))?;
         let set: Document = doc! {
             "status": order.status.as_str(),
             "paymentReceived": order.payment_received,
             "statusHistory": history,
             "updatedAt": order.updated_at,
             "version": order.version,
+            "activity": activity,
+            "refundedTotal": order.refunded_total,
+            "paymentStatus": order.payment_status.as_str(),
+            "fulfillmentStatus": order.fulfillment_status.as_str(),
         };
         let written = self
             .orders

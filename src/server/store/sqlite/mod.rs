@@ -225,7 +225,8 @@ impl Store for SqliteStore {
         self.read(move |c| {
             let mut stmt = c
                 .prepare_cached(
-                    "SELECT created_at / 86400000 AS day, status, COUNT(*), SUM(total) FROM orders \
+                    "SELECT created_at / 86400000 AS day, status, COUNT(*), SUM(total), \
+                     SUM(refunded_total) FROM orders \
                      WHERE created_at >= ?1 GROUP BY day, status ORDER BY day",
                 )
                 .map_err(db_error)?;
@@ -233,17 +234,24 @@ impl Store for SqliteStore {
                 .query_map([since.millis()], |r| {
                     let day: i64 = r.get(0)?;
                     let status: String = r.get(1)?;
-                    Ok((day, status, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?))
+                    Ok((
+                        day,
+                        status,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, i64>(3)?,
+                        r.get::<_, i64>(4)?,
+                    ))
                 })
                 .map_err(db_error)?;
             let mut totals = Vec::new();
             for row in rows {
-                let (day, status, orders, revenue) = row.map_err(db_error)?;
+                let (day, status, orders, total, refunded) = row.map_err(db_error)?;
                 totals.push(DailyTotal {
                     day: Timestamp::from_millis(day * 86_400_000),
                     status: status.parse().map_err(|_| AppError::Internal)?,
                     orders: orders as u64,
-                    revenue: crate::domain::Money::from_cents(revenue),
+                    total: crate::domain::Money::from_cents(total),
+                    refunded: crate::domain::Money::from_cents(refunded),
                 });
             }
             Ok(totals)

@@ -37,6 +37,14 @@ pub fn order_conditions(filter: &OrderFilter) -> (String, Vec<Box<dyn ToSql + Se
         sql.push_str(" AND status = ?");
         args.push(Box::new(status.as_str()));
     }
+    if let Some(payment) = filter.payment_status {
+        sql.push_str(" AND payment_status = ?");
+        args.push(Box::new(payment.as_str()));
+    }
+    if let Some(fulfillment) = filter.fulfillment_status {
+        sql.push_str(" AND fulfillment_status = ?");
+        args.push(Box::new(fulfillment.as_str()));
+    }
     if let Some(customer) = filter.customer {
         sql.push_str(" AND customer_id = ?");
         args.push(Box::new(customer.to_string()));

@@ -4,9 +4,10 @@
 //! in one query each per page (never one per row).
 
 use crate::domain::{
-    AppError, Customer, Id, Money, Order, Product, StockMovement, StockReason, Timestamp,
+    AppError, Currency, Customer, Id, Money, Order, Product, StockMovement, StockReason,
+    Timestamp,
 };
-use crate::server::store::records::{referenced_ids, Record, StoredOrder};
+use crate::server::store::records::{referenced_ids, OrderActivity, Record, StoredOrder};
 use crate::server::store::{IdempotencyKey, LineDraft};
 use rusqlite::{params, params_from_iter, Connection, Row};
 use serde::{Deserialize, Serialize};
@@ -26,7 +27,8 @@ pub const CUSTOMER_COLUMNS: &str = "id, name, email, phone, created_at";
 pub const PRODUCT_COLUMNS: &str =
     "id, name, sku, stock, price, low_stock_threshold, created_at, updated_at";
 pub const ORDER_COLUMNS: &str = "id, number, customer_id, lines, total, payment_received, status, \
-     history, created_at, updated_at, version, idempotency_key, request_fingerprint, tracking_hash";
+     history, created_at, updated_at, version, idempotency_key, request_fingerprint, tracking_hash, \
+     shipping_address, currency, activity, refunded_total, payment_status, fulfillment_status";
 pub const MOVEMENT_COLUMNS: &str =
     "id, product_id, sku, delta, stock_after, reason, order_id, actor, at";
 
@@ -83,6 +85,22 @@ fn json_value<T: serde::de::DeserializeOwned>(row: &Row, i: usize) -> rusqlite::
     serde_json::from_str(&text).map_err(|_| conversion_failure(i, "bad JSON"))
 }
 
+/// A JSON column that may be NULL (then `T`'s default).
+fn optional_json<T: serde::de::DeserializeOwned + Default>(
+    row: &Row,
+    i: usize,
+) -> rusqlite::Result<T> {
+    match row.get::<_, Option<String>>(i)? {
+        Some(text) => serde_json::from_str(&text).map_err(|_| conversion_failure(i, "bad JSON")),
+        None => Ok(T::default()),
+    }
+}
+
+fn parsed<T: std::str::FromStr>(row: &Row, i: usize, what: &str) -> rusqlite::Result<T> {
+    let text: String = row.get(i)?;
+    text.parse().map_err(|_| conversion_failure(i, what))
+}
+
 /// A value for a JSON column. Our types always serialize; should one ever
 /// fail, the write fails with a database error instead of a panic.
 pub fn json_column(value: &impl serde::Serialize) -> rusqlite::Result<String> {
@@ -106,6 +124,7 @@ pub fn product_row(row: &Row) -> rusqlite::Result<Product> {
         sku: row.get(2)?,
         stock: row.get(3)?,
         price: Money::from_cents(row.get(4)?),
+        currency: Currency::shop(),
         low_stock_threshold: row.get(5)?,
         created_at: Timestamp::from_millis(row.get(6)?),
         updated_at: Timestamp::from_millis(row.get(7)?),
@@ -113,7 +132,6 @@ pub fn product_row(row: &Row) -> rusqlite::Result<Product> {
 }
 
 pub fn order_row(row: &Row) -> rusqlite::Result<StoredOrder> {
-    let status: String = row.get(6)?;
     let lines: Vec<StoredLine> = json_value(row, 3)?;
     let key: Option<String> = row.get(11)?;
     let fingerprint: Option<String> = row.get(12)?;
@@ -133,9 +151,7 @@ pub fn order_row(row: &Row) -> rusqlite::Result<StoredOrder> {
             .collect(),
         total: Money::from_cents(row.get(4)?),
         payment_received: row.get(5)?,
-        status: status
-            .parse()
-            .map_err(|_| conversion_failure(6, "unknown status"))?,
+        status: parsed(row, 6, "unknown status")?,
         history: json_value(row, 7)?,
         created_at: Timestamp::from_millis(row.get(8)?),
         updated_at: Timestamp::from_millis(row.get(9)?),
@@ -145,6 +161,17 @@ pub fn order_row(row: &Row) -> rusqlite::Result<StoredOrder> {
             fingerprint: fingerprint.unwrap_or_default(),
         }),
         tracking_hash: row.get(13)?,
+        shipping_address: optional_json(row, 14)?,
+        currency: match row.get::<_, Option<String>>(15)? {
+            Some(code) => code
+                .parse()
+                .map_err(|_| conversion_failure(15, "unknown currency"))?,
+            None => Currency::shop(),
+        },
+        activity: optional_json(row, 16)?,
+        refunded_total: Money::from_cents(row.get(17)?),
+        payment_status: parsed(row, 18, "unknown payment status")?,
+        fulfillment_status: parsed(row, 19, "unknown fulfillment status")?,
     })
 }
 
@@ -199,8 +226,9 @@ pub fn insert(conn: &Connection, record: &Record) -> rusqlite::Result<usize> {
         Record::Order(o) => conn
             .prepare_cached(
                 "INSERT INTO orders (id, number, customer_id, lines, total, payment_received, status, \
-                 history, created_at, updated_at, version, idempotency_key, request_fingerprint, tracking_hash) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                 history, created_at, updated_at, version, idempotency_key, request_fingerprint, tracking_hash, \
+                 shipping_address, currency, activity, refunded_total, payment_status, fulfillment_status) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
             )?
             .execute(params![
                 o.id.to_string(),
@@ -217,6 +245,12 @@ pub fn insert(conn: &Connection, record: &Record) -> rusqlite::Result<usize> {
                 o.idempotency.as_ref().map(|i| &i.key),
                 o.idempotency.as_ref().map(|i| &i.fingerprint),
                 o.tracking_hash,
+                o.shipping_address.as_ref().map(json_column).transpose()?,
+                o.currency.code(),
+                activity_column(&o.activity)?,
+                o.refunded_total.cents(),
+                o.payment_status.as_str(),
+                o.fulfillment_status.as_str(),
             ]),
         Record::Movement(m) => insert_movement(conn, m),
     }
@@ -302,7 +336,8 @@ pub fn update_order(
 ) -> rusqlite::Result<usize> {
     conn.prepare_cached(
         "UPDATE orders SET status = ?1, payment_received = ?2, history = ?3, updated_at = ?4, \
-         version = ?5 WHERE id = ?6 AND version = ?7",
+         version = ?5, activity = ?6, refunded_total = ?7, payment_status = ?8, \
+         fulfillment_status = ?9 WHERE id = ?10 AND version = ?11",
     )?
     .execute(params![
         o.status.as_str(),
@@ -310,9 +345,23 @@ pub fn update_order(
         json_column(&o.history)?,
         o.updated_at.millis(),
         o.version,
+        activity_column(&o.activity)?,
+        o.refunded_total.cents(),
+        o.payment_status.as_str(),
+        o.fulfillment_status.as_str(),
         o.id.to_string(),
         read_version
     ])
+}
+
+/// NULL while nothing has happened to the order since it was placed, so a
+/// new order's row carries no empty JSON.
+fn activity_column(activity: &OrderActivity) -> rusqlite::Result<Option<String>> {
+    if activity.is_empty() {
+        Ok(None)
+    } else {
+        json_column(activity).map(Some)
+    }
 }
 
 fn placeholders(n: usize) -> String {
