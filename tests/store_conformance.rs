@@ -4,8 +4,11 @@
 //! SecantusDB per test process, with a fresh database for each test.
 
 mod common;
+#[path = "store_conformance/fulfillment.rs"]
+mod fulfillment;
 
 use common::SecantusDb;
+use fulfillment::*;
 use igniflo::domain::*;
 use igniflo::server::live::{LiveEvent, LiveHub};
 use igniflo::server::service::Service;
@@ -88,7 +91,15 @@ conformance!([sqlite => sqlite_fixture, mongo => mongo_fixture]; [
     a_lost_tracking_link_is_reissued_only_for_the_right_number_and_email,
     the_ledger_records_every_stock_change,
     a_stock_count_is_not_lost_to_a_racing_order,
-    falling_to_the_low_stock_threshold_is_announced_once
+    falling_to_the_low_stock_threshold_is_announced_once,
+    partial_shipments_lead_to_fulfilled,
+    shipping_is_refused_beyond_what_is_unshipped,
+    a_shipped_order_cannot_be_cancelled_and_a_paid_one_is_refunded,
+    returns_put_stock_back_only_when_restocked,
+    refunds_never_exceed_what_was_paid_even_when_racing,
+    retried_commands_apply_once,
+    customers_see_what_is_theirs_to_see,
+    lists_filter_by_payment_and_fulfillment
 ]);
 
 /// The hub's next event; a lost one fails the test instead of hanging it.
@@ -776,7 +787,8 @@ async fn checkout_reuses_a_returning_customers_record(f: &Fixture) {
     let first = f
         .service
         .checkout(
-            shopper("Ada Lovelace", "ada@example.com"), home(),
+            shopper("Ada Lovelace", "ada@example.com"),
+            home(),
             lines(&[("MUG", 2)]),
             None,
         )
@@ -791,7 +803,8 @@ async fn checkout_reuses_a_returning_customers_record(f: &Fixture) {
     let again = f
         .service
         .checkout(
-            shopper("Someone Else", "  ADA@Example.com "), home(),
+            shopper("Someone Else", "  ADA@Example.com "),
+            home(),
             lines(&[(&mug.id.to_string(), 1)]),
             None,
         )
@@ -817,7 +830,8 @@ async fn checkout_checks_the_cart_before_registering_anyone(f: &Fixture) {
     let err = f
         .service
         .checkout(
-            shopper("Ada", "ada@example.com"), home(),
+            shopper("Ada", "ada@example.com"),
+            home(),
             lines(&[("MUG", 0)]),
             None,
         )
@@ -829,7 +843,12 @@ async fn checkout_checks_the_cart_before_registering_anyone(f: &Fixture) {
     );
     let err = f
         .service
-        .checkout(shopper("Ada", "not an email"), home(), lines(&[("MUG", 1)]), None)
+        .checkout(
+            shopper("Ada", "not an email"),
+            home(),
+            lines(&[("MUG", 1)]),
+            None,
+        )
         .await
         .unwrap_err();
     assert!(
@@ -842,7 +861,8 @@ async fn checkout_checks_the_cart_before_registering_anyone(f: &Fixture) {
     let err = f
         .service
         .checkout(
-            shopper("Ada", "ada@example.com"), home(),
+            shopper("Ada", "ada@example.com"),
+            home(),
             lines(&[("MUG", 2)]),
             None,
         )
@@ -859,7 +879,8 @@ async fn checkout_checks_the_cart_before_registering_anyone(f: &Fixture) {
     );
     f.service
         .checkout(
-            shopper("Ada", "ada@example.com"), home(),
+            shopper("Ada", "ada@example.com"),
+            home(),
             lines(&[("MUG", 1)]),
             None,
         )
@@ -872,7 +893,8 @@ async fn a_checkout_form_sent_twice_places_one_order(f: &Fixture) {
     let mug = product(&f.service, "MUG", 10, 1450).await;
     let send = |attempt: &str, quantity: i64| {
         f.service.checkout(
-            shopper("Ada", "ada@example.com"), home(),
+            shopper("Ada", "ada@example.com"),
+            home(),
             lines(&[("MUG", quantity)]),
             Some(attempt.to_string()),
         )
@@ -901,7 +923,8 @@ async fn a_returning_customer_is_found_among_many_similar_emails(f: &Fixture) {
     let placed = f
         .service
         .checkout(
-            shopper("Ada", "ada@example.com"), home(),
+            shopper("Ada", "ada@example.com"),
+            home(),
             lines(&[("MUG", 1)]),
             None,
         )
@@ -915,7 +938,8 @@ async fn a_lost_tracking_link_is_reissued_only_for_the_right_number_and_email(f:
     let placed = f
         .service
         .checkout(
-            shopper("Ada", "ada@example.com"), home(),
+            shopper("Ada", "ada@example.com"),
+            home(),
             lines(&[("MUG", 1)]),
             None,
         )
@@ -924,7 +948,8 @@ async fn a_lost_tracking_link_is_reissued_only_for_the_right_number_and_email(f:
     let other = f
         .service
         .checkout(
-            shopper("Bob", "bob@example.com"), home(),
+            shopper("Bob", "bob@example.com"),
+            home(),
             lines(&[("MUG", 1)]),
             None,
         )

@@ -255,5 +255,8 @@ pub const COUNTRIES: &[(&str, &str)] = &[
 
 /// The English name of a country code (`DE` → `Germany`).
 pub fn name(code: &str) -> Option<&'static str> {
-    COUNTRIES.iter().find(|(c, _)| *c == code).map(|(_, name)| *name)
+    COUNTRIES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, name)| *name)
 }

@@ -163,7 +163,10 @@ mod tests {
         let eur: Currency = "EUR".parse().unwrap();
         assert_eq!(eur.format(Money::from_cents(99_999)), "€999.99");
         let chf: Currency = "CHF".parse().unwrap();
-        assert_eq!(chf.format(Money::from_cents(1_000_000)), "CHF\u{a0}10,000.00");
+        assert_eq!(
+            chf.format(Money::from_cents(1_000_000)),
+            "CHF\u{a0}10,000.00"
+        );
     }
 
     #[test]

@@ -33,7 +33,11 @@ impl Address {
             None => format!("{} {}", self.postal_code, self.city),
         };
         lines.push(city);
-        lines.push(super::countries::name(&self.country).unwrap_or(&self.country).to_string());
+        lines.push(
+            super::countries::name(&self.country)
+                .unwrap_or(&self.country)
+                .to_string(),
+        );
         lines
     }
 }

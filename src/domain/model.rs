@@ -2,8 +2,8 @@
 //! the JSON shapes of the seed's REST contract (`_id`, camelCase).
 
 use super::{
-    Address, CommandKey, Currency, FulfillmentStatus, Id, Money, Note, OrderStatus,
-    PaymentStatus, Refund, Return, Shipment, TimelineEntry, Timestamp,
+    Address, CommandKey, Currency, FulfillmentStatus, Id, Money, Note, OrderStatus, PaymentStatus,
+    Refund, Return, Shipment, TimelineEntry, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -345,8 +345,12 @@ impl OrderFilter {
         };
         q_matches
             && self.status.is_none_or(|s| s == order.status)
-            && self.payment_status.is_none_or(|s| s == order.payment_status)
-            && self.fulfillment_status.is_none_or(|s| s == order.fulfillment_status)
+            && self
+                .payment_status
+                .is_none_or(|s| s == order.payment_status)
+            && self
+                .fulfillment_status
+                .is_none_or(|s| s == order.fulfillment_status)
             && self.customer.is_none_or(|c| c == order.customer.id)
             && self.from.is_none_or(|from| order.created_at >= from)
             && self.to.is_none_or(|to| order.created_at < to)

@@ -38,20 +38,21 @@ impl Order {
             line.shipped_quantity = if shipped_before_shipments {
                 line.quantity
             } else {
-                units_of(self.shipments.iter().flat_map(|s| &s.items), line.product.id)
+                units_of(
+                    self.shipments.iter().flat_map(|s| &s.items),
+                    line.product.id,
+                )
             };
             line.returned_quantity =
                 units_of(self.returns.iter().flat_map(|r| &r.items), line.product.id);
         }
-        self.refunded_total = self
-            .refunds
-            .iter()
-            .fold(Money::default(), |sum, r| sum.checked_add(r.amount).unwrap_or(sum));
+        self.refunded_total = self.refunds.iter().fold(Money::default(), |sum, r| {
+            sum.checked_add(r.amount).unwrap_or(sum)
+        });
         self.payment_status =
             PaymentStatus::of(self.payment_received, self.refunded_total, self.total);
-        self.fulfillment_status = FulfillmentStatus::of(
-            self.items.iter().map(|l| (l.shipped_quantity, l.quantity)),
-        );
+        self.fulfillment_status =
+            FulfillmentStatus::of(self.items.iter().map(|l| (l.shipped_quantity, l.quantity)));
         self.timeline = self.timeline_entries();
         self
     }
@@ -193,7 +194,12 @@ impl Order {
         let tracking_url = validate::tracking_url(input.tracking_url.as_deref())?;
         let items = match &input.items {
             None => self.unshipped_items(),
-            Some(items) => self.pick("items", items, |l| l.quantity - l.shipped_quantity, "unshipped")?,
+            Some(items) => self.pick(
+                "items",
+                items,
+                |l| l.quantity - l.shipped_quantity,
+                "unshipped",
+            )?,
         };
         if items.is_empty() {
             return Err(cannot("ship", "everything has shipped already"));
@@ -230,7 +236,8 @@ impl Order {
         if input.items.is_empty() {
             return Err(AppError::invalid("items", "must name at least one line"));
         }
-        let note = validate::optional_text("note", input.note.as_deref(), validate::MAX_NOTE_CHARS)?;
+        let note =
+            validate::optional_text("note", input.note.as_deref(), validate::MAX_NOTE_CHARS)?;
         let items = self.pick(
             "items",
             &input.items,
@@ -294,7 +301,12 @@ impl Order {
     }
 
     /// Adds a staff note, internal or for the customer.
-    pub fn noted(&self, input: &NewNote, at: Timestamp, actor: Actor) -> Result<OrderChange, AppError> {
+    pub fn noted(
+        &self,
+        input: &NewNote,
+        at: Timestamp,
+        actor: Actor,
+    ) -> Result<OrderChange, AppError> {
         let text = validate::optional_text("text", Some(&input.text), validate::MAX_NOTE_CHARS)?
             .ok_or_else(|| AppError::invalid("text", "must not be empty"))?;
         let mut order = self.next_version(at);
@@ -318,7 +330,13 @@ impl Order {
         order
     }
 
-    fn push_status(&mut self, to: OrderStatus, at: Timestamp, actor: Actor, reason: Option<String>) {
+    fn push_status(
+        &mut self,
+        to: OrderStatus,
+        at: Timestamp,
+        actor: Actor,
+        reason: Option<String>,
+    ) {
         self.status = to;
         self.status_history.push(StatusEntry {
             status: to,
@@ -356,7 +374,10 @@ impl Order {
             at,
             actor,
         });
-        self.refunded_total = self.refunded_total.checked_add(amount).unwrap_or(self.total);
+        self.refunded_total = self
+            .refunded_total
+            .checked_add(amount)
+            .unwrap_or(self.total);
         Ok(id)
     }
 
@@ -396,7 +417,10 @@ impl Order {
                 .iter()
                 .find(|l| l.product.id.to_string() == key.to_ascii_lowercase() || l.sku == key)
                 .ok_or_else(|| {
-                    AppError::invalid(format!("{field}[{i}].product"), "is not a line of this order")
+                    AppError::invalid(
+                        format!("{field}[{i}].product"),
+                        "is not a line of this order",
+                    )
                 })?;
             let quantity_field = format!("{field}[{i}].quantity");
             validate::quantity(&quantity_field, item.quantity)?;
@@ -460,7 +484,11 @@ impl Order {
         }
         for r in &self.returns {
             let mut summary = format!("Returned {}: {}", units(&r.items), r.reason.label());
-            summary.push_str(if r.restock { ", back in stock" } else { ", not restocked" });
+            summary.push_str(if r.restock {
+                ", back in stock"
+            } else {
+                ", not restocked"
+            });
             if let Some(note) = &r.note {
                 summary.push_str(&format!(" ({note})"));
             }
@@ -474,15 +502,32 @@ impl Order {
             entries.push(entry(r.at, r.actor, TimelineKind::Refund, r.id, summary));
         }
         for n in &self.notes {
-            entries.push(entry(n.at, n.actor, TimelineKind::Note, n.id, n.text.clone()));
+            entries.push(entry(
+                n.at,
+                n.actor,
+                TimelineKind::Note,
+                n.id,
+                n.text.clone(),
+            ));
         }
         // Stable: a status move caused by a shipment comes after it.
-        entries.sort_by_key(|e| (e.at, e.kind == TimelineKind::Status && e.status != Some(OrderStatus::Pending)));
+        entries.sort_by_key(|e| {
+            (
+                e.at,
+                e.kind == TimelineKind::Status && e.status != Some(OrderStatus::Pending),
+            )
+        });
         entries
     }
 }
 
-fn entry(at: Timestamp, actor: Actor, kind: TimelineKind, id: Id, summary: String) -> TimelineEntry {
+fn entry(
+    at: Timestamp,
+    actor: Actor,
+    kind: TimelineKind,
+    id: Id,
+    summary: String,
+) -> TimelineEntry {
     TimelineEntry {
         at,
         actor,
@@ -494,7 +539,10 @@ fn entry(at: Timestamp, actor: Actor, kind: TimelineKind, id: Id, summary: Strin
 }
 
 fn units_of<'a>(items: impl Iterator<Item = &'a ParcelItem>, product: Id) -> i64 {
-    items.filter(|i| i.product == product).map(|i| i.quantity).sum()
+    items
+        .filter(|i| i.product == product)
+        .map(|i| i.quantity)
+        .sum()
 }
 
 fn cannot(action: &str, why: &str) -> AppError {

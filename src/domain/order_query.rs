@@ -110,7 +110,10 @@ fn parse_param<T: std::str::FromStr>(
     value
         .as_deref()
         .filter(|v| !v.is_empty())
-        .map(|v| v.parse::<T>().map_err(|_| AppError::invalid(field, message)))
+        .map(|v| {
+            v.parse::<T>()
+                .map_err(|_| AppError::invalid(field, message))
+        })
         .transpose()
 }
 

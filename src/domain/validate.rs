@@ -43,7 +43,11 @@ pub fn reason(value: Option<&str>) -> Result<Option<String>, AppError> {
 
 /// Optional free text of at most `max` characters: trimmed, blank is none;
 /// line breaks and tabs allowed, other control characters not.
-pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>, AppError> {
+pub fn optional_text(
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, AppError> {
     let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
@@ -93,14 +97,18 @@ pub fn tracking_url(value: Option<&str>) -> Result<Option<String>, AppError> {
 pub fn address(field: &str, input: &Address) -> Result<Address, AppError> {
     let required = |name_: &str, value: &str| name(&format!("{field}.{name_}"), value);
     let optional = |name_: &str, value: &Option<String>| {
-        optional_text(&format!("{field}.{name_}"), value.as_deref(), MAX_NAME_CHARS)
-            .and_then(|v| match v {
-                Some(v) if v.contains(['\n', '\r']) => Err(AppError::invalid(
-                    format!("{field}.{name_}"),
-                    "must be one line",
-                )),
-                other => Ok(other),
-            })
+        optional_text(
+            &format!("{field}.{name_}"),
+            value.as_deref(),
+            MAX_NAME_CHARS,
+        )
+        .and_then(|v| match v {
+            Some(v) if v.contains(['\n', '\r']) => Err(AppError::invalid(
+                format!("{field}.{name_}"),
+                "must be one line",
+            )),
+            other => Ok(other),
+        })
     };
     let country = input.country.trim().to_ascii_uppercase();
     if super::countries::name(&country).is_none() {

@@ -39,9 +39,7 @@ pub fn status_of(e: &AppError) -> StatusCode {
         AppError::Malformed { .. } => StatusCode::BAD_REQUEST,
         AppError::Invalid { .. }
         | AppError::IdempotencyKeyReused
-        | AppError::RefundTooLarge { .. } => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
+        | AppError::RefundTooLarge { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::NotFound { .. } => StatusCode::NOT_FOUND,
         AppError::Duplicate { .. }
         | AppError::OutOfStock { .. }

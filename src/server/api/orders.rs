@@ -33,9 +33,9 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
     headers
         .get("idempotency-key")
         .map(|v| {
-            v.to_str()
-                .map(str::to_string)
-                .map_err(|_| AppError::invalid("Idempotency-Key", "must be visible ASCII characters"))
+            v.to_str().map(str::to_string).map_err(|_| {
+                AppError::invalid("Idempotency-Key", "must be visible ASCII characters")
+            })
         })
         .transpose()
 }
@@ -200,7 +200,9 @@ pub async fn take_return(
     ApiJson(input): ApiJson<NewReturn>,
 ) -> ApiResult<Response> {
     let key = idempotency_key(&headers)?;
-    Ok(created(service.take_return(id, input, key, Actor::Admin).await?))
+    Ok(created(
+        service.take_return(id, input, key, Actor::Admin).await?,
+    ))
 }
 
 /// Send money back (admins): only once payment was received, never more

@@ -2,8 +2,8 @@
 
 use super::{Service, CHANGE_RETRIES};
 use crate::domain::{
-    validate, Actor, AppError, Currency, Id, NewProduct, Page, Product, ProductUpdate, StockMismatch,
-    StockMovement, StockReason, Timestamp, DEFAULT_LOW_STOCK_THRESHOLD,
+    validate, Actor, AppError, Currency, Id, NewProduct, Page, Product, ProductUpdate,
+    StockMismatch, StockMovement, StockReason, Timestamp, DEFAULT_LOW_STOCK_THRESHOLD,
 };
 use crate::server::store::records::Record;
 use crate::server::store::{Applied, Change, ProductEdit, StockDelta};

@@ -2,17 +2,23 @@
 //! none, idempotent retries), moving them through their lifecycle, reading
 //! and listing them.
 
-use super::{Service, CHANGE_RETRIES};
+use super::Service;
 use crate::domain::{
     validate, Actor, AppError, CommandKey, Currency, Customer, FulfillmentStatus, Id, Money,
     NewNote, NewOrder, NewRefund, NewReturn, NewShipment, Order, OrderChange, OrderFilter,
-    OrderStatus, Page, PaymentStatus, PlacedOrder, Product, StatusEntry, StatusUpdate,
-    StockReason, Timestamp,
+    OrderStatus, Page, PaymentStatus, PlacedOrder, Product, StatusEntry, StatusUpdate, StockReason,
+    Timestamp,
 };
 use crate::server::secrets;
 use crate::server::store::records::{OrderActivity, Record, StoredOrder};
 use crate::server::store::{Applied, Change, IdempotencyKey, LineDraft, OrderUpdate, StockDelta};
 use std::collections::HashMap;
+
+/// How often a command on an order that lost a race is re-read and
+/// re-judged. Every lost race means another change to that order
+/// committed, so this many staff and integrations acting on one order at
+/// once all get a verdict rather than "try again".
+const ORDER_COMMAND_RETRIES: usize = 64;
 
 /// Order numbers are random; a clash is retried with a new number.
 const NUMBER_RETRIES: usize = 5;
@@ -237,7 +243,9 @@ impl Service {
     ) -> Result<Order, AppError> {
         let update = update.into();
         let done = self
-            .change_order(id, actor, None, |order, at| order.moved_to(&update, at, actor))
+            .change_order(id, actor, None, |order, at| {
+                order.moved_to(&update, at, actor)
+            })
             .await?;
         Ok(done.order)
     }
@@ -308,7 +316,7 @@ impl Service {
         key: Option<CommandKey>,
         decide: impl Fn(&Order, Timestamp) -> Result<Option<OrderChange>, AppError>,
     ) -> Result<OrderCommand, AppError> {
-        for _ in 0..CHANGE_RETRIES {
+        for _ in 0..ORDER_COMMAND_RETRIES {
             let order = self.order(id).await?;
             if let Some(key) = &key {
                 if let Some(earlier) = order.command_keys.iter().find(|k| k.key == key.key) {

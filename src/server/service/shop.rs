@@ -5,7 +5,8 @@
 
 use super::{Placement, Service};
 use crate::domain::{
-    validate, Actor, Address, AppError, Customer, NewCustomer, NewOrder, NewOrderLine, Page, PlacedOrder,
+    validate, Actor, Address, AppError, Customer, NewCustomer, NewOrder, NewOrderLine, Page,
+    PlacedOrder,
 };
 use crate::server::secrets;
 

@@ -284,13 +284,22 @@ impl MongoStore {
             return Ok(());
         }
         let steps = [
-            (doc! { "paymentStatus": { "$exists": false }, "paymentReceived": true },
-             doc! { "paymentStatus": "PAID" }),
-            (doc! { "paymentStatus": { "$exists": false } }, doc! { "paymentStatus": "UNPAID" }),
-            (doc! { "fulfillmentStatus": { "$exists": false }, "status": "FULFILLED" },
-             doc! { "fulfillmentStatus": "FULFILLED" }),
-            (doc! { "fulfillmentStatus": { "$exists": false } },
-             doc! { "fulfillmentStatus": "UNFULFILLED" }),
+            (
+                doc! { "paymentStatus": { "$exists": false }, "paymentReceived": true },
+                doc! { "paymentStatus": "PAID" },
+            ),
+            (
+                doc! { "paymentStatus": { "$exists": false } },
+                doc! { "paymentStatus": "UNPAID" },
+            ),
+            (
+                doc! { "fulfillmentStatus": { "$exists": false }, "status": "FULFILLED" },
+                doc! { "fulfillmentStatus": "FULFILLED" },
+            ),
+            (
+                doc! { "fulfillmentStatus": { "$exists": false } },
+                doc! { "fulfillmentStatus": "UNFULFILLED" },
+            ),
         ];
         let orders = self.db.collection::<Document>("orders");
         for (missing, set) in steps {

@@ -4,8 +4,7 @@
 //! in one query each per page (never one per row).
 
 use crate::domain::{
-    AppError, Currency, Customer, Id, Money, Order, Product, StockMovement, StockReason,
-    Timestamp,
+    AppError, Currency, Customer, Id, Money, Order, Product, StockMovement, StockReason, Timestamp,
 };
 use crate::server::store::records::{referenced_ids, OrderActivity, Record, StoredOrder};
 use crate::server::store::{IdempotencyKey, LineDraft};
