@@ -31,6 +31,8 @@ impl Server {
             trust_proxy: false,
             limits: RateLimits::default(),
             payment_instructions: None,
+            currency: Default::default(),
+            default_country: "US".into(),
         };
         let leptos_options = LeptosOptions::builder()
             .output_name("igniflo")

@@ -839,6 +839,11 @@ async fn the_shops_server_functions_reveal_no_more_than_the_rest_api(backend: Ba
             ("name", "Not Ada"),
             ("email", "ADA@example.com"),
             ("phone", "555 123 4567"),
+            ("address[name]", "Ada Lovelace"),
+            ("address[line1]", "1 Main St"),
+            ("address[city]", "Springfield"),
+            ("address[postalCode]", "12345"),
+            ("address[country]", "US"),
             ("items[0][product]", product),
             ("items[0][quantity]", quantity),
         ]
@@ -884,10 +889,10 @@ async fn the_shops_server_functions_reveal_no_more_than_the_rest_api(backend: Ba
         (StatusCode::CONFLICT, Some("out_of_stock"), Some(0))
     );
     let mut bad_id = order("1");
-    bad_id[3].1 = "not-an-id";
+    bad_id[8].1 = "not-an-id";
     let r = call_shop_fn(&shop, "checkout", &bad_id, false).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    let r = call_shop_fn(&shop, "checkout", &order("1")[..3], false).await;
+    let r = call_shop_fn(&shop, "checkout", &order("1")[..8], false).await;
     assert_eq!(
         r.status(),
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -902,7 +907,9 @@ async fn the_shops_server_functions_reveal_no_more_than_the_rest_api(backend: Ba
     assert!(
         back.starts_with(&format!(
             "/?cart={product}%3A5000&name=Not+Ada&email=ADA%40example.com&phone=555+123+4567\
-             &__path=%2Fapi%2Ffn%2Fcheckout&__err="
+             &address%5Bname%5D=Ada+Lovelace&address%5Bline1%5D=1+Main+St&address%5Bline2%5D=\
+             &address%5Bcity%5D=Springfield&address%5Bregion%5D=&address%5BpostalCode%5D=12345\
+             &address%5Bcountry%5D=US&__path=%2Fapi%2Ffn%2Fcheckout&__err="
         )),
         "{back}"
     );
@@ -996,6 +1003,11 @@ async fn shop_checkouts_and_lookups_count_against_the_order_limit(backend: Backe
         ("name", "Ada"),
         ("email", "ada@example.com"),
         ("phone", "555 123 4567"),
+        ("address[name]", "Ada"),
+        ("address[line1]", "1 Main St"),
+        ("address[city]", "Springfield"),
+        ("address[postalCode]", "12345"),
+        ("address[country]", "US"),
         ("items[0][product]", product.as_str()),
         ("items[0][quantity]", "1"),
     ];

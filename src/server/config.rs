@@ -1,6 +1,7 @@
 //! Configuration, read once at start from the environment (and `.env`).
 //! The names are those of ARCHITECTURE.md.
 
+use crate::domain::{Currency, COUNTRIES};
 use std::net::SocketAddr;
 
 #[derive(Clone, Debug)]
@@ -24,6 +25,12 @@ pub struct Config {
     /// payment link), shown on the confirmation and tracking pages while an
     /// order is unpaid.
     pub payment_instructions: Option<String>,
+    /// `IGNIFLO_CURRENCY` (ISO 4217, default USD): what every price and
+    /// order is in.
+    pub currency: Currency,
+    /// `IGNIFLO_DEFAULT_COUNTRY` (ISO 3166-1 alpha-2, default US): the
+    /// country the checkout's address starts with.
+    pub default_country: String,
 }
 
 /// Requests per minute per client address (`IGNIFLO_RATE_*`). Requests
@@ -91,6 +98,19 @@ impl Config {
         {
             return Err("IGNIFLO_PAYMENT_INSTRUCTIONS must be at most 2000 characters".into());
         }
+        let currency = match var("IGNIFLO_CURRENCY") {
+            Some(code) => code.parse().map_err(|e| format!("IGNIFLO_CURRENCY: {e}"))?,
+            None => Currency::default(),
+        };
+        let default_country = var("IGNIFLO_DEFAULT_COUNTRY")
+            .unwrap_or_else(|| "US".into())
+            .trim()
+            .to_ascii_uppercase();
+        if !COUNTRIES.iter().any(|(code, _)| *code == default_country) {
+            return Err(format!(
+                "IGNIFLO_DEFAULT_COUNTRY must be an ISO 3166-1 alpha-2 code such as US or DE, not {default_country:?}"
+            ));
+        }
         Ok(Config {
             addr,
             database: Database::parse(&url)?,
@@ -105,6 +125,8 @@ impl Config {
                 login: per_minute("IGNIFLO_RATE_LOGIN", defaults.login)?,
             },
             payment_instructions,
+            currency,
+            default_country,
         })
     }
 }

@@ -12,7 +12,7 @@ use crate::server::server_fns::as_admin;
 
 /// One page of the order list; the arguments are the list's query string.
 #[server(prefix = "/api/fn", endpoint = "admin_orders")]
-pub async fn admin_orders(query: OrdersQuery) -> Result<Vec<Order>, AppError> {
+pub async fn admin_orders(#[server(default)] query: OrdersQuery) -> Result<Vec<Order>, AppError> {
     as_admin(|service| async move {
         let query = OrdersQuery {
             limit: None,
