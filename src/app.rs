@@ -3,7 +3,7 @@
 use crate::components::toast::{ToastShelf, Toasts};
 use crate::pages::admin::{
     CancelOrderScreen, CustomersScreen, DashboardScreen, LoginScreen, OrderDetailScreen,
-    OrdersScreen, ProductsScreen, StockHistoryScreen,
+    OrdersScreen, PackingSlipScreen, ProductsScreen, StockHistoryScreen,
 };
 use crate::pages::customer::{CustomerPage, TrackingScreen};
 use leptos::prelude::*;
@@ -56,6 +56,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin") view={Lazy::<OrdersScreen>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin/orders/:id") view={Lazy::<OrderDetailScreen>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin/orders/:id/cancel") view={Lazy::<CancelOrderScreen>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin/orders/:id/packing-slip") view={Lazy::<PackingSlipScreen>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin/products") view={Lazy::<ProductsScreen>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin/products/:id/stock") view={Lazy::<StockHistoryScreen>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin/customers") view={Lazy::<CustomersScreen>::new()} ssr=SsrMode::InOrder/>
@@ -68,14 +69,15 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The bar over every page. Customers see the shop only; the console's
-/// link shows on the console's own pages.
+/// The bar over every page but a printed sheet. Customers see the shop
+/// only; the console's link shows on the console's own pages.
 #[component]
 fn TopBar() -> impl IntoView {
     let path = leptos_router::hooks::use_location().pathname;
     let in_console = move || path.with(|p| p.starts_with("/admin"));
+    let printed = move || path.with(|p| p.ends_with("/packing-slip"));
     view! {
-        <header class="topbar">
+        <header class="topbar" class:hidden=printed>
             <a class="brand" href="/">"Igniflo"</a>
             <nav aria-label="Site">
                 <a href="/">"Shop"</a>

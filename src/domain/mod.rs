@@ -10,6 +10,8 @@ mod id;
 mod model;
 mod money;
 mod order_change;
+#[cfg(feature = "ssr")]
+mod order_commands;
 mod order_query;
 mod status;
 mod stock;

@@ -211,7 +211,7 @@ pub struct DayTotal {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", content = "data", rename_all = "kebab-case")]
 pub enum LiveMessage {
-    OrderUpdated(Order),
+    OrderUpdated(Box<Order>),
     ProductUpdated(Product),
     /// A product's stock fell to its low-stock threshold or below (admins only).
     LowStock(Product),
@@ -328,6 +328,10 @@ pub struct OrderFilter {
     pub from: Option<Timestamp>,
     /// Placed before this instant.
     pub to: Option<Timestamp>,
+    /// Oldest first (the packing bench works that way); the page cursor
+    /// then leads to newer orders. Newest first otherwise.
+    #[serde(default)]
+    pub oldest_first: bool,
 }
 
 impl OrderFilter {
@@ -357,7 +361,8 @@ impl OrderFilter {
     }
 }
 
-/// One page of a list: newest first, strictly older than `before`.
+/// One page of a list: newest first, strictly older than `before` (an
+/// order list sorted oldest first: strictly newer).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Page {
     pub limit: u32,

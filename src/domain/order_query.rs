@@ -28,6 +28,8 @@ pub struct OrdersQuery {
     /// from and to the same day finds that day's orders; an RFC 3339
     /// date-time is an exclusive bound ("placed before").
     pub to: Option<String>,
+    /// `newest` (the default) or `oldest` first.
+    pub sort: Option<String>,
     /// Page size, 1–200 (default 50).
     pub limit: Option<String>,
     /// The `cursor` of the `Link: rel="next"` header of the previous page.
@@ -68,6 +70,11 @@ impl OrdersQuery {
                 "must be UNFULFILLED, PARTIALLY_FULFILLED or FULFILLED",
             )?,
             q: self.q.clone().filter(|q| !q.trim().is_empty()),
+            oldest_first: match self.sort.as_deref().unwrap_or_default() {
+                "" | "newest" => false,
+                "oldest" => true,
+                _ => return Err(AppError::invalid("sort", "must be newest or oldest")),
+            },
             customer: parse_id_param("customer", &self.customer)?,
             from: time("from", &self.from)?,
             to: time("to", &self.to)?.map(|to| {
@@ -95,6 +102,7 @@ impl OrdersQuery {
             customer: param("customer"),
             from: param("from"),
             to: param("to"),
+            sort: param("sort"),
             limit: param("limit"),
             cursor: param("cursor"),
         }

@@ -40,6 +40,8 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// What the shop tells customers about paying (`IGNIFLO_PAYMENT_INSTRUCTIONS`).
     pub payment_instructions: Option<Arc<str>>,
+    /// The country the checkout's address starts with (`IGNIFLO_DEFAULT_COUNTRY`).
+    pub default_country: Arc<str>,
 }
 
 impl AppState {
@@ -55,6 +57,7 @@ impl AppState {
             },
             limits: Limits::new(config.limits),
             payment_instructions: config.payment_instructions.as_deref().map(Arc::from),
+            default_country: Arc::from(config.default_country.as_str()),
         }
     }
 }

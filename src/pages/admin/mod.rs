@@ -6,10 +6,12 @@
 pub mod customers;
 pub mod dashboard;
 pub mod fns;
+pub mod fulfillment;
 pub mod login;
 pub mod order_actions;
 pub mod order_detail;
 pub mod orders;
+pub mod packing_slip;
 pub mod products;
 pub mod session;
 pub mod stock_history;
@@ -24,6 +26,7 @@ super::lazy_screen!(
     OrdersScreen => orders::OrdersPage,
     OrderDetailScreen => order_detail::OrderDetailPage,
     CancelOrderScreen => order_actions::CancelOrderPage,
+    PackingSlipScreen => packing_slip::PackingSlipPage,
     ProductsScreen => products::ProductsPage,
     StockHistoryScreen => stock_history::StockHistoryPage,
     CustomersScreen => customers::CustomersPage,

@@ -1,14 +1,17 @@
-//! `/admin/orders/:id`: one order — customer, lines at their snapshot
-//! prices, total, payment, timeline — with its next statuses.
+//! `/admin/orders/:id`: one order — customer and delivery address, lines at
+//! their snapshot prices with what shipped and came back, payment and
+//! refunds, parcels, the timeline — with what can be done next: its next
+//! statuses, ship, return, refund, note, and the packing slip.
 
 use super::fns::{admin_order, MoveOrder};
+use super::fulfillment::{FulfillmentActions, FulfillmentForms};
 use super::order_actions::{move_failure, StatusActions};
 use super::orders::short_time;
 use super::AdminNav;
 use crate::components::live::follow_live_feed;
 use crate::components::toast::use_toasts;
 use crate::components::OrderStatusBadge;
-use crate::domain::{LiveMessage, Order};
+use crate::domain::{Actor, LiveMessage, Order, TimelineKind};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -20,7 +23,7 @@ pub fn OrderDetailPage() -> impl IntoView {
     let order = Resource::new(id, admin_order);
     let latest = RwSignal::new(None::<Order>);
     follow_live_feed(Vec::new(), move |message| match message {
-        LiveMessage::OrderUpdated(o) if o.id.to_string() == id() => latest.set(Some(o)),
+        LiveMessage::OrderUpdated(o) if o.id.to_string() == id() => latest.set(Some(*o)),
         LiveMessage::Resync => order.refetch(),
         _ => {}
     });
@@ -37,13 +40,20 @@ pub fn OrderDetailPage() -> impl IntoView {
             latest.set(Some(saved));
         }
     });
+    let actions = FulfillmentActions::default();
+    Effect::new(move |_| {
+        if let Some((saved, what)) = actions.saved() {
+            toaster.success(format!("{what} on order {}", saved.number));
+            latest.set(Some(saved));
+        }
+    });
     view! {
         <AdminNav/>
         <section class="page">
             <Transition fallback=|| view! { <p class="loading">"Loading the order…"</p> }>
                 {move || Suspend::new(async move {
                     match order.await {
-                        Ok(loaded) => view! { <OrderDetail loaded latest moves/> }.into_any(),
+                        Ok(loaded) => view! { <OrderDetail loaded latest moves actions/> }.into_any(),
                         Err(e) => view! { <h1>"Order"</h1><p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                     }
                 })}
@@ -57,6 +67,7 @@ fn OrderDetail(
     loaded: Order,
     latest: RwSignal<Option<Order>>,
     moves: ServerAction<MoveOrder>,
+    actions: FulfillmentActions,
 ) -> impl IntoView {
     let loaded_number = loaded.number.clone();
     // The live version once there is one; a plain closure, so a refetch
@@ -66,17 +77,29 @@ fn OrderDetail(
         <Title text=format!("Order {} · Igniflo admin", loaded_number)/>
         {move || {
             let o = order();
+            let money = move |m| o.currency.format(m);
             view! {
                 <div class="page-header">
                     <h1>"Order " {o.number.clone()}</h1>
                     <OrderStatusBadge status=o.status/>
+                    <a class="button secondary small" href=format!("/admin/orders/{}/packing-slip", o.id)>"Packing slip"</a>
                 </div>
                 <div class="detail-grid">
                     <div>
                         <h2>"Customer"</h2>
                         <p>{o.customer.name.clone()}<br/>{o.customer.email.clone()}<br/>{o.customer.phone.clone()}</p>
+                        <h2>"Delivery address"</h2>
+                        {match &o.shipping_address {
+                            Some(a) => view! { <address class="address">{a.lines().into_iter().map(|l| view! { {l}<br/> }).collect_view()}</address> }.into_any(),
+                            None => view! { <p class="muted">"None given"</p> }.into_any(),
+                        }}
                         <h2>"Payment"</h2>
-                        <p>{if o.payment_received { "Received" } else { "Not received" }}</p>
+                        <p class="payment">
+                            <span class="pill">{o.payment_status.label()}</span>
+                            {(o.refunded_total.cents() > 0).then(|| format!(" · {} refunded", money(o.refunded_total)))}
+                        </p>
+                        <h2>"Shipping"</h2>
+                        <p><span class="pill">{o.fulfillment_status.label()}</span></p>
                         <div class="actions">
                             <StatusActions order=o.clone() action=moves back=format!("/admin/orders/{}", o.id)/>
                         </div>
@@ -86,10 +109,14 @@ fn OrderDetail(
                         <h2>"Timeline"</h2>
                         <ol class="timeline">
                             // Newest first, as the customer's timeline.
-                            {o.status_history.iter().rev().map(|e| view! {
-                                <li>
-                                    <OrderStatusBadge status=e.status/> " " {short_time(&e.at.to_string())} " · " {format!("{:?}", e.actor).to_lowercase()}
-                                    {e.reason.clone().map(|reason| view! { <span class="reason">"Reason: " {reason}</span> })}
+                            {o.timeline.iter().rev().map(|e| view! {
+                                <li class=format!("timeline-{}", format!("{:?}", e.kind).to_lowercase())>
+                                    {match e.status {
+                                        Some(status) if e.kind == TimelineKind::Status => view! { <OrderStatusBadge status/> }.into_any(),
+                                        _ => view! { <span class="kind">{kind_label(e.kind)}</span> }.into_any(),
+                                    }}
+                                    " " {short_time(&e.at.to_string())} " · " {actor_label(e.actor)}
+                                    <span class="summary">{e.summary.clone()}</span>
                                 </li>
                             }).collect_view()}
                         </ol>
@@ -97,16 +124,48 @@ fn OrderDetail(
                 </div>
                 <div class="table-wrap">
                     <table class="lines">
-                        <thead><tr><th scope="col">"Product"</th><th scope="col">"SKU"</th><th scope="col" class="num">"Unit price"</th><th scope="col" class="num">"Qty"</th><th scope="col" class="num">"Line total"</th></tr></thead>
+                        <thead><tr><th scope="col">"Product"</th><th scope="col">"SKU"</th><th scope="col" class="num">"Unit price"</th><th scope="col" class="num">"Qty"</th><th scope="col" class="num">"Shipped"</th><th scope="col" class="num">"Returned"</th><th scope="col" class="num">"Line total"</th></tr></thead>
                         <tbody>
                             {o.items.iter().map(|l| view! {
-                                <tr><td>{l.name.clone()}</td><td>{l.sku.clone()}</td><td class="num">{l.unit_price.to_string()}</td><td class="num">{l.quantity}</td><td class="num">{l.line_total.to_string()}</td></tr>
+                                <tr><td>{l.name.clone()}</td><td>{l.sku.clone()}</td><td class="num">{money(l.unit_price)}</td><td class="num">{l.quantity}</td><td class="num">{l.shipped_quantity}</td><td class="num">{l.returned_quantity}</td><td class="num">{money(l.line_total)}</td></tr>
                             }).collect_view()}
                         </tbody>
-                        <tfoot><tr><th scope="row" colspan="4">"Total"</th><td class="num total">{o.total.to_string()}</td></tr></tfoot>
+                        <tfoot><tr><th scope="row" colspan="6">"Total"</th><td class="num total">{money(o.total)}</td></tr></tfoot>
                     </table>
                 </div>
+                {(!o.shipments.is_empty()).then(|| view! {
+                    <h2>"Parcels"</h2>
+                    <ul class="parcels">
+                        {o.shipments.iter().map(|s| view! {
+                            <li>
+                                <strong>{s.carrier.clone().unwrap_or_else(|| "Parcel".into())}</strong>
+                                {s.tracking_number.clone().map(|t| view! { " · " {t} })}
+                                {s.tracking_url.clone().map(|url| view! { " · " <a href=url rel="noopener noreferrer" target="_blank">"Track"</a> })}
+                                <span class="muted">" · " {s.items.iter().map(|i| format!("{} × {}", i.quantity, i.sku)).collect::<Vec<_>>().join(", ")}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                })}
+                <FulfillmentForms order=o.clone() actions/>
             }
         }}
+    }
+}
+
+fn kind_label(kind: TimelineKind) -> &'static str {
+    match kind {
+        TimelineKind::Status => "Status",
+        TimelineKind::Shipment => "Shipped",
+        TimelineKind::Return => "Returned",
+        TimelineKind::Refund => "Refunded",
+        TimelineKind::Note => "Note",
+    }
+}
+
+fn actor_label(actor: Actor) -> &'static str {
+    match actor {
+        Actor::Customer => "customer",
+        Actor::Admin => "admin",
+        Actor::System => "system",
     }
 }

@@ -8,7 +8,9 @@ use super::AdminNav;
 use crate::components::live::follow_live_feed;
 use crate::components::toast::use_toasts;
 use crate::components::OrderStatusBadge;
-use crate::domain::{Id, LiveMessage, Order, OrderStatus, OrdersQuery};
+use crate::domain::{
+    FulfillmentStatus, Id, LiveMessage, Order, OrderStatus, OrdersQuery, PaymentStatus,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -63,17 +65,24 @@ impl LiveChanges {
         });
     }
 
-    /// The loaded page with the live changes applied.
-    fn apply(&self, loaded: &[Order]) -> Vec<Order> {
+    /// The loaded page with the live changes applied, in the list's order
+    /// (ids are time-ordered: by id is by when placed).
+    fn apply(&self, loaded: &[Order], oldest_first: bool) -> Vec<Order> {
         let updated = self.updated.get();
         let mut seen = HashSet::new();
-        self.arrived
+        let mut rows: Vec<Order> = self
+            .arrived
             .get()
             .iter()
             .chain(loaded)
             .filter(|o| seen.insert(o.id))
             .map(|o| updated.get(&o.id).cloned().unwrap_or_else(|| o.clone()))
-            .collect()
+            .collect();
+        rows.sort_by_key(|o| o.id);
+        if !oldest_first {
+            rows.reverse();
+        }
+        rows
     }
 }
 
@@ -102,6 +111,7 @@ pub fn OrdersPage() -> impl IntoView {
     let filter_now = move || OrdersQuery::from_params(param_now).filter();
     follow_live_feed(Vec::new(), move |message| match message {
         LiveMessage::OrderUpdated(order) => {
+            let order = *order;
             let id = order.id;
             let known = live
                 .arrived
@@ -131,13 +141,19 @@ pub fn OrdersPage() -> impl IntoView {
         }
     });
 
+    // The packing bench: paid, not everything shipped, oldest first.
+    let to_ship = move || {
+        param("status").as_deref() == Some("PAID") && param("sort").as_deref() == Some("oldest")
+    };
     let export_href = move || format!("/api/orders/export.csv?{}", list_query(&query.get(), None));
     view! {
         <AdminNav/>
         <Title text="Orders · Igniflo admin"/>
         <section class="page">
             <div class="page-header">
-                <h1>"Orders"</h1>
+                <h1>{move || if to_ship() { "Orders to ship" } else { "Orders" }}</h1>
+                <a class="button secondary" class:current=to_ship href=TO_SHIP
+                    aria-current=move || to_ship().then_some("page")>"To ship"</a>
                 <a class="button secondary" href=export_href download>"Export CSV"</a>
             </div>
             <OrderFilters/>
@@ -156,6 +172,31 @@ pub fn OrdersPage() -> impl IntoView {
 /// The filter form: a plain GET form, so it works before hydration too. Its
 /// fields follow the URL, as the list does: after "Clear" or the Orders tab
 /// the form shows no filter, because the list has none.
+/// The packing bench's list: PAID orders (not everything shipped), oldest first.
+const TO_SHIP: &str = "/admin?status=PAID&sort=oldest";
+
+/// A select of one of the list's filters: "All" and each value.
+fn filter_select(
+    label: &'static str,
+    name: &'static str,
+    values: Vec<(&'static str, &'static str)>,
+) -> impl IntoView {
+    let query = use_query_map();
+    let current = move || query.with(|q| q.get(name).unwrap_or_default());
+    view! {
+        <label>
+            {label}
+            <select name=name prop:value=current>
+                <option value="" selected=move || current().is_empty()>"All"</option>
+                {values
+                    .into_iter()
+                    .map(|(value, text)| view! { <option value=value selected=move || current() == value>{text}</option> })
+                    .collect_view()}
+            </select>
+        </label>
+    }
+}
+
 #[component]
 fn OrderFilters() -> impl IntoView {
     let query = use_query_map();
@@ -163,16 +204,9 @@ fn OrderFilters() -> impl IntoView {
     let customer = value("customer");
     view! {
         <form class="filters" method="get" action="/admin">
-            <label>
-                "Status"
-                <select name="status" prop:value=value("status")>
-                    <option value="" selected=move || value("status")().is_empty()>"All"</option>
-                    {OrderStatus::ALL
-                        .into_iter()
-                        .map(|s| view! { <option value=s.as_str() selected=move || value("status")() == s.as_str()>{s.as_str()}</option> })
-                        .collect_view()}
-                </select>
-            </label>
+            {filter_select("Status", "status", OrderStatus::ALL.iter().map(|s| (s.as_str(), s.as_str())).collect())}
+            {filter_select("Payment", "paymentStatus", PaymentStatus::ALL.iter().map(|s| (s.as_str(), s.label())).collect())}
+            {filter_select("Shipping", "fulfillmentStatus", FulfillmentStatus::ALL.iter().map(|s| (s.as_str(), s.label())).collect())}
             <label>
                 "Search"
                 <input type="search" name="q" prop:value=value("q") value=value("q") placeholder="Order number, name or email"/>
@@ -182,6 +216,10 @@ fn OrderFilters() -> impl IntoView {
             {move || {
                 let customer = customer();
                 (!customer.is_empty()).then(|| view! { <input type="hidden" name="customer" value=customer/> })
+            }}
+            {move || {
+                let sort = value("sort")();
+                (!sort.is_empty()).then(|| view! { <input type="hidden" name="sort" value=sort/> })
             }}
             <button class="button" type="submit">"Apply"</button>
             <a class="button secondary" href="/admin">"Clear"</a>
@@ -201,7 +239,10 @@ fn OrderTable(
     // Plain closures over page-level signals: nothing reactive is created
     // here, so nothing is left disposed when a refetch replaces this table.
     let loaded = std::sync::Arc::new(loaded);
-    let rows = move || live.apply(&loaded);
+    let rows = move || {
+        let oldest_first = query.with(|q| q.get_str("sort") == Some("oldest"));
+        live.apply(&loaded, oldest_first)
+    };
     // Where a form posted without JavaScript comes back to: this very page.
     let back = move || {
         format!(
@@ -225,6 +266,8 @@ fn OrderTable(
                             <th scope="col" class="num">"Items"</th>
                             <th scope="col" class="num">"Total"</th>
                             <th scope="col">"Status"</th>
+                            <th scope="col">"Payment"</th>
+                            <th scope="col">"Shipping"</th>
                             <th scope="col">"Move to"</th>
                         </tr>
                     </thead>
@@ -273,8 +316,10 @@ fn OrderRow(
                 <div class="muted">{order.customer.email.clone()}</div>
             </td>
             <td class="num">{units}</td>
-            <td class="num">{order.total.to_string()}</td>
+            <td class="num">{order.currency.format(order.total)}</td>
             <td><OrderStatusBadge status=order.status/></td>
+            <td>{order.payment_status.label()}</td>
+            <td>{order.fulfillment_status.label()}</td>
             <td class="actions">
                 <StatusActions order=for_buttons action=moves back small=true/>
             </td>
@@ -289,15 +334,24 @@ pub fn short_time(rfc3339: &str) -> String {
 
 /// The list's query string with the page cursor set (or dropped).
 fn list_query(query: &leptos_router::params::ParamsMap, cursor: Option<Id>) -> String {
-    let mut pairs: Vec<String> = ["status", "q", "customer", "from", "to"]
-        .iter()
-        .filter_map(|k| {
-            query
-                .get(k)
-                .filter(|v| !v.is_empty())
-                .map(|v| format!("{k}={}", encode(&v)))
-        })
-        .collect();
+    let mut pairs: Vec<String> = [
+        "status",
+        "paymentStatus",
+        "fulfillmentStatus",
+        "q",
+        "customer",
+        "from",
+        "to",
+        "sort",
+    ]
+    .iter()
+    .filter_map(|k| {
+        query
+            .get(k)
+            .filter(|v| !v.is_empty())
+            .map(|v| format!("{k}={}", encode(&v)))
+    })
+    .collect();
     if let Some(cursor) = cursor {
         pairs.push(format!("cursor={cursor}"));
     }

@@ -109,6 +109,14 @@ pub async fn payment_instructions() -> Result<Option<String>, AppError> {
         .map(String::from))
 }
 
+/// The country the checkout's delivery address starts with
+/// (`IGNIFLO_DEFAULT_COUNTRY`).
+#[server(prefix = "/api/fn", endpoint = "default_country")]
+pub async fn default_country() -> Result<String, AppError> {
+    use crate::server::http::AppState;
+    Ok(expect_context::<AppState>().default_country.to_string())
+}
+
 /// Finds an order by its number and the customer's email and goes to its
 /// tracking page with a newly issued link (see
 /// `Service::reissue_tracking_token`).

@@ -89,7 +89,7 @@ fn ProductCard(product: Product, cart: RwSignal<Vec<CartLine>>) -> impl IntoView
                 <h3 class="product-name">{product.name.clone()}</h3>
                 <p class="sku">"SKU " {product.sku.clone()}</p>
             </div>
-            <p class="price">{cart::price(product.price)}</p>
+            <p class="price">{product.currency.format(product.price)}</p>
             <p class=availability_class>{availability}</p>
             <div class="product-actions">
                 <span class="in-cart" aria-live="polite">

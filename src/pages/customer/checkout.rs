@@ -5,26 +5,79 @@
 
 use super::api::Checkout as PlaceOrder;
 use super::cart::{self, CartLine};
+use crate::components::random_key;
 use crate::components::toast::use_toasts;
-use crate::domain::{validate, AppError, Id, Product};
+use crate::domain::{validate, AppError, Id, Product, COUNTRIES};
 use leptos::ev::MouseEvent;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-/// The customer's details, as the checkout form names them.
+/// The customer's details and delivery address, as the checkout form
+/// names them. The country is a select of its own (`CountrySelect`).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Detail {
     Name,
     Email,
     Phone,
+    Recipient,
+    Line1,
+    Line2,
+    City,
+    Region,
+    PostalCode,
 }
 
 impl Detail {
+    const CONTACT: [Detail; 3] = [Detail::Name, Detail::Email, Detail::Phone];
+    const ADDRESS: [Detail; 6] = [
+        Detail::Recipient,
+        Detail::Line1,
+        Detail::Line2,
+        Detail::City,
+        Detail::Region,
+        Detail::PostalCode,
+    ];
+
+    /// The form field's name.
     fn field(self) -> &'static str {
         match self {
             Detail::Name => "name",
             Detail::Email => "email",
             Detail::Phone => "phone",
+            Detail::Recipient => "address[name]",
+            Detail::Line1 => "address[line1]",
+            Detail::Line2 => "address[line2]",
+            Detail::City => "address[city]",
+            Detail::Region => "address[region]",
+            Detail::PostalCode => "address[postalCode]",
+        }
+    }
+
+    /// The input's id.
+    fn id(self) -> &'static str {
+        match self {
+            Detail::Name => "name",
+            Detail::Email => "email",
+            Detail::Phone => "phone",
+            Detail::Recipient => "address-name",
+            Detail::Line1 => "address-line1",
+            Detail::Line2 => "address-line2",
+            Detail::City => "address-city",
+            Detail::Region => "address-region",
+            Detail::PostalCode => "address-postal-code",
+        }
+    }
+
+    /// The field as the server's errors name it.
+    fn error_field(self) -> &'static str {
+        match self {
+            Detail::Recipient => "shippingAddress.name",
+            Detail::Line1 => "shippingAddress.line1",
+            Detail::Line2 => "shippingAddress.line2",
+            Detail::City => "shippingAddress.city",
+            Detail::Region => "shippingAddress.region",
+            Detail::PostalCode => "shippingAddress.postalCode",
+            contact => contact.field(),
         }
     }
 
@@ -33,14 +86,42 @@ impl Detail {
             Detail::Name => "Name",
             Detail::Email => "Email",
             Detail::Phone => "Phone",
+            Detail::Recipient => "Recipient",
+            Detail::Line1 => "Street and number",
+            Detail::Line2 => "Apartment, floor (optional)",
+            Detail::City => "City",
+            Detail::Region => "State or region (optional)",
+            Detail::PostalCode => "Postal code",
         }
+    }
+
+    fn required(self) -> bool {
+        !matches!(self, Detail::Line2 | Detail::Region)
     }
 
     fn problem(self, value: &str) -> Option<AppError> {
         match self {
-            Detail::Name => validate::name("name", value).err(),
             Detail::Email => validate::email(value).err(),
             Detail::Phone => validate::phone(value).err(),
+            Detail::Line2 | Detail::Region => {
+                validate::optional_text(self.error_field(), Some(value), validate::MAX_NAME_CHARS)
+                    .err()
+            }
+            required => validate::name(required.error_field(), value).err(),
+        }
+    }
+
+    fn input(self) -> (&'static str, &'static str) {
+        match self {
+            Detail::Name => ("text", "name"),
+            Detail::Email => ("email", "email"),
+            Detail::Phone => ("tel", "tel"),
+            Detail::Recipient => ("text", "shipping name"),
+            Detail::Line1 => ("text", "shipping address-line1"),
+            Detail::Line2 => ("text", "shipping address-line2"),
+            Detail::City => ("text", "shipping address-level2"),
+            Detail::Region => ("text", "shipping address-level1"),
+            Detail::PostalCode => ("text", "shipping postal-code"),
         }
     }
 }
@@ -53,9 +134,13 @@ fn describe(error: &AppError) -> String {
                 "name" => "Name",
                 "email" => "Email",
                 "phone" => "Phone",
+                "shippingAddress.country" => "Country",
                 f if f.ends_with(".quantity") => "Quantity",
                 f if f.ends_with(".product") => "This product",
-                f => f,
+                f => Detail::ADDRESS
+                    .iter()
+                    .find(|d| d.error_field() == f)
+                    .map_or(f, |d| d.label()),
             };
             format!("{subject} {message}.")
         }
@@ -84,7 +169,7 @@ fn line_of(error: &AppError) -> Option<usize> {
 }
 
 fn is_about(error: &AppError, detail: Detail) -> bool {
-    matches!(error, AppError::Invalid { field, .. } if field == detail.field())
+    matches!(error, AppError::Invalid { field, .. } if field == detail.error_field())
 }
 
 const EMPTY_CART: &str = "Add at least one product to your cart.";
@@ -93,8 +178,9 @@ const EMPTY_CART: &str = "Add at least one product to your cart.";
 /// belongs to no single line or field, else a pointer to the highlighted ones.
 fn general_message(error: &AppError) -> String {
     let specific = line_of(error).is_some()
-        || [Detail::Name, Detail::Email, Detail::Phone]
+        || Detail::CONTACT
             .iter()
+            .chain(&Detail::ADDRESS)
             .any(|d| is_about(error, *d));
     match error {
         _ if specific => "Your order was not placed: please check the highlighted fields.".into(),
@@ -106,35 +192,27 @@ fn general_message(error: &AppError) -> String {
     }
 }
 
-/// A new idempotency key for one checkout form, so that the form sent
-/// twice (a double click, a retry after a lost answer) places one order.
-/// Empty if no random source answers: the order is then placed without one.
-fn new_attempt_key() -> String {
-    let mut bytes = [0u8; 16];
-    #[cfg(feature = "ssr")]
-    let filled = getrandom::fill(&mut bytes).is_ok();
-    #[cfg(not(feature = "ssr"))]
-    let filled = web_sys::window()
-        .and_then(|w| w.crypto().ok())
-        .is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
-    if !filled {
-        return String::new();
-    }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[component]
-pub fn Checkout(products: RwSignal<Vec<Product>>, cart: RwSignal<Vec<CartLine>>) -> impl IntoView {
+pub fn Checkout(
+    products: RwSignal<Vec<Product>>,
+    cart: RwSignal<Vec<CartLine>>,
+    default_country: String,
+) -> impl IntoView {
     let toasts = use_toasts();
     let place = ServerAction::<PlaceOrder>::new();
     // A refusal from the server, shown until the shopper changes something.
     let refusal = RwSignal::new(place.value().get_untracked().and_then(Result::err));
     // A form the server refused before hydration comes back in the address.
     let query = use_query_map();
-    let details = [Detail::Name, Detail::Email, Detail::Phone].map(|d| {
-        let sent = query.with_untracked(|q| q.get(d.field()).unwrap_or_default());
-        (d, RwSignal::new(sent))
-    });
+    let sent = |field: &str| query.with_untracked(|q| q.get(field).unwrap_or_default());
+    let contact = Detail::CONTACT.map(|d| (d, RwSignal::new(sent(d.field()))));
+    let address = Detail::ADDRESS.map(|d| (d, RwSignal::new(sent(d.field()))));
+    let details: Vec<(Detail, RwSignal<String>)> =
+        contact.iter().chain(&address).copied().collect();
+    let details = StoredValue::new(details);
+    let country = Some(sent("address[country]"))
+        .filter(|c| !c.is_empty())
+        .unwrap_or(default_country);
     let attempted = RwSignal::new(false);
 
     Effect::new(move |_| {
@@ -156,7 +234,7 @@ pub fn Checkout(products: RwSignal<Vec<Product>>, cart: RwSignal<Vec<CartLine>>)
     });
     Effect::new(move |seen: Option<()>| {
         cart.track();
-        details.iter().for_each(|(_, value)| value.track());
+        details.with_value(|d| d.iter().for_each(|(_, value)| value.track()));
         if seen.is_some() {
             refusal.set(None);
         }
@@ -173,9 +251,10 @@ pub fn Checkout(products: RwSignal<Vec<Product>>, cart: RwSignal<Vec<CartLine>>)
     let ready = move || {
         !cart.with(Vec::is_empty)
             && (0..cart.with(Vec::len)).all(|i| line_problem(i).is_none())
-            && details
-                .iter()
-                .all(|(d, value)| value.with(|v| d.problem(v)).is_none())
+            && details.with_value(|d| {
+                d.iter()
+                    .all(|(d, value)| value.with(|v| d.problem(v)).is_none())
+            })
     };
     let check_before_sending = move |ev: MouseEvent| {
         attempted.set(true);
@@ -186,7 +265,8 @@ pub fn Checkout(products: RwSignal<Vec<Product>>, cart: RwSignal<Vec<CartLine>>)
     };
     let total = move || {
         let total = cart.with(|c| products.with(|p| cart::order_total(c, p)));
-        total.map_or_else(|| "—".to_string(), cart::price)
+        let currency = products.with(|p| cart::currency(p));
+        total.map_or_else(|| "—".to_string(), |t| currency.format(t))
     };
     let general = move || {
         let empty = attempted.get() && cart.with(Vec::is_empty);
@@ -198,7 +278,7 @@ pub fn Checkout(products: RwSignal<Vec<Product>>, cart: RwSignal<Vec<CartLine>>)
         <aside class="checkout" id="checkout" aria-labelledby="cart-heading">
             <h2 id="cart-heading">"Your cart"</h2>
             <ActionForm action=place attr:class="checkout-form">
-                <input type="hidden" name="attempt" value=new_attempt_key()/>
+                <input type="hidden" name="attempt" value=random_key()/>
                 <Show
                     when=move || !cart.with(Vec::is_empty)
                     fallback=|| view! { <p class="empty">"Your cart is empty. Add products from the catalogue."</p> }
@@ -216,20 +296,12 @@ pub fn Checkout(products: RwSignal<Vec<Product>>, cart: RwSignal<Vec<CartLine>>)
                 <p class="order-total">"Total " <strong>{total}</strong></p>
                 <fieldset class="details">
                     <legend>"Your details"</legend>
-                    {details
-                        .into_iter()
-                        .map(|(detail, value)| {
-                            let touched = RwSignal::new(false);
-                            let message = Signal::derive(move || {
-                                let refused = refusal.get().filter(|e| is_about(e, detail));
-                                let problem = (touched.get() || attempted.get())
-                                    .then(|| value.with(|v| detail.problem(v)))
-                                    .flatten();
-                                problem.or(refused).map(|e| describe(&e))
-                            });
-                            view! { <DetailField detail value touched message/> }
-                        })
-                        .collect_view()}
+                    {contact.map(|(detail, value)| detail_field(detail, value, refusal, attempted)).collect_view()}
+                </fieldset>
+                <fieldset class="details address-fields">
+                    <legend>"Delivery address"</legend>
+                    {address.map(|(detail, value)| detail_field(detail, value, refusal, attempted)).collect_view()}
+                    <CountrySelect selected=country refusal/>
                 </fieldset>
                 {move || general().map(|message| view! { <p class="error" role="alert">{message}</p> })}
                 <button
@@ -246,6 +318,48 @@ pub fn Checkout(products: RwSignal<Vec<Product>>, cart: RwSignal<Vec<CartLine>>)
     }
 }
 
+/// One detail's input with its message: what is wrong with what was typed
+/// (once the shopper left the field or tried to order), or what the server
+/// said about it.
+fn detail_field(
+    detail: Detail,
+    value: RwSignal<String>,
+    refusal: RwSignal<Option<AppError>>,
+    attempted: RwSignal<bool>,
+) -> impl IntoView {
+    let touched = RwSignal::new(false);
+    let message = Signal::derive(move || {
+        let refused = refusal.get().filter(|e| is_about(e, detail));
+        let problem = (touched.get() || attempted.get())
+            .then(|| value.with(|v| detail.problem(v)))
+            .flatten();
+        problem.or(refused).map(|e| describe(&e))
+    });
+    view! { <DetailField detail value touched message/> }
+}
+
+/// The delivery country: every ISO 3166-1 country by name.
+#[component]
+fn CountrySelect(selected: String, refusal: RwSignal<Option<AppError>>) -> impl IntoView {
+    let message = move || {
+        refusal
+            .get()
+            .filter(|e| matches!(e, AppError::Invalid { field, .. } if field == "shippingAddress.country"))
+            .map(|e| describe(&e))
+    };
+    view! {
+        <div class="field">
+            <label for="address-country">"Country"</label>
+            <select id="address-country" name="address[country]" autocomplete="shipping country" aria-describedby="address-country-error">
+                {COUNTRIES.iter().map(|(code, name)| view! {
+                    <option value=*code selected=*code == selected>{*name}</option>
+                }).collect_view()}
+            </select>
+            <p class="field-error" id="address-country-error">{message}</p>
+        </div>
+    }
+}
+
 #[component]
 fn DetailField(
     detail: Detail,
@@ -253,22 +367,18 @@ fn DetailField(
     touched: RwSignal<bool>,
     message: Signal<Option<String>>,
 ) -> impl IntoView {
-    let field = detail.field();
-    let error_id = format!("{field}-error");
-    let (kind, autocomplete) = match detail {
-        Detail::Name => ("text", "name"),
-        Detail::Email => ("email", "email"),
-        Detail::Phone => ("tel", "tel"),
-    };
+    let id = detail.id();
+    let error_id = format!("{id}-error");
+    let (kind, autocomplete) = detail.input();
     view! {
         <div class="field">
-            <label for=field>{detail.label()}</label>
+            <label for=id>{detail.label()}</label>
             <input
-                id=field
-                name=field
+                id=id
+                name=detail.field()
                 type=kind
                 autocomplete=autocomplete
-                required
+                required=detail.required()
                 // The attribute for the server's HTML, the binding for later.
                 value=value.get_untracked()
                 bind:value=value
@@ -351,8 +461,8 @@ fn CartLineRow(
                 {move || {
                     let line = cart.with(|c| c.get(index).cloned());
                     line.zip(item())
-                        .and_then(|(line, p)| cart::line_total(&line, &p))
-                        .map_or_else(|| "—".to_string(), cart::price)
+                        .and_then(|(line, p)| Some(p.currency.format(cart::line_total(&line, &p)?)))
+                        .unwrap_or_else(|| "—".to_string())
                 }}
             </span>
             <button

@@ -22,6 +22,7 @@ use leptos_router::hooks::use_query_map;
 #[component]
 pub fn CustomerPage() -> impl IntoView {
     let catalogue = Resource::new(|| (), |_| api::catalogue());
+    let country = Resource::new(|| (), |_| api::default_country());
     view! {
         <section class="shop">
             <div class="shop-intro">
@@ -33,8 +34,9 @@ pub fn CustomerPage() -> impl IntoView {
             </div>
             <Suspense fallback=|| view! { <p class="loading">"Loading the catalogue…"</p> }>
                 {move || Suspend::new(async move {
+                    let default_country = country.await.unwrap_or_else(|_| "US".into());
                     match catalogue.await {
-                        Ok(products) => Either::Left(view! { <Shop products/> }),
+                        Ok(products) => Either::Left(view! { <Shop products default_country/> }),
                         Err(e) => Either::Right(view! {
                             <p class="error" role="alert">
                                 "The catalogue could not be loaded: " {e.to_string()}
@@ -51,7 +53,7 @@ pub fn CustomerPage() -> impl IntoView {
 /// products (kept current by the live feed) and the cart (seeded from the
 /// address, where the no-JavaScript cart buttons keep it).
 #[component]
-fn Shop(products: Vec<Product>) -> impl IntoView {
+fn Shop(products: Vec<Product>, default_country: String) -> impl IntoView {
     let products = RwSignal::new(products);
     let query = use_query_map();
     let (cart, search) = query.with_untracked(|q| {
@@ -77,13 +79,13 @@ fn Shop(products: Vec<Product>) -> impl IntoView {
         <form id="cart-edit" method="get" action="/" hidden></form>
         <div class="shop-layout">
             <catalogue::Catalogue products cart search/>
-            <checkout::Checkout products cart/>
+            <checkout::Checkout products cart default_country/>
         </div>
         // On a phone the cart sits below the catalogue: keep a way to it in reach.
         <Show when=move || !cart.with(Vec::is_empty)>
             <a class="cart-jump" href="#checkout">
                 "View your cart · "
-                {move || cart.with(|c| products.with(|p| cart::order_total(c, p))).map_or_else(|| "—".to_string(), cart::price)}
+                {move || products.with(|p| cart.with(|c| cart::order_total(c, p)).map_or_else(|| "—".to_string(), |t| cart::currency(p).format(t)))}
             </a>
         </Show>
     }

@@ -4,12 +4,14 @@
 //! page offers the lookup form instead.
 
 use super::api::{self, payment_instructions, tracked_order};
-use super::cart::price;
 use super::lookup::FindOrderForm;
 use crate::components::live::follow_live_feed;
 use crate::components::toast::use_toasts;
 use crate::components::OrderStatusBadge;
-use crate::domain::{Actor, AppError, LiveMessage, Order, OrderStatus, Timestamp};
+use crate::domain::{
+    Actor, AppError, FulfillmentStatus, LiveMessage, Order, OrderStatus, TimelineEntry,
+    TimelineKind, Timestamp,
+};
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -68,22 +70,28 @@ fn not_tracked(error: &AppError) -> String {
     }
 }
 
-/// What each status means to the customer.
-fn explain(status: OrderStatus) -> &'static str {
-    match status {
-        OrderStatus::Pending => "We have your order and are waiting for your payment.",
-        OrderStatus::Paid => "Your payment has arrived; we are preparing your order.",
-        OrderStatus::Fulfilled => "Your order is complete and on its way to you.",
-        OrderStatus::Cancelled => "This order was cancelled.",
+/// What the order's state means to the customer.
+fn explain(order: &Order) -> &'static str {
+    match (order.status, order.fulfillment_status) {
+        (OrderStatus::Pending, _) => "We have your order and are waiting for your payment.",
+        (OrderStatus::Paid, FulfillmentStatus::PartiallyFulfilled) => {
+            "Part of your order is on its way; we are preparing the rest."
+        }
+        (OrderStatus::Paid, _) => "Your payment has arrived; we are preparing your order.",
+        (OrderStatus::Fulfilled, _) => "Your order is complete and on its way to you.",
+        (OrderStatus::Cancelled, _) => "This order was cancelled.",
     }
 }
 
-fn milestone(status: OrderStatus) -> &'static str {
-    match status {
-        OrderStatus::Pending => "Order placed",
-        OrderStatus::Paid => "Payment received",
-        OrderStatus::Fulfilled => "Order fulfilled",
-        OrderStatus::Cancelled => "Order cancelled",
+/// A timeline entry in the customer's words.
+fn milestone(entry: &TimelineEntry) -> String {
+    match (entry.kind, entry.status) {
+        (TimelineKind::Status, Some(OrderStatus::Pending)) => "Order placed".into(),
+        (TimelineKind::Status, Some(OrderStatus::Paid)) => "Payment received".into(),
+        (TimelineKind::Status, Some(OrderStatus::Fulfilled)) => "Everything has shipped".into(),
+        (TimelineKind::Status, _) => "Order cancelled".into(),
+        (TimelineKind::Note, _) => format!("Message from the shop: {}", entry.summary),
+        _ => entry.summary.clone(),
     }
 }
 
@@ -116,7 +124,7 @@ fn OrderTracker(
                     toasts.success(news);
                 }
             }
-            order.set(changed);
+            order.set(*changed);
         }
         LiveMessage::Resync => {
             let token = refetch_token.clone();
@@ -155,7 +163,7 @@ fn OrderTracker(
                     <p><a href="/">"Continue shopping"</a></p>
                 </div>
             })}
-            <p class="status-explainer" class:bad-news=move || status() == OrderStatus::Cancelled>{move || explain(status())}</p>
+            <p class="status-explainer" class:bad-news=move || status() == OrderStatus::Cancelled>{move || order.with(explain)}</p>
             {how_to_pay.map(|text| view! {
                 <Show when=move || status() == OrderStatus::Pending>
                     <section class="how-to-pay" aria-labelledby="how-to-pay-heading">
@@ -170,34 +178,54 @@ fn OrderTracker(
                     <h2 id="items-heading">"Items"</h2>
                     <table class="items">
                         <thead>
-                            <tr><th scope="col">"Product"</th><th scope="col" class="num">"Qty"</th><th scope="col" class="num">"Price"</th><th scope="col" class="num">"Total"</th></tr>
+                            <tr><th scope="col">"Product"</th><th scope="col" class="num">"Qty"</th><th scope="col" class="num">"Shipped"</th><th scope="col" class="num">"Price"</th><th scope="col" class="num">"Total"</th></tr>
                         </thead>
                         <tbody>
                             {move || order.with(|o| o.items.iter().map(|line| view! {
                                 <tr>
                                     <td>{line.name.clone()} " " <span class="sku">{line.sku.clone()}</span></td>
                                     <td class="num">{line.quantity}</td>
-                                    <td class="num">{price(line.unit_price)}</td>
-                                    <td class="num">{price(line.line_total)}</td>
+                                    <td class="num">{line.shipped_quantity}</td>
+                                    <td class="num">{o.currency.format(line.unit_price)}</td>
+                                    <td class="num">{o.currency.format(line.line_total)}</td>
                                 </tr>
                             }).collect_view())}
                         </tbody>
                         <tfoot>
-                            <tr><th scope="row" colspan="3">"Total"</th><td class="num total">{move || price(order.with(|o| o.total))}</td></tr>
+                            <tr><th scope="row" colspan="4">"Total"</th><td class="num total">{move || order.with(|o| o.currency.format(o.total))}</td></tr>
+                            {move || order.with(|o| (o.refunded_total.cents() > 0).then(|| view! {
+                                <tr><th scope="row" colspan="4">"Refunded"</th><td class="num">{o.currency.format(o.refunded_total)}</td></tr>
+                            }))}
                         </tfoot>
                     </table>
+                    {move || order.with(|o| (!o.shipments.is_empty()).then(|| view! {
+                        <h2>"Parcels"</h2>
+                        <ul class="parcels">
+                            {o.shipments.iter().map(|s| view! {
+                                <li>
+                                    <strong>{s.carrier.clone().unwrap_or_else(|| "Parcel".into())}</strong>
+                                    {s.tracking_number.clone().map(|t| view! { " · tracking number " <span class="tracking-number">{t}</span> })}
+                                    <span class="muted">" · " {s.items.iter().map(|i| format!("{} × {}", i.quantity, i.sku)).collect::<Vec<_>>().join(", ")}</span>
+                                    {s.tracking_url.clone().map(|url| view! { <a class="track-parcel" href=url rel="noopener noreferrer" target="_blank">"Track this parcel"</a> })}
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }))}
                 </section>
                 <section aria-labelledby="timeline-heading">
                     <h2 id="timeline-heading">"Timeline"</h2>
                     <ol class="timeline">
-                        {move || order.with(|o| o.status_history.iter().rev().map(|entry| view! {
+                        {move || order.with(|o| o.timeline.iter().rev().map(|entry| view! {
                             <li>
-                                <OrderStatusBadge status=entry.status/>
+                                {match entry.status {
+                                    Some(status) => view! { <OrderStatusBadge status/> }.into_any(),
+                                    None => view! { <span class="badge neutral">{kind_label(entry.kind)}</span> }.into_any(),
+                                }}
                                 <div>
-                                    <span class="milestone">{milestone(entry.status)}</span>
+                                    <span class="milestone">{milestone(entry)}</span>
                                     <span class="when">
                                         <time datetime=entry.at.to_string()>{when(entry.at)}</time>
-                                        {match entry.actor { Actor::Customer => " · by you", Actor::Admin | Actor::System => " · by Igniflo" }}
+                                        {match entry.actor { Actor::Customer => " · by you", Actor::Admin | Actor::System => " · by the shop" }}
                                     </span>
                                 </div>
                             </li>
@@ -209,9 +237,23 @@ fn OrderTracker(
                         {move || order.with(|o| o.customer.email.clone())}<br/>
                         {move || order.with(|o| o.customer.phone.clone())}
                     </p>
+                    {move || order.with(|o| o.shipping_address.as_ref().map(|a| view! {
+                        <h2>"Delivery address"</h2>
+                        <address class="address">{a.lines().into_iter().map(|l| view! { {l}<br/> }).collect_view()}</address>
+                    }))}
                 </section>
             </div>
             <p class="fineprint">"This page updates by itself when your order's status changes."</p>
         </article>
+    }
+}
+
+fn kind_label(kind: TimelineKind) -> &'static str {
+    match kind {
+        TimelineKind::Status => "Status",
+        TimelineKind::Shipment => "Shipped",
+        TimelineKind::Return => "Returned",
+        TimelineKind::Refund => "Refund",
+        TimelineKind::Note => "Message",
     }
 }

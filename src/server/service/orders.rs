@@ -121,7 +121,7 @@ impl Service {
                     expected_stock: None,
                 })
                 .collect();
-            change.inserts.push(Record::Order(order.clone()));
+            change.inserts.push(Record::Order(Box::new(order.clone())));
             match self.store.apply(change).await {
                 Ok(Applied::Done {
                     products,

@@ -217,7 +217,7 @@ pub fn referenced_ids(orders: &[StoredOrder]) -> (Vec<Id>, Vec<Id>) {
 pub enum Record {
     Customer(Customer),
     Product(Product),
-    Order(StoredOrder),
+    Order(Box<StoredOrder>),
     Movement(StockMovement),
 }
 

@@ -69,7 +69,7 @@ impl Records for MongoStore {
                 .page(&self.orders, after, limit)
                 .await?
                 .into_iter()
-                .map(|o| Record::Order(o.into()))
+                .map(|o| Record::Order(Box::new(o.into())))
                 .collect(),
             Kind::Movements => self
                 .page(&self.movements(), after, limit)

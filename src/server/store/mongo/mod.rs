@@ -253,13 +253,19 @@ impl Store for MongoStore {
     async fn orders(&self, filter: &OrderFilter, page: Page) -> StoreResult<Vec<Order>> {
         self.ready().await?;
         let mut query = self.order_query(filter).await?;
-        if let Some(before) = page.before {
-            query.insert("_id", doc! { "$lt": oid(before) });
+        let (beyond, direction) = match filter.oldest_first {
+            true => ("$gt", 1),
+            false => ("$lt", -1),
+        };
+        if let Some(cursor) = page.before {
+            let mut range = Document::new();
+            range.insert(beyond, oid(cursor));
+            query.insert("_id", range);
         }
         let docs = collect(
             self.orders
                 .find(query)
-                .sort(doc! { "_id": -1 })
+                .sort(doc! { "_id": direction })
                 .limit(i64::from(page.limit))
                 .await,
         )

@@ -49,7 +49,7 @@ impl MongoStore {
                 }
                 Kind::Orders => {
                     self.insert_many(s, &self.orders, &records, |r| match r {
-                        Record::Order(o) => Some(OrderDoc::from(o)),
+                        Record::Order(o) => Some(OrderDoc::from(o.as_ref())),
                         _ => None,
                     })
                     .await

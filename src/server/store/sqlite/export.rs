@@ -27,7 +27,9 @@ impl Records for SqliteStore {
             let (columns, read): (&str, fn(&Row) -> rusqlite::Result<Record>) = match kind {
                 Kind::Customers => (CUSTOMER_COLUMNS, |r| customer_row(r).map(Record::Customer)),
                 Kind::Products => (PRODUCT_COLUMNS, |r| product_row(r).map(Record::Product)),
-                Kind::Orders => (ORDER_COLUMNS, |r| order_row(r).map(Record::Order)),
+                Kind::Orders => (ORDER_COLUMNS, |r| {
+                    order_row(r).map(|o| Record::Order(Box::new(o)))
+                }),
                 Kind::Movements => (MOVEMENT_COLUMNS, |r| movement_row(r).map(Record::Movement)),
             };
             let sql = format!(

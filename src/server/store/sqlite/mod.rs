@@ -188,16 +188,20 @@ impl Store for SqliteStore {
 
     async fn orders(&self, filter: &OrderFilter, page: Page) -> StoreResult<Vec<Order>> {
         let (mut conditions, mut args) = order_conditions(filter);
-        if let Some(before) = page.before {
-            conditions.push_str(" AND id < ?");
-            args.push(Box::new(before.to_string()));
+        let (beyond, direction) = match filter.oldest_first {
+            true => (">", "ASC"),
+            false => ("<", "DESC"),
+        };
+        if let Some(cursor) = page.before {
+            conditions.push_str(&format!(" AND id {beyond} ?"));
+            args.push(Box::new(cursor.to_string()));
         }
         // The limit is a validated number written into the SQL: a bound
         // LIMIT makes SQLite recompile the cached statement on every call.
         let limit = page.limit;
         self.read(move |c| {
             let sql = format!(
-                "SELECT {ORDER_COLUMNS} FROM orders WHERE {conditions} ORDER BY id DESC LIMIT {limit}"
+                "SELECT {ORDER_COLUMNS} FROM orders WHERE {conditions} ORDER BY id {direction} LIMIT {limit}"
             );
             let mut stmt = c.prepare_cached(&sql).map_err(db_error)?;
             let rows = stmt
