@@ -71,7 +71,7 @@ test("a product added with a decimal comma; the form is ready for the next one",
   await form.getByLabel("Stock").fill("4");
   await form.getByLabel("Price").fill("34,90");
   await form.getByRole("button", { name: "Add product" }).click();
-  await expect(page.locator(`tr[data-sku="${sku}"] td.num`).first()).toHaveText("34.90");
+  await expect(page.locator(`tr[data-sku="${sku}"] td.num`).first()).toHaveText("$34.90");
   for (const field of ["Name", "SKU", "Stock", "Price"]) await expect(form.getByLabel(field)).toHaveValue("");
   if (javaScriptEnabled) {
     // The same refusal twice shows once.

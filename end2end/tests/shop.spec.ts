@@ -3,7 +3,7 @@
 // then post themselves). Data is set up and changed through the REST API,
 // as an integration or the admin would.
 import { test, expect, Page, TestInfo } from "@playwright/test";
-import { addProduct, admin, collectErrors, Product, screenshots, settled } from "./support";
+import { addProduct, admin, collectErrors, fillAddress, Product, screenshots, settled } from "./support";
 
 function card(page: Page, product: Product) {
   return page.getByRole("listitem").filter({ has: page.getByRole("heading", { name: product.name }) });
@@ -18,6 +18,7 @@ async function fillDetails(page: Page, email: string) {
   await page.getByLabel("Name", { exact: true }).fill("Ada Lovelace");
   await page.getByLabel("Email", { exact: true }).fill(email);
   await page.getByLabel("Phone", { exact: true }).fill("+44 20 7946 0958");
+  await fillAddress(page);
 }
 
 function uniqueEmail(testInfo: TestInfo) {
@@ -47,7 +48,7 @@ test("a customer orders through the shop and sees the confirmation", async ({ pa
   if (javaScriptEnabled) {
     await page.getByRole("button", { name: `One more ${mug.name}` }).click();
     await expect(quantity).toHaveValue("2");
-    await expect(page.locator(".order-total")).toHaveText("Total 29.00");
+    await expect(page.locator(".order-total")).toHaveText("Total $29.00");
   } else {
     await quantity.fill("2");
   }
@@ -62,8 +63,8 @@ test("a customer orders through the shop and sees the confirmation", async ({ pa
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Order ${number}`);
   await expect(page.locator(".tracker-header .badge")).toHaveText("PENDING");
   const line = page.getByRole("row").filter({ hasText: mug.sku });
-  await expect(line.getByRole("cell")).toHaveText([`${mug.name} ${mug.sku}`, "2", "14.50", "29.00"]);
-  await expect(page.locator(".items .total")).toHaveText("29.00");
+  await expect(line.getByRole("cell")).toHaveText([`${mug.name} ${mug.sku}`, "2", "$14.50", "$29.00"]);
+  await expect(page.locator(".items .total")).toHaveText("$29.00");
   await expect(page.getByText("a••@example.com")).toBeVisible();
   await screenshots(page, testInfo, "tracking");
 
@@ -80,14 +81,16 @@ test("the tracking page follows status changes live @hydrated", async ({ page, r
   const [order] = await (await request.get(`/api/orders?q=${number}`, { headers: admin })).json();
   await page.evaluate(() => ((window as any).sameDocument = true));
 
-  for (const [status, milestone] of [["PAID", "Payment received"], ["FULFILLED", "Order fulfilled"]]) {
+  for (const [status, milestone] of [["PAID", "Payment received"], ["FULFILLED", "Everything has shipped"]]) {
     const changed = await request.patch(`/api/orders/${order._id}/status`, { headers: admin, data: { status } });
     expect(changed.status()).toBe(200);
     await expect(page.locator(".tracker-header .badge")).toHaveText(status);
     await expect(page.locator(".timeline li").first()).toContainText(milestone);
     await expect(page.getByRole("status").filter({ hasText: `Your order is now ${status}.` })).toBeVisible();
   }
-  await expect(page.locator(".timeline li")).toHaveCount(3);
+  // Placed, paid, the one parcel the seed's FULFILLED ships, fulfilled.
+  await expect(page.locator(".timeline li")).toHaveCount(4);
+  await expect(page.locator(".timeline li").nth(1)).toContainText(`Shipped 1 × ${kettle.sku}`);
   expect(await page.evaluate(() => (window as any).sameDocument)).toBe(true);
   expect(errors).toEqual([]);
 });
@@ -134,6 +137,8 @@ test("a line someone else just sold out is refused beside it, and nothing typed 
   await expect(page.getByLabel("Email", { exact: true })).toHaveValue(email);
   await expect(page.getByLabel("Name", { exact: true })).toHaveValue("Ada Lovelace");
   await expect(page.getByLabel("Phone", { exact: true })).toHaveValue("+44 20 7946 0958");
+  await expect(page.getByLabel("Street and number")).toHaveValue("Hauptstrasse 1");
+  await expect(page.getByLabel("Country")).toHaveValue("DE");
   await screenshots(page, testInfo, "shop-refused");
 
   // Lowering the quantity to what is left places the order.

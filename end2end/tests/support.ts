@@ -53,6 +53,15 @@ export async function addProduct(
   return response.json();
 }
 
+/** Fills the checkout's delivery address (a Berlin address). */
+export async function fillAddress(page: Page, recipient = "Ada Lovelace") {
+  await page.getByLabel("Recipient").fill(recipient);
+  await page.getByLabel("Street and number").fill("Hauptstrasse 1");
+  await page.getByLabel("City", { exact: true }).fill("Berlin");
+  await page.getByLabel("Postal code").fill("10115");
+  await page.getByLabel("Country").selectOption("DE");
+}
+
 /** Registers a customer and places an order through the REST API, as a shop's integration would. */
 export async function placeOrder(request: APIRequestContext, sku: string, quantity: number, email = `c${Date.now()}${Math.random()}@example.com`) {
   const c = await request.post("/api/customers", { data: { name: "Grace Hopper", email, phone: "+1 555 0100 200" } });

@@ -3,7 +3,7 @@
 // without reloading and marks it PAID, and the customer's tracking page
 // changes live.
 import { test, expect } from "@playwright/test";
-import { addProduct, collectErrors, settled, signedIn } from "./support";
+import { addProduct, collectErrors, fillAddress, settled, signedIn } from "./support";
 
 test("an order travels from the shop to the admin and back, live @hydrated", async ({ browser, request }) => {
   const { name } = await addProduct(request, { name: "Burr grinder", stock: 3, price: 129 });
@@ -24,6 +24,7 @@ test("an order travels from the shop to the admin and back, live @hydrated", asy
   await customer.getByLabel("Name", { exact: true }).fill("Grace Hopper");
   await customer.getByLabel("Email", { exact: true }).fill(`grace.${Date.now()}@example.com`);
   await customer.getByLabel("Phone", { exact: true }).fill("+1 555 0100 200");
+  await fillAddress(customer, "Grace Hopper");
   await customer.getByRole("button", { name: "Place order" }).click();
   await expect(customer).toHaveURL(/\/track\?token=/);
   await settled(customer, true);

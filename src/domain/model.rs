@@ -176,8 +176,8 @@ pub struct PlacedOrder {
 /// A new product's low-stock threshold unless one is given.
 pub const DEFAULT_LOW_STOCK_THRESHOLD: i64 = 5;
 
-/// The admin dashboard's figures. Revenue is money received: orders PAID or
-/// FULFILLED, by the day they were placed; PENDING orders' money is
+/// The admin dashboard's figures. Revenue is money received and kept:
+/// orders PAID or FULFILLED less their refunds, by the day they were placed; PENDING orders' money is
 /// awaiting payment, apart.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -196,6 +196,8 @@ pub struct Dashboard {
     pub days: Vec<DayTotal>,
     /// Every order ever, per status.
     pub by_status: Vec<(OrderStatus, u64)>,
+    /// What the amounts are in.
+    pub currency: Currency,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -108,9 +108,9 @@ impl Order {
         };
         let mut entries: Vec<TimelineEntry> = Vec::new();
         for s in &self.status_history {
-            let mut summary = format!("Status: {}", s.status.label());
+            let mut summary = s.status.label().to_string();
             if let Some(reason) = &s.reason {
-                summary.push_str(&format!(" ({reason})"));
+                summary.push_str(&format!(". Reason: {reason}"));
             }
             entries.push(TimelineEntry {
                 at: s.at,
@@ -139,14 +139,14 @@ impl Order {
                 ", not restocked"
             });
             if let Some(note) = &r.note {
-                summary.push_str(&format!(" ({note})"));
+                summary.push_str(&format!(". Note: {note}"));
             }
             entries.push(entry(r.at, r.actor, TimelineKind::Return, r.id, summary));
         }
         for r in &self.refunds {
             let mut summary = format!("Refunded {}", money(r.amount));
             if let Some(reason) = &r.reason {
-                summary.push_str(&format!(" ({reason})"));
+                summary.push_str(&format!(". Reason: {reason}"));
             }
             entries.push(entry(r.at, r.actor, TimelineKind::Refund, r.id, summary));
         }

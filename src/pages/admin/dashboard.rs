@@ -57,12 +57,13 @@ fn Figures(d: Dashboard) -> impl IntoView {
         .max()
         .unwrap_or(0)
         .max(1);
+    let currency = d.currency;
     view! {
         <div class="kpis">
             <Kpi label="Orders today" value=d.orders_today.to_string()/>
-            <Kpi label="Received today" value=d.revenue_today.to_string()/>
-            <Kpi label="Received, last 7 days" value=d.revenue_last_7_days.to_string()/>
-            <Kpi label="Awaiting payment, last 30 days" value=d.awaiting_payment_total.to_string()/>
+            <Kpi label="Received today" value=d.currency.format(d.revenue_today)/>
+            <Kpi label="Received, last 7 days" value=d.currency.format(d.revenue_last_7_days)/>
+            <Kpi label="Awaiting payment, last 30 days" value=d.currency.format(d.awaiting_payment_total)/>
             <Kpi label="Waiting to be fulfilled" value=d.awaiting_fulfilment.to_string()/>
             <Kpi label="Waiting for payment" value=d.awaiting_payment.to_string()/>
             <Kpi label="Products low on stock" value=d.low_stock.len().to_string()/>
@@ -73,8 +74,8 @@ fn Figures(d: Dashboard) -> impl IntoView {
                 <BarChart bars=orders title="Orders per day" format=|v| v.to_string()/>
             </figure>
             <figure>
-                <figcaption>"Money received per day (orders paid or fulfilled), last 30 days"</figcaption>
-                <BarChart bars=revenue title="Revenue per day" format=|cents| crate::domain::Money::from_cents(cents).to_string()/>
+                <figcaption>"Money received per day (orders paid or fulfilled, less refunds), last 30 days"</figcaption>
+                <BarChart bars=revenue title="Revenue per day" format=move |cents| currency.format(crate::domain::Money::from_cents(cents))/>
             </figure>
             <figure>
                 <figcaption>"Orders by status"</figcaption>
@@ -125,7 +126,7 @@ fn day_label(day: &DayTotal) -> String {
 fn BarChart(
     bars: Vec<(String, i64)>,
     title: &'static str,
-    format: fn(i64) -> String,
+    format: impl Fn(i64) -> String + 'static,
 ) -> impl IntoView {
     const WIDTH: f64 = 600.0;
     const HEIGHT: f64 = 160.0;

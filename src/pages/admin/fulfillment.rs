@@ -197,15 +197,28 @@ impl Default for FulfillmentActions {
 }
 
 impl FulfillmentActions {
-    /// The order the latest successful action left, with what to say.
-    pub fn saved(&self) -> Option<(Order, &'static str)> {
-        let ok =
-            |v: Option<Result<Order, AppError>>, what| v.and_then(Result::ok).map(|o| (o, what));
-        ok(self.ship.value().get(), "Shipment recorded")
-            .or_else(|| ok(self.take_return.value().get(), "Return recorded"))
-            .or_else(|| ok(self.refund.value().get(), "Refund recorded"))
-            .or_else(|| ok(self.note.value().get(), "Note added"))
+    /// Calls `saved` with the order each action leaves when it succeeds,
+    /// and what to tell the admin.
+    pub fn on_success(&self, saved: impl Fn(Order, &'static str) + Copy + Send + Sync + 'static) {
+        on_success(self.ship, "Shipment recorded", saved);
+        on_success(self.take_return, "Return recorded", saved);
+        on_success(self.refund, "Refund recorded", saved);
+        on_success(self.note, "Note added", saved);
     }
+}
+
+fn on_success<T>(
+    action: ServerAction<T>,
+    what: &'static str,
+    saved: impl Fn(Order, &'static str) + Send + Sync + 'static,
+) where
+    T: leptos::server_fn::ServerFn<Output = Order, Error = AppError> + Clone + Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        if let Some(Ok(order)) = action.value().get() {
+            saved(order, what);
+        }
+    });
 }
 
 /// A refusal of one action, shown by its form.
@@ -374,12 +387,18 @@ pub fn FulfillmentForms(order: Order, actions: FulfillmentActions) -> impl IntoV
     let can_ship = order.status == OrderStatus::Paid && order.has_unshipped();
     let can_return = order.has_returnable();
     let can_refund = order.refundable().cents() > 0;
+    // Fresh forms for every version of the order: a re-render would keep
+    // what was typed into the inputs it reuses (a 0 left in a quantity, last
+    // parcel's tracking number), whatever their new defaults.
+    let version = order.version;
     view! {
-        <div class="fulfillment-forms">
-            {can_ship.then(|| view! { <ShipForm order=order.clone() action=actions.ship/> })}
-            {can_return.then(|| view! { <ReturnForm order=order.clone() action=actions.take_return/> })}
-            {can_refund.then(|| view! { <RefundForm order=order.clone() action=actions.refund/> })}
-            <NoteForm order=order.clone() action=actions.note/>
-        </div>
+        <For each=move || [version] key=|v| *v let:_version>
+            <div class="fulfillment-forms">
+                {can_ship.then(|| view! { <ShipForm order=order.clone() action=actions.ship/> })}
+                {can_return.then(|| view! { <ReturnForm order=order.clone() action=actions.take_return/> })}
+                {can_refund.then(|| view! { <RefundForm order=order.clone() action=actions.refund/> })}
+                <NoteForm order=order.clone() action=actions.note/>
+            </div>
+        </For>
     }
 }

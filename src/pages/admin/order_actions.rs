@@ -103,11 +103,21 @@ fn CancelOrder(order: Order, action: ServerAction<MoveOrder>) -> impl IntoView {
     let order_page = format!("/admin/orders/{}", order.id);
     let number = order.number.clone();
     let title = format!("Cancel order {number}? · Igniflo admin");
-    if !order.status.can_move_to(OrderStatus::Cancelled) {
+    let refusal = if !order.status.can_move_to(OrderStatus::Cancelled) {
+        Some(format!(
+            "It is {}; only PENDING and PAID orders can be cancelled.",
+            order.status
+        ))
+    } else if !order.shipments.is_empty() {
+        Some("A parcel has already shipped: take what comes back as a return instead.".into())
+    } else {
+        None
+    };
+    if let Some(why) = refusal {
         return view! {
             <Title text=title/>
             <h1>"Order " {number.clone()} " cannot be cancelled"</h1>
-            <p>"It is " {order.status.as_str()} "; only PENDING and PAID orders can be cancelled."</p>
+            <p>{why}</p>
             <p><a class="button secondary" href=order_page>"Back to the order"</a></p>
         }
         .into_any();
@@ -121,8 +131,8 @@ fn CancelOrder(order: Order, action: ServerAction<MoveOrder>) -> impl IntoView {
         <ul class="cancel-lines">
             {order.items.iter().map(|l| view! { <li>{l.quantity} " × " {l.name.clone()} " (" {l.sku.clone()} ")"</li> }).collect_view()}
         </ul>
-        {order.payment_received.then(|| view! {
-            <p class="warning">"Its payment of " {order.total.to_string()} " has been received: arrange the refund with the customer."</p>
+        {(order.refundable().cents() > 0).then(|| view! {
+            <p class="warning">"Its payment has been received: " {order.currency.format(order.refundable())} " is recorded as refunded. Send the money back to the customer."</p>
         })}
         <ActionForm action attr:class="form">
             <input type="hidden" name="id" value=order.id.to_string()/>

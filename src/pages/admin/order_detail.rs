@@ -41,11 +41,9 @@ pub fn OrderDetailPage() -> impl IntoView {
         }
     });
     let actions = FulfillmentActions::default();
-    Effect::new(move |_| {
-        if let Some((saved, what)) = actions.saved() {
-            toaster.success(format!("{what} on order {}", saved.number));
-            latest.set(Some(saved));
-        }
+    actions.on_success(move |saved, what| {
+        toaster.success(format!("{what} on order {}", saved.number));
+        latest.set(Some(saved));
     });
     view! {
         <AdminNav/>
@@ -122,7 +120,8 @@ fn OrderDetail(
                         </ol>
                     </div>
                 </div>
-                <div class="table-wrap">
+                // Wider than a phone: it scrolls, so it takes focus to scroll by keyboard.
+                <div class="table-wrap" tabindex="0" role="region" aria-label="Order lines">
                     <table class="lines">
                         <thead><tr><th scope="col">"Product"</th><th scope="col">"SKU"</th><th scope="col" class="num">"Unit price"</th><th scope="col" class="num">"Qty"</th><th scope="col" class="num">"Shipped"</th><th scope="col" class="num">"Returned"</th><th scope="col" class="num">"Line total"</th></tr></thead>
                         <tbody>

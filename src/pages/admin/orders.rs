@@ -239,10 +239,8 @@ fn OrderTable(
     // Plain closures over page-level signals: nothing reactive is created
     // here, so nothing is left disposed when a refetch replaces this table.
     let loaded = std::sync::Arc::new(loaded);
-    let rows = move || {
-        let oldest_first = query.with(|q| q.get_str("sort") == Some("oldest"));
-        live.apply(&loaded, oldest_first)
-    };
+    let oldest_first = query.with_untracked(|q| q.get_str("sort") == Some("oldest"));
+    let rows = move || live.apply(&loaded, oldest_first);
     // Where a form posted without JavaScript comes back to: this very page.
     let back = move || {
         format!(

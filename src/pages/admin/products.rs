@@ -114,7 +114,7 @@ fn ProductRow(product: Product, update: ServerAction<UpdateProduct>) -> impl Int
         <tr data-sku=product.sku.clone()>
             <td>{product.name.clone()} " " <a class="history" href=format!("/admin/products/{}/stock", product.id)>"Stock history"</a></td>
             <td>{product.sku.clone()}</td>
-            <td class="num">{product.price.to_string()}</td>
+            <td class="num">{product.currency.format(product.price)}</td>
             <td class="num">
                 <span class="stock">{product.stock}</span>
                 {marker.map(|(class, label)| view! { " " <span class=class>{label}</span> })}

@@ -178,23 +178,30 @@ fn OrderTracker(
                     <h2 id="items-heading">"Items"</h2>
                     <table class="items">
                         <thead>
-                            <tr><th scope="col">"Product"</th><th scope="col" class="num">"Qty"</th><th scope="col" class="num">"Shipped"</th><th scope="col" class="num">"Price"</th><th scope="col" class="num">"Total"</th></tr>
+                            <tr><th scope="col">"Product"</th><th scope="col" class="num">"Qty"</th><th scope="col" class="num">"Price"</th><th scope="col" class="num">"Total"</th></tr>
                         </thead>
                         <tbody>
                             {move || order.with(|o| o.items.iter().map(|line| view! {
                                 <tr>
-                                    <td>{line.name.clone()} " " <span class="sku">{line.sku.clone()}</span></td>
+                                    <td>
+                                        {line.name.clone()} " " <span class="sku">{line.sku.clone()}</span>
+                                        {(line.shipped_quantity > 0).then(|| view! {
+                                            <span class="shipped">{format!("{} of {} shipped", line.shipped_quantity, line.quantity)}</span>
+                                        })}
+                                        {(line.returned_quantity > 0).then(|| view! {
+                                            <span class="shipped">{format!("{} returned", line.returned_quantity)}</span>
+                                        })}
+                                    </td>
                                     <td class="num">{line.quantity}</td>
-                                    <td class="num">{line.shipped_quantity}</td>
                                     <td class="num">{o.currency.format(line.unit_price)}</td>
                                     <td class="num">{o.currency.format(line.line_total)}</td>
                                 </tr>
                             }).collect_view())}
                         </tbody>
                         <tfoot>
-                            <tr><th scope="row" colspan="4">"Total"</th><td class="num total">{move || order.with(|o| o.currency.format(o.total))}</td></tr>
+                            <tr><th scope="row" colspan="3">"Total"</th><td class="num total">{move || order.with(|o| o.currency.format(o.total))}</td></tr>
                             {move || order.with(|o| (o.refunded_total.cents() > 0).then(|| view! {
-                                <tr><th scope="row" colspan="4">"Refunded"</th><td class="num">{o.currency.format(o.refunded_total)}</td></tr>
+                                <tr><th scope="row" colspan="3">"Refunded"</th><td class="num">{o.currency.format(o.refunded_total)}</td></tr>
                             }))}
                         </tfoot>
                     </table>

@@ -2,7 +2,7 @@
 
 use super::Service;
 use crate::domain::{
-    AppError, Dashboard, DayTotal, Money, OrderFilter, OrderStatus, Product, Timestamp,
+    AppError, Currency, Dashboard, DayTotal, Money, OrderFilter, OrderStatus, Product, Timestamp,
 };
 
 impl Service {
@@ -61,6 +61,7 @@ impl Service {
             .collect();
         low_stock.sort_by_key(|p| p.stock);
         Ok(Dashboard {
+            currency: Currency::shop(),
             orders_today: last.orders,
             revenue_today: last.revenue,
             revenue_last_7_days,
