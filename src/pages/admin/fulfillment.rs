@@ -212,7 +212,11 @@ fn on_success<T>(
     what: &'static str,
     saved: impl Fn(Order, &'static str) + Send + Sync + 'static,
 ) where
-    T: leptos::server_fn::ServerFn<Output = Order, Error = AppError> + Clone + Send + Sync + 'static,
+    T: leptos::server_fn::ServerFn<Output = Order, Error = AppError>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
 {
     Effect::new(move |_| {
         if let Some(Ok(order)) = action.value().get() {

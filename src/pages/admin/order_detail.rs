@@ -114,7 +114,9 @@ fn OrderDetail(
                                         _ => view! { <span class="kind">{kind_label(e.kind)}</span> }.into_any(),
                                     }}
                                     " " {short_time(&e.at.to_string())} " · " {actor_label(e.actor)}
-                                    <span class="summary">{e.summary.clone()}</span>
+                                    // A status move says no more than its badge unless staff gave a reason.
+                                    {(e.kind != TimelineKind::Status || e.status.is_none_or(|s| e.summary != s.label()))
+                                        .then(|| view! { <span class="summary">{e.summary.clone()}</span> })}
                                 </li>
                             }).collect_view()}
                         </ol>
