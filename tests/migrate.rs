@@ -102,8 +102,8 @@ async fn a_shop_moves_from_sqlite_to_mongodb_and_back() {
             json!({"name": format!("Product {sku}"), "sku": sku, "stock": stock, "price": price});
         created(&http, format!("{}/api/products", server.url), body).await;
     }
-    let keyed =
-        json!({"customer": customers[0]["_id"], "items": [{"product": "MUG", "quantity": 2}]});
+    let keyed = json!({"customer": customers[0]["_id"], "items": [{"product": "MUG", "quantity": 2}],
+        "shippingAddress": {"name": "Ada", "line1": "1 Main St", "city": "Leeds", "postalCode": "LS1 1AA", "country": "GB"}});
     let first = post(
         &http,
         format!("{}/api/orders", server.url),
@@ -129,6 +129,31 @@ async fn a_shop_moves_from_sqlite_to_mongodb_and_back() {
                 .await
                 .unwrap();
             assert_eq!(r.status(), StatusCode::OK);
+        }
+        if status == "PAID" {
+            // What happened after payment moves with the order.
+            let order = format!(
+                "{}/api/orders/{}",
+                server.url,
+                order["_id"].as_str().unwrap()
+            );
+            for (what, body) in [
+                (
+                    "shipments",
+                    json!({"items": [{"product": "MUG", "quantity": 1}], "carrier": "DHL", "trackingNumber": "JD1"}),
+                ),
+                (
+                    "returns",
+                    json!({"items": [{"product": "MUG", "quantity": 1}], "reason": "DAMAGED", "restock": true}),
+                ),
+                ("refunds", json!({"amount": 5, "reason": "goodwill"})),
+                (
+                    "notes",
+                    json!({"text": "Gift wrap", "visibleToCustomer": true}),
+                ),
+            ] {
+                created(&http, format!("{order}/{what}"), body).await;
+            }
         }
     }
     let before = shop(&http, &server.url).await;

@@ -358,3 +358,65 @@ pub struct NewNote {
     #[serde(default)]
     pub visible_to_customer: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payment_status_follows_what_was_paid_and_refunded() {
+        let cents = Money::from_cents;
+        assert_eq!(
+            PaymentStatus::of(false, cents(0), cents(100)),
+            PaymentStatus::Unpaid
+        );
+        assert_eq!(
+            PaymentStatus::of(true, cents(0), cents(100)),
+            PaymentStatus::Paid
+        );
+        assert_eq!(
+            PaymentStatus::of(true, cents(1), cents(100)),
+            PaymentStatus::PartiallyRefunded
+        );
+        assert_eq!(
+            PaymentStatus::of(true, cents(100), cents(100)),
+            PaymentStatus::Refunded
+        );
+        assert_eq!(
+            PaymentStatus::of(true, cents(0), cents(0)),
+            PaymentStatus::Paid
+        );
+    }
+
+    #[test]
+    fn fulfillment_status_follows_every_line() {
+        use FulfillmentStatus::*;
+        assert_eq!(FulfillmentStatus::of([(0, 2), (0, 1)]), Unfulfilled);
+        assert_eq!(FulfillmentStatus::of([(1, 2), (0, 1)]), PartiallyFulfilled);
+        assert_eq!(FulfillmentStatus::of([(2, 2), (0, 1)]), PartiallyFulfilled);
+        assert_eq!(FulfillmentStatus::of([(2, 2), (1, 1)]), Fulfilled);
+    }
+
+    #[test]
+    fn wire_names_round_trip() {
+        for s in PaymentStatus::ALL {
+            assert_eq!(
+                serde_json::to_string(s).unwrap(),
+                format!("\"{}\"", s.as_str())
+            );
+            assert_eq!(s.as_str().parse::<PaymentStatus>(), Ok(*s));
+        }
+        for s in FulfillmentStatus::ALL {
+            assert_eq!(
+                serde_json::to_string(s).unwrap(),
+                format!("\"{}\"", s.as_str())
+            );
+        }
+        for r in ReturnReason::ALL {
+            assert_eq!(
+                serde_json::to_string(&r).unwrap(),
+                format!("\"{}\"", r.as_str())
+            );
+        }
+    }
+}

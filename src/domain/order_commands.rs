@@ -54,10 +54,10 @@ impl Order {
             }
             OrderStatus::Cancelled => {
                 if !order.shipments.is_empty() {
-                    return Err(AppError::OrderCannot {
-                        action: "be cancelled".into(),
-                        why: "a parcel has already shipped; take the goods back as a return".into(),
-                    });
+                    return Err(cannot(
+                        "be cancelled",
+                        "a parcel has already shipped; take the goods back as a return",
+                    ));
                 }
                 let refundable = order.refundable();
                 if refundable.cents() > 0 {

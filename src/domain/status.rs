@@ -41,16 +41,6 @@ impl OrderStatus {
         self.next_statuses().is_empty()
     }
 
-    /// Whether an order moving into this status gives its lines' stock back.
-    pub fn returns_stock(self) -> bool {
-        self == OrderStatus::Cancelled
-    }
-
-    /// Whether an order moving into this status has been paid.
-    pub fn means_paid(self) -> bool {
-        self == OrderStatus::Paid
-    }
-
     /// Whether an order in this status is money the shop has received and
     /// keeps: PAID and FULFILLED (not PENDING, not CANCELLED).
     pub fn counts_as_revenue(self) -> bool {

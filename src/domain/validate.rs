@@ -406,4 +406,66 @@ mod tests {
         );
         assert!(new_order(&order(vec![line(3)])).is_ok());
     }
+
+    #[test]
+    fn tracking_links_are_web_addresses() {
+        assert_eq!(
+            tracking_url(Some(" https://track.example/1Z "))
+                .unwrap()
+                .as_deref(),
+            Some("https://track.example/1Z")
+        );
+        assert!(tracking_url(Some("http://track.example")).is_ok());
+        assert_eq!(tracking_url(Some("  ")).unwrap(), None);
+        for bad in [
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "ftp://x.example",
+            "https://",
+            "https:///path",
+            "https://user@evil.example/",
+            "https://a b.example",
+            "//track.example",
+        ] {
+            assert!(tracking_url(Some(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn addresses_name_the_field_at_fault() {
+        let good = Address {
+            name: " Ada ".into(),
+            line1: "1 Main St".into(),
+            line2: Some("  ".into()),
+            city: "Leeds".into(),
+            region: None,
+            postal_code: "LS1 1AA".into(),
+            country: "gb".into(),
+        };
+        let cleaned = address("shippingAddress", &good).unwrap();
+        assert_eq!(
+            (cleaned.name.as_str(), cleaned.country.as_str()),
+            ("Ada", "GB")
+        );
+        assert_eq!(cleaned.line2, None, "blank is none");
+        let with = |change: fn(&mut Address)| {
+            let mut a = good.clone();
+            change(&mut a);
+            field_of(address("shippingAddress", &a).unwrap_err())
+        };
+        assert_eq!(with(|a| a.country = "XX".into()), "shippingAddress.country");
+        assert_eq!(
+            with(|a| a.country = "GBR".into()),
+            "shippingAddress.country"
+        );
+        assert_eq!(with(|a| a.city = String::new()), "shippingAddress.city");
+        assert_eq!(
+            with(|a| a.postal_code = "x".repeat(201)),
+            "shippingAddress.postalCode"
+        );
+        assert_eq!(
+            with(|a| a.line2 = Some("a\nb".into())),
+            "shippingAddress.line2"
+        );
+    }
 }
