@@ -4,7 +4,7 @@
 //! back to the order page, with the error in the address if it failed),
 //! and each form offers only what the order's state allows.
 
-use crate::domain::{AppError, Order, OrderStatus, ReturnReason};
+use crate::domain::{AppError, Order, OrderLine, OrderStatus, ReturnReason};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -250,39 +250,58 @@ fn attempt_key() -> String {
     crate::components::random_key()
 }
 
-/// Ship a parcel: each line's unshipped units, carrier and tracking.
+/// The order's lines that have units `available`, each with a quantity
+/// input (`items[i][quantity]`, beside its product id), set to all that is
+/// available or to 0.
 #[component]
-pub fn ShipForm(order: Order, action: ServerAction<ShipOrder>) -> impl IntoView {
+fn PickLines(
+    order: Order,
+    id_prefix: &'static str,
+    available_heading: &'static str,
+    picked_heading: &'static str,
+    available: fn(&OrderLine) -> i64,
+    preset_all: bool,
+) -> impl IntoView {
     let lines: Vec<_> = order
         .items
         .iter()
-        .filter(|l| l.shipped_quantity < l.quantity)
+        .filter(|l| available(l) > 0)
         .cloned()
         .collect();
+    view! {
+        <table class="pick">
+            <thead><tr><th scope="col">"Product"</th><th scope="col" class="num">{available_heading}</th><th scope="col" class="num">{picked_heading}</th></tr></thead>
+            <tbody>
+                {lines.into_iter().enumerate().map(|(i, l)| {
+                    let left = available(&l);
+                    let input_id = format!("{id_prefix}-{i}");
+                    view! {
+                        <tr>
+                            <td><label for=input_id.clone()>{l.name.clone()} " (" {l.sku.clone()} ")"</label></td>
+                            <td class="num">{left}</td>
+                            <td class="num">
+                                <input type="hidden" name=format!("items[{i}][product]") value=l.product.id.to_string()/>
+                                <input id=input_id type="number" min="0" max=left value=if preset_all { left } else { 0 }
+                                    inputmode="numeric" name=format!("items[{i}][quantity]")/>
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+/// Ship a parcel: each line's unshipped units, carrier and tracking.
+#[component]
+pub fn ShipForm(order: Order, action: ServerAction<ShipOrder>) -> impl IntoView {
     view! {
         <ActionForm action attr:class="form fulfillment-form" attr:aria-label="Ship a parcel">
             <h3>"Ship a parcel"</h3>
             <input type="hidden" name="id" value=order.id.to_string()/>
             <input type="hidden" name="attempt" value=attempt_key()/>
-            <table class="pick">
-                <thead><tr><th scope="col">"Product"</th><th scope="col" class="num">"Unshipped"</th><th scope="col" class="num">"In this parcel"</th></tr></thead>
-                <tbody>
-                    {lines.into_iter().enumerate().map(|(i, l)| {
-                        let left = l.quantity - l.shipped_quantity;
-                        let input_id = format!("ship-{i}");
-                        view! {
-                            <tr>
-                                <td><label for=input_id.clone()>{l.name.clone()} " (" {l.sku.clone()} ")"</label></td>
-                                <td class="num">{left}</td>
-                                <td class="num">
-                                    <input type="hidden" name=format!("items[{i}][product]") value=l.product.id.to_string()/>
-                                    <input id=input_id type="number" min="0" max=left value=left inputmode="numeric" name=format!("items[{i}][quantity]")/>
-                                </td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
+            <PickLines order=order.clone() id_prefix="ship" available_heading="Unshipped" picked_heading="In this parcel"
+                available=|l| l.quantity - l.shipped_quantity preset_all=true/>
             <div class="field-row">
                 <div class="field"><label for="carrier">"Carrier"</label><input id="carrier" name="carrier" maxlength="100" autocomplete="off"/></div>
                 <div class="field"><label for="tracking-number">"Tracking number"</label><input id="tracking-number" name="tracking_number" maxlength="100" autocomplete="off"/></div>
@@ -297,37 +316,14 @@ pub fn ShipForm(order: Order, action: ServerAction<ShipOrder>) -> impl IntoView 
 /// Take a return: each line's shipped, not yet returned units.
 #[component]
 pub fn ReturnForm(order: Order, action: ServerAction<TakeReturn>) -> impl IntoView {
-    let lines: Vec<_> = order
-        .items
-        .iter()
-        .filter(|l| l.returned_quantity < l.shipped_quantity)
-        .cloned()
-        .collect();
     let refundable = order.refundable();
     view! {
         <ActionForm action attr:class="form fulfillment-form" attr:aria-label="Take a return">
             <h3>"Take a return"</h3>
             <input type="hidden" name="id" value=order.id.to_string()/>
             <input type="hidden" name="attempt" value=attempt_key()/>
-            <table class="pick">
-                <thead><tr><th scope="col">"Product"</th><th scope="col" class="num">"Returnable"</th><th scope="col" class="num">"Coming back"</th></tr></thead>
-                <tbody>
-                    {lines.into_iter().enumerate().map(|(i, l)| {
-                        let left = l.shipped_quantity - l.returned_quantity;
-                        let input_id = format!("return-{i}");
-                        view! {
-                            <tr>
-                                <td><label for=input_id.clone()>{l.name.clone()} " (" {l.sku.clone()} ")"</label></td>
-                                <td class="num">{left}</td>
-                                <td class="num">
-                                    <input type="hidden" name=format!("items[{i}][product]") value=l.product.id.to_string()/>
-                                    <input id=input_id type="number" min="0" max=left value="0" inputmode="numeric" name=format!("items[{i}][quantity]")/>
-                                </td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
+            <PickLines order=order.clone() id_prefix="return" available_heading="Returnable" picked_heading="Coming back"
+                available=|l| l.shipped_quantity - l.returned_quantity preset_all=false/>
             <div class="field">
                 <label for="return-reason">"Reason"</label>
                 <select id="return-reason" name="reason">
