@@ -52,6 +52,8 @@ test("an order ships in two parcels, the customer follows them live, a return re
   await shipParcel(page, { [`${pot.name} (${pot.sku})`]: "1", [`${filter.name} (${filter.sku})`]: "0" }, "DHL", "JD0001");
   await expect(page.locator(".toast-success").filter({ hasText: "Shipment recorded" })).toBeVisible();
   await expect(page.locator(".parcels li")).toHaveCount(1);
+  // Once a parcel has left, cancelling is no longer offered: it comes back as a return.
+  await expect(page.getByRole("link", { name: `Cancel order ${number}…` })).toHaveCount(0);
   // The customer's page hears of it without a reload.
   const parcels = customer.locator(".parcels li");
   await expect(parcels).toHaveCount(1);

@@ -14,7 +14,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 /// A form per next status of `order`, posted to `action`; a browser that
 /// posts it itself comes back to `back`. Cancelling links to its
-/// confirmation instead.
+/// confirmation instead, and is not offered once a parcel has shipped.
 #[component]
 pub fn StatusActions(
     order: Order,
@@ -24,10 +24,13 @@ pub fn StatusActions(
 ) -> impl IntoView {
     let id = order.id.to_string();
     let number = order.number.clone();
+    // Once a parcel has left, what left comes back as a return, not a cancellation.
+    let shipped = !order.shipments.is_empty();
     order
         .status
         .next_statuses()
         .iter()
+        .filter(|&&to| !(shipped && to == OrderStatus::Cancelled))
         .map(|&to| {
             let (id, number, back) = (id.clone(), number.clone(), back.clone());
             if to == OrderStatus::Cancelled {
