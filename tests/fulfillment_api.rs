@@ -535,7 +535,66 @@ async fn hostile_fulfillment_input_gets_a_clear_4xx_and_changes_nothing(backend:
         .await
         .unwrap();
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    // A form posted from elsewhere with a crafted order id is sent back
+    // within the console, never to another site.
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for id in [
+        "../..//evil.example",
+        "..%2F..%2F%2Fevil.example",
+        "//evil.example",
+    ] {
+        let r = no_redirects
+            .post(api.url("/api/fn/ship_order"))
+            .header("accept", "text/html")
+            .form(&[("id", id)])
+            .send()
+            .await
+            .unwrap();
+        let location = r
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        assert!(
+            !location.contains("evil.example") && !location.starts_with("//"),
+            "{id}: {} to {location}",
+            r.status()
+        );
+    }
     assert_eq!(snapshot().await, before, "nothing changed");
+}
+
+/// A shopper retrying an order with its Idempotency-Key gets the order as
+/// its tracking link shows it, whatever staff have added since.
+#[tokio::test]
+async fn a_replayed_order_shows_a_shopper_only_what_is_theirs() {
+    let api = Api::on(Server::start());
+    let ada = api.customer("ada@example.com").await;
+    api.product("A", 5, 10.0).await;
+    let place = || {
+        public_client()
+            .post(api.url("/api/orders"))
+            .header("idempotency-key", "shopper-retry-1")
+            .json(&json!({"customer": ada["_id"], "items": [{"product": "A", "quantity": 1}]}))
+            .send()
+    };
+    let first: Value = place().await.unwrap().json().await.unwrap();
+    let (status, _) = api
+        .post(
+            &path(&first, "notes"),
+            json!({"text": "Suspected fraud, hold", "visibleToCustomer": false}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let again = place().await.unwrap();
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["_id"], first["_id"]);
+    assert!(!again.to_string().contains("fraud"), "{again}");
+    assert_eq!(again["customer"]["email"], "a••@example.com");
 }
 
 /// The currency a shop is configured with is on every price and order.

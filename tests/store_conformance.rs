@@ -99,7 +99,8 @@ conformance!([sqlite => sqlite_fixture, mongo => mongo_fixture]; [
     refunds_never_exceed_what_was_paid_even_when_racing,
     retried_commands_apply_once,
     customers_see_what_is_theirs_to_see,
-    lists_filter_by_payment_and_fulfillment
+    lists_filter_by_payment_and_fulfillment,
+    edge_cases_of_lines_and_amounts
 ]);
 
 /// The hub's next event; a lost one fails the test instead of hanging it.

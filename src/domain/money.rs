@@ -11,6 +11,10 @@ impl Money {
     /// The largest unit price we accept: 99,999,999.99. With at most 10,000 units
     /// on each of at most 100 lines, an order total stays far inside `i64`.
     pub const MAX_PRICE: Money = Money(9_999_999_999);
+    /// The largest amount anything holds: an order's total (placing a larger
+    /// order is refused), and so every refund of it. Its decimal form still
+    /// reads back to the exact cent.
+    pub const MAX_AMOUNT: Money = Money(9_999_999_999_999);
 
     pub const fn from_cents(cents: i64) -> Self {
         Money(cents)
@@ -29,8 +33,9 @@ impl Money {
     }
 
     /// Reads a JSON number as money: finite, not negative, at most two
-    /// decimals, at most `MAX_PRICE`. The error says which rule failed; the
-    /// caller names the field.
+    /// decimals, at most `MAX_AMOUNT` (prices are held to `MAX_PRICE` by
+    /// `validate::price`). The error says which rule failed; the caller
+    /// names the field.
     pub fn from_decimal(value: f64) -> Result<Money, &'static str> {
         if !value.is_finite() {
             return Err("must be a finite number");
@@ -38,8 +43,8 @@ impl Money {
         if value < 0.0 {
             return Err("must not be negative");
         }
-        if value > Self::MAX_PRICE.0 as f64 / 100.0 {
-            return Err("must be at most 99999999.99");
+        if value > Self::MAX_AMOUNT.0 as f64 / 100.0 {
+            return Err("must be at most 99999999999.99");
         }
         let cents = (value * 100.0).round();
         // Division is correctly rounded, so a value with at most two decimals
@@ -112,8 +117,12 @@ mod tests {
         assert_eq!(Money::from_decimal(0.0), Ok(Money(0)));
         assert_eq!(Money::from_decimal(1234567.89), Ok(Money(123456789)));
         assert_eq!(Money::from_decimal(99999999.99), Ok(Money::MAX_PRICE));
+        assert_eq!(Money::from_decimal(99999999999.99), Ok(Money::MAX_AMOUNT));
         // every cent value round-trips through its decimal form
-        for cents in (0..200_000).chain(9_999_990_000..9_999_999_999) {
+        for cents in (0..200_000)
+            .chain(9_999_990_000..9_999_999_999)
+            .chain(9_999_999_000_000..=9_999_999_999_999)
+        {
             let m = Money(cents);
             assert_eq!(Money::from_decimal(m.as_decimal()), Ok(m), "{cents}");
         }
@@ -127,7 +136,7 @@ mod tests {
         assert!(Money::from_decimal(-0.01).is_err());
         assert!(Money::from_decimal(f64::NAN).is_err());
         assert!(Money::from_decimal(f64::INFINITY).is_err());
-        assert!(Money::from_decimal(100_000_000.0).is_err());
+        assert!(Money::from_decimal(100_000_000_000.0).is_err());
     }
 
     #[test]

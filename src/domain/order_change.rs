@@ -32,17 +32,17 @@ impl Order {
     pub fn settle(mut self) -> Order {
         let shipped_before_shipments =
             self.status == OrderStatus::Fulfilled && self.shipments.is_empty();
+        // Parcels and returns count units of a product; an order with that
+        // product on two lines fills the first line before the next.
+        let mut shipped = units_per_product(self.shipments.iter().flat_map(|s| &s.items));
+        let mut returned = units_per_product(self.returns.iter().flat_map(|r| &r.items));
         for line in &mut self.items {
             line.shipped_quantity = if shipped_before_shipments {
                 line.quantity
             } else {
-                units_of(
-                    self.shipments.iter().flat_map(|s| &s.items),
-                    line.product.id,
-                )
+                take(&mut shipped, line.product.id, line.quantity)
             };
-            line.returned_quantity =
-                units_of(self.returns.iter().flat_map(|r| &r.items), line.product.id);
+            line.returned_quantity = take(&mut returned, line.product.id, line.shipped_quantity);
         }
         self.refunded_total = self.refunds.iter().fold(Money::default(), |sum, r| {
             sum.checked_add(r.amount).unwrap_or(sum)
@@ -187,9 +187,26 @@ fn entry(
     }
 }
 
-fn units_of<'a>(items: impl Iterator<Item = &'a ParcelItem>, product: Id) -> i64 {
-    items
-        .filter(|i| i.product == product)
-        .map(|i| i.quantity)
-        .sum()
+/// Units per product over these parcel items.
+fn units_per_product<'a>(items: impl Iterator<Item = &'a ParcelItem>) -> Vec<(Id, i64)> {
+    let mut units: Vec<(Id, i64)> = Vec::new();
+    for item in items {
+        match units.iter_mut().find(|(p, _)| *p == item.product) {
+            Some((_, n)) => *n += item.quantity,
+            None => units.push((item.product, item.quantity)),
+        }
+    }
+    units
+}
+
+/// Takes up to `most` of `product`'s units from `units`.
+fn take(units: &mut [(Id, i64)], product: Id, most: i64) -> i64 {
+    match units.iter_mut().find(|(p, _)| *p == product) {
+        Some((_, n)) => {
+            let taken = (*n).min(most);
+            *n -= taken;
+            taken
+        }
+        None => 0,
+    }
 }

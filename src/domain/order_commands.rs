@@ -7,8 +7,8 @@
 use super::fulfillment::{ItemQuantity, ParcelItem};
 use super::{
     validate, Actor, AppError, Id, Money, NewNote, NewRefund, NewReturn, NewShipment, Note, Order,
-    OrderChange, OrderLine, OrderStatus, Refund, Return, Shipment, StatusEntry, StatusUpdate,
-    StockMove, StockReason, Timestamp,
+    OrderChange, OrderLine, OrderStatus, PaymentStatus, Refund, Return, Shipment, StatusEntry,
+    StatusUpdate, StockMove, StockReason, Timestamp,
 };
 
 impl Order {
@@ -103,6 +103,9 @@ impl Order {
             OrderStatus::Pending => return Err(cannot("ship", "it has not been paid yet")),
             OrderStatus::Cancelled => return Err(cannot("ship", "it was cancelled")),
             OrderStatus::Fulfilled => return Err(cannot("ship", "everything has shipped already")),
+        }
+        if self.payment_status == PaymentStatus::Refunded && self.total.cents() > 0 {
+            return Err(cannot("ship", "its payment has been refunded in full"));
         }
         let carrier = validate::optional_text("carrier", input.carrier.as_deref(), 100)?;
         let tracking_number =
@@ -299,19 +302,28 @@ impl Order {
 
     /// Everything not yet shipped, line by line.
     fn unshipped_items(&self) -> Vec<ParcelItem> {
-        self.items
+        let mut items: Vec<ParcelItem> = Vec::new();
+        for l in self
+            .items
             .iter()
             .filter(|l| l.shipped_quantity < l.quantity)
-            .map(|l| ParcelItem {
-                product: l.product.id,
-                sku: l.sku.clone(),
-                quantity: l.quantity - l.shipped_quantity,
-            })
-            .collect()
+        {
+            let left = l.quantity - l.shipped_quantity;
+            match items.iter_mut().find(|i| i.product == l.product.id) {
+                Some(item) => item.quantity += left,
+                None => items.push(ParcelItem {
+                    product: l.product.id,
+                    sku: l.sku.clone(),
+                    quantity: left,
+                }),
+            }
+        }
+        items
     }
 
-    /// The order's lines the request names (by product id or SKU), each at
-    /// most `available(line)` units; several mentions of a line add up.
+    /// The order's products the request names (by product id or SKU), each
+    /// at most what `available` leaves of it over all its lines (an order
+    /// may have a product on two lines); several mentions add up.
     fn pick(
         &self,
         field: &str,
@@ -344,7 +356,12 @@ impl Order {
                 .iter()
                 .find(|p| p.product == line.product.id)
                 .map_or(0, |p| p.quantity);
-            let left = available(line);
+            let left: i64 = self
+                .items
+                .iter()
+                .filter(|l| l.product.id == line.product.id)
+                .map(&available)
+                .sum();
             if so_far + item.quantity > left {
                 return Err(AppError::invalid(
                     quantity_field,

@@ -2,7 +2,9 @@
 //! run: the browser to show messages inline, the server to enforce them.
 //! Each check returns the cleaned value or an `Invalid` error naming the field.
 
-use super::{Address, AppError, NewCustomer, NewOrder, NewOrderLine, NewProduct, ProductUpdate};
+use super::{
+    Address, AppError, Money, NewCustomer, NewOrder, NewOrderLine, NewProduct, ProductUpdate,
+};
 
 pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_SKU_CHARS: usize = 64;
@@ -234,13 +236,21 @@ pub fn new_customer(input: NewCustomer) -> Result<NewCustomer, AppError> {
     })
 }
 
-/// `price` was range-checked when it was read (see `Money::from_decimal`).
+/// A unit price: at most `Money::MAX_PRICE` (not negative, at most two
+/// decimals: checked when it was read, see `Money::from_decimal`).
+pub fn price(value: Money) -> Result<Money, AppError> {
+    if value > Money::MAX_PRICE {
+        return Err(AppError::invalid("price", "must be at most 99999999.99"));
+    }
+    Ok(value)
+}
+
 pub fn new_product(input: NewProduct) -> Result<NewProduct, AppError> {
     Ok(NewProduct {
         name: name("name", &input.name)?,
         sku: sku(&input.sku)?,
         stock: stock("stock", input.stock)?,
-        price: input.price,
+        price: price(input.price)?,
         low_stock_threshold: input
             .low_stock_threshold
             .map(|t| stock("lowStockThreshold", t))
@@ -265,7 +275,7 @@ pub fn product_update(input: ProductUpdate) -> Result<ProductUpdate, AppError> {
     }
     Ok(ProductUpdate {
         name: input.name.as_deref().map(|n| name("name", n)).transpose()?,
-        price: input.price,
+        price: input.price.map(price).transpose()?,
         stock: input.stock.map(|s| stock("stock", s)).transpose()?,
         stock_adjustment: input.stock_adjustment,
         low_stock_threshold: input

@@ -646,3 +646,105 @@ pub async fn lists_filter_by_payment_and_fulfillment(f: &Fixture) {
         0
     );
 }
+
+pub async fn edge_cases_of_lines_and_amounts(f: &Fixture) {
+    // The same product on two lines: the first line fills first, and the
+    // order is FULFILLED only when both have shipped.
+    let c = customer(&f.service, "ada@example.com").await;
+    product(&f.service, "A", 10, 1000).await;
+    let twice = f
+        .service
+        .place_order(order(&c, &[("A", 1), ("A", 1)]), None, Actor::Customer)
+        .await
+        .unwrap()
+        .placed
+        .order;
+    f.service
+        .change_status(twice.id, OrderStatus::Paid, Actor::Admin)
+        .await
+        .unwrap();
+    let one = f
+        .service
+        .ship(twice.id, parcel(&[("A", 1)]), None, Actor::Admin)
+        .await
+        .unwrap()
+        .order;
+    assert_eq!(shipped(&one), [("A".into(), 1, 0), ("A".into(), 0, 0)]);
+    assert_eq!(one.status, OrderStatus::Paid);
+    assert!(matches!(
+        f.service.ship(twice.id, parcel(&[("A", 2)]), None, Actor::Admin).await,
+        Err(AppError::Invalid { ref field, .. }) if field == "items[0].quantity"
+    ));
+    let both = f
+        .service
+        .ship(twice.id, parcel(&[("A", 1)]), None, Actor::Admin)
+        .await
+        .unwrap()
+        .order;
+    assert_eq!(both.status, OrderStatus::Fulfilled);
+    assert_eq!(shipped(&both), [("A".into(), 1, 0), ("A".into(), 1, 0)]);
+
+    // A paid order refunded in full does not ship.
+    let c2 = customer(&f.service, "bob@example.com").await;
+    let refunded = f
+        .service
+        .place_order(order(&c2, &[("A", 1)]), None, Actor::Customer)
+        .await
+        .unwrap()
+        .placed
+        .order;
+    f.service
+        .change_status(refunded.id, OrderStatus::Paid, Actor::Admin)
+        .await
+        .unwrap();
+    let refund = NewRefund {
+        amount: Money::from_cents(1000),
+        reason: None,
+    };
+    f.service
+        .refund(refunded.id, refund, None, Actor::Admin)
+        .await
+        .unwrap();
+    assert!(matches!(
+        f.service.ship(refunded.id, NewShipment::default(), None, Actor::Admin).await,
+        Err(AppError::OrderCannot { ref why, .. }) if why.contains("refunded")
+    ));
+
+    // The largest order there may be is refunded whole and reads back;
+    // one unit more is refused when placed.
+    let dear = product(&f.service, "DEAR", 2000, Money::MAX_PRICE.cents()).await;
+    assert!(matches!(
+        f.service
+            .place_order(order(&c2, &[("DEAR", 1001)]), None, Actor::Customer)
+            .await,
+        Err(AppError::Invalid { ref field, .. }) if field == "items"
+    ));
+    let big = f
+        .service
+        .place_order(order(&c2, &[("DEAR", 1000)]), None, Actor::Customer)
+        .await
+        .unwrap()
+        .placed
+        .order;
+    f.service
+        .change_status(big.id, OrderStatus::Paid, Actor::Admin)
+        .await
+        .unwrap();
+    f.service
+        .change_status(big.id, OrderStatus::Cancelled, Actor::Admin)
+        .await
+        .unwrap();
+    let read = f.service.order(big.id).await.unwrap();
+    assert_eq!(read.refunded_total, Money::from_cents(9_999_999_999_000));
+    assert_eq!(read.payment_status, PaymentStatus::Refunded);
+    assert_eq!(stock_of(&f.service, dear.id).await, 2000);
+    let listed = f
+        .service
+        .orders(&OrderFilter::default(), Page::default())
+        .await
+        .unwrap();
+    assert!(
+        listed.iter().any(|o| o.id == big.id),
+        "the list reads it too"
+    );
+}

@@ -66,9 +66,12 @@ where
     F: FnOnce(crate::server::service::Service, crate::domain::Id) -> Fut,
     Fut: std::future::Future<Output = Result<Order, AppError>>,
 {
-    let back = format!("/admin/orders/{id}");
+    // Back to the order's page, built from the id once it is known to be
+    // one: a form must never send the browser anywhere else.
+    let parsed: Option<crate::domain::Id> = id.parse().ok();
+    let back = parsed.map_or_else(|| "/admin".to_string(), |id| format!("/admin/orders/{id}"));
     let done = as_admin(|service| async move {
-        let id = id.parse().map_err(|_| AppError::not_found("order", &id))?;
+        let id = parsed.ok_or_else(|| AppError::not_found("order", &id))?;
         command(service, id).await
     })
     .await;

@@ -76,7 +76,12 @@ pub async fn place_order(
         Caller::Admin => Actor::Admin,
         Caller::Anonymous => Actor::Customer,
     };
-    let placement = service.place_order(input, key, actor).await?;
+    let mut placement = service.place_order(input, key, actor).await?;
+    // A replay returns the order as it is now, which staff may have worked
+    // on since: a shopper sees it as its tracking link shows it.
+    if placement.replayed && caller == Caller::Anonymous {
+        placement.placed.order = placement.placed.order.for_customer();
+    }
     let location = format!("/api/orders/{}", placement.placed.order.id);
     let replayed = placement.replayed;
     let mut response = (StatusCode::CREATED, Json(placement.placed)).into_response();

@@ -76,6 +76,7 @@ impl Service {
             .try_fold(Money::default(), |sum, l| {
                 l.unit_price.checked_mul(l.quantity)?.checked_add(sum)
             })
+            .filter(|total| *total <= Money::MAX_AMOUNT)
             .ok_or_else(|| AppError::invalid("items", "the order total is too large"))?;
         let tracking_token = secrets::random_token(16)?;
         let placed_at = Timestamp::now();
