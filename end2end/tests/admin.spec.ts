@@ -2,7 +2,7 @@
 // move inline, cancelling returns stock, and the CSV export holds every
 // matching order. Orders are placed through the REST API as a shop would.
 import { test, expect, Page } from "@playwright/test";
-import { addProduct, admin, collectErrors, placeOrder, screenshots, signedIn } from "./support";
+import { addProduct, admin, collectErrors, placeOrder, screenshots, settled, signedIn } from "./support";
 
 // Every test also proves the console stayed clean: no panics, no
 // hydration warnings, no failed requests.
@@ -83,7 +83,10 @@ test("the stock history shows every change of a product's stock @hydrated", asyn
   await signedIn(page);
   await page.goto("/admin/products");
   // The products table is laid out as one: each header stands over its column.
+  // Measured once the page is hydrated and the row is in view, not mid-render.
   const row = page.locator(`tr[data-sku="${p.sku}"]`);
+  await expect(row).toBeVisible();
+  await settled(page, true);
   const headerLefts = await page.locator("table thead th").evaluateAll((ths) => ths.map((th) => Math.round(th.getBoundingClientRect().left)));
   const rowLefts = await row.locator("td").evaluateAll((tds) => tds.map((td) => Math.round(td.getBoundingClientRect().left)));
   expect(rowLefts).toEqual(headerLefts);
