@@ -81,47 +81,6 @@ pub enum ReturnReason {
     Other,
 }
 
-impl ReturnReason {
-    pub const ALL: [ReturnReason; 5] = [
-        ReturnReason::Damaged,
-        ReturnReason::WrongItem,
-        ReturnReason::NotAsDescribed,
-        ReturnReason::ChangedMind,
-        ReturnReason::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReturnReason::Damaged => "DAMAGED",
-            ReturnReason::WrongItem => "WRONG_ITEM",
-            ReturnReason::NotAsDescribed => "NOT_AS_DESCRIBED",
-            ReturnReason::ChangedMind => "CHANGED_MIND",
-            ReturnReason::Other => "OTHER",
-        }
-    }
-
-    /// In words, for pages.
-    pub fn label(self) -> &'static str {
-        match self {
-            ReturnReason::Damaged => "Damaged",
-            ReturnReason::WrongItem => "Wrong item",
-            ReturnReason::NotAsDescribed => "Not as described",
-            ReturnReason::ChangedMind => "Changed their mind",
-            ReturnReason::Other => "Other",
-        }
-    }
-}
-
-impl std::str::FromStr for ReturnReason {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, ()> {
-        ReturnReason::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or(())
-    }
-}
-
 /// Goods that came back.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -215,6 +174,14 @@ macro_rules! wire_names {
         }
     };
 }
+
+wire_names!(ReturnReason {
+    Damaged => "DAMAGED", "Damaged";
+    WrongItem => "WRONG_ITEM", "Wrong item";
+    NotAsDescribed => "NOT_AS_DESCRIBED", "Not as described";
+    ChangedMind => "CHANGED_MIND", "Changed their mind";
+    Other => "OTHER", "Other";
+});
 
 wire_names!(PaymentStatus {
     Unpaid => "UNPAID", "Unpaid";

@@ -9,19 +9,22 @@ async fn paid_order(f: &Fixture) -> (Order, Product, Product) {
     let c = customer(&f.service, "ada@example.com").await;
     let a = product(&f.service, "A", 10, 1000).await;
     let b = product(&f.service, "B", 10, 500).await;
+    (placed_and_paid(f, &c, &[("A", 3), ("B", 2)]).await, a, b)
+}
+
+/// `c`'s order of these lines, placed and then marked PAID.
+async fn placed_and_paid(f: &Fixture, c: &Customer, lines: &[(&str, i64)]) -> Order {
     let o = f
         .service
-        .place_order(order(&c, &[("A", 3), ("B", 2)]), None, Actor::Customer)
+        .place_order(order(c, lines), None, Actor::Customer)
         .await
         .unwrap()
         .placed
         .order;
-    let o = f
-        .service
+    f.service
         .change_status(o.id, OrderStatus::Paid, Actor::Admin)
         .await
-        .unwrap();
-    (o, a, b)
+        .unwrap()
 }
 
 fn parcel(lines: &[(&str, i64)]) -> NewShipment {
@@ -238,17 +241,7 @@ pub async fn a_shipped_order_cannot_be_cancelled_and_a_paid_one_is_refunded(f: &
     assert_eq!(stock_of(&f.service, a.id).await, 7);
 
     let c = customer(&f.service, "bob@example.com").await;
-    let other = f
-        .service
-        .place_order(order(&c, &[("A", 2), ("B", 1)]), None, Actor::Customer)
-        .await
-        .unwrap()
-        .placed
-        .order;
-    f.service
-        .change_status(other.id, OrderStatus::Paid, Actor::Admin)
-        .await
-        .unwrap();
+    let other = placed_and_paid(f, &c, &[("A", 2), ("B", 1)]).await;
     let cancelled = f
         .service
         .change_status(other.id, OrderStatus::Cancelled, Actor::Admin)
@@ -652,17 +645,7 @@ pub async fn edge_cases_of_lines_and_amounts(f: &Fixture) {
     // order is FULFILLED only when both have shipped.
     let c = customer(&f.service, "ada@example.com").await;
     product(&f.service, "A", 10, 1000).await;
-    let twice = f
-        .service
-        .place_order(order(&c, &[("A", 1), ("A", 1)]), None, Actor::Customer)
-        .await
-        .unwrap()
-        .placed
-        .order;
-    f.service
-        .change_status(twice.id, OrderStatus::Paid, Actor::Admin)
-        .await
-        .unwrap();
+    let twice = placed_and_paid(f, &c, &[("A", 1), ("A", 1)]).await;
     let one = f
         .service
         .ship(twice.id, parcel(&[("A", 1)]), None, Actor::Admin)
@@ -686,17 +669,7 @@ pub async fn edge_cases_of_lines_and_amounts(f: &Fixture) {
 
     // A paid order refunded in full does not ship.
     let c2 = customer(&f.service, "bob@example.com").await;
-    let refunded = f
-        .service
-        .place_order(order(&c2, &[("A", 1)]), None, Actor::Customer)
-        .await
-        .unwrap()
-        .placed
-        .order;
-    f.service
-        .change_status(refunded.id, OrderStatus::Paid, Actor::Admin)
-        .await
-        .unwrap();
+    let refunded = placed_and_paid(f, &c2, &[("A", 1)]).await;
     let refund = NewRefund {
         amount: Money::from_cents(1000),
         reason: None,
@@ -719,17 +692,7 @@ pub async fn edge_cases_of_lines_and_amounts(f: &Fixture) {
             .await,
         Err(AppError::Invalid { ref field, .. }) if field == "items"
     ));
-    let big = f
-        .service
-        .place_order(order(&c2, &[("DEAR", 1000)]), None, Actor::Customer)
-        .await
-        .unwrap()
-        .placed
-        .order;
-    f.service
-        .change_status(big.id, OrderStatus::Paid, Actor::Admin)
-        .await
-        .unwrap();
+    let big = placed_and_paid(f, &c2, &[("DEAR", 1000)]).await;
     f.service
         .change_status(big.id, OrderStatus::Cancelled, Actor::Admin)
         .await
