@@ -159,13 +159,17 @@ impl Order {
                 n.text.clone(),
             ));
         }
-        // Stable: a status move caused by a shipment comes after it.
-        entries.sort_by_key(|e| {
-            (
-                e.at,
-                e.kind == TimelineKind::Status && e.status != Some(OrderStatus::Pending),
-            )
-        });
+        // Instants are milliseconds, so two events may share one. Then what
+        // must come first does: an order is placed and paid before anything
+        // ships or is refunded, and it is fulfilled or cancelled by (or
+        // after) the parcel or refund of the same moment. Otherwise the sort
+        // is stable: parcels, returns, refunds, notes, each in its own order.
+        let rank = |e: &TimelineEntry| match (e.kind, e.status) {
+            (TimelineKind::Status, Some(OrderStatus::Pending | OrderStatus::Paid)) => 0,
+            (TimelineKind::Status, _) => 2,
+            _ => 1,
+        };
+        entries.sort_by_key(|e| (e.at, rank(e)));
         entries
     }
 }
@@ -208,5 +212,106 @@ fn take(units: &mut [(Id, i64)], product: Id, most: i64) -> i64 {
             taken
         }
         None => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Customer, OrderLine, Product, Shipment, StatusEntry};
+
+    /// A paid order whose payment, first parcel, last parcel and the move
+    /// to FULFILLED all fall in one millisecond.
+    #[test]
+    fn the_timeline_keeps_cause_before_effect_within_one_millisecond() {
+        let at = Timestamp::from_millis(1_700_000_000_000);
+        let id = Id::from_bytes([1; 12]);
+        let product = Product {
+            id,
+            name: "Mug".into(),
+            sku: "MUG".into(),
+            stock: 1,
+            price: Money::from_cents(100),
+            currency: Default::default(),
+            low_stock_threshold: 5,
+            created_at: at,
+            updated_at: at,
+        };
+        let status = |status| StatusEntry {
+            status,
+            at,
+            actor: Actor::Admin,
+            reason: None,
+        };
+        let parcel = |n: u8| Shipment {
+            id: Id::from_bytes([n; 12]),
+            items: vec![ParcelItem {
+                product: id,
+                sku: "MUG".into(),
+                quantity: 1,
+            }],
+            carrier: None,
+            tracking_number: None,
+            tracking_url: None,
+            at,
+            actor: Actor::Admin,
+        };
+        let order = Order {
+            id,
+            number: "N".into(),
+            customer: Customer {
+                id,
+                name: "Ada".into(),
+                email: "ada@example.com".into(),
+                phone: "5551234567".into(),
+                created_at: at,
+            },
+            shipping_address: None,
+            items: vec![OrderLine {
+                product,
+                name: "Mug".into(),
+                sku: "MUG".into(),
+                unit_price: Money::from_cents(100),
+                quantity: 2,
+                line_total: Money::from_cents(200),
+                shipped_quantity: 0,
+                returned_quantity: 0,
+            }],
+            total: Money::from_cents(200),
+            currency: Default::default(),
+            payment_received: true,
+            refunded_total: Money::default(),
+            payment_status: PaymentStatus::Paid,
+            fulfillment_status: FulfillmentStatus::Unfulfilled,
+            status: OrderStatus::Fulfilled,
+            status_history: vec![
+                status(OrderStatus::Pending),
+                status(OrderStatus::Paid),
+                status(OrderStatus::Fulfilled),
+            ],
+            shipments: vec![parcel(2), parcel(3)],
+            returns: Vec::new(),
+            refunds: Vec::new(),
+            notes: Vec::new(),
+            timeline: Vec::new(),
+            created_at: at,
+            updated_at: at,
+            version: 4,
+            command_keys: Vec::new(),
+        }
+        .settle();
+        let kinds: Vec<_> = order.timeline.iter().map(|e| (e.kind, e.status)).collect();
+        assert_eq!(
+            kinds,
+            [
+                (TimelineKind::Status, Some(OrderStatus::Pending)),
+                (TimelineKind::Status, Some(OrderStatus::Paid)),
+                (TimelineKind::Shipment, None),
+                (TimelineKind::Shipment, None),
+                (TimelineKind::Status, Some(OrderStatus::Fulfilled)),
+            ]
+        );
+        assert_eq!(order.fulfillment_status, FulfillmentStatus::Fulfilled);
+        assert_eq!(order.items[0].shipped_quantity, 2);
     }
 }
