@@ -12,15 +12,19 @@ async fn paid_order(f: &Fixture) -> (Order, Product, Product) {
     (placed_and_paid(f, &c, &[("A", 3), ("B", 2)]).await, a, b)
 }
 
-/// `c`'s order of these lines, placed and then marked PAID.
-async fn placed_and_paid(f: &Fixture, c: &Customer, lines: &[(&str, i64)]) -> Order {
-    let o = f
-        .service
+/// `c`'s order of these lines, placed (PENDING).
+async fn placed(f: &Fixture, c: &Customer, lines: &[(&str, i64)]) -> Order {
+    f.service
         .place_order(order(c, lines), None, Actor::Customer)
         .await
         .unwrap()
         .placed
-        .order;
+        .order
+}
+
+/// `c`'s order of these lines, placed and then marked PAID.
+async fn placed_and_paid(f: &Fixture, c: &Customer, lines: &[(&str, i64)]) -> Order {
+    let o = placed(f, c, lines).await;
     f.service
         .change_status(o.id, OrderStatus::Paid, Actor::Admin)
         .await
@@ -205,13 +209,7 @@ pub async fn shipping_is_refused_beyond_what_is_unshipped(f: &Fixture) {
     assert!(unchanged.shipments.is_empty());
 
     let c = customer(&f.service, "bob@example.com").await;
-    let pending = f
-        .service
-        .place_order(order(&c, &[("A", 1)]), None, Actor::Customer)
-        .await
-        .unwrap()
-        .placed
-        .order;
+    let pending = placed(f, &c, &[("A", 1)]).await;
     assert!(matches!(
         f.service.ship(pending.id, NewShipment::default(), None, Actor::Admin).await,
         Err(AppError::OrderCannot { ref why, .. }) if why.contains("not been paid")
@@ -329,13 +327,7 @@ pub async fn returns_put_stock_back_only_when_restocked(f: &Fixture) {
         "a refused return restocks nothing"
     );
     let c = customer(&f.service, "bob@example.com").await;
-    let unshipped = f
-        .service
-        .place_order(order(&c, &[("A", 1)]), None, Actor::Customer)
-        .await
-        .unwrap()
-        .placed
-        .order;
+    let unshipped = placed(f, &c, &[("A", 1)]).await;
     assert!(
         matches!(
             f.service
@@ -350,13 +342,7 @@ pub async fn returns_put_stock_back_only_when_restocked(f: &Fixture) {
 pub async fn refunds_never_exceed_what_was_paid_even_when_racing(f: &Fixture) {
     let (o, _, _) = paid_order(f).await;
     let c = customer(&f.service, "bob@example.com").await;
-    let unpaid = f
-        .service
-        .place_order(order(&c, &[("A", 1)]), None, Actor::Customer)
-        .await
-        .unwrap()
-        .placed
-        .order;
+    let unpaid = placed(f, &c, &[("A", 1)]).await;
     assert!(matches!(
         f.service
             .refund(
@@ -575,13 +561,7 @@ pub async fn customers_see_what_is_theirs_to_see(f: &Fixture) {
 pub async fn lists_filter_by_payment_and_fulfillment(f: &Fixture) {
     let (o, _, _) = paid_order(f).await;
     let c = customer(&f.service, "bob@example.com").await;
-    let pending = f
-        .service
-        .place_order(order(&c, &[("A", 1)]), None, Actor::Customer)
-        .await
-        .unwrap()
-        .placed
-        .order;
+    let pending = placed(f, &c, &[("A", 1)]).await;
     f.service
         .ship(o.id, parcel(&[("A", 1)]), None, Actor::Admin)
         .await
