@@ -33,6 +33,7 @@ impl Server {
             payment_instructions: None,
             currency: Default::default(),
             default_country: "US".into(),
+            time_zone: Default::default(),
         };
         let leptos_options = LeptosOptions::builder()
             .output_name("igniflo")

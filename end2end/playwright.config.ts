@@ -11,6 +11,8 @@ export const ADMIN_PASSWORD = "end-to-end admin password";
 export const ADMIN_TOKEN = "end-to-end-admin-token-0123";
 /** What the shop tells customers about paying (`IGNIFLO_PAYMENT_INSTRUCTIONS`). */
 export const PAYMENT_INSTRUCTIONS = "Pay by bank transfer to IBAN GB33 BUKB 2020 1555 5555 55.";
+/** The shop's time zone (`IGNIFLO_TIMEZONE`): India's, half an hour off any whole-hour zone. */
+export const SHOP_TIME_ZONE = "Asia/Kolkata";
 const addr = process.env.LEPTOS_SITE_ADDR ?? "127.0.0.1:3000";
 const baseURL = `http://${addr}`;
 const database = join(mkdtempSync(join(tmpdir(), "igniflo-e2e-")), "e2e.db");
@@ -61,6 +63,7 @@ export default defineConfig({
       IGNIFLO_ADMIN_PASSWORD: ADMIN_PASSWORD,
       IGNIFLO_ADMIN_TOKEN: ADMIN_TOKEN,
       IGNIFLO_PAYMENT_INSTRUCTIONS: PAYMENT_INSTRUCTIONS,
+      IGNIFLO_TIMEZONE: SHOP_TIME_ZONE,
       // Every test comes from 127.0.0.1; the limits are tested in Rust.
       IGNIFLO_RATE_PUBLIC: "1000000",
       IGNIFLO_RATE_ORDERS: "1000000",

@@ -16,7 +16,8 @@ use leptos_router::{
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        // The shop's time zone, for the browser's clock (domain/shop_time.rs).
+        <html lang="en" data-timezone=crate::domain::shop_time::zone_name()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>

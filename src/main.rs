@@ -61,6 +61,7 @@ async fn serve(args: Vec<String>) -> Result<(), String> {
     }
     let config = Config::from_env()?;
     igniflo::domain::Currency::set_shop(config.currency);
+    igniflo::domain::shop_time::set_shop_zone(config.time_zone.clone());
     let store: SharedStore = match &config.database {
         Database::Sqlite(path) => Arc::new(SqliteStore::open(path)?),
         Database::Mongo(url) => Arc::new(MongoStore::connect(url).await?),

@@ -25,6 +25,7 @@ on_every_store!(
     socket_io_clients_receive_order_updated,
     sigterm_finishes_and_closes_the_database,
     the_stock_ledger_over_http,
+    a_shop_counts_days_and_shows_times_in_its_own_time_zone,
 );
 
 fn assert_error_shape(body: &Value, code: &str) {
@@ -431,6 +432,84 @@ async fn a_hundred_buyers_race_for_twenty_units(backend: Backend) {
 }
 
 /// Every product's stock is the sum of its ledger.
+/// Kiritimati is UTC+14 all year: for most of a UTC day its calendar is a
+/// day ahead, so a shop there that counted UTC days would be seen at once.
+async fn a_shop_counts_days_and_shows_times_in_its_own_time_zone(backend: Backend) {
+    use igniflo::domain::Timestamp;
+    const AHEAD_MS: i64 = 14 * 3_600_000;
+    let api = Api::on(Server::start_on_with(
+        backend,
+        &[("IGNIFLO_TIMEZONE", "Pacific/Kiritimati")],
+    ));
+    api.product("MUG", 5, 10.0).await;
+    let ada = api.customer("ada@example.com").await;
+    let (_, order) = api.order(&ada, &[("MUG", 1)]).await;
+    let placed: Timestamp = order["createdAt"].as_str().unwrap().parse().unwrap();
+    let wall = Timestamp::from_millis(placed.millis() + AHEAD_MS).to_string();
+    let day = |offset: i64| {
+        let (y, m, d) = Timestamp::from_millis(placed.millis() + AHEAD_MS)
+            .plus_days(offset)
+            .date();
+        format!("{y:04}-{m:02}-{d:02}")
+    };
+    let listed = |query: String| {
+        let api = &api;
+        async move {
+            let (status, list) = api.get(&format!("/api/orders?{query}")).await;
+            assert_eq!(status, StatusCode::OK, "{list}");
+            list.as_array().unwrap().len()
+        }
+    };
+    // The day it was placed on in Kiritimati, whole; not the day before.
+    assert_eq!(listed(format!("from={0}&to={0}", day(0))).await, 1);
+    assert_eq!(listed(format!("to={}", day(-1))).await, 0);
+    assert_eq!(listed(format!("from={}", day(1))).await, 0);
+
+    // The console shows Kiritimati's clock and says so; the customer's page
+    // names the offset.
+    let html = |path: String| {
+        let api = &api;
+        async move {
+            let r = common::api::admin_client()
+                .get(api.url(&path))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "{path}");
+            r.text().await.unwrap()
+        }
+    };
+    let console = html("/admin".into()).await;
+    assert!(console.contains("Placed (Pacific/Kiritimati)"), "{console}");
+    let minute = format!("{} {}", &wall[..10], &wall[11..16]);
+    assert!(console.contains(&minute), "{minute} not in the list");
+    let dashboard = html("/admin/dashboard".into()).await;
+    let today = &day(0)[5..];
+    assert!(
+        dashboard.contains(&format!("{today}: 1")),
+        "today ({today}) has the order: {dashboard}"
+    );
+    let token = order["trackingToken"].as_str().unwrap();
+    let tracking = html(format!("/track?token={token}")).await;
+    assert!(tracking.contains(&format!("{minute} UTC+14")), "{tracking}");
+}
+
+#[test]
+fn an_unknown_time_zone_is_refused_at_start() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_igniflo"))
+        .env("IGNIFLO_TIMEZONE", "Mars/Olympus_Mons")
+        .env("DATABASE_URL", "sqlite://:memory:")
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("IGNIFLO_TIMEZONE") && said.contains("Mars/Olympus_Mons"),
+        "{said}"
+    );
+}
+
 async fn assert_the_ledger_agrees(api: &Api) {
     assert_eq!(
         api.get("/api/stock/check").await,

@@ -2,7 +2,7 @@
 // move inline, cancelling returns stock, and the CSV export holds every
 // matching order. Orders are placed through the REST API as a shop would.
 import { test, expect, Page } from "@playwright/test";
-import { addProduct, admin, collectErrors, placeOrder, screenshots, settled, signedIn } from "./support";
+import { addProduct, admin, collectErrors, placeOrder, screenshots, settled, shopMinute, signedIn } from "./support";
 
 // Every test also proves the console stayed clean: no panics, no
 // hydration warnings, no failed requests.
@@ -21,6 +21,9 @@ test("a new order appears live and is marked PAID inline @hydrated", async ({ pa
   const row = page.locator(`tr[data-order="${placed.number}"]`);
   await expect(row).toBeVisible();
   await expect(row.getByRole("status")).toHaveText("PENDING");
+  // Drawn in the browser, on the shop's clock (India's, UTC+5:30), as the
+  // server draws the rows it sends.
+  await expect(row.locator("td").nth(1)).toHaveText(shopMinute(placed.createdAt));
   await row.getByRole("button", { name: "PAID" }).click();
   await expect(row.getByRole("status")).toHaveText("PAID");
   await expect(page.getByText(`Order ${placed.number} is PAID`)).toBeVisible();

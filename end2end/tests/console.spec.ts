@@ -6,7 +6,7 @@
 // cancellation says what is true now, and an unpaid order says how to pay.
 import { test, expect, Page } from "@playwright/test";
 import { PAYMENT_INSTRUCTIONS } from "../playwright.config";
-import { addProduct, admin, collectErrors, placeOrder, screenshots, settled, signIn } from "./support";
+import { addProduct, admin, collectErrors, placeOrder, screenshots, settled, shopMinute, signIn } from "./support";
 
 const consoleErrors = new WeakMap<Page, string[]>();
 test.beforeEach(({ page }) => {
@@ -122,10 +122,11 @@ test("the filter form shows the filter the list shows @hydrated", async ({ page,
   const p = await addProduct(request, { stock: 5 });
   const placed = await placeOrder(request, p.sku, 1);
   await signedInTo(page, true);
-  // From today to today: today's orders (the last day counts whole).
-  const today = new Date().toISOString().slice(0, 10);
+  // From today to today, on the shop's calendar: today's orders (the last
+  // day counts whole), and the row says when on the shop's clock.
+  const today = shopMinute(new Date()).slice(0, 10);
   await page.goto(`/admin?from=${today}&to=${today}`);
-  await expect(page.locator(`tr[data-order="${placed.number}"]`)).toBeVisible();
+  await expect(page.locator(`tr[data-order="${placed.number}"] td`).nth(1)).toHaveText(shopMinute(placed.createdAt));
   await expect(page.getByLabel("Placed to")).toHaveValue(today);
   await page.goto("/admin");
   await settled(page, true);

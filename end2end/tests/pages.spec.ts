@@ -91,10 +91,11 @@ test("a product added with a decimal comma; the form is ready for the next one",
 });
 
 test("the site's files come compressed and are kept for a year; pages are revalidated", async ({ page, request }) => {
-  const sent: { url: string; encoding?: string; cache?: string }[] = [];
+  const sent: { url: string; encoding?: string; cache?: string; sniffing?: string }[] = [];
   page.on("response", (r) => {
     if (new URL(r.url()).pathname.startsWith("/pkg/")) {
-      sent.push({ url: r.url(), encoding: r.headers()["content-encoding"], cache: r.headers()["cache-control"] });
+      const h = r.headers();
+      sent.push({ url: r.url(), encoding: h["content-encoding"], cache: h["cache-control"], sniffing: h["x-content-type-options"] });
     }
   });
   const shop = await page.goto("/");
@@ -108,8 +109,10 @@ test("the site's files come compressed and are kept for a year; pages are revali
     expect(file.url).toMatch(/\/pkg\/[^/]+\.[A-Za-z0-9_-]{22}\.(js|wasm|css|json)$/);
     expect(file.cache).toBe("public, max-age=31536000, immutable");
     expect(file.encoding).toMatch(/^(br|gzip)$/);
+    expect(file.sniffing).toBe("nosniff");
   }
   // A file that is not there is not cached.
   const missing = await request.get("/pkg/igniflo.missing.js");
   expect(missing.headers()["cache-control"]).toBe("no-cache");
+  expect(missing.headers()["x-frame-options"]).toBe("DENY");
 });

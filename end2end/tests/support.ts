@@ -4,10 +4,25 @@
 // console errors a test must end without.
 import { expect, Page, APIRequestContext, TestInfo } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
-import { ADMIN_PASSWORD, ADMIN_TOKEN } from "../playwright.config";
+import { ADMIN_PASSWORD, ADMIN_TOKEN, SHOP_TIME_ZONE } from "../playwright.config";
 
 /** Headers that make a REST call the admin's. */
 export const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
+
+/** `2026-11-25 15:31`: an instant on the shop's clock, as the console shows it. */
+export function shopMinute(at: string | Date): string {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone: SHOP_TIME_ZONE,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+  }).formatToParts(new Date(at));
+  const part = (type: string) => parts.find((p) => p.type === type)!.value;
+  return `${part("year")}-${part("month")}-${part("day")} ${part("hour")}:${part("minute")}`;
+}
 
 export type Product = { _id: string; name: string; sku: string; price: number; stock: number };
 

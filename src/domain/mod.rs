@@ -13,6 +13,7 @@ mod order_change;
 #[cfg(feature = "ssr")]
 mod order_commands;
 mod order_query;
+pub mod shop_time;
 mod status;
 mod stock;
 mod timestamp;

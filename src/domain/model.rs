@@ -203,6 +203,7 @@ pub struct Dashboard {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DayTotal {
+    /// When the day begins in the shop's time zone.
     pub day: Timestamp,
     pub orders: u64,
     pub revenue: Money,

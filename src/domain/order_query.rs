@@ -2,7 +2,7 @@
 //! checked in one place for the REST API, the server functions and the
 //! admin page, so a malformed value is the same error everywhere.
 
-use super::{AppError, Id, OrderFilter, OrderStatus, Page, Timestamp};
+use super::{shop_time, AppError, Id, OrderFilter, OrderStatus, Page, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// The order list's query string; every field is checked and named on error.
@@ -22,11 +22,12 @@ pub struct OrdersQuery {
     pub q: Option<String>,
     /// Only this customer's orders (an id).
     pub customer: Option<String>,
-    /// Placed at or after: `YYYY-MM-DD` or an RFC 3339 date-time.
+    /// Placed at or after: `YYYY-MM-DD` (from the start of that day in the
+    /// shop's time zone) or an RFC 3339 date-time.
     pub from: Option<String>,
-    /// Placed to: `YYYY-MM-DD` takes in that whole (UTC) day, so a range
-    /// from and to the same day finds that day's orders; an RFC 3339
-    /// date-time is an exclusive bound ("placed before").
+    /// Placed to: `YYYY-MM-DD` takes in that whole day (in the shop's time
+    /// zone), so a range from and to the same day finds that day's orders;
+    /// an RFC 3339 date-time is an exclusive bound ("placed before").
     pub to: Option<String>,
     /// `newest` (the default) or `oldest` first.
     pub sort: Option<String>,
@@ -38,15 +39,23 @@ pub struct OrdersQuery {
 
 impl OrdersQuery {
     pub fn filter(&self) -> Result<OrderFilter, AppError> {
-        let time = |field: &str, v: &Option<String>| -> Result<Option<Timestamp>, AppError> {
-            v.as_deref()
-                .filter(|v| !v.is_empty())
-                .map(|v| {
-                    v.parse().map_err(|_| {
-                        AppError::invalid(field, "must be YYYY-MM-DD or an RFC 3339 date-time")
-                    })
-                })
-                .transpose()
+        // A day is the shop's calendar day: from its first instant, to the
+        // first instant of the next (so "to" takes in the whole day). An
+        // RFC 3339 date-time is the instant it says.
+        let time = |field: &str, v: &Option<String>, day_bound: fn(i64, u32, u32) -> Timestamp| {
+            let Some(text) = v.as_deref().filter(|v| !v.is_empty()) else {
+                return Ok(None);
+            };
+            let at: Timestamp = text.parse().map_err(|_| {
+                AppError::invalid(field, "must be YYYY-MM-DD or an RFC 3339 date-time")
+            })?;
+            let date_only = text.len() == "YYYY-MM-DD".len();
+            Ok(Some(if date_only {
+                let (y, m, d) = at.date();
+                day_bound(y, m, d)
+            } else {
+                at
+            }))
         };
         Ok(OrderFilter {
             status: self
@@ -76,15 +85,8 @@ impl OrdersQuery {
                 _ => return Err(AppError::invalid("sort", "must be newest or oldest")),
             },
             customer: parse_id_param("customer", &self.customer)?,
-            from: time("from", &self.from)?,
-            to: time("to", &self.to)?.map(|to| {
-                let whole_day = self.to.as_deref().is_some_and(|v| !v.contains('T'));
-                if whole_day {
-                    to.plus_days(1)
-                } else {
-                    to
-                }
-            }),
+            from: time("from", &self.from, shop_time::day_starts)?,
+            to: time("to", &self.to, shop_time::next_day_starts)?,
         })
     }
 

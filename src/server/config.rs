@@ -1,6 +1,7 @@
 //! Configuration, read once at start from the environment (and `.env`).
 //! The names are those of ARCHITECTURE.md.
 
+use crate::domain::shop_time::ShopZone;
 use crate::domain::{Currency, COUNTRIES};
 use std::net::SocketAddr;
 
@@ -31,6 +32,9 @@ pub struct Config {
     /// `IGNIFLO_DEFAULT_COUNTRY` (ISO 3166-1 alpha-2, default US): the
     /// country the checkout's address starts with.
     pub default_country: String,
+    /// `IGNIFLO_TIMEZONE` (an IANA name, default UTC): the zone people read
+    /// times and pick days in; instants are stored in UTC.
+    pub time_zone: ShopZone,
 }
 
 /// Requests per minute per client address (`IGNIFLO_RATE_*`). Requests
@@ -111,6 +115,13 @@ impl Config {
                 "IGNIFLO_DEFAULT_COUNTRY must be an ISO 3166-1 alpha-2 code such as US or DE, not {default_country:?}"
             ));
         }
+        let time_zone = match var("IGNIFLO_TIMEZONE") {
+            Some(name) => name
+                .trim()
+                .parse()
+                .map_err(|e| format!("IGNIFLO_TIMEZONE: {e}"))?,
+            None => ShopZone::default(),
+        };
         Ok(Config {
             addr,
             database: Database::parse(&url)?,
@@ -127,6 +138,7 @@ impl Config {
             payment_instructions,
             currency,
             default_country,
+            time_zone,
         })
     }
 }

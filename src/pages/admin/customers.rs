@@ -1,8 +1,8 @@
 //! `/admin/customers`: who orders, searchable; each links to their orders.
 
 use super::fns::admin_customers;
-use super::orders::short_time;
 use super::AdminNav;
+use crate::domain::shop_time;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -33,7 +33,7 @@ pub fn CustomersPage() -> impl IntoView {
                                         {list.into_iter().map(|c| view! {
                                             <tr>
                                                 <td>{c.name}</td><td>{c.email}</td><td>{c.phone}</td>
-                                                <td>{short_time(&c.created_at.to_string())}</td>
+                                                <td>{shop_time::minute_text(c.created_at)}</td>
                                                 <td><a href=format!("/admin?customer={}", c.id)>"Their orders"</a></td>
                                             </tr>
                                         }).collect_view()}

@@ -117,7 +117,7 @@ fn Kpi(label: &'static str, value: String) -> impl IntoView {
 }
 
 fn day_label(day: &DayTotal) -> String {
-    let (_, m, d) = day.day.date();
+    let (_, m, d) = crate::domain::shop_time::date_of(day.day);
     format!("{m:02}-{d:02}")
 }
 

@@ -6,11 +6,11 @@
 use super::fns::{admin_order, MoveOrder};
 use super::fulfillment::{FulfillmentActions, FulfillmentForms};
 use super::order_actions::{move_failure, StatusActions};
-use super::orders::short_time;
 use super::AdminNav;
 use crate::components::live::follow_live_feed;
 use crate::components::toast::use_toasts;
 use crate::components::OrderStatusBadge;
+use crate::domain::shop_time;
 use crate::domain::{Actor, LiveMessage, Order, TimelineKind};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -113,7 +113,7 @@ fn OrderDetail(
                                         Some(status) if e.kind == TimelineKind::Status => view! { <OrderStatusBadge status/> }.into_any(),
                                         _ => view! { <span class="kind">{kind_label(e.kind)}</span> }.into_any(),
                                     }}
-                                    " " {short_time(&e.at.to_string())} " · " {actor_label(e.actor)}
+                                    " " {shop_time::minute_text(e.at)} " · " {actor_label(e.actor)}
                                     // A status move says no more than its badge unless staff gave a reason.
                                     {(e.kind != TimelineKind::Status || e.status.is_none_or(|s| e.summary != s.label()))
                                         .then(|| view! { <span class="summary">{e.summary.clone()}</span> })}

@@ -8,6 +8,7 @@ use super::AdminNav;
 use crate::components::live::follow_live_feed;
 use crate::components::toast::use_toasts;
 use crate::components::OrderStatusBadge;
+use crate::domain::shop_time;
 use crate::domain::{
     FulfillmentStatus, Id, LiveMessage, Order, OrderStatus, OrdersQuery, PaymentStatus,
 };
@@ -259,7 +260,7 @@ fn OrderTable(
                     <thead>
                         <tr>
                             <th scope="col">"Order"</th>
-                            <th scope="col">"Placed (UTC)"</th>
+                            <th scope="col">{format!("Placed ({})", shop_time::zone_name())}</th>
                             <th scope="col">"Customer"</th>
                             <th scope="col" class="num">"Items"</th>
                             <th scope="col" class="num">"Total"</th>
@@ -308,7 +309,7 @@ fn OrderRow(
     view! {
         <tr class=class data-order=order.number.clone()>
             <td><a href=format!("/admin/orders/{id}")>{order.number.clone()}</a></td>
-            <td>{short_time(&order.created_at.to_string())}</td>
+            <td>{shop_time::minute_text(order.created_at)}</td>
             <td>
                 <div>{order.customer.name.clone()}</div>
                 <div class="muted">{order.customer.email.clone()}</div>
@@ -323,11 +324,6 @@ fn OrderRow(
             </td>
         </tr>
     }
-}
-
-/// `2026-11-25T10:01:37.123Z` → `2026-11-25 10:01`.
-pub fn short_time(rfc3339: &str) -> String {
-    rfc3339.get(..16).unwrap_or(rfc3339).replace('T', " ")
 }
 
 /// The list's query string with the page cursor set (or dropped).

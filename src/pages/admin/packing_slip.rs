@@ -4,6 +4,7 @@
 //! once everything has shipped, for a reprint).
 
 use super::fns::admin_order;
+use crate::domain::shop_time;
 use crate::domain::Order;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -62,7 +63,7 @@ fn PackingSlip(order: Order) -> impl IntoView {
         <header class="slip-header">
             <h1>"Packing slip"</h1>
             <p class="slip-number">"Order " <strong>{order.number.clone()}</strong></p>
-            <p>"Placed " {order.created_at.to_string().get(..10).unwrap_or_default().to_string()}</p>
+            <p>"Placed " {shop_time::date_text(order.created_at)}</p>
         </header>
         <section class="slip-address" aria-labelledby="ship-to">
             <h2 id="ship-to">"Ship to"</h2>

@@ -2,8 +2,8 @@
 //! its stock, why, by whom and what it left — newest first.
 
 use super::fns::admin_stock_history;
-use super::orders::short_time;
 use super::AdminNav;
+use crate::domain::shop_time;
 use crate::domain::{Actor, StockReason};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -31,7 +31,7 @@ pub fn StockHistoryPage() -> impl IntoView {
                                 };
                                 view! {
                                     <tr>
-                                        <td>{short_time(&m.at.to_string())}</td>
+                                        <td>{shop_time::minute_text(m.at)}</td>
                                         <td>{reason_label(m.reason)}</td>
                                         <td class="num">{change}</td>
                                         <td class="num">{m.stock_after}</td>
@@ -49,7 +49,7 @@ pub fn StockHistoryPage() -> impl IntoView {
                                 <div class="table-wrap">
                                     <table class="ledger">
                                         <thead><tr>
-                                            <th scope="col">"When (UTC)"</th><th scope="col">"Why"</th>
+                                            <th scope="col">{format!("When ({})", shop_time::zone_name())}</th><th scope="col">"Why"</th>
                                             <th scope="col" class="num">"Change"</th><th scope="col" class="num">"Stock after"</th>
                                             <th scope="col">"Order"</th><th scope="col">"By"</th>
                                         </tr></thead>

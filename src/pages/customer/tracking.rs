@@ -8,9 +8,10 @@ use super::lookup::FindOrderForm;
 use crate::components::live::follow_live_feed;
 use crate::components::toast::use_toasts;
 use crate::components::OrderStatusBadge;
+use crate::domain::shop_time;
 use crate::domain::{
     Actor, AppError, FulfillmentStatus, LiveMessage, Order, OrderStatus, TimelineEntry,
-    TimelineKind, Timestamp,
+    TimelineKind,
 };
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
@@ -93,13 +94,6 @@ fn milestone(entry: &TimelineEntry) -> String {
         (TimelineKind::Note, _) => format!("Message from the shop: {}", entry.summary),
         _ => entry.summary.clone(),
     }
-}
-
-/// `2026-11-25 10:01 UTC`: the same text on the server and in the browser,
-/// whatever their time zones.
-fn when(at: Timestamp) -> String {
-    let text = at.to_string();
-    format!("{} {} UTC", &text[..10], &text[11..16])
 }
 
 #[component]
@@ -231,7 +225,7 @@ fn OrderTracker(
                                 <div>
                                     <span class="milestone">{milestone(entry)}</span>
                                     <span class="when">
-                                        <time datetime=entry.at.to_string()>{when(entry.at)}</time>
+                                        <time datetime=entry.at.to_string()>{shop_time::minute_text_with_offset(entry.at)}</time>
                                         {match entry.actor { Actor::Customer => " · by you", Actor::Admin | Actor::System => " · by the shop" }}
                                     </span>
                                 </div>

@@ -2,26 +2,33 @@
 
 use super::Service;
 use crate::domain::{
-    AppError, Currency, Dashboard, DayTotal, Money, OrderFilter, OrderStatus, Product, Timestamp,
+    shop_time, AppError, Currency, Dashboard, DayTotal, Money, OrderFilter, OrderStatus, Product,
+    Timestamp,
 };
 
 impl Service {
     /// The dashboard as of `now`: today, the last 7 and 30 days, the order
     /// backlog and the products running out.
     pub async fn dashboard(&self, now: Timestamp) -> Result<Dashboard, AppError> {
-        let today = now.start_of_day();
-        let first_day = today.plus_days(-29);
-        let totals = self.store.daily_order_totals(first_day).await?;
-        let mut days: Vec<DayTotal> = (0..30)
-            .map(|i| DayTotal {
-                day: first_day.plus_days(i),
-                ..Default::default()
+        // The shop's last 30 calendar days, today last.
+        let (y, m, d) = shop_time::date_of(now);
+        let today = Timestamp::from_date(y, m, d);
+        let mut days: Vec<DayTotal> = (-29..=0)
+            .map(|i| {
+                let (y, m, d) = today.plus_days(i).date();
+                DayTotal {
+                    day: shop_time::day_starts(y, m, d),
+                    ..Default::default()
+                }
             })
             .collect();
+        let totals = self.store.quarter_hour_order_totals(days[0].day).await?;
         let mut awaiting_payment_total = Money::default();
         for total in &totals {
-            let index = ((total.day.millis() - first_day.millis()) / 86_400_000) as usize;
-            if let Some(day) = days.get_mut(index) {
+            let index = days
+                .partition_point(|day| day.day <= total.from)
+                .checked_sub(1);
+            if let Some(day) = index.and_then(|i| days.get_mut(i)) {
                 day.orders += total.orders;
                 if total.status.counts_as_revenue() {
                     let kept = Money::from_cents(total.total.cents() - total.refunded.cents());

@@ -188,11 +188,11 @@ pub struct AdminSession {
     pub expires_at: Timestamp,
 }
 
-/// The orders of one UTC day in one status.
+/// The orders of one quarter hour in one status.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DailyTotal {
-    /// Midnight UTC of the day.
-    pub day: Timestamp,
+pub struct QuarterHourTotal {
+    /// The quarter hour's first instant.
+    pub from: Timestamp,
     pub status: OrderStatus,
     pub orders: u64,
     /// What the orders add up to.
@@ -200,6 +200,9 @@ pub struct DailyTotal {
     /// What was refunded of them.
     pub refunded: Money,
 }
+
+/// A quarter hour in milliseconds.
+pub const QUARTER_HOUR_MS: i64 = 15 * 60 * 1000;
 
 pub type StoreResult<T> = Result<T, AppError>;
 
@@ -235,8 +238,13 @@ pub trait Store: Send + Sync + 'static {
     async fn orders(&self, filter: &OrderFilter, page: Page) -> StoreResult<Vec<Order>>;
     /// How many orders match the filter.
     async fn count_orders(&self, filter: &OrderFilter) -> StoreResult<u64>;
-    /// Orders placed since `since`, counted and summed per UTC day and status.
-    async fn daily_order_totals(&self, since: Timestamp) -> StoreResult<Vec<DailyTotal>>;
+    /// Orders placed since `since`, counted and summed per quarter hour and
+    /// status: every time zone's midnight falls on a quarter hour, so the
+    /// service can add them up into the shop's days.
+    async fn quarter_hour_order_totals(
+        &self,
+        since: Timestamp,
+    ) -> StoreResult<Vec<QuarterHourTotal>>;
 
     /// The order whose tracking token has this hash.
     async fn order_by_tracking_hash(&self, hash: &str) -> StoreResult<Option<Order>>;

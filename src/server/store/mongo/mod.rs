@@ -20,7 +20,10 @@ mod setup;
 mod transaction;
 mod writes;
 
-use super::{AdminPassword, AdminSession, Applied, Change, DailyTotal, Store, StoreResult};
+use super::{
+    AdminPassword, AdminSession, Applied, Change, QuarterHourTotal, Store, StoreResult,
+    QUARTER_HOUR_MS,
+};
 use crate::domain::{
     AppError, Customer, Id, Order, OrderFilter, Page, Product, StockMismatch, StockMovement,
     Timestamp,
@@ -41,8 +44,6 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
 use tokio::task::AbortHandle;
 use transaction::Checked;
-
-const MS_PER_DAY: i64 = 86_400_000;
 
 const CUSTOMERS: &str = "customers";
 const PRODUCTS: &str = "products";
@@ -279,19 +280,22 @@ impl Store for MongoStore {
         self.orders.count_documents(query).await.map_err(db_error)
     }
 
-    async fn daily_order_totals(&self, since: Timestamp) -> StoreResult<Vec<DailyTotal>> {
+    async fn quarter_hour_order_totals(
+        &self,
+        since: Timestamp,
+    ) -> StoreResult<Vec<QuarterHourTotal>> {
         self.ready().await?;
         let millis = doc! { "$toLong": "$createdAt" };
-        let day = doc! { "$subtract": [&millis, { "$mod": [&millis, MS_PER_DAY] }] };
+        let quarter = doc! { "$subtract": [&millis, { "$mod": [&millis, QUARTER_HOUR_MS] }] };
         let pipeline = [
             doc! { "$match": { "createdAt": { "$gte": date(since) } } },
             doc! { "$group": {
-                "_id": { "day": day, "status": "$status" },
+                "_id": { "from": quarter, "status": "$status" },
                 "orders": { "$sum": 1 },
                 "total": { "$sum": "$total" },
                 "refunded": { "$sum": { "$ifNull": ["$refundedTotal", 0_i64] } },
             } },
-            doc! { "$sort": { "_id.day": 1 } },
+            doc! { "$sort": { "_id.from": 1 } },
         ];
         let groups: Vec<Document> = collect(self.orders.aggregate(pipeline).await).await?;
         groups
@@ -299,8 +303,8 @@ impl Store for MongoStore {
             .map(|g| {
                 let key = g.get_document("_id").map_err(|_| AppError::Internal)?;
                 let status = key.get_str("status").map_err(|_| AppError::Internal)?;
-                Ok(DailyTotal {
-                    day: Timestamp::from_millis(whole(key.get("day"))?),
+                Ok(QuarterHourTotal {
+                    from: Timestamp::from_millis(whole(key.get("from"))?),
                     status: status.parse().map_err(|_| AppError::Internal)?,
                     orders: whole(g.get("orders"))? as u64,
                     total: crate::domain::Money::from_cents(whole(g.get("total"))?),

@@ -13,7 +13,10 @@ mod queries;
 mod rows;
 mod writer;
 
-use super::{AdminPassword, AdminSession, Applied, Change, DailyTotal, Store, StoreResult};
+use super::{
+    AdminPassword, AdminSession, Applied, Change, QuarterHourTotal, Store, StoreResult,
+    QUARTER_HOUR_MS,
+};
 use crate::domain::{
     AppError, Customer, Id, Order, OrderFilter, Page, Product, StockMismatch, StockMovement,
     Timestamp,
@@ -225,21 +228,24 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn daily_order_totals(&self, since: Timestamp) -> StoreResult<Vec<DailyTotal>> {
+    async fn quarter_hour_order_totals(
+        &self,
+        since: Timestamp,
+    ) -> StoreResult<Vec<QuarterHourTotal>> {
         self.read(move |c| {
             let mut stmt = c
                 .prepare_cached(
-                    "SELECT created_at / 86400000 AS day, status, COUNT(*), SUM(total), \
+                    "SELECT created_at / ?2 AS quarter, status, COUNT(*), SUM(total), \
                      SUM(refunded_total) FROM orders \
-                     WHERE created_at >= ?1 GROUP BY day, status ORDER BY day",
+                     WHERE created_at >= ?1 GROUP BY quarter, status ORDER BY quarter",
                 )
                 .map_err(db_error)?;
             let rows = stmt
-                .query_map([since.millis()], |r| {
-                    let day: i64 = r.get(0)?;
+                .query_map([since.millis(), QUARTER_HOUR_MS], |r| {
+                    let quarter: i64 = r.get(0)?;
                     let status: String = r.get(1)?;
                     Ok((
-                        day,
+                        quarter,
                         status,
                         r.get::<_, i64>(2)?,
                         r.get::<_, i64>(3)?,
@@ -249,9 +255,9 @@ impl Store for SqliteStore {
                 .map_err(db_error)?;
             let mut totals = Vec::new();
             for row in rows {
-                let (day, status, orders, total, refunded) = row.map_err(db_error)?;
-                totals.push(DailyTotal {
-                    day: Timestamp::from_millis(day * 86_400_000),
+                let (quarter, status, orders, total, refunded) = row.map_err(db_error)?;
+                totals.push(QuarterHourTotal {
+                    from: Timestamp::from_millis(quarter * QUARTER_HOUR_MS),
                     status: status.parse().map_err(|_| AppError::Internal)?,
                     orders: orders as u64,
                     total: crate::domain::Money::from_cents(total),
