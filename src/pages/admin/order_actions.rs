@@ -1,20 +1,23 @@
 //! The console's ways to move an order. Each next status is a plain form
-//! post, so it works before hydration and with JavaScript off; cancelling
-//! cannot be undone, so it is a link to a page that asks first
-//! (`/admin/orders/:id/cancel`), names the order, says what happens to its
-//! stock and payment, and takes an optional reason for the history.
+//! post, so it works before hydration and with JavaScript off. Cancelling
+//! cannot be undone, so it asks first: it names the order, says what
+//! happens to its stock and payment, and takes an optional reason for the
+//! history — in a dialog on the spot once the page is hydrated, and before
+//! that (or without JavaScript) on a page of its own,
+//! `/admin/orders/:id/cancel`.
 
 use super::fns::{admin_order, MoveOrder};
 use super::AdminNav;
 use crate::components::toast::use_toasts;
 use crate::domain::{Order, OrderStatus};
+use leptos::html::Dialog;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 /// A form per next status of `order`, posted to `action`; a browser that
-/// posts it itself comes back to `back`. Cancelling links to its
-/// confirmation instead, and is not offered once a parcel has shipped.
+/// posts it itself comes back to `back`. Cancelling asks first (see
+/// `CancelButton`), and is not offered once a parcel has shipped.
 #[component]
 pub fn StatusActions(
     order: Order,
@@ -24,21 +27,18 @@ pub fn StatusActions(
 ) -> impl IntoView {
     let id = order.id.to_string();
     let number = order.number.clone();
+    let order = StoredValue::new(order.clone());
     // Once a parcel has left, what left comes back as a return, not a cancellation.
-    let shipped = !order.shipments.is_empty();
+    let shipped = order.with_value(|o| !o.shipments.is_empty());
     order
-        .status
+        .with_value(|o| o.status)
         .next_statuses()
         .iter()
         .filter(|&&to| !(shipped && to == OrderStatus::Cancelled))
         .map(|&to| {
             let (id, number, back) = (id.clone(), number.clone(), back.clone());
             if to == OrderStatus::Cancelled {
-                view! {
-                    <a class="button danger" class:small=small href=format!("/admin/orders/{id}/cancel")
-                        aria-label=format!("Cancel order {number}…")>"Cancel…"</a>
-                }
-                .into_any()
+                view! { <CancelButton order=order.get_value() action back small/> }.into_any()
             } else {
                 view! {
                     <ActionForm action attr:class="status-form">
@@ -53,6 +53,49 @@ pub fn StatusActions(
             }
         })
         .collect_view()
+}
+
+/// "Cancel…": a link to the page that asks first; once the page is
+/// hydrated, it asks in a dialog on the spot instead, and the list or order
+/// page behind it shows the outcome.
+#[component]
+fn CancelButton(
+    order: Order,
+    action: ServerAction<MoveOrder>,
+    back: String,
+    small: bool,
+) -> impl IntoView {
+    let href = format!("/admin/orders/{}/cancel", order.id);
+    let label = format!("Cancel order {}…", order.number);
+    let id = order.id;
+    let asking = RwSignal::new(false);
+    Effect::new(move |_| {
+        if action.value().with(|v| matches!(v, Some(Ok(saved)) if saved.id == id)) {
+            asking.set(false);
+        }
+    });
+    let dialog = NodeRef::<Dialog>::new();
+    Effect::new(move |_| {
+        if let Some(dialog) = dialog.get() {
+            if !dialog.open() {
+                let _ = dialog.show_modal();
+            }
+        }
+    });
+    let (order, back) = (StoredValue::new(order), StoredValue::new(back));
+    view! {
+        <a class="button danger" class:small=small href=href aria-label=label
+            on:click=move |ev| {
+                ev.prevent_default();
+                asking.set(true);
+            }>"Cancel…"</a>
+        <Show when=move || asking.get()>
+            <dialog node_ref=dialog class="confirm" aria-labelledby=format!("cancel-{id}")
+                on:close=move |_| asking.set(false)>
+                <CancelConfirmation order=order.get_value() action back=back.get_value() dialog/>
+            </dialog>
+        </Show>
+    }
 }
 
 /// What a move that failed says, where the form was.
@@ -125,10 +168,34 @@ fn CancelOrder(order: Order, action: ServerAction<MoveOrder>) -> impl IntoView {
         }
         .into_any();
     }
-    let units: i64 = order.items.iter().map(|l| l.quantity).sum();
     view! {
         <Title text=title/>
-        <h1>"Cancel order " {number.clone()} "?"</h1>
+        <CancelConfirmation order action back=order_page/>
+    }
+    .into_any()
+}
+
+/// The question cancelling asks: which order, what goes back into stock,
+/// what happens to its payment, and an optional reason. As a page (the
+/// order's heading, "Keep the order" leads back to it) or in `dialog` (which
+/// "Keep the order" closes).
+#[component]
+fn CancelConfirmation(
+    order: Order,
+    action: ServerAction<MoveOrder>,
+    back: String,
+    #[prop(optional)] dialog: Option<NodeRef<Dialog>>,
+) -> impl IntoView {
+    let order_page = format!("/admin/orders/{}", order.id);
+    let number = order.number.clone();
+    let heading_id = format!("cancel-{}", order.id);
+    let question = format!("Cancel order {number}?");
+    let units: i64 = order.items.iter().map(|l| l.quantity).sum();
+    view! {
+        {match dialog {
+            Some(_) => view! { <h2 id=heading_id>{question}</h2> }.into_any(),
+            None => view! { <h1 id=heading_id>{question}</h1> }.into_any(),
+        }}
         <p>"Cancelling cannot be undone. " {order.customer.name.clone()} "’s tracking page will say the order was cancelled."</p>
         <p>{format!("Its {units} item{} go back into stock:", if units == 1 { "" } else { "s" })}</p>
         <ul class="cancel-lines">
@@ -140,15 +207,23 @@ fn CancelOrder(order: Order, action: ServerAction<MoveOrder>) -> impl IntoView {
         <ActionForm action attr:class="form">
             <input type="hidden" name="id" value=order.id.to_string()/>
             <input type="hidden" name="status" value="CANCELLED"/>
-            <input type="hidden" name="back" value=order_page.clone()/>
-            <label for="reason">"Reason (optional, seen by staff only)"</label>
-            <textarea id="reason" name="reason" rows="3" maxlength="500"></textarea>
+            <input type="hidden" name="back" value=back/>
+            <label for=format!("reason-{}", order.id)>"Reason (optional, seen by staff only)"</label>
+            <textarea id=format!("reason-{}", order.id) name="reason" rows="3" maxlength="500"></textarea>
             <div class="actions">
                 <button class="button danger" type="submit" disabled=move || action.pending().get()>"Cancel order " {number.clone()}</button>
-                <a class="button secondary" href=order_page.clone()>"Keep the order"</a>
+                {match dialog {
+                    Some(dialog) => view! {
+                        <button class="button secondary" type="button" on:click=move |_| {
+                            if let Some(dialog) = dialog.get() {
+                                dialog.close();
+                            }
+                        }>"Keep the order"</button>
+                    }.into_any(),
+                    None => view! { <a class="button secondary" href=order_page>"Keep the order"</a> }.into_any(),
+                }}
             </div>
         </ActionForm>
         {move_failure(action)}
     }
-    .into_any()
 }
