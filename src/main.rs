@@ -4,6 +4,7 @@
 //! `igniflo --demo` also adds a small demo catalogue to an empty database.
 //! `igniflo migrate --from URL --to URL` copies all data between stores.
 //! `igniflo check-stock` reconciles every product's stock with its ledger.
+//! `igniflo backup --to FILE` copies the SQLite database while it serves.
 
 use axum::serve::Listener as _;
 use igniflo::server::config::{Config, Database};
@@ -41,8 +42,10 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(args: Vec<String>) -> Result<(), String> {
-    if args.first().map(String::as_str) == Some("migrate") {
-        return data_move::run(&args[1..]).await;
+    match args.first().map(String::as_str) {
+        Some("migrate") => return data_move::run(&args[1..]).await,
+        Some("backup") => return back_up(&args[1..]).await,
+        _ => {}
     }
     let mut seed_demo = false;
     let mut set_password = false;
@@ -148,11 +151,13 @@ const USAGE: &str = "usage: igniflo [--demo]
        igniflo set-admin-password    (reads the new password from standard input)
        igniflo migrate --from URL --to URL [--force]    (copies all data between stores)
        igniflo check-stock    (exit 0 when every product's stock is the sum of its ledger)
+       igniflo backup --to FILE    (a checked copy of the SQLite database, taken while it serves)
 
 Serves Igniflo, configured by the environment: LEPTOS_SITE_ADDR, PORT,
 DATABASE_URL, CLIENT_URL, IGNIFLO_ADMIN_PASSWORD, IGNIFLO_ADMIN_TOKEN,
 IGNIFLO_TRUST_PROXY, IGNIFLO_RATE_PUBLIC, IGNIFLO_RATE_ORDERS,
-IGNIFLO_RATE_LOGIN, RUST_LOG.
+IGNIFLO_RATE_LOGIN, IGNIFLO_CURRENCY, IGNIFLO_DEFAULT_COUNTRY,
+IGNIFLO_PAYMENT_INSTRUCTIONS, IGNIFLO_TIMEZONE, RUST_LOG.
 --demo  add a small demo catalogue when the catalogue is empty";
 
 /// `IGNIFLO_ADMIN_PASSWORD` wins; with none ever set, a first start makes
@@ -190,6 +195,29 @@ async fn set_admin_password_from_stdin(service: &Service) -> Result<(), String> 
         .map_err(|e| e.to_string())?;
     service.close().await;
     println!("The admin password is set; every admin session has ended.");
+    Ok(())
+}
+
+/// `igniflo backup --to FILE`: the database named by `DATABASE_URL`, copied
+/// and checked (see `store::sqlite::backup`). MongoDB has its own tools.
+async fn back_up(args: &[String]) -> Result<(), String> {
+    let target = match args {
+        [flag, file] if flag == "--to" => std::path::PathBuf::from(file),
+        _ => return Err("usage: igniflo backup --to FILE".into()),
+    };
+    let config = Config::from_env()?;
+    let Database::Sqlite(source) = &config.database else {
+        return Err(
+            "igniflo backup copies a SQLite database; back MongoDB up with mongodump \
+             or your provider's snapshots (see the README)"
+                .into(),
+        );
+    };
+    let orders = igniflo::server::store::sqlite::backup::back_up(source.as_ref(), &target).await?;
+    println!(
+        "Backed up to {}: {orders} orders; the copy passed SQLite's integrity check and every product's stock matches its ledger.",
+        target.display()
+    );
     Ok(())
 }
 

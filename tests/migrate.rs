@@ -1,6 +1,7 @@
 //! `igniflo migrate`: a shop moves from its SQLite file to MongoDB and back,
 //! and what its clients see through the API — stock ledgers included — is
-//! the same on every store. `igniflo check-stock` proves the ledger.
+//! the same on every store. `igniflo check-stock` proves the ledger, and
+//! `igniflo backup` copies a shop that keeps taking orders.
 
 mod common;
 
@@ -265,4 +266,109 @@ async fn check_stock_names_a_product_its_ledger_does_not_explain() {
     let figures: Vec<&str> = row.split_whitespace().collect();
     assert_eq!(figures[2..], ["9", "5"], "stock, then the ledger's sum");
     assert!(!table.contains("FINE"), "{table}");
+}
+
+fn igniflo_backup(database: &str, to: &std::path::Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_igniflo"))
+        .args(["backup", "--to"])
+        .arg(to)
+        .env("DATABASE_URL", database)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run igniflo backup")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_while_orders_arrive_is_a_sound_shop() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("shop.db").display());
+    let server = Server::start_with(&[("DATABASE_URL", database.as_str())]);
+    let http = admin_client();
+    let base = server.url.clone();
+    created(
+        &http,
+        format!("{base}/api/products"),
+        json!({"name": "Mug", "sku": "MUG", "stock": 1_000_000, "price": 4.5}),
+    )
+    .await;
+    let customer = created(
+        &http,
+        format!("{base}/api/customers"),
+        json!({"name": "Ada", "email": "ada@example.com", "phone": "+44 20 7946 0958"}),
+    )
+    .await;
+    // Four buyers keep ordering (and the stock keeps moving) while the
+    // backup runs.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let buyers: Vec<_> = (0..4)
+        .map(|_| {
+            let (http, base, stop) = (http.clone(), base.clone(), stop.clone());
+            let body =
+                json!({"customer": customer["_id"], "items": [{"product": "MUG", "quantity": 1}]});
+            tokio::spawn(async move {
+                let mut placed = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let r = post(&http, format!("{base}/api/orders"), body.clone(), None).await;
+                    assert_eq!(r.status(), StatusCode::CREATED);
+                    placed += 1;
+                }
+                placed
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let target = dir.path().join("copy.db");
+    let backup = tokio::task::spawn_blocking({
+        let (database, target) = (database.clone(), target.clone());
+        move || igniflo_backup(&database, &target)
+    })
+    .await
+    .unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut placed = 0;
+    for buyer in buyers {
+        placed += buyer.await.unwrap();
+    }
+    assert!(backup.status.success(), "{}", stderr(&backup));
+    let said = String::from_utf8_lossy(&backup.stdout);
+    let copied: u64 = said
+        .split(": ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no order count in {said:?}"));
+    assert!(
+        copied > 0 && copied <= placed,
+        "copied {copied} of {placed}"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    // The copy is a shop of its own: its ledger explains its stock, and a
+    // server on it lists exactly the orders the backup counted.
+    let copy = format!("sqlite://{}", target.display());
+    let checked = igniflo_check_stock(&copy);
+    assert!(checked.status.success(), "{}", stderr(&checked));
+    drop(server);
+    let restored = Server::start_with(&[("DATABASE_URL", copy.as_str())]);
+    let listed: Vec<Value> = http
+        .get(format!("{}/api/orders?limit=200", restored.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed.len() as u64, copied.min(200));
+    // Never over an existing file.
+    let again = igniflo_backup(&database, &target);
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("exists already"),
+        "{}",
+        stderr(&again)
+    );
 }

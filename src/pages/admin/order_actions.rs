@@ -70,7 +70,10 @@ fn CancelButton(
     let id = order.id;
     let asking = RwSignal::new(false);
     Effect::new(move |_| {
-        if action.value().with(|v| matches!(v, Some(Ok(saved)) if saved.id == id)) {
+        if action
+            .value()
+            .with(|v| matches!(v, Some(Ok(saved)) if saved.id == id))
+        {
             asking.set(false);
         }
     });

@@ -7,6 +7,7 @@
 //! out; `export`: whole records for data moves.
 
 mod apply;
+pub mod backup;
 mod export;
 mod open;
 mod queries;
