@@ -49,12 +49,17 @@ ensure_node_tools() {
 }
 
 apt_updated=0
+# As root, or through sudo where it is not (a CI runner's user).
 apt_install() {
+  local as_root=()
+  if [ "$(id -u)" != 0 ]; then
+    as_root=(sudo)
+  fi
   if [ "$apt_updated" = 0 ]; then
-    apt-get update -qq
+    "${as_root[@]}" apt-get update -qq
     apt_updated=1
   fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
 }
 
 ensure_build_tools() {
