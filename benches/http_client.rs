@@ -28,6 +28,7 @@ impl Server {
             client_url: None,
             admin_password: None,
             admin_token: Some(BENCH_ADMIN_TOKEN.into()),
+            metrics_token: None,
             trust_proxy: false,
             limits: RateLimits::default(),
             payment_instructions: None,

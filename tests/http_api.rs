@@ -26,6 +26,7 @@ on_every_store!(
     sigterm_finishes_and_closes_the_database,
     the_stock_ledger_over_http,
     a_shop_counts_days_and_shows_times_in_its_own_time_zone,
+    metrics_count_what_the_shop_does_for_those_allowed_to_read_them,
 );
 
 fn assert_error_shape(body: &Value, code: &str) {
@@ -492,6 +493,135 @@ async fn a_shop_counts_days_and_shows_times_in_its_own_time_zone(backend: Backen
     let token = order["trackingToken"].as_str().unwrap();
     let tracking = html(format!("/track?token={token}")).await;
     assert!(tracking.contains(&format!("{minute} UTC+14")), "{tracking}");
+}
+
+/// `/metrics` read as Prometheus would: every sample under a declared
+/// family, each value a number. Returns `name{labels}` → value.
+fn scrape_metrics(text: &str) -> std::collections::HashMap<String, f64> {
+    let mut families = std::collections::HashMap::new();
+    let mut samples = std::collections::HashMap::new();
+    for line in text.lines() {
+        if let Some(declared) = line.strip_prefix("# TYPE ") {
+            let (name, kind) = declared.split_once(' ').expect(line);
+            assert!(["counter", "gauge", "histogram"].contains(&kind), "{line}");
+            families.insert(name.to_string(), kind.to_string());
+        } else if !line.starts_with("# HELP ") {
+            let (series, value) = line.rsplit_once(' ').expect(line);
+            let name = series.split('{').next().unwrap();
+            let family = ["_bucket", "_sum", "_count"]
+                .iter()
+                .find_map(|suffix| {
+                    name.strip_suffix(suffix)
+                        .filter(|f| families.get(*f).is_some_and(|k| k == "histogram"))
+                })
+                .unwrap_or(name);
+            assert!(
+                families.contains_key(family),
+                "{line}: no # TYPE for {family}"
+            );
+            samples.insert(series.to_string(), value.parse::<f64>().expect(line));
+        }
+    }
+    samples
+}
+
+async fn metrics_count_what_the_shop_does_for_those_allowed_to_read_them(backend: Backend) {
+    const METRICS_TOKEN: &str = "prometheus-scrapes-with-this";
+    let api = Api::on(Server::start_on_with(
+        backend,
+        &[("IGNIFLO_METRICS_TOKEN", METRICS_TOKEN)],
+    ));
+    let anonymous = common::api::public_client();
+    let read = |client: reqwest::Client| {
+        let url = api.url("/metrics");
+        async move {
+            let r = client
+                .get(url)
+                .bearer_auth(METRICS_TOKEN)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+            assert!(r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/plain; version=0.0.4"));
+            scrape_metrics(&r.text().await.unwrap())
+        }
+    };
+    // Closed to others; the metrics token opens nothing else.
+    let refused = anonymous.get(api.url("/metrics")).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert_error_shape(&refused.json().await.unwrap(), "unauthorized");
+    let elsewhere = anonymous
+        .get(api.url("/api/customers"))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status(), StatusCode::UNAUTHORIZED);
+    // The admin token reads them too.
+    let as_admin = api.http.get(api.url("/metrics")).send().await.unwrap();
+    assert_eq!(as_admin.status(), StatusCode::OK);
+
+    let before = read(anonymous.clone()).await;
+    let figure = |m: &std::collections::HashMap<String, f64>, series: &str| {
+        m.get(series).copied().unwrap_or(0.0)
+    };
+    api.product("LAMP", 2, 30.0).await;
+    let ada = api.customer("ada@example.com").await;
+    let (status, order) = api.order(&ada, &[("LAMP", 1)]).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = api.order(&ada, &[("LAMP", 5)]).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    api.set_status(&order, "PAID").await;
+    let feed = live_feed(&api.server.url, "", true).await;
+    let after = read(anonymous.clone()).await;
+
+    let placed = "igniflo_orders_placed_total";
+    assert_eq!(figure(&after, placed) - figure(&before, placed), 1.0);
+    let short = "igniflo_out_of_stock_refusals_total";
+    assert_eq!(figure(&after, short) - figure(&before, short), 1.0);
+    assert_eq!(
+        figure(&after, "igniflo_order_status_moves_total{to=\"PAID\"}"),
+        1.0
+    );
+    let created =
+        "igniflo_http_requests_total{method=\"POST\",route=\"/api/orders\",status=\"2xx\"}";
+    assert_eq!(figure(&after, created), 1.0, "{after:?}");
+    let conflicts =
+        "igniflo_http_requests_total{method=\"POST\",route=\"/api/orders\",status=\"4xx\"}";
+    assert_eq!(figure(&after, conflicts), 1.0);
+    // Routes are templates, not the paths clients sent.
+    let moved = "igniflo_http_requests_total{method=\"PATCH\",route=\"/api/orders/{id}/status\",status=\"2xx\"}";
+    assert_eq!(figure(&after, moved), 1.0, "{after:?}");
+    let latency =
+        "igniflo_http_request_duration_seconds_count{method=\"POST\",route=\"/api/orders\"}";
+    assert_eq!(figure(&after, latency), 2.0);
+    assert_eq!(
+        figure(&after, "igniflo_live_connections{kind=\"websocket\"}"),
+        1.0
+    );
+    if let Backend::Sqlite = backend {
+        assert!(
+            figure(&after, "igniflo_sqlite_commit_jobs_count") >= 3.0,
+            "{after:?}"
+        );
+    }
+    drop(feed);
+    let mut closed = false;
+    for _ in 0..50 {
+        if figure(
+            &read(anonymous.clone()).await,
+            "igniflo_live_connections{kind=\"websocket\"}",
+        ) == 0.0
+        {
+            closed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(closed, "a closed WebSocket is no longer counted");
 }
 
 #[test]

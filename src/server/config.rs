@@ -17,6 +17,9 @@ pub struct Config {
     pub admin_password: Option<String>,
     /// `IGNIFLO_ADMIN_TOKEN`: bearer token for scripts and integrations.
     pub admin_token: Option<String>,
+    /// `IGNIFLO_METRICS_TOKEN`: a bearer token that may read `/metrics` (and
+    /// nothing else), for a Prometheus server.
+    pub metrics_token: Option<String>,
     /// `IGNIFLO_TRUST_PROXY=1`: the client address is the last one in
     /// `X-Forwarded-For`, and `X-Forwarded-Proto: https` marks cookies Secure.
     /// Off by default: anyone can send those headers.
@@ -95,6 +98,10 @@ impl Config {
         if admin_token.as_ref().is_some_and(|t| t.len() < 16) {
             return Err("IGNIFLO_ADMIN_TOKEN must be at least 16 characters".into());
         }
+        let metrics_token = var("IGNIFLO_METRICS_TOKEN");
+        if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
+            return Err("IGNIFLO_METRICS_TOKEN must be at least 16 characters".into());
+        }
         let payment_instructions = var("IGNIFLO_PAYMENT_INSTRUCTIONS");
         if payment_instructions
             .as_ref()
@@ -128,6 +135,7 @@ impl Config {
             client_url: var("CLIENT_URL"),
             admin_password: var("IGNIFLO_ADMIN_PASSWORD"),
             admin_token,
+            metrics_token,
             trust_proxy: var("IGNIFLO_TRUST_PROXY")
                 .is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true")),
             limits: RateLimits {

@@ -5,10 +5,12 @@
 use crate::app::{shell, App};
 use crate::server::api;
 use crate::server::api::error::ApiError;
-use crate::server::auth::{self, AdminAccess};
+use crate::server::auth::{self, AdminAccess, Caller};
 use crate::server::config::Config;
 use crate::server::live::{self, LiveHub};
+use crate::server::metrics::metrics;
 use crate::server::rate_limit::{self, Limits};
+use crate::server::secrets::same_secret;
 use crate::server::service::Service;
 use axum::body::Body;
 use axum::extract::{FromRef, State};
@@ -41,6 +43,9 @@ pub struct AppState {
     pub payment_instructions: Option<Arc<str>>,
     /// The country the checkout's address starts with (`IGNIFLO_DEFAULT_COUNTRY`).
     pub default_country: Arc<str>,
+    /// The token that may read `/metrics` (`IGNIFLO_METRICS_TOKEN`).
+    #[from_ref(skip)]
+    pub metrics_token: Option<Arc<str>>,
 }
 
 impl AppState {
@@ -57,6 +62,7 @@ impl AppState {
             limits: Limits::new(config.limits),
             payment_instructions: config.payment_instructions.as_deref().map(Arc::from),
             default_country: Arc::from(config.default_country.as_str()),
+            metrics_token: config.metrics_token.as_deref().map(Arc::from),
         }
     }
 }
@@ -102,6 +108,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
     Router::new()
         .route("/healthz", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(serve_metrics))
         .route("/ws", get(live::websocket))
         .merge(api::router())
         .leptos_routes_with_context(
@@ -121,6 +128,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .layer(axum::middleware::map_response(crate::server::server_fns::status_of_early_failures))
         .layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::limit))
         .with_state(state)
+        .layer(axum::middleware::from_fn(count_request))
         .layer(socket_io_layer)
         .layer(cors(config))
         .layer(CompressionLayer::new())
@@ -204,6 +212,46 @@ pub async fn listen(
     }
     let listener = tokio::net::TcpListener::bind(addr).await?;
     Ok(listener.tap_io(send_at_once as fn(&mut tokio::net::TcpStream)))
+}
+
+/// Counts each answered request by its route's template (bounded: never
+/// the path a client sent) and times it to its first byte.
+async fn count_request(request: Request<Body>, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+    let response = next.run(request).await;
+    metrics().http_request(
+        method.as_str(),
+        &route,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
+}
+
+/// `GET /metrics`: Prometheus' text format, to admins and to the holder of
+/// `IGNIFLO_METRICS_TOKEN`; 401 to anyone else.
+async fn serve_metrics(State(state): State<AppState>, request: Request<Body>) -> Response {
+    let (parts, _) = request.into_parts();
+    let metrics_token = state.metrics_token.as_deref().is_some_and(|expected| {
+        auth::bearer(&parts.headers).is_some_and(|sent| same_secret(expected, sent))
+    });
+    let admin = Caller::identify(&parts, &state.access, &state.service).await == Ok(Caller::Admin);
+    if !(metrics_token || admin) {
+        return ApiError::App(crate::domain::AppError::Unauthorized).into_response();
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        metrics().render(),
+    )
+        .into_response()
 }
 
 /// `GET /readyz`: 200 when the store answers, 503 when it does not.

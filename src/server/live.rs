@@ -11,6 +11,7 @@ use crate::server::api::extract::ApiQuery;
 use crate::server::auth::{AdminAccess, Caller};
 pub use crate::server::events::{LiveEvent, LiveHub};
 use crate::server::http::AppState;
+use crate::server::metrics::metrics;
 use crate::server::service::Service;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
@@ -100,6 +101,7 @@ async fn feed_websocket(
     mut events: broadcast::Receiver<LiveEvent>,
     audience: Audience,
 ) {
+    let _counted = metrics().live_connection("websocket");
     let (mut sink, mut stream) = socket.split();
     loop {
         tokio::select! {
@@ -164,7 +166,11 @@ pub fn serve_socket_io(io: SocketIo, hub: &LiveHub, service: Service, access: Ad
                     .unwrap_or(Caller::Anonymous)
             };
             let audience = Audience::of(caller, &[token], &service).await;
-            tokio::spawn(feed_socket_io(socket, events, audience, gone));
+            let counted = metrics().live_connection("socketio");
+            tokio::spawn(async move {
+                feed_socket_io(socket, events, audience, gone).await;
+                drop(counted);
+            });
         },
     );
 }

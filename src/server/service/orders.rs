@@ -9,6 +9,7 @@ use crate::domain::{
     OrderStatus, Page, PaymentStatus, PlacedOrder, Product, StatusEntry, StatusUpdate, StockReason,
     Timestamp,
 };
+use crate::server::metrics::metrics;
 use crate::server::secrets;
 use crate::server::store::records::{OrderActivity, Record, StoredOrder};
 use crate::server::store::{Applied, Change, IdempotencyKey, LineDraft, OrderUpdate, StockDelta};
@@ -130,6 +131,7 @@ impl Service {
                 }) => {
                     let placed = populated(order, &customer, &products)?;
                     self.announce(Some(&placed), &products, &movements);
+                    metrics().order_placed();
                     return Ok(Placement {
                         placed: PlacedOrder {
                             order: placed,
@@ -139,6 +141,7 @@ impl Service {
                     });
                 }
                 Ok(Applied::ShortOfStock { delta, available }) => {
+                    metrics().out_of_stock();
                     let line = order.lines.get(delta).ok_or(AppError::Internal)?;
                     return Err(AppError::OutOfStock {
                         line: delta,
@@ -366,6 +369,9 @@ impl Service {
                 } => {
                     let changed = with_products(changed, &products);
                     self.announce(Some(&changed), &products, &movements);
+                    if changed.status != order.status {
+                        metrics().status_moved(changed.status.as_str());
+                    }
                     return Ok(OrderCommand {
                         order: changed,
                         replayed: false,

@@ -7,6 +7,7 @@
 
 use super::errors::db_error;
 use crate::domain::AppError;
+use crate::server::metrics::metrics;
 use crate::server::store::{Applied, StoreResult};
 use futures_util::future::BoxFuture;
 use mongodb::error::{Error, TRANSIENT_TRANSACTION_ERROR, UNKNOWN_TRANSACTION_COMMIT_RESULT};
@@ -96,8 +97,12 @@ where
                 let _ = session.abort_transaction().await;
                 match abort {
                     Abort::Refused(e) => return Err(e),
-                    Abort::Raced if retry_allowed => continue 'attempts,
+                    Abort::Raced if retry_allowed => {
+                        metrics().mongodb_retry();
+                        continue 'attempts;
+                    }
                     Abort::Db(e) if transient(&e) && retry_allowed => {
+                        metrics().mongodb_retry();
                         pause(attempt).await;
                         continue 'attempts;
                     }
@@ -111,9 +116,11 @@ where
             match session.commit_transaction().await {
                 Ok(()) => return Ok(value),
                 Err(e) if e.contains_label(UNKNOWN_TRANSACTION_COMMIT_RESULT) && retry_allowed => {
+                    metrics().mongodb_retry();
                     attempt += 1;
                 }
                 Err(e) if transient(&e) && retry_allowed => {
+                    metrics().mongodb_retry();
                     pause(attempt).await;
                     continue 'attempts;
                 }

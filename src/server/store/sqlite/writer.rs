@@ -149,6 +149,8 @@ fn write_loop(conn: Connection, jobs: mpsc::Receiver<Job>, wal: PathBuf) {
 }
 
 fn run_batch(conn: &Connection, batch: Vec<Job>) {
+    let started = std::time::Instant::now();
+    let jobs = batch.len();
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         // Dropping the jobs tells each caller the store is unavailable.
         tracing::error!(error = %e, "could not begin a write transaction");
@@ -176,6 +178,7 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) {
         tracing::error!(error = %e, "commit failed; the batch is rolled back");
         let _ = conn.execute_batch("ROLLBACK");
     }
+    crate::server::metrics::metrics().sqlite_commit(jobs, started.elapsed());
     for (deliver, savepoint_closed) in deliveries {
         let outcome = if committed.is_ok() && savepoint_closed {
             Ok(())
