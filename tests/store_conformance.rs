@@ -6,6 +6,8 @@
 mod common;
 #[path = "store_conformance/fulfillment.rs"]
 mod fulfillment;
+#[path = "store_conformance/outbox.rs"]
+mod outbox;
 
 use common::SecantusDb;
 use fulfillment::*;
@@ -15,6 +17,7 @@ use igniflo::server::service::Service;
 use igniflo::server::store::mongo::MongoStore;
 use igniflo::server::store::sqlite::SqliteStore;
 use igniflo::server::store::SharedStore;
+use outbox::*;
 use std::sync::Arc;
 
 struct Fixture {
@@ -100,7 +103,9 @@ conformance!([sqlite => sqlite_fixture, mongo => mongo_fixture]; [
     retried_commands_apply_once,
     customers_see_what_is_theirs_to_see,
     lists_filter_by_payment_and_fulfillment,
-    edge_cases_of_lines_and_amounts
+    edge_cases_of_lines_and_amounts,
+    committed_changes_and_only_they_write_their_events,
+    racing_commands_announce_what_committed_once
 ]);
 
 /// The hub's next event; a lost one fails the test instead of hanging it.

@@ -1,6 +1,6 @@
 //! The catalogue: products, their stock and its ledger.
 
-use super::{Service, CHANGE_RETRIES};
+use super::{integration_events, Service, CHANGE_RETRIES};
 use crate::domain::{
     validate, Actor, AppError, Currency, Id, NewProduct, Page, Product, ProductUpdate,
     StockMismatch, StockMovement, StockReason, Timestamp, DEFAULT_LOW_STOCK_THRESHOLD,
@@ -44,6 +44,7 @@ impl Service {
             let current = self.product(id).await?;
             let now = Timestamp::now();
             let mut change = Change::new(now, Actor::Admin);
+            change.announce = Some(integration_events::stock_changed(now));
             if update.name.is_some()
                 || update.price.is_some()
                 || update.low_stock_threshold.is_some()

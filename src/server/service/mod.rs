@@ -9,6 +9,7 @@ mod admin_login;
 mod catalogue;
 mod customers;
 mod dashboard;
+mod integration_events;
 mod orders;
 mod shop;
 

@@ -2,7 +2,7 @@
 //! none, idempotent retries), moving them through their lifecycle, reading
 //! and listing them.
 
-use super::Service;
+use super::{integration_events, Service};
 use crate::domain::{
     validate, Actor, AppError, CommandKey, Currency, Customer, FulfillmentStatus, Id, Money,
     NewNote, NewOrder, NewRefund, NewReturn, NewShipment, Order, OrderChange, OrderFilter,
@@ -12,7 +12,9 @@ use crate::domain::{
 use crate::server::metrics::metrics;
 use crate::server::secrets;
 use crate::server::store::records::{OrderActivity, Record, StoredOrder};
-use crate::server::store::{Applied, Change, IdempotencyKey, LineDraft, OrderUpdate, StockDelta};
+use crate::server::store::{
+    Applied, Change, IdempotencyKey, LineDraft, OrderUpdate, OutboxEvent, StockDelta,
+};
 use std::collections::HashMap;
 
 /// How often a command on an order that lost a race is re-read and
@@ -110,6 +112,11 @@ impl Service {
         for _ in 0..NUMBER_RETRIES {
             order.number = order_number()?;
             let mut change = Change::new(placed_at, actor);
+            change.announce = Some(integration_events::order_placed(
+                order.clone(),
+                customer.clone(),
+                placed_at,
+            ));
             change.stock = order
                 .lines
                 .iter()
@@ -346,6 +353,11 @@ impl Service {
             };
             changed.command_keys.extend(key.clone());
             let mut change = Change::new(at, actor);
+            change.announce = Some(integration_events::order_changed(
+                &order,
+                changed.clone(),
+                at,
+            ));
             change.stock = stock
                 .into_iter()
                 .map(|m| StockDelta {
@@ -425,6 +437,12 @@ impl Service {
 
     pub async fn count_orders(&self, filter: &OrderFilter) -> Result<u64, AppError> {
         self.store.count_orders(filter).await
+    }
+
+    /// The outbox's first `limit` events, oldest first: what committed
+    /// changes announced to integrations.
+    pub async fn oldest_outbox_events(&self, limit: u32) -> Result<Vec<OutboxEvent>, AppError> {
+        self.store.oldest_outbox_events(limit).await
     }
 }
 

@@ -2,8 +2,9 @@
 //! and hands the store one `Change`; the store applies it atomically —
 //! guarded stock deltas (the write refuses `stock + delta < 0`), orders
 //! written over the version the service read, a ledger movement for every
-//! delta — or applies none of it. No business rule lives below this line:
-//! the stores know nothing of statuses, payments or which move returns stock.
+//! delta, the events it announces to integrations (the outbox) — or applies
+//! none of it. No business rule lives below this line: the stores know
+//! nothing of statuses, payments or which move returns stock.
 
 pub mod mongo;
 pub mod records;
@@ -37,7 +38,7 @@ pub struct IdempotencyKey {
 }
 
 /// One command's effects, decided by the service, applied by a store in one
-/// transaction or not at all. Outbox events for webhooks join it here.
+/// transaction or not at all.
 #[derive(Clone, Debug)]
 pub struct Change {
     pub at: Timestamp,
@@ -53,6 +54,10 @@ pub struct Change {
     pub product_edits: Vec<ProductEdit>,
     /// Stock moves, each written with its ledger movement.
     pub stock: Vec<StockDelta>,
+    /// The events it announces to integrations, written to the outbox in
+    /// the same transaction: a committed change is always announced, a
+    /// refused one never. None for data moves.
+    pub announce: Option<Announcements>,
 }
 
 impl Change {
@@ -64,7 +69,34 @@ impl Change {
             order_updates: Vec::new(),
             product_edits: Vec::new(),
             stock: Vec::new(),
+            announce: None,
         }
+    }
+}
+
+/// One event for integrations, as it will be sent: `body` is the JSON
+/// `{"id", "type", "createdAt", "data"}`, signed and delivered as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxEvent {
+    /// `evt_` and 24 hex digits; the same on every delivery attempt.
+    pub id: String,
+    pub kind: String,
+    pub at: Timestamp,
+    pub body: String,
+}
+
+/// What a change announces, worked out by the service and rendered by the
+/// store once it has applied the rest of the change, from what it left: the
+/// products as the change left them and the ledger movements it wrote. So
+/// each event carries what the REST API would answer at that commit.
+#[derive(Clone)]
+pub struct Announcements(
+    pub Arc<dyn Fn(&[Product], &[StockMovement]) -> StoreResult<Vec<OutboxEvent>> + Send + Sync>,
+);
+
+impl std::fmt::Debug for Announcements {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Announcements")
     }
 }
 
@@ -248,6 +280,11 @@ pub trait Store: Send + Sync + 'static {
 
     /// The order whose tracking token has this hash.
     async fn order_by_tracking_hash(&self, hash: &str) -> StoreResult<Option<Order>>;
+
+    /// The outbox's first `limit` events, in the order they were committed
+    /// (MongoDB: of their changes' times, which follow commit order for any
+    /// one order).
+    async fn oldest_outbox_events(&self, limit: u32) -> StoreResult<Vec<OutboxEvent>>;
     /// Gives an order a new tracking token (its hash), replacing the old one.
     async fn replace_tracking_hash(&self, order: Id, hash: String) -> StoreResult<()>;
 

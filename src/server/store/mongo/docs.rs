@@ -10,7 +10,7 @@ use crate::domain::{
     Product, StatusEntry, StockMovement, StockReason, Timestamp, DEFAULT_LOW_STOCK_THRESHOLD,
 };
 use crate::server::store::records::{OrderActivity, StoredOrder};
-use crate::server::store::{IdempotencyKey, LineDraft};
+use crate::server::store::{IdempotencyKey, LineDraft, OutboxEvent};
 use bson::oid::ObjectId;
 use bson::DateTime;
 use serde::{Deserialize, Serialize};
@@ -360,5 +360,39 @@ mod tests {
         let ours: Id = "6745f0a1c2d3e4f5a6b7c8d9".parse().unwrap();
         assert_eq!(oid(ours).to_hex(), "6745f0a1c2d3e4f5a6b7c8d9");
         assert_eq!(id(oid(ours)), ours);
+    }
+}
+
+/// One event of the outbox, as the change that announced it wrote it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxDoc {
+    #[serde(rename = "_id")]
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub created_at: DateTime,
+    pub body: String,
+}
+
+impl From<&OutboxEvent> for OutboxDoc {
+    fn from(e: &OutboxEvent) -> Self {
+        OutboxDoc {
+            id: e.id.clone(),
+            kind: e.kind.clone(),
+            created_at: date(e.at),
+            body: e.body.clone(),
+        }
+    }
+}
+
+impl From<OutboxDoc> for OutboxEvent {
+    fn from(d: OutboxDoc) -> Self {
+        OutboxEvent {
+            id: d.id,
+            kind: d.kind,
+            at: timestamp(d.created_at),
+            body: d.body,
+        }
     }
 }

@@ -21,8 +21,8 @@ mod transaction;
 mod writes;
 
 use super::{
-    AdminPassword, AdminSession, Applied, Change, QuarterHourTotal, Store, StoreResult,
-    QUARTER_HOUR_MS,
+    AdminPassword, AdminSession, Applied, Change, OutboxEvent, QuarterHourTotal, Store,
+    StoreResult, QUARTER_HOUR_MS,
 };
 use crate::domain::{
     AppError, Customer, Id, Order, OrderFilter, Page, Product, StockMismatch, StockMovement,
@@ -33,7 +33,8 @@ use async_trait::async_trait;
 use bson::oid::ObjectId;
 use bson::{doc, Document};
 use docs::{
-    date, oid, AdminCredentialDoc, CustomerDoc, MovementDoc, OrderDoc, ProductDoc, SessionDoc,
+    date, oid, AdminCredentialDoc, CustomerDoc, MovementDoc, OrderDoc, OutboxDoc, ProductDoc,
+    SessionDoc,
 };
 use errors::db_error;
 use mongodb::{Client, Collection, Database};
@@ -49,6 +50,7 @@ const CUSTOMERS: &str = "customers";
 const PRODUCTS: &str = "products";
 const ORDERS: &str = "orders";
 const MOVEMENTS: &str = "stock_movements";
+const OUTBOX: &str = "outbox";
 const ADMIN_CREDENTIALS: &str = "admin_credentials";
 const ADMIN_SESSIONS: &str = "admin_sessions";
 /// The one admin login's name.
@@ -80,6 +82,10 @@ impl MongoStore {
 
     fn movements(&self) -> Collection<MovementDoc> {
         self.db.collection(MOVEMENTS)
+    }
+
+    fn outbox(&self) -> Collection<OutboxDoc> {
+        self.db.collection(OUTBOX)
     }
 }
 
@@ -316,6 +322,18 @@ impl Store for MongoStore {
 
     async fn order_by_tracking_hash(&self, hash: &str) -> StoreResult<Option<Order>> {
         self.load_order(doc! { "trackingHash": hash }).await
+    }
+
+    async fn oldest_outbox_events(&self, limit: u32) -> StoreResult<Vec<OutboxEvent>> {
+        self.ready().await?;
+        let found = self
+            .outbox()
+            .find(doc! {})
+            .sort(doc! { "createdAt": 1, "_id": 1 })
+            .limit(i64::from(limit))
+            .await;
+        let docs: Vec<OutboxDoc> = collect(found).await?;
+        Ok(docs.into_iter().map(OutboxEvent::from).collect())
     }
 
     async fn replace_tracking_hash(&self, order: Id, hash: String) -> StoreResult<()> {

@@ -7,7 +7,7 @@ use super::docs::MovementDoc;
 use super::errors::{self, command_code};
 use super::transaction::{self, Abort, Checked};
 use super::MongoStore;
-use super::{ADMIN_SESSIONS, CUSTOMERS, MOVEMENTS, ORDERS, PRODUCTS};
+use super::{ADMIN_SESSIONS, CUSTOMERS, MOVEMENTS, ORDERS, OUTBOX, PRODUCTS};
 use crate::domain::{Actor, StockReason};
 use crate::server::store::StoreResult;
 use bson::{doc, Document};
@@ -99,6 +99,9 @@ pub(super) async fn prepare(db: &Database) -> mongodb::error::Result<()> {
         .await?;
     db.collection::<Document>(MOVEMENTS)
         .create_index(plain("by_product", doc! { "product": 1, "_id": -1 }))
+        .await?;
+    db.collection::<Document>(OUTBOX)
+        .create_index(plain("in_order", doc! { "createdAt": 1, "_id": 1 }))
         .await?;
     // MongoDB itself forgets expired sessions (the service checks expiry too).
     let expiring = IndexModel::builder()

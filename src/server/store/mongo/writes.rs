@@ -3,9 +3,10 @@
 //! report a new order before the stock it took), orders rewritten over the
 //! version read, product edits, then each guarded `$inc` — which returns the
 //! product as it left it, so the answer needs no further reads — and the
-//! ledger movements in one `insertMany`.
+//! ledger movements in one `insertMany`; last the events it announces (the
+//! outbox), rendered from what it left.
 
-use super::docs::{date, oid, CustomerDoc, MovementDoc, OrderDoc, ProductDoc};
+use super::docs::{date, oid, CustomerDoc, MovementDoc, OrderDoc, OutboxDoc, ProductDoc};
 use super::errors::duplicate_field;
 use super::transaction::Abort;
 use super::MongoStore;
@@ -126,6 +127,15 @@ impl MongoStore {
                 .insert_many(movements.iter().map(MovementDoc::from))
                 .session(&mut *s)
                 .await?;
+        }
+        if let Some(announce) = &change.announce {
+            let events = (announce.0)(&products, &movements).map_err(Abort::Refused)?;
+            if !events.is_empty() {
+                self.outbox()
+                    .insert_many(events.iter().map(OutboxDoc::from))
+                    .session(&mut *s)
+                    .await?;
+            }
         }
         Ok(Applied::Done {
             products,

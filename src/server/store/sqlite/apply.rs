@@ -1,6 +1,7 @@
 //! Applying a `Change` inside the writer's transaction: inserts, orders
-//! rewritten over the version read, product edits, then each guarded stock
-//! delta with its ledger movement. A refused change is rolled back by the
+//! rewritten over the version read, product edits, each guarded stock delta
+//! with its ledger movement, then the events the change announces (the
+//! outbox), rendered from what it left. A refused change is rolled back by the
 //! writer (its job's savepoint), so nothing of it is committed with the rest
 //! of the batch.
 
@@ -93,6 +94,17 @@ pub fn apply(conn: &Connection, change: Change) -> StoreResult<Applied> {
         rows::insert_movement(conn, &movement).map_err(db_error)?;
         movements.push(movement);
         Applied::keep_latest(&mut products, product);
+    }
+    if let Some(announce) = &change.announce {
+        for event in (announce.0)(&products, &movements)? {
+            conn.prepare_cached(
+                "INSERT INTO outbox_events (id, type, created_at, body) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![event.id, event.kind, event.at.millis(), event.body])
+            })
+            .map_err(db_error)?;
+        }
     }
     Ok(Applied::Done {
         products,

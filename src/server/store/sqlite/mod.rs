@@ -15,8 +15,8 @@ mod rows;
 mod writer;
 
 use super::{
-    AdminPassword, AdminSession, Applied, Change, QuarterHourTotal, Store, StoreResult,
-    QUARTER_HOUR_MS,
+    AdminPassword, AdminSession, Applied, Change, OutboxEvent, QuarterHourTotal, Store,
+    StoreResult, QUARTER_HOUR_MS,
 };
 use crate::domain::{
     AppError, Customer, Id, Order, OrderFilter, Page, Product, StockMismatch, StockMovement,
@@ -266,6 +266,28 @@ impl Store for SqliteStore {
                 });
             }
             Ok(totals)
+        })
+        .await
+    }
+
+    async fn oldest_outbox_events(&self, limit: u32) -> StoreResult<Vec<OutboxEvent>> {
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT id, type, created_at, body FROM outbox_events ORDER BY seq LIMIT ?1",
+                )
+                .map_err(db_error)?;
+            let rows = stmt
+                .query_map([limit], |r| {
+                    Ok(OutboxEvent {
+                        id: r.get(0)?,
+                        kind: r.get(1)?,
+                        at: Timestamp::from_millis(r.get(2)?),
+                        body: r.get(3)?,
+                    })
+                })
+                .map_err(db_error)?;
+            rows.collect::<Result<_, _>>().map_err(db_error)
         })
         .await
     }

@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/0002_access.sql"),
     include_str!("../../../../migrations/0003_stock_ledger.sql"),
     include_str!("../../../../migrations/0004_fulfillment.sql"),
+    include_str!("../../../../migrations/0005_outbox.sql"),
 ];
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {

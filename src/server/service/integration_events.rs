@@ -1,0 +1,119 @@
+//! What each change announces to integrations: the webhook event types
+//! (`order.created`, `order.paid`, `order.fulfilled`, `order.cancelled`,
+//! `order.shipment_created`, `order.return_created`, `order.refunded`,
+//! `product.low_stock`), worked out here once for every command. The store
+//! renders them from what the change left and writes them to the outbox in
+//! the change's transaction, so each carries the order or product as the
+//! REST API would answer at that commit.
+
+use crate::domain::{Customer, Id, Order, Product, StockMovement, Timestamp};
+use crate::server::store::records::StoredOrder;
+use crate::server::store::{Announcements, OutboxEvent, StoreResult};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A new order: `order.created`, and low stock where it took the last units.
+pub fn order_placed(order: StoredOrder, customer: Customer, at: Timestamp) -> Announcements {
+    Announcements(Arc::new(move |products, movements| {
+        let customers = HashMap::from([(customer.id, customer.clone())]);
+        let by_id = products.iter().map(|p| (p.id, p.clone())).collect();
+        let placed = order.clone().populate(&customers, &by_id)?;
+        let mut events = vec![event("order.created", at, &placed)?];
+        events.extend(low_stock(products, movements, at)?);
+        Ok(events)
+    }))
+}
+
+/// A command on an order, from `before` to `after`: one event per thing
+/// that happened, in the order it happened (a parcel before the
+/// fulfilment it completes; a cancellation before its refund).
+pub fn order_changed(before: &Order, after: Order, at: Timestamp) -> Announcements {
+    use crate::domain::OrderStatus::{Cancelled, Fulfilled, Paid};
+    let moved_to = |status| after.status == status && before.status != status;
+    let kinds: Vec<&'static str> = [
+        (moved_to(Paid), "order.paid"),
+        (
+            after.shipments.len() > before.shipments.len(),
+            "order.shipment_created",
+        ),
+        (moved_to(Fulfilled), "order.fulfilled"),
+        (
+            after.returns.len() > before.returns.len(),
+            "order.return_created",
+        ),
+        (moved_to(Cancelled), "order.cancelled"),
+        (after.refunds.len() > before.refunds.len(), "order.refunded"),
+    ]
+    .into_iter()
+    .filter_map(|(happened, kind)| happened.then_some(kind))
+    .collect();
+    Announcements(Arc::new(move |products, movements| {
+        let mut order = after.clone();
+        for line in &mut order.items {
+            if let Some(product) = products.iter().find(|p| p.id == line.product.id) {
+                line.product = product.clone();
+            }
+        }
+        let mut events = kinds
+            .iter()
+            .map(|kind| event(kind, at, &order))
+            .collect::<StoreResult<Vec<_>>>()?;
+        events.extend(low_stock(products, movements, at)?);
+        Ok(events)
+    }))
+}
+
+/// A product's stock or details changed: low stock, if it fell that far.
+pub fn stock_changed(at: Timestamp) -> Announcements {
+    Announcements(Arc::new(move |products, movements| {
+        low_stock(products, movements, at)
+    }))
+}
+
+/// `product.low_stock` for each product a movement took to its threshold.
+fn low_stock(
+    products: &[Product],
+    movements: &[StockMovement],
+    at: Timestamp,
+) -> StoreResult<Vec<OutboxEvent>> {
+    products
+        .iter()
+        .filter(|p| {
+            movements
+                .iter()
+                .any(|m| m.product == p.id && m.crosses_down(p.low_stock_threshold))
+        })
+        .map(|p| event("product.low_stock", at, p))
+        .collect()
+}
+
+/// The body a receiver gets: `{"id", "type", "createdAt", "data"}`.
+fn event(kind: &str, at: Timestamp, data: &impl Serialize) -> StoreResult<OutboxEvent> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Body<'a, T> {
+        id: &'a str,
+        #[serde(rename = "type")]
+        kind: &'a str,
+        created_at: Timestamp,
+        data: &'a T,
+    }
+    let id = format!("evt_{}", Id::generate());
+    let body = serde_json::to_string(&Body {
+        id: &id,
+        kind,
+        created_at: at,
+        data,
+    })
+    .map_err(|e| {
+        tracing::error!(error = %e, "an event did not serialize");
+        crate::domain::AppError::Internal
+    })?;
+    Ok(OutboxEvent {
+        id,
+        kind: kind.to_string(),
+        at,
+        body,
+    })
+}
