@@ -90,9 +90,12 @@ pub struct OutboxEvent {
 /// products as the change left them and the ledger movements it wrote. So
 /// each event carries what the REST API would answer at that commit.
 #[derive(Clone)]
-pub struct Announcements(
-    pub Arc<dyn Fn(&[Product], &[StockMovement]) -> StoreResult<Vec<OutboxEvent>> + Send + Sync>,
-);
+pub struct Announcements(pub Arc<RenderEvents>);
+
+/// Renders a change's events from the products it left and the movements
+/// it wrote.
+pub type RenderEvents =
+    dyn Fn(&[Product], &[StockMovement]) -> StoreResult<Vec<OutboxEvent>> + Send + Sync;
 
 impl std::fmt::Debug for Announcements {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
