@@ -29,5 +29,5 @@ pub use money::Money;
 pub use order_change::{OrderChange, StockMove};
 pub use order_query::{parse_id_param, OrdersQuery};
 pub use status::OrderStatus;
-pub use stock::{StockMismatch, StockMovement, StockReason};
+pub use stock::{fallen_to_threshold, StockMismatch, StockMovement, StockReason};
 pub use timestamp::Timestamp;

@@ -70,13 +70,20 @@ fn shifted(offset: &dyn Fn(Timestamp) -> i32, at: Timestamp) -> Timestamp {
     Timestamp::from_millis(at.millis() + offset(at) as i64 * MS_PER_MINUTE)
 }
 
-/// Local midnight is UTC midnight less the offset in force then; the offset
-/// is asked twice, at a first guess and then at the answer, which settles it
-/// unless the clocks change within hours of midnight.
+/// Local midnight is UTC midnight less the offset in force then. Either
+/// offset around that instant may be the one: the earliest instant that
+/// falls on the day is its start. Where the clocks jump forward at midnight
+/// (the Azores, Chile, Cuba) the day starts at the jump, 01:00.
 fn day_starts_in(offset: &dyn Fn(Timestamp) -> i32, year: i64, month: u32, day: u32) -> Timestamp {
     let midnight = Timestamp::from_date(year, month, day).millis();
-    let guess = midnight - offset(Timestamp::from_millis(midnight)) as i64 * MS_PER_MINUTE;
-    Timestamp::from_millis(midnight - offset(Timestamp::from_millis(guess)) as i64 * MS_PER_MINUTE)
+    let less = |minutes: i32| Timestamp::from_millis(midnight - minutes as i64 * MS_PER_MINUTE);
+    let first_guess = less(offset(Timestamp::from_millis(midnight)));
+    let second_guess = less(offset(first_guess));
+    [first_guess, second_guess]
+        .into_iter()
+        .filter(|&at| date_in(offset, at) == (year, month, day))
+        .min()
+        .unwrap_or(second_guess)
 }
 
 /// `UTC`, `UTC+1`, `UTC-3:30`, `UTC+5:45`.
@@ -163,7 +170,7 @@ pub use zone::{set_shop_zone, ShopZone};
 mod zone {
     use super::Timestamp;
     use js_sys::{Array, Date, Intl, Object, Reflect};
-    use wasm_bindgen::JsValue;
+    use wasm_bindgen::{JsCast, JsValue};
 
     thread_local! {
         static SHOP_ZONE: (String, Option<Intl::DateTimeFormat>) = read_zone();
@@ -187,8 +194,19 @@ mod zone {
         for field in ["year", "month", "day", "hour", "minute", "second"] {
             set(field, "numeric");
         }
-        let format = Intl::DateTimeFormat::new(&Array::of1(&"en-US".into()), &options);
-        (name, Some(format))
+        // Constructed through `Reflect`, which catches: a zone this browser
+        // does not know must not stop the page (its times then read as UTC
+        // in what the browser itself draws).
+        let format = Reflect::get(&js_sys::global(), &"Intl".into())
+            .and_then(|intl| Reflect::get(&intl, &"DateTimeFormat".into()))
+            .and_then(|constructor| constructor.dyn_into::<js_sys::Function>())
+            .and_then(|constructor| {
+                let arguments = Array::of2(&Array::of1(&"en-US".into()), &options);
+                Reflect::construct(&constructor, &arguments)
+            })
+            .map(|format| format.unchecked_into::<Intl::DateTimeFormat>())
+            .ok();
+        (name, format)
     }
 
     pub fn name() -> String {
@@ -305,6 +323,33 @@ mod tests {
             day_starts_in(&|_| 345, 2026, 1, 1),
             at("2025-12-31T18:15:00Z")
         );
+    }
+
+    /// The Azores: UTC-1, UTC+0 from 2026-03-29 01:00 UTC, when the clocks
+    /// jump from 00:00 to 01:00; no midnight that day.
+    fn azores(t: Timestamp) -> i32 {
+        if t >= at("2026-03-29T01:00:00Z") {
+            0
+        } else {
+            -60
+        }
+    }
+
+    #[test]
+    fn a_day_without_a_midnight_starts_when_the_clocks_jump() {
+        assert_eq!(
+            day_starts_in(&azores, 2026, 3, 29),
+            at("2026-03-29T01:00:00Z")
+        );
+        assert_eq!(
+            day_starts_in(&azores, 2026, 3, 28),
+            at("2026-03-28T01:00:00Z")
+        );
+        assert_eq!(
+            day_starts_in(&azores, 2026, 3, 30),
+            at("2026-03-30T00:00:00Z")
+        );
+        assert_eq!(date_in(&azores, at("2026-03-29T00:30:00Z")), (2026, 3, 28));
     }
 
     #[test]

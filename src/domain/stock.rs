@@ -81,6 +81,19 @@ pub struct StockMovement {
     pub at: Timestamp,
 }
 
+/// The products a change's `movements` took from above their low-stock
+/// threshold to at or below it, as the change left them.
+pub fn fallen_to_threshold<'a>(
+    products: &'a [Product],
+    movements: &'a [StockMovement],
+) -> impl Iterator<Item = &'a Product> + 'a {
+    products.iter().filter(|p| {
+        movements
+            .iter()
+            .any(|m| m.product == p.id && m.crosses_down(p.low_stock_threshold))
+    })
+}
+
 impl StockMovement {
     /// This movement took the product from above its threshold to at or below it.
     pub fn crosses_down(&self, threshold: i64) -> bool {

@@ -128,13 +128,14 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .layer(axum::middleware::map_response(crate::server::server_fns::status_of_early_failures))
         .layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::limit))
         .with_state(state)
-        .layer(axum::middleware::from_fn(count_request))
         .layer(socket_io_layer)
         .layer(cors(config))
         .layer(CompressionLayer::new())
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::App(crate::domain::AppError::Internal).into_response()
         }))
+        // Outside the panic catcher, so a handler's panic counts as its 500.
+        .layer(axum::middleware::from_fn(count_request))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request<_>| {
@@ -218,14 +219,24 @@ pub async fn listen(
 /// the path a client sent) and times it to its first byte.
 async fn count_request(request: Request<Body>, next: Next) -> Response {
     let started = std::time::Instant::now();
-    let method = request.method().clone();
+    // Any token is a method to hyper: only the standard ones get a series.
+    let method = match *request.method() {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    };
     let route = request
         .extensions()
         .get::<axum::extract::MatchedPath>()
         .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
     let response = next.run(request).await;
     metrics().http_request(
-        method.as_str(),
+        method,
         &route,
         response.status().as_u16(),
         started.elapsed(),
@@ -240,8 +251,9 @@ async fn serve_metrics(State(state): State<AppState>, request: Request<Body>) ->
     let metrics_token = state.metrics_token.as_deref().is_some_and(|expected| {
         auth::bearer(&parts.headers).is_some_and(|sent| same_secret(expected, sent))
     });
-    let admin = Caller::identify(&parts, &state.access, &state.service).await == Ok(Caller::Admin);
-    if !(metrics_token || admin) {
+    if !metrics_token
+        && Caller::identify(&parts, &state.access, &state.service).await != Ok(Caller::Admin)
+    {
         return ApiError::App(crate::domain::AppError::Unauthorized).into_response();
     }
     (

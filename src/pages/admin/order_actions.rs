@@ -27,18 +27,17 @@ pub fn StatusActions(
 ) -> impl IntoView {
     let id = order.id.to_string();
     let number = order.number.clone();
-    let order = StoredValue::new(order.clone());
     // Once a parcel has left, what left comes back as a return, not a cancellation.
-    let shipped = order.with_value(|o| !o.shipments.is_empty());
+    let shipped = !order.shipments.is_empty();
     order
-        .with_value(|o| o.status)
+        .status
         .next_statuses()
         .iter()
         .filter(|&&to| !(shipped && to == OrderStatus::Cancelled))
         .map(|&to| {
             let (id, number, back) = (id.clone(), number.clone(), back.clone());
             if to == OrderStatus::Cancelled {
-                view! { <CancelButton order=order.get_value() action back small/> }.into_any()
+                view! { <CancelButton order=order.clone() back small/> }.into_any()
             } else {
                 view! {
                     <ActionForm action attr:class="status-form">
@@ -55,26 +54,57 @@ pub fn StatusActions(
         .collect_view()
 }
 
+/// The order a console page is asking whether to cancel (and where a form
+/// posted without JavaScript would return). The page holds it, not the
+/// order's row, so a live update that redraws the row leaves the question
+/// open.
+#[derive(Clone, Copy)]
+pub struct CancelQuestion(RwSignal<Option<(Order, String)>>);
+
+impl CancelQuestion {
+    /// Gives the page's "Cancel…" buttons a dialog to ask in: place the
+    /// returned question's `CancelDialog` on the page.
+    pub fn provide() -> CancelQuestion {
+        let question = CancelQuestion(RwSignal::new(None));
+        provide_context(question);
+        question
+    }
+}
+
 /// "Cancel…": a link to the page that asks first; once the page is
-/// hydrated, it asks in a dialog on the spot instead, and the list or order
-/// page behind it shows the outcome.
+/// hydrated, it asks in the page's dialog on the spot instead, and the list
+/// or order page behind it shows the outcome.
 #[component]
-fn CancelButton(
-    order: Order,
-    action: ServerAction<MoveOrder>,
-    back: String,
-    small: bool,
-) -> impl IntoView {
+fn CancelButton(order: Order, back: String, small: bool) -> impl IntoView {
     let href = format!("/admin/orders/{}/cancel", order.id);
     let label = format!("Cancel order {}…", order.number);
-    let id = order.id;
-    let asking = RwSignal::new(false);
+    let question = use_context::<CancelQuestion>();
+    let asked = StoredValue::new((order, back));
+    view! {
+        <a class="button danger" class:small=small href=href aria-label=label
+            on:click=move |ev| {
+                if let Some(CancelQuestion(asking)) = question {
+                    ev.prevent_default();
+                    asking.set(Some(asked.get_value()));
+                }
+            }>"Cancel…"</a>
+    }
+}
+
+/// The dialog the page's "Cancel…" buttons ask in. It closes when the
+/// order is cancelled, on "Keep the order" and on Escape.
+#[component]
+pub fn CancelDialog(question: CancelQuestion, action: ServerAction<MoveOrder>) -> impl IntoView {
+    let CancelQuestion(asking) = question;
     Effect::new(move |_| {
-        if action
-            .value()
-            .with(|v| matches!(v, Some(Ok(saved)) if saved.id == id))
+        let cancelled = action.value().with(|v| match v {
+            Some(Ok(saved)) => Some(saved.id),
+            _ => None,
+        });
+        if cancelled.is_some()
+            && asking.with_untracked(|a| a.as_ref().map(|(o, _)| o.id)) == cancelled
         {
-            asking.set(false);
+            asking.set(None);
         }
     });
     let dialog = NodeRef::<Dialog>::new();
@@ -85,17 +115,11 @@ fn CancelButton(
             }
         }
     });
-    let (order, back) = (StoredValue::new(order), StoredValue::new(back));
     view! {
-        <a class="button danger" class:small=small href=href aria-label=label
-            on:click=move |ev| {
-                ev.prevent_default();
-                asking.set(true);
-            }>"Cancel…"</a>
-        <Show when=move || asking.get()>
-            <dialog node_ref=dialog class="confirm" aria-labelledby=format!("cancel-{id}")
-                on:close=move |_| asking.set(false)>
-                <CancelConfirmation order=order.get_value() action back=back.get_value() dialog/>
+        <Show when=move || asking.with(Option::is_some)>
+            <dialog node_ref=dialog class="confirm" aria-labelledby="cancel-question"
+                on:close=move |_| asking.set(None)>
+                {move || asking.get().map(|(order, back)| view! { <CancelConfirmation order action back dialog/> })}
             </dialog>
         </Show>
     }
@@ -191,8 +215,11 @@ fn CancelConfirmation(
 ) -> impl IntoView {
     let order_page = format!("/admin/orders/{}", order.id);
     let number = order.number.clone();
-    let heading_id = format!("cancel-{}", order.id);
+    let heading_id = "cancel-question";
     let question = format!("Cancel order {number}?");
+    // In a dialog, the page's action may have failed for another order's
+    // row: say why only once this question was answered.
+    let answered = RwSignal::new(dialog.is_none());
     let units: i64 = order.items.iter().map(|l| l.quantity).sum();
     view! {
         {match dialog {
@@ -214,7 +241,8 @@ fn CancelConfirmation(
             <label for=format!("reason-{}", order.id)>"Reason (optional, seen by staff only)"</label>
             <textarea id=format!("reason-{}", order.id) name="reason" rows="3" maxlength="500"></textarea>
             <div class="actions">
-                <button class="button danger" type="submit" disabled=move || action.pending().get()>"Cancel order " {number.clone()}</button>
+                <button class="button danger" type="submit" disabled=move || action.pending().get()
+                    on:click=move |_| answered.set(true)>"Cancel order " {number.clone()}</button>
                 {match dialog {
                     Some(dialog) => view! {
                         <button class="button secondary" type="button" on:click=move |_| {
@@ -227,6 +255,6 @@ fn CancelConfirmation(
                 }}
             </div>
         </ActionForm>
-        {move_failure(action)}
+        {move || answered.get().then(|| move_failure(action))}
     }
 }

@@ -5,7 +5,7 @@
 
 use super::fns::{admin_order, MoveOrder};
 use super::fulfillment::{FulfillmentActions, FulfillmentForms};
-use super::order_actions::{move_failure, StatusActions};
+use super::order_actions::{move_failure, CancelDialog, CancelQuestion, StatusActions};
 use super::AdminNav;
 use crate::components::live::follow_live_feed;
 use crate::components::toast::use_toasts;
@@ -33,6 +33,7 @@ pub fn OrderDetailPage() -> impl IntoView {
     });
     // Page-level: the view below is replaced on every refetch.
     let moves = ServerAction::<MoveOrder>::new();
+    let cancel_question = CancelQuestion::provide();
     let toaster = use_toasts();
     Effect::new(move |_| {
         if let Some(Ok(saved)) = moves.value().get() {
@@ -47,6 +48,7 @@ pub fn OrderDetailPage() -> impl IntoView {
     });
     view! {
         <AdminNav/>
+        <CancelDialog question=cancel_question action=moves/>
         <section class="page">
             <Transition fallback=|| view! { <p class="loading">"Loading the order…"</p> }>
                 {move || Suspend::new(async move {

@@ -3,7 +3,7 @@
 //! at the top and changed ones update in place with a brief highlight.
 
 use super::fns::{admin_orders, MoveOrder};
-use super::order_actions::{move_failure, StatusActions};
+use super::order_actions::{move_failure, CancelDialog, CancelQuestion, StatusActions};
 use super::AdminNav;
 use crate::components::live::follow_live_feed;
 use crate::components::toast::use_toasts;
@@ -134,6 +134,7 @@ pub fn OrdersPage() -> impl IntoView {
 
     // Page-level, like `live`: the table below is replaced on every refetch.
     let moves = ServerAction::<MoveOrder>::new();
+    let cancel_question = CancelQuestion::provide();
     let toaster = use_toasts();
     Effect::new(move |_| {
         if let Some(Ok(saved)) = moves.value().get() {
@@ -149,6 +150,7 @@ pub fn OrdersPage() -> impl IntoView {
     let export_href = move || format!("/api/orders/export.csv?{}", list_query(&query.get(), None));
     view! {
         <AdminNav/>
+        <CancelDialog question=cancel_question action=moves/>
         <Title text="Orders · Igniflo admin"/>
         <section class="page">
             <div class="page-header">

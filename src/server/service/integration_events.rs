@@ -6,7 +6,7 @@
 //! the change's transaction, so each carries the order or product as the
 //! REST API would answer at that commit.
 
-use crate::domain::{Customer, Id, Order, Product, StockMovement, Timestamp};
+use crate::domain::{fallen_to_threshold, Customer, Id, Order, Product, StockMovement, Timestamp};
 use crate::server::store::records::StoredOrder;
 use crate::server::store::{Announcements, OutboxEvent, StoreResult};
 use serde::Serialize;
@@ -77,13 +77,7 @@ fn low_stock(
     movements: &[StockMovement],
     at: Timestamp,
 ) -> StoreResult<Vec<OutboxEvent>> {
-    products
-        .iter()
-        .filter(|p| {
-            movements
-                .iter()
-                .any(|m| m.product == p.id && m.crosses_down(p.low_stock_threshold))
-        })
+    fallen_to_threshold(products, movements)
         .map(|p| event("product.low_stock", at, p))
         .collect()
 }

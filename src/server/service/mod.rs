@@ -16,7 +16,7 @@ mod shop;
 pub use admin_login::ADMIN_USERNAME;
 pub use orders::{OrderCommand, Placement, MAX_IDEMPOTENCY_KEY_CHARS};
 
-use crate::domain::{AppError, Order, Product, StockMovement};
+use crate::domain::{fallen_to_threshold, AppError, Order, Product, StockMovement};
 use crate::server::events::{LiveEvent, LiveHub};
 use crate::server::store::SharedStore;
 use std::sync::Arc;
@@ -72,13 +72,9 @@ impl Service {
             self.hub
                 .publish(LiveEvent::ProductUpdated(Arc::new(product.clone())));
         }
-        for movement in movements {
-            let product = products.iter().find(|p| p.id == movement.product);
-            if let Some(product) = product.filter(|p| movement.crosses_down(p.low_stock_threshold))
-            {
-                self.hub
-                    .publish(LiveEvent::LowStock(Arc::new(product.clone())));
-            }
+        for product in fallen_to_threshold(products, movements) {
+            self.hub
+                .publish(LiveEvent::LowStock(Arc::new(product.clone())));
         }
     }
 }

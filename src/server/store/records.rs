@@ -271,7 +271,10 @@ pub trait Records: Store {
     async fn count(&self, kind: Kind) -> StoreResult<u64>;
     /// Up to `limit` records of `kind` with ids above `after`, in id order.
     async fn export(&self, kind: Kind, after: Option<Id>, limit: u32) -> StoreResult<Vec<Record>>;
-    /// Deletes every record, to replace a store's data with another's.
+    /// Deletes every record, to replace a store's data with another's, and
+    /// the outbox's events about the records it deletes. (A data move does
+    /// not copy the outbox: the events belong to the store that committed
+    /// them.)
     async fn clear(&self) -> StoreResult<()>;
 
     /// Writes records exported from another store, keeping their ids: the

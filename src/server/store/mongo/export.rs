@@ -82,6 +82,7 @@ impl Records for MongoStore {
 
     async fn clear(&self) -> StoreResult<()> {
         self.ready().await?;
+        self.outbox().delete_many(doc! {}).await.map_err(db_error)?;
         self.movements()
             .delete_many(doc! {})
             .await

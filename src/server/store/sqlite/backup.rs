@@ -19,16 +19,21 @@ use std::time::Duration;
 /// and proves the copy sound. Returns how many orders the copy holds.
 pub async fn back_up(source: &Path, target: &Path) -> Result<u64, String> {
     if target.exists() {
-        return Err(format!(
-            "{} exists already; back up to a new file",
-            target.display()
-        ));
+        return Err(exists_already(target));
     }
     if !source.exists() {
         return Err(format!("there is no database at {}", source.display()));
     }
-    let partial = with_suffix(target, ".partial");
-    let _ = std::fs::remove_file(&partial);
+    // A name no other run uses: two backups at once never touch each
+    // other's copy.
+    let partial = with_suffix(
+        target,
+        &format!(
+            ".partial-{}-{}",
+            std::process::id(),
+            crate::domain::Id::generate()
+        ),
+    );
     let copied = {
         let (source, partial) = (source.to_path_buf(), partial.clone());
         tokio::task::spawn_blocking(move || copy_pages(&source, &partial))
@@ -39,26 +44,26 @@ pub async fn back_up(source: &Path, target: &Path) -> Result<u64, String> {
         Ok(()) => check(&partial).await,
         Err(e) => Err(e),
     };
-    let orders = match checked {
-        Ok(orders) => orders,
-        Err(e) => {
-            for file in [
-                partial.clone(),
-                with_suffix(&partial, "-wal"),
-                with_suffix(&partial, "-shm"),
-            ] {
-                remove_with_log(&file);
-            }
-            return Err(e);
-        }
-    };
-    std::fs::rename(&partial, target)
-        .map_err(|e| format!("cannot move the copy to {}: {e}", target.display()))?;
-    // The check closed the copy cleanly: its log files are empty.
-    for log in [with_suffix(&partial, "-wal"), with_suffix(&partial, "-shm")] {
-        remove_with_log(&log);
+    // Published as a second name of the checked file: unlike a rename, that
+    // fails rather than replace a file that appeared at `target` meanwhile.
+    let published = checked.and_then(|orders| match std::fs::hard_link(&partial, target) {
+        Ok(()) => Ok(orders),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(exists_already(target)),
+        Err(e) => Err(format!("cannot write {}: {e}", target.display())),
+    });
+    // The check closed the copy cleanly, so its log files hold nothing.
+    for file in [
+        partial.clone(),
+        with_suffix(&partial, "-wal"),
+        with_suffix(&partial, "-shm"),
+    ] {
+        remove_if_there(&file);
     }
-    Ok(orders)
+    published
+}
+
+fn exists_already(target: &Path) -> String {
+    format!("{} exists already; back up to a new file", target.display())
 }
 
 fn copy_pages(source: &Path, target: &Path) -> Result<(), String> {
@@ -93,7 +98,19 @@ fn copy_pages(source: &Path, target: &Path) -> Result<(), String> {
 }
 
 /// Opens the copy as Igniflo would and reconciles its stock with its ledger.
+/// A copy of another version's schema is refused rather than upgraded:
+/// a backup is the database as it was.
 async fn check(copy: &Path) -> Result<u64, String> {
+    let version: usize = Connection::open_with_flags(copy, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .and_then(|c| c.query_row("PRAGMA user_version", [], |r| r.get(0)))
+        .map_err(|e| format!("cannot read the copy: {e}"))?;
+    if version != super::open::SCHEMA_VERSION {
+        return Err(format!(
+            "the database is at schema version {version} and this igniflo's is {}: \
+             back it up with the igniflo that serves it",
+            super::open::SCHEMA_VERSION
+        ));
+    }
     let store = Arc::new(SqliteStore::open(copy)?);
     let service = Service::new(store, LiveHub::default());
     let checked = async {
@@ -124,7 +141,7 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 }
 
 /// Removes a file of the copy, if it is there.
-fn remove_with_log(file: &Path) {
+fn remove_if_there(file: &Path) {
     if let Err(e) = std::fs::remove_file(file) {
         if e.kind() != std::io::ErrorKind::NotFound {
             tracing::warn!(file = %file.display(), error = %e, "could not remove a file of the copy");

@@ -49,8 +49,8 @@ impl Records for SqliteStore {
         self.writer
             .write(|conn| {
                 conn.execute_batch(
-                    "DELETE FROM stock_movements; DELETE FROM orders; DELETE FROM products; \
-                     DELETE FROM customers;",
+                    "DELETE FROM outbox_events; DELETE FROM stock_movements; DELETE FROM orders; \
+                     DELETE FROM products; DELETE FROM customers;",
                 )
                 .map_err(db_error)
             })

@@ -20,6 +20,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/0005_outbox.sql"),
 ];
 
+/// The schema version a database has once every migration is applied.
+pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
+
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     // FULL: a commit is on disk before the order is acknowledged.

@@ -177,8 +177,9 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) {
     if let Err(e) = &committed {
         tracing::error!(error = %e, "commit failed; the batch is rolled back");
         let _ = conn.execute_batch("ROLLBACK");
+    } else {
+        crate::server::metrics::metrics().sqlite_commit(jobs, started.elapsed());
     }
-    crate::server::metrics::metrics().sqlite_commit(jobs, started.elapsed());
     for (deliver, savepoint_closed) in deliveries {
         let outcome = if committed.is_ok() && savepoint_closed {
             Ok(())
