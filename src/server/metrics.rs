@@ -224,24 +224,18 @@ trait Samples {
 
 impl Samples for Counter {
     fn samples(&self, out: &mut String, name: &str, labels: &str) {
-        let _ = writeln!(
-            out,
-            "{name}{} {}",
-            braced(labels),
-            self.0.load(Ordering::Relaxed)
-        );
+        one_sample(out, name, labels, self.0.load(Ordering::Relaxed));
     }
 }
 
 impl Samples for Gauge {
     fn samples(&self, out: &mut String, name: &str, labels: &str) {
-        let _ = writeln!(
-            out,
-            "{name}{} {}",
-            braced(labels),
-            self.0.load(Ordering::Relaxed)
-        );
+        one_sample(out, name, labels, self.0.load(Ordering::Relaxed));
     }
+}
+
+fn one_sample(out: &mut String, name: &str, labels: &str, value: impl std::fmt::Display) {
+    let _ = writeln!(out, "{name}{} {value}", braced(labels));
 }
 
 impl Samples for Histogram {

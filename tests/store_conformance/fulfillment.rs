@@ -13,7 +13,7 @@ async fn paid_order(f: &Fixture) -> (Order, Product, Product) {
 }
 
 /// `c`'s order of these lines, placed (PENDING).
-async fn placed(f: &Fixture, c: &Customer, lines: &[(&str, i64)]) -> Order {
+pub async fn placed(f: &Fixture, c: &Customer, lines: &[(&str, i64)]) -> Order {
     f.service
         .place_order(order(c, lines), None, Actor::Customer)
         .await
@@ -23,7 +23,7 @@ async fn placed(f: &Fixture, c: &Customer, lines: &[(&str, i64)]) -> Order {
 }
 
 /// `c`'s order of these lines, placed and then marked PAID.
-async fn placed_and_paid(f: &Fixture, c: &Customer, lines: &[(&str, i64)]) -> Order {
+pub async fn placed_and_paid(f: &Fixture, c: &Customer, lines: &[(&str, i64)]) -> Order {
     let o = placed(f, c, lines).await;
     f.service
         .change_status(o.id, OrderStatus::Paid, Actor::Admin)

@@ -40,13 +40,7 @@ pub async fn committed_changes_and_only_they_write_their_events(f: &Fixture) {
         })
         .await
         .unwrap();
-    let first = f
-        .service
-        .place_order(order(&c, &[("LAMP", 1)]), None, Actor::Customer)
-        .await
-        .unwrap()
-        .placed
-        .order;
+    let first = placed(f, &c, &[("LAMP", 1)]).await;
     let events = outbox(f).await;
     assert_eq!(kinds(&events), ["order.created"]);
     let data = &events[0].1["data"];
@@ -78,13 +72,7 @@ pub async fn committed_changes_and_only_they_write_their_events(f: &Fixture) {
         .await
         .unwrap();
     // Seven more take the lamp to its threshold of 2.
-    let second = f
-        .service
-        .place_order(order(&c, &[("LAMP", 7)]), None, Actor::Customer)
-        .await
-        .unwrap()
-        .placed
-        .order;
+    let second = placed(f, &c, &[("LAMP", 7)]).await;
     f.service
         .ship(first.id, NewShipment::default(), None, Actor::Admin)
         .await
@@ -132,13 +120,7 @@ pub async fn committed_changes_and_only_they_write_their_events(f: &Fixture) {
 pub async fn racing_commands_announce_what_committed_once(f: &Fixture) {
     let c = customer(&f.service, "ada@example.com").await;
     product(&f.service, "A", 10, 1000).await;
-    let o = f
-        .service
-        .place_order(order(&c, &[("A", 2)]), None, Actor::Customer)
-        .await
-        .unwrap()
-        .placed
-        .order;
+    let o = placed(f, &c, &[("A", 2)]).await;
     let racers: Vec<_> = (0..6)
         .map(|_| {
             let service = f.service.clone();
