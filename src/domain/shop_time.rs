@@ -292,37 +292,28 @@ mod tests {
         assert_eq!(minute_text_in(&|_| -210, evening), "2026-11-25 20:00");
     }
 
+    /// Each day of `days` starts at its instant in `zone`.
+    fn assert_days_start(zone: &dyn Fn(Timestamp) -> i32, days: &[((i64, u32, u32), &str)]) {
+        for &((y, m, d), starts) in days {
+            assert_eq!(day_starts_in(zone, y, m, d), at(starts), "{y}-{m}-{d}");
+        }
+    }
+
     #[test]
     fn a_day_starts_at_local_midnight_whatever_the_season() {
-        assert_eq!(
-            day_starts_in(&central_europe, 2026, 11, 26),
-            at("2026-11-25T23:00:00Z")
+        assert_days_start(
+            &central_europe,
+            &[
+                ((2026, 11, 26), "2026-11-25T23:00:00Z"),
+                ((2026, 7, 1), "2026-06-30T22:00:00Z"),
+                // The days the clocks change: each begins at its own midnight.
+                ((2026, 3, 29), "2026-03-28T23:00:00Z"),
+                ((2026, 3, 30), "2026-03-29T22:00:00Z"),
+                ((2026, 10, 25), "2026-10-24T22:00:00Z"),
+                ((2026, 10, 26), "2026-10-25T23:00:00Z"),
+            ],
         );
-        assert_eq!(
-            day_starts_in(&central_europe, 2026, 7, 1),
-            at("2026-06-30T22:00:00Z")
-        );
-        // The days the clocks change: each begins at its own midnight.
-        assert_eq!(
-            day_starts_in(&central_europe, 2026, 3, 29),
-            at("2026-03-28T23:00:00Z")
-        );
-        assert_eq!(
-            day_starts_in(&central_europe, 2026, 3, 30),
-            at("2026-03-29T22:00:00Z")
-        );
-        assert_eq!(
-            day_starts_in(&central_europe, 2026, 10, 25),
-            at("2026-10-24T22:00:00Z")
-        );
-        assert_eq!(
-            day_starts_in(&central_europe, 2026, 10, 26),
-            at("2026-10-25T23:00:00Z")
-        );
-        assert_eq!(
-            day_starts_in(&|_| 345, 2026, 1, 1),
-            at("2025-12-31T18:15:00Z")
-        );
+        assert_days_start(&|_| 345, &[((2026, 1, 1), "2025-12-31T18:15:00Z")]);
     }
 
     /// The Azores: UTC-1, UTC+0 from 2026-03-29 01:00 UTC, when the clocks
@@ -337,17 +328,13 @@ mod tests {
 
     #[test]
     fn a_day_without_a_midnight_starts_when_the_clocks_jump() {
-        assert_eq!(
-            day_starts_in(&azores, 2026, 3, 29),
-            at("2026-03-29T01:00:00Z")
-        );
-        assert_eq!(
-            day_starts_in(&azores, 2026, 3, 28),
-            at("2026-03-28T01:00:00Z")
-        );
-        assert_eq!(
-            day_starts_in(&azores, 2026, 3, 30),
-            at("2026-03-30T00:00:00Z")
+        assert_days_start(
+            &azores,
+            &[
+                ((2026, 3, 28), "2026-03-28T01:00:00Z"),
+                ((2026, 3, 29), "2026-03-29T01:00:00Z"),
+                ((2026, 3, 30), "2026-03-30T00:00:00Z"),
+            ],
         );
         assert_eq!(date_in(&azores, at("2026-03-29T00:30:00Z")), (2026, 3, 28));
     }
