@@ -6,19 +6,17 @@
 //! the change's transaction, so each carries the order or product as the
 //! REST API would answer at that commit.
 
+use super::orders::{populated, with_products};
 use crate::domain::{fallen_to_threshold, Customer, Id, Order, Product, StockMovement, Timestamp};
 use crate::server::store::records::StoredOrder;
 use crate::server::store::{Announcements, OutboxEvent, StoreResult};
 use serde::Serialize;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// A new order: `order.created`, and low stock where it took the last units.
 pub fn order_placed(order: StoredOrder, customer: Customer, at: Timestamp) -> Announcements {
     Announcements(Arc::new(move |products, movements| {
-        let customers = HashMap::from([(customer.id, customer.clone())]);
-        let by_id = products.iter().map(|p| (p.id, p.clone())).collect();
-        let placed = order.clone().populate(&customers, &by_id)?;
+        let placed = populated(order.clone(), &customer, products)?;
         let mut events = vec![event("order.created", at, &placed)?];
         events.extend(low_stock(products, movements, at)?);
         Ok(events)
@@ -49,12 +47,7 @@ pub fn order_changed(before: &Order, after: Order, at: Timestamp) -> Announcemen
     .filter_map(|(happened, kind)| happened.then_some(kind))
     .collect();
     Announcements(Arc::new(move |products, movements| {
-        let mut order = after.clone();
-        for line in &mut order.items {
-            if let Some(product) = products.iter().find(|p| p.id == line.product.id) {
-                line.product = product.clone();
-            }
-        }
+        let order = with_products(after.clone(), products);
         let mut events = kinds
             .iter()
             .map(|kind| event(kind, at, &order))

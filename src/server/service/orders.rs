@@ -448,7 +448,7 @@ impl Service {
 
 /// A newly placed order as readers see it, from what the service already
 /// holds and the products as the order left them: no further reads.
-fn populated(
+pub(super) fn populated(
     order: StoredOrder,
     customer: &Customer,
     products: &[Product],
@@ -459,7 +459,7 @@ fn populated(
 }
 
 /// The order with its lines' products replaced by the ones a change left.
-fn with_products(mut order: Order, products: &[Product]) -> Order {
+pub(super) fn with_products(mut order: Order, products: &[Product]) -> Order {
     for line in &mut order.items {
         if let Some(product) = products.iter().find(|p| p.id == line.product.id) {
             line.product = product.clone();
