@@ -51,6 +51,7 @@ use igniflo::server::service::Service;
 use igniflo::server::store::mongo::MongoStore;
 use igniflo::server::store::sqlite::SqliteStore;
 use igniflo::server::store::SharedStore;
+use igniflo::server::webhooks::WebhookSettings;
 use leptos::prelude::LeptosOptions;
 use mongodb::options::ClientOptions;
 use std::future::Future;

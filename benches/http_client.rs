@@ -35,6 +35,7 @@ impl Server {
             currency: Default::default(),
             default_country: "US".into(),
             time_zone: Default::default(),
+            webhooks: Default::default(),
         };
         let leptos_options = LeptosOptions::builder()
             .output_name("igniflo")

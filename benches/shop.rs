@@ -15,7 +15,9 @@ pub(crate) struct Shop {
 impl Shop {
     pub(crate) async fn open(target: &Target, name: &str) -> Result<Arc<Shop>, String> {
         let (store, database) = target.database(name).await?;
-        let service = Service::new(store, LiveHub::default());
+        // As the server runs it: the webhook sender drains the outbox.
+        let service =
+            Service::new(store, LiveHub::default()).send_webhooks(WebhookSettings::default());
         let mut customers = Vec::with_capacity(CUSTOMERS);
         for c in 0..CUSTOMERS {
             let customer = service

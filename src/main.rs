@@ -93,6 +93,7 @@ async fn serve(args: Vec<String>) -> Result<(), String> {
             }
         });
     }
+    let service = service.send_webhooks(config.webhooks);
     if seed_demo {
         let added = demo::seed_if_empty(&service).await?;
         if added > 0 {
@@ -157,7 +158,9 @@ Serves Igniflo, configured by the environment: LEPTOS_SITE_ADDR, PORT,
 DATABASE_URL, CLIENT_URL, IGNIFLO_ADMIN_PASSWORD, IGNIFLO_ADMIN_TOKEN,
 IGNIFLO_TRUST_PROXY, IGNIFLO_RATE_PUBLIC, IGNIFLO_RATE_ORDERS,
 IGNIFLO_RATE_LOGIN, IGNIFLO_CURRENCY, IGNIFLO_DEFAULT_COUNTRY,
-IGNIFLO_PAYMENT_INSTRUCTIONS, IGNIFLO_TIMEZONE, RUST_LOG.
+IGNIFLO_PAYMENT_INSTRUCTIONS, IGNIFLO_TIMEZONE, IGNIFLO_METRICS_TOKEN,
+IGNIFLO_WEBHOOK_ALLOW_PRIVATE, IGNIFLO_WEBHOOK_FIRST_RETRY,
+IGNIFLO_WEBHOOK_GIVE_UP_AFTER, RUST_LOG.
 --demo  add a small demo catalogue when the catalogue is empty";
 
 /// `IGNIFLO_ADMIN_PASSWORD` wins; with none ever set, a first start makes

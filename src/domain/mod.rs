@@ -18,6 +18,7 @@ mod status;
 mod stock;
 mod timestamp;
 pub mod validate;
+pub mod webhook;
 
 pub use countries::COUNTRIES;
 pub use currency::Currency;

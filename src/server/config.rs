@@ -3,6 +3,8 @@
 
 use crate::domain::shop_time::ShopZone;
 use crate::domain::{Currency, COUNTRIES};
+use crate::domain::webhook::RetryPolicy;
+use crate::server::webhooks::WebhookSettings;
 use std::net::SocketAddr;
 
 #[derive(Clone, Debug)]
@@ -38,6 +40,9 @@ pub struct Config {
     /// `IGNIFLO_TIMEZONE` (an IANA name, default UTC): the zone people read
     /// times and pick days in; instants are stored in UTC.
     pub time_zone: ShopZone,
+    /// `IGNIFLO_WEBHOOK_ALLOW_PRIVATE`, `IGNIFLO_WEBHOOK_FIRST_RETRY` and
+    /// `IGNIFLO_WEBHOOK_GIVE_UP_AFTER` (seconds; 10 and a day by default).
+    pub webhooks: WebhookSettings,
 }
 
 /// Requests per minute per client address (`IGNIFLO_RATE_*`). Requests
@@ -129,6 +134,30 @@ impl Config {
                 .map_err(|e| format!("IGNIFLO_TIMEZONE: {e}"))?,
             None => ShopZone::default(),
         };
+        let seconds = |name: &str, default_ms: i64| -> Result<i64, String> {
+            match var(name) {
+                None => Ok(default_ms),
+                Some(v) => v
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|s| s.is_finite() && *s > 0.0 && *s < 1e9)
+                    .map(|s| (s * 1000.0).round().max(1.0) as i64)
+                    .ok_or_else(|| format!("{name} must be a positive number of seconds")),
+            }
+        };
+        let retries = RetryPolicy::default();
+        let webhooks = WebhookSettings {
+            allow_private: var("IGNIFLO_WEBHOOK_ALLOW_PRIVATE")
+                .is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true")),
+            retries: RetryPolicy {
+                first_ms: seconds("IGNIFLO_WEBHOOK_FIRST_RETRY", retries.first_ms)?,
+                give_up_after_ms: seconds(
+                    "IGNIFLO_WEBHOOK_GIVE_UP_AFTER",
+                    retries.give_up_after_ms,
+                )?,
+            },
+        };
         Ok(Config {
             addr,
             database: Database::parse(&url)?,
@@ -147,6 +176,7 @@ impl Config {
             currency,
             default_country,
             time_zone,
+            webhooks,
         })
     }
 }

@@ -256,6 +256,12 @@ async fn serve_metrics(State(state): State<AppState>, request: Request<Body>) ->
     {
         return ApiError::App(crate::domain::AppError::Unauthorized).into_response();
     }
+    if let Ok((waiting, oldest)) = state.service.outbox_backlog().await {
+        let waited = oldest.map_or(0, |at| {
+            (crate::domain::Timestamp::now().millis() - at.millis()).max(0) as u64
+        });
+        metrics().outbox(waiting, Duration::from_millis(waited));
+    }
     (
         [(
             header::CONTENT_TYPE,

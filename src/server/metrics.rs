@@ -30,6 +30,9 @@ pub struct Metrics {
     sqlite_commit: Histogram,
     mongodb_retries: Counter,
     live_connections: Family<Gauge>,
+    webhook_attempts: Family<Counter>,
+    outbox_depth: Gauge,
+    outbox_oldest_age: Gauge,
 }
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(|| Metrics {
@@ -42,6 +45,9 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| Metrics {
     sqlite_commit: Histogram::new(LATENCY_BUCKETS),
     mongodb_retries: Counter::default(),
     live_connections: Family::default(),
+    webhook_attempts: Family::default(),
+    outbox_depth: Gauge::default(),
+    outbox_oldest_age: Gauge::default(),
 });
 
 pub fn metrics() -> &'static Metrics {
@@ -108,6 +114,22 @@ impl Metrics {
         LiveConnection(gauge)
     }
 
+    /// One attempt to deliver a webhook, by what came of it: `delivered`,
+    /// `retrying`, `failed` (retries ran out) or `gone` (410).
+    pub fn webhook_attempt(&self, result: &'static str) {
+        self.webhook_attempts
+            .get(&[("result", result)], Counter::default)
+            .add(1);
+    }
+
+    /// The outbox as last looked at: events waiting, and the oldest's age.
+    pub fn outbox(&self, waiting: u64, oldest_age: Duration) {
+        self.outbox_depth.0.store(waiting as i64, Ordering::Relaxed);
+        self.outbox_oldest_age
+            .0
+            .store(oldest_age.as_secs() as i64, Ordering::Relaxed);
+    }
+
     /// Everything, in Prometheus' text format (version 0.0.4).
     pub fn render(&self) -> String {
         let mut out = String::new();
@@ -157,6 +179,22 @@ impl Metrics {
             "gauge",
             "Open live connections, by kind.",
         );
+        self.webhook_attempts.render(
+            &mut out,
+            "igniflo_webhook_attempts_total",
+            "counter",
+            "Webhook requests made, by what came of them (delivered, retrying, failed, gone).",
+        );
+        self.outbox_depth.render(
+            &mut out,
+            "igniflo_outbox_events",
+            "Events committed and not yet handed on to webhook deliveries.",
+        );
+        self.outbox_oldest_age.render(
+            &mut out,
+            "igniflo_outbox_oldest_age_seconds",
+            "How long the oldest event in the outbox has waited.",
+        );
         out
     }
 }
@@ -186,6 +224,13 @@ impl Counter {
 
 #[derive(Default)]
 struct Gauge(AtomicI64);
+
+impl Gauge {
+    fn render(&self, out: &mut String, name: &str, help: &str) {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
+        self.samples(out, name, "");
+    }
+}
 
 struct Histogram {
     bounds: &'static [f64],

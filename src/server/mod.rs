@@ -15,3 +15,4 @@ pub mod secrets;
 pub mod server_fns;
 pub mod service;
 pub mod store;
+pub mod webhooks;

@@ -97,10 +97,29 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
             axum::extract::Path::<String>::from_request_parts(parts, state)
                 .await
                 .map_err(|_| ApiError::NoRoute)?;
-        text.parse().map(PathId).map_err(|_| {
-            ApiError::App(AppError::Malformed {
-                message: format!("{text:?} is not an id (24 hex digits)"),
-            })
-        })
+        path_id(&text).map(PathId)
     }
+}
+
+/// The two ids of a path such as `/api/webhooks/{id}/deliveries/{delivery}`.
+pub struct PathIds(pub Id, pub Id);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathIds {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let axum::extract::Path((first, second)) =
+            axum::extract::Path::<(String, String)>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| ApiError::NoRoute)?;
+        Ok(PathIds(path_id(&first)?, path_id(&second)?))
+    }
+}
+
+fn path_id(text: &str) -> Result<Id, ApiError> {
+    text.parse().map_err(|_| {
+        ApiError::App(AppError::Malformed {
+            message: format!("{text:?} is not an id (24 hex digits)"),
+        })
+    })
 }

@@ -11,6 +11,7 @@ pub mod extract;
 pub mod orders;
 pub mod paging;
 pub mod products;
+pub mod webhooks;
 
 use crate::server::http::AppState;
 use axum::extract::DefaultBodyLimit;
@@ -23,7 +24,7 @@ use utoipa::OpenApi;
 #[openapi(
     info(
         title = "Igniflo",
-        description = "Order management: customers, products, orders and their statuses."
+        description = "Order management: customers, products, orders and their statuses, and webhooks announcing what happens to them."
     ),
     paths(
         customers::register_customer,
@@ -44,6 +45,15 @@ use utoipa::OpenApi;
         orders::refund,
         orders::add_note,
         export::export_orders,
+        webhooks::add_webhook,
+        webhooks::list_webhooks,
+        webhooks::get_webhook,
+        webhooks::change_webhook,
+        webhooks::delete_webhook,
+        webhooks::rotate_secret,
+        webhooks::ping,
+        webhooks::deliveries,
+        webhooks::redeliver,
         auth::login,
         auth::logout,
         auth::session,
@@ -58,6 +68,7 @@ pub fn router() -> Router<AppState> {
         .merge(products::router())
         .merge(orders::router())
         .merge(export::router())
+        .merge(webhooks::router())
         .merge(auth::router())
         .route(
             "/api/openapi.json",

@@ -2,11 +2,27 @@
 //! by `Page::parse`, the next page's address in a `Link: <…>; rel="next"`
 //! header.
 
-use crate::domain::{Id, Page};
+use crate::domain::{AppError, Id, Page};
 use axum::http::{header, HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+/// A list's page in a query string.
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page size, 1–200 (default 50).
+    limit: Option<String>,
+    /// The `cursor` of the `Link: rel="next"` header of the previous page.
+    cursor: Option<String>,
+}
+
+impl PageQuery {
+    pub fn page(&self) -> Result<Page, AppError> {
+        Page::parse(&self.limit, &self.cursor)
+    }
+}
 
 /// One page as a JSON array; when it is full, `Link` points at the next.
 pub fn paged<T: Serialize>(items: Vec<T>, page: Page, uri: &Uri, id_of: fn(&T) -> Id) -> Response {

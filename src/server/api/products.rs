@@ -2,8 +2,8 @@
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiQuery, PathId};
-use super::paging::paged;
-use crate::domain::{NewProduct, Page, Product, ProductUpdate, StockMismatch, StockMovement};
+use super::paging::{paged, PageQuery};
+use crate::domain::{NewProduct, Product, ProductUpdate, StockMismatch, StockMovement};
 use crate::server::auth::Admin;
 use crate::server::http::AppState;
 use crate::server::service::Service;
@@ -84,28 +84,19 @@ pub async fn update_product(
     Ok(Json(service.update_product(id, update).await?))
 }
 
-#[derive(Deserialize, Default, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct MovementsQuery {
-    /// Page size, 1–200 (default 50).
-    limit: Option<String>,
-    /// The `cursor` of the `Link: rel="next"` header of the previous page.
-    cursor: Option<String>,
-}
-
 /// A product's stock ledger (admins), newest first: every change of its
 /// stock with the reason, the order if any, who made it and the stock after.
 #[utoipa::path(get, path = "/api/products/{id}/movements", tag = "products",
-    params(("id" = String, Path, description = "Product id"), MovementsQuery),
+    params(("id" = String, Path, description = "Product id"), PageQuery),
     responses((status = 200, body = [StockMovement]), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn stock_movements(
     _: Admin,
     State(service): State<Service>,
     PathId(id): PathId,
-    ApiQuery(query): ApiQuery<MovementsQuery>,
+    ApiQuery(query): ApiQuery<PageQuery>,
     uri: Uri,
 ) -> ApiResult<Response> {
-    let page = Page::parse(&query.limit, &query.cursor)?;
+    let page = query.page()?;
     let movements = service.movements(id, page).await?;
     Ok(paged(movements, page, &uri, |m| m.id))
 }

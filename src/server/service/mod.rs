@@ -12,6 +12,7 @@ mod dashboard;
 mod integration_events;
 mod orders;
 mod shop;
+mod webhooks;
 
 pub use admin_login::ADMIN_USERNAME;
 pub use orders::{OrderCommand, Placement, MAX_IDEMPOTENCY_KEY_CHARS};
@@ -19,7 +20,9 @@ pub use orders::{OrderCommand, Placement, MAX_IDEMPOTENCY_KEY_CHARS};
 use crate::domain::{fallen_to_threshold, AppError, Order, Product, StockMovement};
 use crate::server::events::{LiveEvent, LiveHub};
 use crate::server::store::SharedStore;
+use crate::server::webhooks::WebhookSettings;
 use std::sync::Arc;
+use tokio::sync::Notify;
 
 /// How often a change decided on data that moved meanwhile (a lost race) is
 /// re-read and decided again before the caller is told to retry.
@@ -33,6 +36,10 @@ pub struct Service {
     /// feed, which carries every instance's changes, this one's included:
     /// announcing them here as well would send each twice.
     announces: bool,
+    webhooks: WebhookSettings,
+    /// Rung after every change this instance commits, so the webhook sender
+    /// hands its events on at once.
+    outbox: Arc<Notify>,
 }
 
 impl Service {
@@ -42,7 +49,20 @@ impl Service {
             store,
             hub,
             announces,
+            webhooks: WebhookSettings::default(),
+            outbox: Arc::new(Notify::new()),
         }
+    }
+
+    /// Sets how webhooks are sent, and starts sending them.
+    pub fn send_webhooks(mut self, settings: WebhookSettings) -> Service {
+        self.webhooks = settings;
+        crate::server::webhooks::WebhookSender::start(
+            self.store.clone(),
+            settings,
+            self.outbox.clone(),
+        );
+        self
     }
 
     pub fn hub(&self) -> &LiveHub {
@@ -57,10 +77,12 @@ impl Service {
         self.store.close().await
     }
 
-    /// Tells the live hub what a committed change did: the order it wrote,
-    /// the products whose stock or details it changed, and each product it
-    /// took down to its low-stock threshold.
+    /// Wakes the webhook sender for the change's events, and tells the live
+    /// hub what the change did: the order it wrote, the products whose stock
+    /// or details it changed, and each product it took down to its
+    /// low-stock threshold.
     fn announce(&self, order: Option<&Order>, products: &[Product], movements: &[StockMovement]) {
+        self.outbox.notify_one();
         if !self.announces {
             return;
         }

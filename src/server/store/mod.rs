@@ -14,6 +14,7 @@ use crate::domain::{
     Actor, AppError, Customer, Id, Money, Order, OrderFilter, OrderStatus, Page, Product,
     StockMismatch, StockMovement, StockReason, Timestamp,
 };
+use crate::domain::webhook::{Delivery, DeliveryAttempt, DeliveryState, WebhookEndpoint};
 use crate::server::events::LiveHub;
 use async_trait::async_trait;
 use records::{Record, StoredOrder};
@@ -288,6 +289,63 @@ pub trait Store: Send + Sync + 'static {
     /// (MongoDB: of their changes' times, which follow commit order for any
     /// one order).
     async fn oldest_outbox_events(&self, limit: u32) -> StoreResult<Vec<OutboxEvent>>;
+    /// How many events wait to be handed to webhook endpoints, and when the
+    /// oldest of them happened.
+    async fn outbox_backlog(&self) -> StoreResult<(u64, Option<Timestamp>)>;
+    /// Hands the outbox's oldest `limit` events on: a delivery for each
+    /// endpoint subscribed to it then (due at `due`, retried until
+    /// `retry_until`), and the event leaves the outbox, all in one
+    /// transaction. Returns how many events it took.
+    async fn dispatch_outbox(
+        &self,
+        limit: u32,
+        due: Timestamp,
+        retry_until: Timestamp,
+    ) -> StoreResult<usize>;
+
+    /// Webhook endpoints, oldest first.
+    async fn webhook_endpoints(&self) -> StoreResult<Vec<WebhookEndpoint>>;
+    /// Creates an endpoint, or rewrites it whole.
+    async fn save_webhook_endpoint(&self, endpoint: WebhookEndpoint) -> StoreResult<()>;
+    /// Deletes an endpoint and its deliveries; false if there was none.
+    async fn delete_webhook_endpoint(&self, id: Id) -> StoreResult<bool>;
+    /// Switches an endpoint off, saying why.
+    async fn disable_webhook_endpoint(&self, id: Id, reason: String, at: Timestamp)
+        -> StoreResult<()>;
+
+    /// Queues one delivery (a ping).
+    async fn add_delivery(&self, delivery: Delivery) -> StoreResult<()>;
+    /// An endpoint's deliveries, newest first.
+    async fn deliveries(&self, endpoint: Id, page: Page) -> StoreResult<Vec<Delivery>>;
+    /// The first delivery in an endpoint's queue (pending, in the order its
+    /// events were committed; MongoDB: of their times), leased until
+    /// `lease_until` — if it is due by `now` and no one else holds it.
+    /// Deliveries behind it wait: one endpoint gets its events in order.
+    async fn claim_delivery(
+        &self,
+        endpoint: Id,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> StoreResult<Option<Delivery>>;
+    /// Records an attempt of a leased delivery and what the delivery
+    /// becomes (delivered, due again, failed), ending the lease.
+    async fn record_attempt(
+        &self,
+        delivery: Id,
+        attempt: DeliveryAttempt,
+        state: DeliveryState,
+        due_at: Timestamp,
+    ) -> StoreResult<()>;
+    /// Puts a delivery back at its place in the queue, due at `now`, with a
+    /// new retry window; false if the endpoint has no such delivery.
+    async fn redeliver(
+        &self,
+        endpoint: Id,
+        delivery: Id,
+        now: Timestamp,
+        retry_until: Timestamp,
+    ) -> StoreResult<bool>;
+
     /// Gives an order a new tracking token (its hash), replacing the old one.
     async fn replace_tracking_hash(&self, order: Id, hash: String) -> StoreResult<()>;
 

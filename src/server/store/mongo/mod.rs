@@ -18,6 +18,7 @@ mod export;
 mod queries;
 mod setup;
 mod transaction;
+mod webhooks;
 mod writes;
 
 use super::{
@@ -29,6 +30,7 @@ use crate::domain::{
     Timestamp,
 };
 use crate::server::events::LiveHub;
+use crate::domain::webhook::{Delivery, DeliveryAttempt, DeliveryState, WebhookEndpoint};
 use async_trait::async_trait;
 use bson::oid::ObjectId;
 use bson::{doc, Document};
@@ -334,6 +336,78 @@ impl Store for MongoStore {
             .await;
         let docs: Vec<OutboxDoc> = collect(found).await?;
         Ok(docs.into_iter().map(OutboxEvent::from).collect())
+    }
+
+    async fn outbox_backlog(&self) -> StoreResult<(u64, Option<Timestamp>)> {
+        self.outbox_backlog_now().await
+    }
+
+    async fn dispatch_outbox(
+        &self,
+        limit: u32,
+        due: Timestamp,
+        retry_until: Timestamp,
+    ) -> StoreResult<usize> {
+        self.dispatch_outbox_events(limit, due, retry_until).await
+    }
+
+    async fn webhook_endpoints(&self) -> StoreResult<Vec<WebhookEndpoint>> {
+        self.all_webhook_endpoints().await
+    }
+
+    async fn save_webhook_endpoint(&self, endpoint: WebhookEndpoint) -> StoreResult<()> {
+        self.write_webhook_endpoint(endpoint).await
+    }
+
+    async fn delete_webhook_endpoint(&self, id: Id) -> StoreResult<bool> {
+        self.remove_webhook_endpoint(id).await
+    }
+
+    async fn disable_webhook_endpoint(
+        &self,
+        id: Id,
+        reason: String,
+        at: Timestamp,
+    ) -> StoreResult<()> {
+        self.switch_off_webhook_endpoint(id, reason, at).await
+    }
+
+    async fn add_delivery(&self, delivery: Delivery) -> StoreResult<()> {
+        self.queue_delivery(delivery).await
+    }
+
+    async fn deliveries(&self, endpoint: Id, page: Page) -> StoreResult<Vec<Delivery>> {
+        self.endpoint_deliveries(endpoint, page).await
+    }
+
+    async fn claim_delivery(
+        &self,
+        endpoint: Id,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> StoreResult<Option<Delivery>> {
+        self.lease_next_delivery(endpoint, now, lease_until).await
+    }
+
+    async fn record_attempt(
+        &self,
+        delivery: Id,
+        attempt: DeliveryAttempt,
+        state: DeliveryState,
+        due_at: Timestamp,
+    ) -> StoreResult<()> {
+        self.save_attempt(delivery, attempt, state, due_at).await
+    }
+
+    async fn redeliver(
+        &self,
+        endpoint: Id,
+        delivery: Id,
+        now: Timestamp,
+        retry_until: Timestamp,
+    ) -> StoreResult<bool> {
+        self.requeue_delivery(endpoint, delivery, now, retry_until)
+            .await
     }
 
     async fn replace_tracking_hash(&self, order: Id, hash: String) -> StoreResult<()> {

@@ -7,6 +7,7 @@ use super::docs::MovementDoc;
 use super::errors::{self, command_code};
 use super::transaction::{self, Abort, Checked};
 use super::MongoStore;
+use super::webhooks::WEBHOOK_DELIVERIES;
 use super::{ADMIN_SESSIONS, CUSTOMERS, MOVEMENTS, ORDERS, OUTBOX, PRODUCTS};
 use crate::domain::{Actor, StockReason};
 use crate::server::store::StoreResult;
@@ -102,6 +103,15 @@ pub(super) async fn prepare(db: &Database) -> mongodb::error::Result<()> {
         .await?;
     db.collection::<Document>(OUTBOX)
         .create_index(plain("in_order", doc! { "createdAt": 1, "_id": 1 }))
+        .await?;
+    db.collection::<Document>(WEBHOOK_DELIVERIES)
+        .create_indexes([
+            plain(
+                "queue",
+                doc! { "endpoint": 1, "state": 1, "eventAt": 1, "_id": 1 },
+            ),
+            plain("history", doc! { "endpoint": 1, "_id": -1 }),
+        ])
         .await?;
     // MongoDB itself forgets expired sessions (the service checks expiry too).
     let expiring = IndexModel::builder()

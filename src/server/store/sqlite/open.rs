@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/0003_stock_ledger.sql"),
     include_str!("../../../../migrations/0004_fulfillment.sql"),
     include_str!("../../../../migrations/0005_outbox.sql"),
+    include_str!("../../../../migrations/0006_webhooks.sql"),
 ];
 
 /// The schema version a database has once every migration is applied.

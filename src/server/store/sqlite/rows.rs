@@ -74,12 +74,12 @@ fn conversion_failure(i: usize, what: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, what.into())
 }
 
-fn id_column(row: &Row, i: usize) -> rusqlite::Result<Id> {
+pub(super) fn id_column(row: &Row, i: usize) -> rusqlite::Result<Id> {
     let text: String = row.get(i)?;
     text.parse().map_err(|_| conversion_failure(i, "not an id"))
 }
 
-fn json_value<T: serde::de::DeserializeOwned>(row: &Row, i: usize) -> rusqlite::Result<T> {
+pub(super) fn json_value<T: serde::de::DeserializeOwned>(row: &Row, i: usize) -> rusqlite::Result<T> {
     let text: String = row.get(i)?;
     serde_json::from_str(&text).map_err(|_| conversion_failure(i, "bad JSON"))
 }
@@ -95,7 +95,7 @@ fn optional_json<T: serde::de::DeserializeOwned + Default>(
     }
 }
 
-fn parsed<T: std::str::FromStr>(row: &Row, i: usize, what: &str) -> rusqlite::Result<T> {
+pub(super) fn parsed<T: std::str::FromStr>(row: &Row, i: usize, what: &str) -> rusqlite::Result<T> {
     let text: String = row.get(i)?;
     text.parse().map_err(|_| conversion_failure(i, what))
 }

@@ -1,0 +1,424 @@
+//! Webhook endpoints and deliveries. The outbox is handed on in one
+//! transaction per batch (two instances doing it at once conflict, and one
+//! runs again); an endpoint's queue is its pending deliveries in the order
+//! of their events' times. Claiming a delivery is a `findOneAndUpdate` on
+//! its lease, so one instance sends it at a time and a dead instance's
+//! lease runs out for another to take.
+
+use super::docs::{date, id, oid, timestamp, OutboxDoc};
+use super::errors::db_error;
+use super::queries::collect;
+use super::transaction::{self, Abort, Checked};
+use super::{MongoStore, OUTBOX};
+use crate::domain::webhook::{Delivery, DeliveryAttempt, DeliveryState, WebhookEndpoint};
+use crate::domain::{Id, Page, Timestamp};
+use crate::server::store::StoreResult;
+use bson::oid::ObjectId;
+use bson::{doc, DateTime};
+use futures_util::TryStreamExt;
+use mongodb::options::ReturnDocument;
+use mongodb::Collection;
+use serde::{Deserialize, Serialize};
+
+pub(super) const WEBHOOK_ENDPOINTS: &str = "webhook_endpoints";
+pub(super) const WEBHOOK_DELIVERIES: &str = "webhook_deliveries";
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EndpointDoc {
+    #[serde(rename = "_id")]
+    id: ObjectId,
+    url: String,
+    description: String,
+    events: Vec<String>,
+    active: bool,
+    disabled_reason: Option<String>,
+    secret: String,
+    created_at: DateTime,
+    updated_at: DateTime,
+}
+
+impl From<&WebhookEndpoint> for EndpointDoc {
+    fn from(e: &WebhookEndpoint) -> Self {
+        EndpointDoc {
+            id: oid(e.id),
+            url: e.url.clone(),
+            description: e.description.clone(),
+            events: e.events.clone(),
+            active: e.active,
+            disabled_reason: e.disabled_reason.clone(),
+            secret: e.secret.clone(),
+            created_at: date(e.created_at),
+            updated_at: date(e.updated_at),
+        }
+    }
+}
+
+impl From<EndpointDoc> for WebhookEndpoint {
+    fn from(d: EndpointDoc) -> Self {
+        WebhookEndpoint {
+            id: id(d.id),
+            url: d.url,
+            description: d.description,
+            events: d.events,
+            active: d.active,
+            disabled_reason: d.disabled_reason,
+            secret: d.secret,
+            created_at: timestamp(d.created_at),
+            updated_at: timestamp(d.updated_at),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryDoc {
+    #[serde(rename = "_id")]
+    id: ObjectId,
+    endpoint: ObjectId,
+    event_id: String,
+    event_type: String,
+    event_at: DateTime,
+    body: String,
+    state: String,
+    due_at: DateTime,
+    retry_until: DateTime,
+    leased_until: DateTime,
+    attempts: Vec<AttemptDoc>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AttemptDoc {
+    at: DateTime,
+    status: Option<i32>,
+    latency_ms: i64,
+    response: String,
+    error: Option<String>,
+}
+
+impl From<&DeliveryAttempt> for AttemptDoc {
+    fn from(a: &DeliveryAttempt) -> Self {
+        AttemptDoc {
+            at: date(a.at),
+            status: a.status.map(i32::from),
+            latency_ms: a.latency_ms as i64,
+            response: a.response.clone(),
+            error: a.error.clone(),
+        }
+    }
+}
+
+impl From<AttemptDoc> for DeliveryAttempt {
+    fn from(d: AttemptDoc) -> Self {
+        DeliveryAttempt {
+            at: timestamp(d.at),
+            status: d.status.and_then(|s| u16::try_from(s).ok()),
+            latency_ms: d.latency_ms.max(0) as u64,
+            response: d.response,
+            error: d.error,
+        }
+    }
+}
+
+impl From<&Delivery> for DeliveryDoc {
+    fn from(d: &Delivery) -> Self {
+        DeliveryDoc {
+            id: oid(d.id),
+            endpoint: oid(d.endpoint),
+            event_id: d.event_id.clone(),
+            event_type: d.event_type.clone(),
+            event_at: date(d.event_at),
+            body: d.body.clone(),
+            state: d.state.as_str().to_string(),
+            due_at: date(d.due_at),
+            retry_until: date(d.retry_until),
+            leased_until: DateTime::from_millis(0),
+            attempts: d.attempts.iter().map(AttemptDoc::from).collect(),
+        }
+    }
+}
+
+impl From<DeliveryDoc> for Delivery {
+    fn from(d: DeliveryDoc) -> Self {
+        Delivery {
+            id: id(d.id),
+            endpoint: id(d.endpoint),
+            event_id: d.event_id,
+            event_type: d.event_type,
+            event_at: timestamp(d.event_at),
+            body: d.body,
+            state: d.state.parse().unwrap_or(DeliveryState::Failed),
+            due_at: timestamp(d.due_at),
+            retry_until: timestamp(d.retry_until),
+            attempts: d.attempts.into_iter().map(DeliveryAttempt::from).collect(),
+        }
+    }
+}
+
+impl MongoStore {
+    fn endpoints(&self) -> Collection<EndpointDoc> {
+        self.db.collection(WEBHOOK_ENDPOINTS)
+    }
+
+    fn deliveries_collection(&self) -> Collection<DeliveryDoc> {
+        self.db.collection(WEBHOOK_DELIVERIES)
+    }
+
+    pub(super) async fn outbox_backlog_now(&self) -> StoreResult<(u64, Option<Timestamp>)> {
+        self.ready().await?;
+        let waiting = self
+            .outbox()
+            .count_documents(doc! {})
+            .await
+            .map_err(db_error)?;
+        let oldest = self
+            .outbox()
+            .find_one(doc! {})
+            .sort(doc! { "createdAt": 1, "_id": 1 })
+            .await
+            .map_err(db_error)?;
+        Ok((waiting, oldest.map(|e| timestamp(e.created_at))))
+    }
+
+    pub(super) async fn dispatch_outbox_events(
+        &self,
+        limit: u32,
+        due: Timestamp,
+        retry_until: Timestamp,
+    ) -> StoreResult<usize> {
+        self.ready().await?;
+        let Checked(taken) = transaction::run(&self.client, self, move |s, store| {
+            Box::pin(async move {
+                let events: Vec<OutboxDoc> = store
+                    .db
+                    .collection::<OutboxDoc>(OUTBOX)
+                    .find(doc! {})
+                    .sort(doc! { "createdAt": 1, "_id": 1 })
+                    .limit(i64::from(limit))
+                    .session(&mut *s)
+                    .await?
+                    .stream(&mut *s)
+                    .try_collect()
+                    .await?;
+                if events.is_empty() {
+                    return Ok(Checked(0));
+                }
+                let endpoints: Vec<WebhookEndpoint> = store
+                    .endpoints()
+                    .find(doc! { "active": true })
+                    .session(&mut *s)
+                    .await?
+                    .stream(&mut *s)
+                    .map_ok(WebhookEndpoint::from)
+                    .try_collect()
+                    .await?;
+                let deliveries: Vec<DeliveryDoc> = events
+                    .iter()
+                    .flat_map(|event| {
+                        endpoints
+                            .iter()
+                            .filter(|e| e.subscribes_to(&event.kind))
+                            .map(move |e| {
+                                DeliveryDoc::from(&Delivery::new(
+                                    e.id,
+                                    event.id.clone(),
+                                    event.kind.clone(),
+                                    timestamp(event.created_at),
+                                    event.body.clone(),
+                                    due,
+                                    retry_until,
+                                ))
+                            })
+                    })
+                    .collect();
+                if !deliveries.is_empty() {
+                    store
+                        .deliveries_collection()
+                        .insert_many(deliveries)
+                        .session(&mut *s)
+                        .await?;
+                }
+                let ids: Vec<&String> = events.iter().map(|e| &e.id).collect();
+                store
+                    .outbox()
+                    .delete_many(doc! { "_id": { "$in": ids } })
+                    .session(&mut *s)
+                    .await?;
+                Ok::<_, Abort>(Checked(events.len()))
+            })
+        })
+        .await?;
+        Ok(taken)
+    }
+
+    pub(super) async fn all_webhook_endpoints(&self) -> StoreResult<Vec<WebhookEndpoint>> {
+        self.ready().await?;
+        let found = self
+            .endpoints()
+            .find(doc! {})
+            .sort(doc! { "createdAt": 1, "_id": 1 })
+            .await;
+        let docs: Vec<EndpointDoc> = collect(found).await?;
+        Ok(docs.into_iter().map(WebhookEndpoint::from).collect())
+    }
+
+    pub(super) async fn write_webhook_endpoint(&self, e: WebhookEndpoint) -> StoreResult<()> {
+        self.ready().await?;
+        self.endpoints()
+            .replace_one(doc! { "_id": oid(e.id) }, EndpointDoc::from(&e))
+            .upsert(true)
+            .await
+            .map(drop)
+            .map_err(db_error)
+    }
+
+    pub(super) async fn remove_webhook_endpoint(&self, endpoint: Id) -> StoreResult<bool> {
+        self.ready().await?;
+        let removed = self
+            .endpoints()
+            .delete_one(doc! { "_id": oid(endpoint) })
+            .await
+            .map_err(db_error)?;
+        self.deliveries_collection()
+            .delete_many(doc! { "endpoint": oid(endpoint) })
+            .await
+            .map_err(db_error)?;
+        Ok(removed.deleted_count > 0)
+    }
+
+    pub(super) async fn switch_off_webhook_endpoint(
+        &self,
+        endpoint: Id,
+        reason: String,
+        at: Timestamp,
+    ) -> StoreResult<()> {
+        self.ready().await?;
+        self.endpoints()
+            .update_one(
+                doc! { "_id": oid(endpoint) },
+                doc! { "$set": { "active": false, "disabledReason": reason, "updatedAt": date(at) } },
+            )
+            .await
+            .map(drop)
+            .map_err(db_error)
+    }
+
+    pub(super) async fn queue_delivery(&self, delivery: Delivery) -> StoreResult<()> {
+        self.ready().await?;
+        self.deliveries_collection()
+            .insert_one(DeliveryDoc::from(&delivery))
+            .await
+            .map(drop)
+            .map_err(db_error)
+    }
+
+    pub(super) async fn endpoint_deliveries(
+        &self,
+        endpoint: Id,
+        page: Page,
+    ) -> StoreResult<Vec<Delivery>> {
+        self.ready().await?;
+        let mut filter = doc! { "endpoint": oid(endpoint) };
+        if let Some(before) = page.before {
+            filter.insert("_id", doc! { "$lt": oid(before) });
+        }
+        let found = self
+            .deliveries_collection()
+            .find(filter)
+            .sort(doc! { "_id": -1 })
+            .limit(i64::from(page.limit))
+            .await;
+        let docs: Vec<DeliveryDoc> = collect(found).await?;
+        Ok(docs.into_iter().map(Delivery::from).collect())
+    }
+
+    pub(super) async fn lease_next_delivery(
+        &self,
+        endpoint: Id,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> StoreResult<Option<Delivery>> {
+        self.ready().await?;
+        let head = self
+            .deliveries_collection()
+            .find_one(doc! { "endpoint": oid(endpoint), "state": DeliveryState::Pending.as_str() })
+            .sort(doc! { "eventAt": 1, "_id": 1 })
+            .await
+            .map_err(db_error)?;
+        let Some(head) = head else {
+            return Ok(None);
+        };
+        if head.due_at > date(now) || head.leased_until > date(now) {
+            return Ok(None);
+        }
+        let claimed = self
+            .deliveries_collection()
+            .find_one_and_update(
+                doc! {
+                    "_id": head.id,
+                    "state": DeliveryState::Pending.as_str(),
+                    "leasedUntil": { "$lte": date(now) },
+                },
+                doc! { "$set": { "leasedUntil": date(lease_until) } },
+            )
+            .return_document(ReturnDocument::After)
+            .await
+            .map_err(db_error)?;
+        Ok(claimed.map(Delivery::from))
+    }
+
+    pub(super) async fn save_attempt(
+        &self,
+        delivery: Id,
+        attempt: DeliveryAttempt,
+        state: DeliveryState,
+        due_at: Timestamp,
+    ) -> StoreResult<()> {
+        self.ready().await?;
+        let attempt = bson::to_document(&AttemptDoc::from(&attempt)).map_err(|e| {
+            tracing::error!(error = %e, "a delivery attempt did not serialize");
+            crate::domain::AppError::Internal
+        })?;
+        self.deliveries_collection()
+            .update_one(
+                doc! { "_id": oid(delivery) },
+                doc! {
+                    "$set": {
+                        "state": state.as_str(),
+                        "dueAt": date(due_at),
+                        "leasedUntil": DateTime::from_millis(0),
+                    },
+                    "$push": { "attempts": attempt },
+                },
+            )
+            .await
+            .map(drop)
+            .map_err(db_error)
+    }
+
+    pub(super) async fn requeue_delivery(
+        &self,
+        endpoint: Id,
+        delivery: Id,
+        now: Timestamp,
+        retry_until: Timestamp,
+    ) -> StoreResult<bool> {
+        self.ready().await?;
+        let updated = self
+            .deliveries_collection()
+            .update_one(
+                doc! { "_id": oid(delivery), "endpoint": oid(endpoint) },
+                doc! {
+                    "$set": {
+                        "state": DeliveryState::Pending.as_str(),
+                        "dueAt": date(now),
+                        "retryUntil": date(retry_until),
+                    }
+                },
+            )
+            .await
+            .map_err(db_error)?;
+        Ok(updated.matched_count > 0)
+    }
+}

@@ -1,0 +1,350 @@
+//! Webhook endpoints and deliveries. The outbox is handed on to deliveries
+//! by the writer in event order, so an endpoint's queue (`seq`) is the order
+//! its events were committed in.
+
+use super::rows::{db_error, id_column, json_column, json_value, parsed};
+use super::SqliteStore;
+use crate::domain::webhook::{Delivery, DeliveryAttempt, DeliveryState, WebhookEndpoint};
+use crate::domain::{Id, Page, Timestamp};
+use crate::server::store::StoreResult;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+const ENDPOINT_COLUMNS: &str =
+    "id, url, description, events, active, disabled_reason, secret, created_at, updated_at";
+const DELIVERY_COLUMNS: &str =
+    "id, endpoint, event_id, event_type, event_at, body, state, due_at, retry_until, attempts";
+
+fn endpoint_row(r: &Row) -> rusqlite::Result<WebhookEndpoint> {
+    Ok(WebhookEndpoint {
+        id: id_column(r, 0)?,
+        url: r.get(1)?,
+        description: r.get(2)?,
+        events: json_value(r, 3)?,
+        active: r.get(4)?,
+        disabled_reason: r.get(5)?,
+        secret: r.get(6)?,
+        created_at: Timestamp::from_millis(r.get(7)?),
+        updated_at: Timestamp::from_millis(r.get(8)?),
+    })
+}
+
+fn endpoints(c: &Connection) -> StoreResult<Vec<WebhookEndpoint>> {
+    let mut stmt = c
+        .prepare_cached(&format!(
+            "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints ORDER BY created_at, id"
+        ))
+        .map_err(db_error)?;
+    let rows = stmt.query_map([], endpoint_row).map_err(db_error)?;
+    rows.collect::<rusqlite::Result<_>>().map_err(db_error)
+}
+
+fn delivery_row(r: &Row) -> rusqlite::Result<Delivery> {
+    Ok(Delivery {
+        id: id_column(r, 0)?,
+        endpoint: id_column(r, 1)?,
+        event_id: r.get(2)?,
+        event_type: r.get(3)?,
+        event_at: Timestamp::from_millis(r.get(4)?),
+        body: r.get(5)?,
+        state: parsed(r, 6, "not a delivery state")?,
+        due_at: Timestamp::from_millis(r.get(7)?),
+        retry_until: Timestamp::from_millis(r.get(8)?),
+        attempts: json_value(r, 9)?,
+    })
+}
+
+fn insert_delivery(c: &Connection, d: &Delivery) -> StoreResult<()> {
+    c.prepare_cached(&format!(
+        "INSERT INTO webhook_deliveries ({DELIVERY_COLUMNS}) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+    ))
+    .and_then(|mut s| {
+        s.execute(params![
+            d.id.to_string(),
+            d.endpoint.to_string(),
+            d.event_id,
+            d.event_type,
+            d.event_at.millis(),
+            d.body,
+            d.state.as_str(),
+            d.due_at.millis(),
+            d.retry_until.millis(),
+            json_column(&d.attempts)?,
+        ])
+    })
+    .map(drop)
+    .map_err(db_error)
+}
+
+impl SqliteStore {
+    pub(super) async fn outbox_backlog_now(&self) -> StoreResult<(u64, Option<Timestamp>)> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT count(*), min(created_at) FROM outbox_events",
+                [],
+                |r| {
+                    let oldest: Option<i64> = r.get(1)?;
+                    Ok((r.get::<_, i64>(0)? as u64, oldest.map(Timestamp::from_millis)))
+                },
+            )
+            .map_err(db_error)
+        })
+        .await
+    }
+
+    pub(super) async fn dispatch_outbox_events(
+        &self,
+        limit: u32,
+        due: Timestamp,
+        retry_until: Timestamp,
+    ) -> StoreResult<usize> {
+        // The writer is everyone's: look before queueing behind orders.
+        let waiting: bool = self
+            .read(|c| {
+                c.query_row("SELECT EXISTS (SELECT 1 FROM outbox_events)", [], |r| r.get(0))
+                    .map_err(db_error)
+            })
+            .await?;
+        if !waiting {
+            return Ok(0);
+        }
+        self.writer
+            .write(move |c| {
+                let subscribers = endpoints(c)?;
+                let mut stmt = c
+                    .prepare_cached(
+                        "SELECT seq, id, type, created_at, body FROM outbox_events \
+                         ORDER BY seq LIMIT ?1",
+                    )
+                    .map_err(db_error)?;
+                let events = stmt
+                    .query_map([limit], |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, i64>(3)?,
+                            r.get::<_, String>(4)?,
+                        ))
+                    })
+                    .map_err(db_error)?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .map_err(db_error)?;
+                let Some(last) = events.last().map(|e| e.0) else {
+                    return Ok(0);
+                };
+                for (_, event_id, kind, at, body) in &events {
+                    for endpoint in subscribers.iter().filter(|e| e.subscribes_to(kind)) {
+                        insert_delivery(
+                            c,
+                            &Delivery::new(
+                                endpoint.id,
+                                event_id.clone(),
+                                kind.clone(),
+                                Timestamp::from_millis(*at),
+                                body.clone(),
+                                due,
+                                retry_until,
+                            ),
+                        )?;
+                    }
+                }
+                c.prepare_cached("DELETE FROM outbox_events WHERE seq <= ?1")
+                    .and_then(|mut s| s.execute([last]))
+                    .map_err(db_error)?;
+                Ok(events.len())
+            })
+            .await
+    }
+
+    pub(super) async fn all_webhook_endpoints(&self) -> StoreResult<Vec<WebhookEndpoint>> {
+        self.read(endpoints).await
+    }
+
+    pub(super) async fn write_webhook_endpoint(&self, e: WebhookEndpoint) -> StoreResult<()> {
+        self.writer
+            .write(move |c| {
+                c.prepare_cached(&format!(
+                    "INSERT INTO webhook_endpoints ({ENDPOINT_COLUMNS}) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+                     ON CONFLICT (id) DO UPDATE SET url = excluded.url, \
+                     description = excluded.description, events = excluded.events, \
+                     active = excluded.active, disabled_reason = excluded.disabled_reason, \
+                     secret = excluded.secret, updated_at = excluded.updated_at"
+                ))
+                .and_then(|mut s| {
+                    s.execute(params![
+                        e.id.to_string(),
+                        e.url,
+                        e.description,
+                        json_column(&e.events)?,
+                        e.active,
+                        e.disabled_reason,
+                        e.secret,
+                        e.created_at.millis(),
+                        e.updated_at.millis(),
+                    ])
+                })
+                .map(drop)
+                .map_err(db_error)
+            })
+            .await
+    }
+
+    pub(super) async fn remove_webhook_endpoint(&self, id: Id) -> StoreResult<bool> {
+        self.writer
+            .write(move |c| {
+                c.execute("DELETE FROM webhook_endpoints WHERE id = ?1", [id.to_string()])
+                    .map(|n| n > 0)
+                    .map_err(db_error)
+            })
+            .await
+    }
+
+    pub(super) async fn switch_off_webhook_endpoint(
+        &self,
+        id: Id,
+        reason: String,
+        at: Timestamp,
+    ) -> StoreResult<()> {
+        self.writer
+            .write(move |c| {
+                c.execute(
+                    "UPDATE webhook_endpoints SET active = 0, disabled_reason = ?2, \
+                     updated_at = ?3 WHERE id = ?1",
+                    params![id.to_string(), reason, at.millis()],
+                )
+                .map(drop)
+                .map_err(db_error)
+            })
+            .await
+    }
+
+    pub(super) async fn queue_delivery(&self, delivery: Delivery) -> StoreResult<()> {
+        self.writer
+            .write(move |c| insert_delivery(c, &delivery))
+            .await
+    }
+
+    pub(super) async fn endpoint_deliveries(
+        &self,
+        endpoint: Id,
+        page: Page,
+    ) -> StoreResult<Vec<Delivery>> {
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare_cached(&format!(
+                    "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries \
+                     WHERE endpoint = ?1 AND (?2 IS NULL OR id < ?2) \
+                     ORDER BY id DESC LIMIT ?3"
+                ))
+                .map_err(db_error)?;
+            let rows = stmt
+                .query_map(
+                    params![
+                        endpoint.to_string(),
+                        page.before.map(|b| b.to_string()),
+                        page.limit
+                    ],
+                    delivery_row,
+                )
+                .map_err(db_error)?;
+            rows.collect::<rusqlite::Result<_>>().map_err(db_error)
+        })
+        .await
+    }
+
+    pub(super) async fn lease_next_delivery(
+        &self,
+        endpoint: Id,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> StoreResult<Option<Delivery>> {
+        // Most looks find nothing due: they read, and write only to lease.
+        const HEAD: &str = "SELECT seq, due_at, leased_until FROM webhook_deliveries \
+             WHERE endpoint = ?1 AND state = 'PENDING' ORDER BY seq LIMIT 1";
+        let due = move |c: &Connection| -> StoreResult<Option<i64>> {
+            let head = c
+                .prepare_cached(HEAD)
+                .and_then(|mut s| {
+                    s.query_row([endpoint.to_string()], |r| {
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+                    })
+                    .optional()
+                })
+                .map_err(db_error)?;
+            Ok(head
+                .filter(|(_, due, leased)| *due <= now.millis() && *leased <= now.millis())
+                .map(|(seq, _, _)| seq))
+        };
+        if self.read(due).await?.is_none() {
+            return Ok(None);
+        }
+        self.writer
+            .write(move |c| {
+                let Some(seq) = due(c)? else {
+                    return Ok(None);
+                };
+                c.prepare_cached(&format!(
+                    "UPDATE webhook_deliveries SET leased_until = ?2 WHERE seq = ?1 \
+                     RETURNING {DELIVERY_COLUMNS}"
+                ))
+                .and_then(|mut s| s.query_row(params![seq, lease_until.millis()], delivery_row))
+                .map(Some)
+                .map_err(db_error)
+            })
+            .await
+    }
+
+    pub(super) async fn save_attempt(
+        &self,
+        delivery: Id,
+        attempt: DeliveryAttempt,
+        state: DeliveryState,
+        due_at: Timestamp,
+    ) -> StoreResult<()> {
+        self.writer
+            .write(move |c| {
+                c.prepare_cached(
+                    "UPDATE webhook_deliveries SET state = ?2, due_at = ?3, leased_until = 0, \
+                     attempts = json_insert(attempts, '$[#]', json(?4)) WHERE id = ?1",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![
+                        delivery.to_string(),
+                        state.as_str(),
+                        due_at.millis(),
+                        json_column(&attempt)?
+                    ])
+                })
+                .map(drop)
+                .map_err(db_error)
+            })
+            .await
+    }
+
+    pub(super) async fn requeue_delivery(
+        &self,
+        endpoint: Id,
+        delivery: Id,
+        now: Timestamp,
+        retry_until: Timestamp,
+    ) -> StoreResult<bool> {
+        self.writer
+            .write(move |c| {
+                c.execute(
+                    "UPDATE webhook_deliveries SET state = 'PENDING', due_at = ?3, \
+                     retry_until = ?4 WHERE id = ?2 AND endpoint = ?1",
+                    params![
+                        endpoint.to_string(),
+                        delivery.to_string(),
+                        now.millis(),
+                        retry_until.millis()
+                    ],
+                )
+                .map(|n| n > 0)
+                .map_err(db_error)
+            })
+            .await
+    }
+}
