@@ -153,7 +153,6 @@ impl DeliveryState {
             DeliveryState::Failed => "FAILED",
         }
     }
-
 }
 
 impl std::str::FromStr for DeliveryState {
@@ -289,7 +288,9 @@ impl RetryPolicy {
         if attempt.status == Some(410) {
             return AfterAttempt::Gone;
         }
-        let doubled = self.first_ms.saturating_mul(1i64 << failures.saturating_sub(1).min(30));
+        let doubled = self
+            .first_ms
+            .saturating_mul(1i64 << failures.saturating_sub(1).min(30));
         let spread = (doubled as f64 * (0.8 + 0.4 * jitter.clamp(0.0, 1.0))) as i64;
         let next = attempt.at.millis().saturating_add(spread.max(1));
         if next > retry_until.millis() {
@@ -343,7 +344,10 @@ mod tests {
             AfterAttempt::Retry(next) => next.millis(),
             other => panic!("{other:?}"),
         };
-        assert_eq!((wait(0.0), wait(0.5), wait(0.999_999)), (8_000, 10_000, 11_999));
+        assert_eq!(
+            (wait(0.0), wait(0.5), wait(0.999_999)),
+            (8_000, 10_000, 11_999)
+        );
     }
 
     #[test]

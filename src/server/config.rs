@@ -2,8 +2,8 @@
 //! The names are those of ARCHITECTURE.md.
 
 use crate::domain::shop_time::ShopZone;
-use crate::domain::{Currency, COUNTRIES};
 use crate::domain::webhook::RetryPolicy;
+use crate::domain::{Currency, COUNTRIES};
 use crate::server::webhooks::WebhookSettings;
 use std::net::SocketAddr;
 

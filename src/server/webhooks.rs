@@ -110,8 +110,11 @@ pub async fn checked_url(url: &str, allow_private: bool) -> Result<reqwest::Url,
             crate::domain::webhook::MAX_URL_CHARS
         )));
     }
-    let parsed = reqwest::Url::parse(url)
-        .map_err(|e| invalid(format!("not a URL ({e}); expected e.g. https://example.com/hooks")))?;
+    let parsed = reqwest::Url::parse(url).map_err(|e| {
+        invalid(format!(
+            "not a URL ({e}); expected e.g. https://example.com/hooks"
+        ))
+    })?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(invalid("must start with https:// or http://".into()));
     }
@@ -246,7 +249,11 @@ impl WebhookSender {
         loop {
             let now = Timestamp::now();
             let lease_until = Timestamp::from_millis(now.millis() + LEASE.as_millis() as i64);
-            let delivery = match self.store.claim_delivery(endpoint.id, now, lease_until).await {
+            let delivery = match self
+                .store
+                .claim_delivery(endpoint.id, now, lease_until)
+                .await
+            {
                 Ok(Some(delivery)) => delivery,
                 Ok(None) => break,
                 Err(e) => {
@@ -256,7 +263,9 @@ impl WebhookSender {
             };
             let attempt = self.attempt(&endpoint, &delivery).await;
             let failures = failures_in_window(&delivery, &self.settings.retries);
-            let jitter = f64::from(crate::server::secrets::random_bytes::<1>().map_or(128, |b| b[0])) / 256.0;
+            let jitter =
+                f64::from(crate::server::secrets::random_bytes::<1>().map_or(128, |b| b[0]))
+                    / 256.0;
             let after =
                 self.settings
                     .retries
@@ -336,8 +345,13 @@ impl WebhookSender {
             }
         }
         let seconds = at.millis().div_euclid(1000);
-        let signed = signature(&endpoint.secret, &delivery.event_id, seconds, &delivery.body)
-            .map_err(|_| "the endpoint's secret is not valid base64".to_string())?;
+        let signed = signature(
+            &endpoint.secret,
+            &delivery.event_id,
+            seconds,
+            &delivery.body,
+        )
+        .map_err(|_| "the endpoint's secret is not valid base64".to_string())?;
         let mut response = self
             .client
             .post(url)
@@ -384,7 +398,10 @@ fn failures_in_window(delivery: &Delivery, retries: &RetryPolicy) -> u32 {
 /// resolver can refuse it).
 fn literal_ip(url: &reqwest::Url) -> Option<IpAddr> {
     let host = url.host_str()?;
-    host.trim_start_matches('[').trim_end_matches(']').parse().ok()
+    host.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .ok()
 }
 
 /// A failed request in a sentence: what went wrong, without the URL.
@@ -450,14 +467,22 @@ mod tests {
     #[tokio::test]
     async fn urls_are_checked_before_they_are_saved() {
         let refused = |url: &'static str| async move { checked_url(url, false).await.unwrap_err() };
-        for url in ["http://127.0.0.1/", "http://[::1]:8080/x", "http://localhost/", "http://10.0.0.5/"] {
+        for url in [
+            "http://127.0.0.1/",
+            "http://[::1]:8080/x",
+            "http://localhost/",
+            "http://10.0.0.5/",
+        ] {
             assert!(
                 matches!(refused(url).await, AppError::Invalid { ref message, .. } if message.contains("public")),
                 "{url}"
             );
         }
         for url in ["ftp://example.com/", "not a url", "https:///nohost"] {
-            assert!(matches!(refused(url).await, AppError::Invalid { .. }), "{url}");
+            assert!(
+                matches!(refused(url).await, AppError::Invalid { .. }),
+                "{url}"
+            );
         }
         assert!(checked_url("http://127.0.0.1:9/", true).await.is_ok());
     }

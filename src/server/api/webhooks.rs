@@ -4,7 +4,9 @@
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiQuery, PathId, PathIds};
 use super::paging::{paged, PageQuery};
-use crate::domain::webhook::{Delivery, NewWebhook, WebhookEndpoint, WebhookPatch, WebhookWithSecret};
+use crate::domain::webhook::{
+    Delivery, NewWebhook, WebhookEndpoint, WebhookPatch, WebhookWithSecret,
+};
 use crate::server::auth::Admin;
 use crate::server::http::AppState;
 use crate::server::service::Service;
@@ -19,7 +21,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/webhooks", get(list_webhooks).post(add_webhook))
         .route(
             "/api/webhooks/{id}",
-            get(get_webhook).patch(change_webhook).delete(delete_webhook),
+            get(get_webhook)
+                .patch(change_webhook)
+                .delete(delete_webhook),
         )
         .route("/api/webhooks/{id}/rotate-secret", post(rotate_secret))
         .route("/api/webhooks/{id}/ping", post(ping))

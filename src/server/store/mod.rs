@@ -10,11 +10,11 @@ pub mod mongo;
 pub mod records;
 pub mod sqlite;
 
+use crate::domain::webhook::{Delivery, DeliveryAttempt, DeliveryState, WebhookEndpoint};
 use crate::domain::{
     Actor, AppError, Customer, Id, Money, Order, OrderFilter, OrderStatus, Page, Product,
     StockMismatch, StockMovement, StockReason, Timestamp,
 };
-use crate::domain::webhook::{Delivery, DeliveryAttempt, DeliveryState, WebhookEndpoint};
 use crate::server::events::LiveHub;
 use async_trait::async_trait;
 use records::{Record, StoredOrder};
@@ -310,8 +310,12 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes an endpoint and its deliveries; false if there was none.
     async fn delete_webhook_endpoint(&self, id: Id) -> StoreResult<bool>;
     /// Switches an endpoint off, saying why.
-    async fn disable_webhook_endpoint(&self, id: Id, reason: String, at: Timestamp)
-        -> StoreResult<()>;
+    async fn disable_webhook_endpoint(
+        &self,
+        id: Id,
+        reason: String,
+        at: Timestamp,
+    ) -> StoreResult<()>;
 
     /// Queues one delivery (a ping).
     async fn add_delivery(&self, delivery: Delivery) -> StoreResult<()>;

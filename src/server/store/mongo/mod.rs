@@ -25,12 +25,12 @@ use super::{
     AdminPassword, AdminSession, Applied, Change, OutboxEvent, QuarterHourTotal, Store,
     StoreResult, QUARTER_HOUR_MS,
 };
+use crate::domain::webhook::{Delivery, DeliveryAttempt, DeliveryState, WebhookEndpoint};
 use crate::domain::{
     AppError, Customer, Id, Order, OrderFilter, Page, Product, StockMismatch, StockMovement,
     Timestamp,
 };
 use crate::server::events::LiveHub;
-use crate::domain::webhook::{Delivery, DeliveryAttempt, DeliveryState, WebhookEndpoint};
 use async_trait::async_trait;
 use bson::oid::ObjectId;
 use bson::{doc, Document};

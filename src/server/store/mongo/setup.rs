@@ -6,8 +6,8 @@
 use super::docs::MovementDoc;
 use super::errors::{self, command_code};
 use super::transaction::{self, Abort, Checked};
-use super::MongoStore;
 use super::webhooks::WEBHOOK_DELIVERIES;
+use super::MongoStore;
 use super::{ADMIN_SESSIONS, CUSTOMERS, MOVEMENTS, ORDERS, OUTBOX, PRODUCTS};
 use crate::domain::{Actor, StockReason};
 use crate::server::store::StoreResult;

@@ -19,11 +19,11 @@ use super::{
     AdminPassword, AdminSession, Applied, Change, OutboxEvent, QuarterHourTotal, Store,
     StoreResult, QUARTER_HOUR_MS,
 };
+use crate::domain::webhook::{Delivery, DeliveryAttempt, DeliveryState, WebhookEndpoint};
 use crate::domain::{
     AppError, Customer, Id, Order, OrderFilter, Page, Product, StockMismatch, StockMovement,
     Timestamp,
 };
-use crate::domain::webhook::{Delivery, DeliveryAttempt, DeliveryState, WebhookEndpoint};
 use async_trait::async_trait;
 use queries::{as_params, contains_pattern, load_order, order_conditions};
 use rows::*;

@@ -79,7 +79,10 @@ pub(super) fn id_column(row: &Row, i: usize) -> rusqlite::Result<Id> {
     text.parse().map_err(|_| conversion_failure(i, "not an id"))
 }
 
-pub(super) fn json_value<T: serde::de::DeserializeOwned>(row: &Row, i: usize) -> rusqlite::Result<T> {
+pub(super) fn json_value<T: serde::de::DeserializeOwned>(
+    row: &Row,
+    i: usize,
+) -> rusqlite::Result<T> {
     let text: String = row.get(i)?;
     serde_json::from_str(&text).map_err(|_| conversion_failure(i, "bad JSON"))
 }

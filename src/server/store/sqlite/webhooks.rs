@@ -84,7 +84,10 @@ impl SqliteStore {
                 [],
                 |r| {
                     let oldest: Option<i64> = r.get(1)?;
-                    Ok((r.get::<_, i64>(0)? as u64, oldest.map(Timestamp::from_millis)))
+                    Ok((
+                        r.get::<_, i64>(0)? as u64,
+                        oldest.map(Timestamp::from_millis),
+                    ))
                 },
             )
             .map_err(db_error)
@@ -101,8 +104,10 @@ impl SqliteStore {
         // The writer is everyone's: look before queueing behind orders.
         let waiting: bool = self
             .read(|c| {
-                c.query_row("SELECT EXISTS (SELECT 1 FROM outbox_events)", [], |r| r.get(0))
-                    .map_err(db_error)
+                c.query_row("SELECT EXISTS (SELECT 1 FROM outbox_events)", [], |r| {
+                    r.get(0)
+                })
+                .map_err(db_error)
             })
             .await?;
         if !waiting {
@@ -194,9 +199,12 @@ impl SqliteStore {
     pub(super) async fn remove_webhook_endpoint(&self, id: Id) -> StoreResult<bool> {
         self.writer
             .write(move |c| {
-                c.execute("DELETE FROM webhook_endpoints WHERE id = ?1", [id.to_string()])
-                    .map(|n| n > 0)
-                    .map_err(db_error)
+                c.execute(
+                    "DELETE FROM webhook_endpoints WHERE id = ?1",
+                    [id.to_string()],
+                )
+                .map(|n| n > 0)
+                .map_err(db_error)
             })
             .await
     }
@@ -268,7 +276,11 @@ impl SqliteStore {
                 .prepare_cached(HEAD)
                 .and_then(|mut s| {
                     s.query_row([endpoint.to_string()], |r| {
-                        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, i64>(1)?,
+                            r.get::<_, i64>(2)?,
+                        ))
                     })
                     .optional()
                 })
