@@ -64,6 +64,8 @@ export default defineConfig({
       IGNIFLO_ADMIN_TOKEN: ADMIN_TOKEN,
       IGNIFLO_PAYMENT_INSTRUCTIONS: PAYMENT_INSTRUCTIONS,
       IGNIFLO_TIMEZONE: SHOP_TIME_ZONE,
+      // The webhooks screen's test delivers to a receiver on 127.0.0.1.
+      IGNIFLO_WEBHOOK_ALLOW_PRIVATE: "1",
       // Every test comes from 127.0.0.1; the limits are tested in Rust.
       IGNIFLO_RATE_PUBLIC: "1000000",
       IGNIFLO_RATE_ORDERS: "1000000",

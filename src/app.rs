@@ -3,7 +3,8 @@
 use crate::components::toast::{ToastShelf, Toasts};
 use crate::pages::admin::{
     CancelOrderScreen, CustomersScreen, DashboardScreen, LoginScreen, OrderDetailScreen,
-    OrdersScreen, PackingSlipScreen, ProductsScreen, StockHistoryScreen,
+    OrdersScreen, PackingSlipScreen, ProductsScreen, StockHistoryScreen, WebhookDeliveriesScreen,
+    WebhooksScreen,
 };
 use crate::pages::customer::{CustomerPage, TrackingScreen};
 use leptos::prelude::*;
@@ -62,6 +63,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/products/:id/stock") view={Lazy::<StockHistoryScreen>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin/customers") view={Lazy::<CustomersScreen>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin/dashboard") view={Lazy::<DashboardScreen>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin/webhooks") view={Lazy::<WebhooksScreen>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin/webhooks/:id") view={Lazy::<WebhookDeliveriesScreen>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin/login") view={Lazy::<LoginScreen>::new()} ssr=SsrMode::InOrder/>
                 </Routes>
                 <ToastShelf/>

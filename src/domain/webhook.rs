@@ -39,8 +39,9 @@ pub struct WebhookEndpoint {
     pub active: bool,
     /// Why the shop stopped sending (the receiver answered 410 Gone), if it did.
     pub disabled_reason: Option<String>,
-    /// `whsec_` and the base64 of the key's bytes; never shown after it is made.
-    #[serde(skip_serializing)]
+    /// `whsec_` and the base64 of the key's bytes; never shown after it is
+    /// made (nor read back: the pages get endpoints without it).
+    #[serde(skip_serializing, default)]
     pub secret: String,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,

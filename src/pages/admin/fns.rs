@@ -2,6 +2,7 @@
 //! same rules as the REST routes: a signed-in admin, changes only from our
 //! own origin), then calls the same service function as its REST twin.
 
+use crate::domain::webhook::{Delivery, WebhookEndpoint, WebhookWithSecret};
 use crate::domain::{
     AppError, Customer, Dashboard, Order, OrderStatus, OrdersQuery, Product, StockMovement,
 };
@@ -179,6 +180,143 @@ pub async fn admin_customers(q: Option<String>) -> Result<Vec<Customer>, AppErro
 pub async fn admin_dashboard() -> Result<Dashboard, AppError> {
     as_admin(|service| async move { service.dashboard(crate::domain::Timestamp::now()).await })
         .await
+}
+
+#[server(prefix = "/api/fn", endpoint = "admin_webhooks")]
+pub async fn admin_webhooks() -> Result<Vec<WebhookEndpoint>, AppError> {
+    as_admin(|service| async move { service.webhook_endpoints().await }).await
+}
+
+/// Subscribes a URL from the webhooks screen; the answer shows the secret.
+#[server(prefix = "/api/fn", endpoint = "add_webhook")]
+pub async fn add_webhook(
+    url: String,
+    #[server(default)] events: Vec<String>,
+    description: Option<String>,
+) -> Result<WebhookWithSecret, AppError> {
+    use crate::domain::webhook::NewWebhook;
+    as_admin(|service| async move {
+        service
+            .add_webhook(NewWebhook {
+                url,
+                events,
+                description,
+            })
+            .await
+    })
+    .await
+}
+
+/// What a button of an endpoint's row does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndpointAction {
+    Ping,
+    SwitchOn,
+    SwitchOff,
+    RotateSecret,
+    Delete,
+}
+
+/// One of an endpoint's buttons. A rotated secret comes back to be shown
+/// once; a browser that posted the form itself is sent back to the list.
+#[server(prefix = "/api/fn", endpoint = "webhook_action")]
+pub async fn webhook_action(
+    id: String,
+    action: EndpointAction,
+) -> Result<Option<WebhookWithSecret>, AppError> {
+    use crate::domain::webhook::WebhookPatch;
+    use crate::server::server_fns::{form_failure, form_success};
+    use leptos::server_fn::ServerFn;
+    let done = as_admin(|service| async move {
+        let id = id
+            .parse()
+            .map_err(|_| AppError::not_found("webhook", &id))?;
+        let switch = |active| WebhookPatch {
+            active: Some(active),
+            ..Default::default()
+        };
+        match action {
+            EndpointAction::Ping => service.ping_webhook(id).await.map(|_| None),
+            EndpointAction::SwitchOn => {
+                service.change_webhook(id, switch(true)).await.map(|_| None)
+            }
+            EndpointAction::SwitchOff => service
+                .change_webhook(id, switch(false))
+                .await
+                .map(|_| None),
+            EndpointAction::RotateSecret => service.rotate_webhook_secret(id).await.map(Some),
+            EndpointAction::Delete => service.delete_webhook(id).await.map(|_| None),
+        }
+    })
+    .await;
+    match done {
+        Ok(answer) => {
+            form_success("/admin/webhooks");
+            Ok(answer)
+        }
+        Err(e) => form_failure("/admin/webhooks", WebhookAction::PATH, e),
+    }
+}
+
+/// An endpoint and its newest deliveries, with every attempt.
+#[server(prefix = "/api/fn", endpoint = "admin_webhook_deliveries")]
+pub async fn admin_webhook_deliveries(id: String) -> Result<WebhookDeliveries, AppError> {
+    use crate::domain::Page;
+    as_admin(|service| async move {
+        let id = id
+            .parse()
+            .map_err(|_| AppError::not_found("webhook", &id))?;
+        let page = Page {
+            limit: Page::MAX_LIMIT,
+            before: None,
+        };
+        let (endpoint, deliveries) = futures_util::try_join!(
+            service.webhook_endpoint(id),
+            service.webhook_deliveries(id, page)
+        )?;
+        Ok(WebhookDeliveries {
+            endpoint,
+            deliveries,
+        })
+    })
+    .await
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct WebhookDeliveries {
+    pub endpoint: WebhookEndpoint,
+    /// Newest first; the REST API pages further back.
+    pub deliveries: Vec<Delivery>,
+}
+
+/// Sends a delivery again, from the endpoint's deliveries screen.
+#[server(prefix = "/api/fn", endpoint = "redeliver_webhook")]
+pub async fn redeliver_webhook(id: String, delivery: String) -> Result<(), AppError> {
+    use crate::server::server_fns::{form_failure, form_success};
+    use leptos::server_fn::ServerFn;
+    let endpoint: Result<crate::domain::Id, _> = id.parse();
+    // Only this endpoint's own page: a form must not send the browser elsewhere.
+    let back = endpoint
+        .as_ref()
+        .map_or("/admin/webhooks".to_string(), |id| {
+            format!("/admin/webhooks/{id}")
+        });
+    let done = as_admin(|service| async move {
+        let id = endpoint.map_err(|_| AppError::not_found("webhook", &id))?;
+        let delivery = delivery
+            .parse()
+            .map_err(|_| AppError::not_found("delivery", &delivery))?;
+        service.redeliver(id, delivery).await
+    })
+    .await;
+    match done {
+        Ok(()) => {
+            form_success(&back);
+            Ok(())
+        }
+        Err(e) => form_failure(&back, RedeliverWebhook::PATH, e),
+    }
 }
 
 /// A price as an admin types it: `12`, `12.5`, `12.50`, or with a decimal

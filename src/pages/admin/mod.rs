@@ -1,4 +1,5 @@
-//! The admin console: orders, one order, products, customers, dashboard.
+//! The admin console: orders, one order, products, customers, dashboard,
+//! webhooks.
 //! Signed-in admins only: full page loads are redirected to `/admin/login`
 //! by the server; client-side visits are sent there by `AdminNav`; every
 //! server function checks again on its own.
@@ -15,6 +16,7 @@ pub mod packing_slip;
 pub mod products;
 pub mod session;
 pub mod stock_history;
+pub mod webhooks;
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
@@ -31,6 +33,8 @@ super::lazy_screen!(
     StockHistoryScreen => stock_history::StockHistoryPage,
     CustomersScreen => customers::CustomersPage,
     DashboardScreen => dashboard::DashboardPage,
+    WebhooksScreen => webhooks::WebhooksPage,
+    WebhookDeliveriesScreen => webhooks::WebhookDeliveriesPage,
     LoginScreen => login::LoginPage,
 );
 
@@ -63,6 +67,7 @@ pub fn AdminNav() -> impl IntoView {
             {tab("/admin/products", "Products")}
             {tab("/admin/customers", "Customers")}
             {tab("/admin/dashboard", "Dashboard")}
+            {tab("/admin/webhooks", "Webhooks")}
             <ActionForm action=logout attr:class="sign-out">
                 <button class="button secondary small" type="submit">"Sign out"</button>
             </ActionForm>
