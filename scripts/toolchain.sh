@@ -36,7 +36,7 @@ ensure_wasm_bindgen() {
   fi
 }
 
-# binaryen's wasm-opt (release builds) and socket.io-client (tests).
+# binaryen's wasm-opt (release builds), socket.io-client and standardwebhooks (tests).
 ensure_node_tools() {
   if ! command -v npm >/dev/null; then
     say "installing Node.js and npm"
