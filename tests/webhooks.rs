@@ -252,6 +252,21 @@ async fn gone_switches_the_endpoint_off(backend: Backend) {
 
     api.order(&ada, &[("GONE", 1)]).await;
     assert!(receiver.next_within(Duration::from_secs(2)).is_none());
+
+    // A bad change is refused and changes nothing; switching it back on works.
+    let path = format!("/api/webhooks/{}", endpoint["id"].as_str().unwrap());
+    let (status, error) = api
+        .patch(&path, json!({"active": true, "events": ["order.nope"]}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert_eq!(error["details"]["field"], "events[0]");
+    assert_eq!(api.get(&path).await.1["active"], false);
+    let (status, on) = api.patch(&path, json!({"active": true})).await;
+    assert_eq!(status, StatusCode::OK, "{on}");
+    assert_eq!(
+        (on["active"].clone(), on["disabledReason"].clone()),
+        (json!(true), Value::Null)
+    );
 }
 
 /// A ping reaches the endpoint; any delivery can be sent again by hand,
@@ -393,7 +408,10 @@ async fn queued_events_survive_a_kill(database: &str) {
     let _api = Api::on(server_on(database, &FAST_RETRIES));
     let mut delivered = Vec::new();
     while delivered.len() < placed.len() {
-        let request = receiver.next();
+        // A delivery the kill caught mid-request waits out its lease (60 s).
+        let request = receiver
+            .next_within(Duration::from_secs(75))
+            .expect("every queued event arrives after the restart");
         if request["answered"] == 200 {
             assert_eq!(request["verified"], true, "{request}");
             delivered.push(request["body"]["data"]["_id"].as_str().unwrap().to_string());

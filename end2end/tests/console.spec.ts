@@ -26,6 +26,10 @@ test("every admin screen shows its data in the page the server sends", async ({ 
   const p = await addProduct(request, { stock: 9, name: "Teapot" });
   const placed = await placeOrder(request, p.sku, 2);
   const order = await (await request.get(`/api/orders/${placed._id}`, { headers: admin })).json();
+  // An endpoint nothing listens at, with one ping queued for it.
+  const hook = `http://127.0.0.1:9/${javaScriptEnabled ? "js" : "no-js"}`;
+  const endpoint = await (await request.post("/api/webhooks", { headers: admin, data: { url: hook, events: ["product.low_stock"] } })).json();
+  const ping = await (await request.post(`/api/webhooks/${endpoint.id}/ping`, { headers: admin })).json();
   await signedInTo(page, javaScriptEnabled);
   const screens: [string, string, string][] = [
     ["/admin", "orders", `tr[data-order="${placed.number}"]`],
@@ -35,6 +39,8 @@ test("every admin screen shows its data in the page the server sends", async ({ 
     [`/admin/products/${p._id}/stock`, "stock-history", `td:text-is("Ordered")`],
     ["/admin/customers", "customers", `td:has-text("${order.customer.email}")`],
     ["/admin/dashboard", "dashboard", `.kpis`],
+    ["/admin/webhooks", "webhooks-list", `tr[data-url="${hook}"]`],
+    [`/admin/webhooks/${endpoint.id}`, "webhook-deliveries-list", `tr[data-event="${ping.eventId}"]`],
   ];
   for (const [path, name, data] of screens) {
     // As sent: the data is in the HTML itself, not fetched later.
@@ -46,6 +52,7 @@ test("every admin screen shows its data in the page the server sends", async ({ 
     await settled(page, javaScriptEnabled);
     await screenshots(page, testInfo, name);
   }
+  expect((await request.delete(`/api/webhooks/${endpoint.id}`, { headers: admin })).status()).toBe(204);
   expect(await (await page.request.get("/admin")).text()).toContain(placed.number);
   // On a phone each order is a card: its status, total and moves in view.
   await page.setViewportSize({ width: 375, height: 800 });

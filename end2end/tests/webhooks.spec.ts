@@ -76,7 +76,8 @@ test("an admin subscribes an endpoint and follows its deliveries @hydrated", asy
   await page.getByRole("link", { name: "← Webhooks" }).click();
   await row.getByRole("button", { name: "Disable" }).click();
   await expect(row.locator("td").nth(2)).toContainText("Disabled");
-  await row.getByRole("button", { name: "Delete" }).click();
+  await row.getByText("Delete…").click();
+  await row.getByRole("button", { name: "Delete endpoint" }).click();
   await expect(row).toHaveCount(0);
   hook.close();
   expect(errors).toEqual([]);

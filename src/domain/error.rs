@@ -58,6 +58,11 @@ pub enum AppError {
     },
     /// The same Idempotency-Key was sent with a different request.
     IdempotencyKeyReused,
+    /// The thing is in the middle of something that must finish first
+    /// ("A delivery being sent cannot be queued again").
+    Busy {
+        message: String,
+    },
     Unauthorized,
     Forbidden,
     TooManyRequests {
@@ -97,6 +102,7 @@ impl AppError {
             AppError::OrderCannot { .. } => "order_state_conflict",
             AppError::RefundTooLarge { .. } => "refund_too_large",
             AppError::IdempotencyKeyReused => "idempotency_key_reused",
+            AppError::Busy { .. } => "busy",
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden => "forbidden",
             AppError::TooManyRequests { .. } => "too_many_requests",
@@ -157,6 +163,7 @@ impl fmt::Display for AppError {
             AppError::IdempotencyKeyReused => {
                 f.write_str("This Idempotency-Key was already used for a different request")
             }
+            AppError::Busy { message } => f.write_str(message),
             AppError::Unauthorized => f.write_str("Sign in to do this"),
             AppError::Forbidden => f.write_str("You may not do this"),
             AppError::TooManyRequests { retry_after_secs } => {

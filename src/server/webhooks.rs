@@ -32,6 +32,12 @@ const READ_AT_MOST: usize = 64 * 1024;
 const KEEP_OF_ANSWER: usize = 1024;
 /// A delivery being sent is held this long; then another instance may send it.
 const LEASE: Duration = Duration::from_secs(60);
+/// Finished deliveries are kept this many days, for the deliveries screen.
+const KEEP_DELIVERIES_DAYS: i64 = 30;
+/// How often old deliveries are looked for.
+const SWEEP_EVERY: Duration = Duration::from_secs(3600);
+/// How long a webhook URL's host may take to resolve when it is saved.
+const RESOLVE_WITHIN: Duration = Duration::from_secs(5);
 /// How long the sender waits after a commit before handing the outbox on.
 const GATHER: Duration = Duration::from_millis(20);
 /// Events handed on per outbox transaction.
@@ -71,11 +77,13 @@ pub fn signature(secret: &str, id: &str, timestamp: i64, body: &str) -> Result<S
 }
 
 /// Whether an address is one the public internet routes to: not loopback,
-/// private, link-local, shared (CGNAT), multicast, broadcast or unspecified.
+/// private, link-local, shared (CGNAT), benchmarking, reserved, multicast,
+/// broadcast or unspecified — nor an IPv6 address carrying such an IPv4
+/// address (mapped, compatible, NAT64, 6to4).
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
+            let [a, b, c, _] = v4.octets();
             !(v4.is_loopback()
                 || v4.is_private()
                 || v4.is_link_local()
@@ -83,18 +91,37 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || v4.is_broadcast()
                 || v4.is_unspecified()
                 || a == 0
-                || (a == 100 && (64..128).contains(&b)))
+                || a >= 240
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 198 && (b == 18 || b == 19))
+                || (a == 192 && b == 0 && c == 0))
         }
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public(IpAddr::V4(v4));
+            let s = v6.segments();
+            let embedded = |hi: u16, lo: u16| {
+                let [a, b] = hi.to_be_bytes();
+                let [c, d] = lo.to_be_bytes();
+                IpAddr::V4(std::net::Ipv4Addr::new(a, b, c, d))
+            };
+            // ::ffff:a.b.c.d, ::a.b.c.d, 64:ff9b::a.b.c.d (NAT64).
+            if s[..5] == [0; 5] && (s[5] == 0xffff || s[5] == 0)
+                || s[..6] == [0x64, 0xff9b, 0, 0, 0, 0]
+            {
+                return !v6.is_unspecified()
+                    && !v6.is_loopback()
+                    && is_public(embedded(s[6], s[7]));
             }
-            let first = v6.segments()[0];
+            // 6to4: 2002:a.b.c.d::/48.
+            if s[0] == 0x2002 {
+                return is_public(embedded(s[1], s[2]));
+            }
             !(v6.is_loopback()
                 || v6.is_multicast()
                 || v6.is_unspecified()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80)
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] & 0xffc0) == 0xfec0
+                || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1))
         }
     }
 }
@@ -126,10 +153,17 @@ pub async fn checked_url(url: &str, allow_private: bool) -> Result<reqwest::Url,
     }
     let port = parsed.port_or_known_default().unwrap_or(443);
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    let addresses: Vec<SocketAddr> = match tokio::net::lookup_host((host, port)).await {
-        Ok(found) => found.collect(),
-        Err(_) => return Err(invalid(format!("{host} does not resolve to an address"))),
-    };
+    let addresses: Vec<SocketAddr> =
+        match tokio::time::timeout(RESOLVE_WITHIN, tokio::net::lookup_host((host, port))).await {
+            Ok(Ok(found)) => found.collect(),
+            Ok(Err(_)) => return Err(invalid(format!("{host} does not resolve to an address"))),
+            Err(_) => {
+                return Err(invalid(format!(
+                    "{host} did not resolve within {} s",
+                    RESOLVE_WITHIN.as_secs()
+                )))
+            }
+        };
     if let Some(private) = addresses.iter().find(|a| !is_public(a.ip())) {
         return Err(invalid(format!(
             "{host} resolves to {}, a loopback, private or link-local address; \
@@ -202,8 +236,13 @@ impl WebhookSender {
     }
 
     async fn run(self: Arc<Self>) {
+        let mut swept_at = Instant::now() - SWEEP_EVERY;
         loop {
             self.hand_on_the_outbox().await;
+            if swept_at.elapsed() >= SWEEP_EVERY {
+                swept_at = Instant::now();
+                self.forget_old_deliveries().await;
+            }
             match self.store.webhook_endpoints().await {
                 Ok(endpoints) => {
                     for endpoint in endpoints.into_iter().filter(|e| e.active) {
@@ -213,7 +252,7 @@ impl WebhookSender {
                             .unwrap_or_else(PoisonError::into_inner)
                             .insert(endpoint.id);
                         if idle {
-                            tokio::spawn(self.clone().send_queue(endpoint));
+                            tokio::spawn(self.clone().send_queue(endpoint.id));
                         }
                     }
                 }
@@ -224,6 +263,22 @@ impl WebhookSender {
                 // a busy shop's events are handed on in batches.
                 _ = self.outbox.notified() => tokio::time::sleep(GATHER).await,
                 _ = tokio::time::sleep(self.settings.poll()) => {}
+            }
+        }
+    }
+
+    /// Forgets deliveries finished longer ago than `KEEP_DELIVERIES`, a
+    /// batch at a time.
+    async fn forget_old_deliveries(&self) {
+        let before = Timestamp::now().plus_days(-KEEP_DELIVERIES_DAYS);
+        loop {
+            match self.store.forget_deliveries(before).await {
+                Ok(n) if n >= 1000 => continue,
+                Ok(_) => return,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot forget old webhook deliveries");
+                    return;
+                }
             }
         }
     }
@@ -245,8 +300,19 @@ impl WebhookSender {
     }
 
     /// Sends an endpoint's due deliveries, oldest first, until none is due.
-    async fn send_queue(self: Arc<Self>, endpoint: WebhookEndpoint) {
+    /// The endpoint is read again before each: a change of its URL or
+    /// secret, or switching it off, holds from the next request.
+    async fn send_queue(self: Arc<Self>, endpoint: Id) {
+        let _sending = Sending(&self.sending, endpoint);
         loop {
+            let endpoint = match self.store.webhook_endpoint(endpoint).await {
+                Ok(Some(endpoint)) if endpoint.active => endpoint,
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read a webhook endpoint");
+                    break;
+                }
+            };
             let now = Timestamp::now();
             let lease_until = Timestamp::from_millis(now.millis() + LEASE.as_millis() as i64);
             let delivery = match self
@@ -277,35 +343,38 @@ impl WebhookSender {
                 AfterAttempt::Gone => (DeliveryState::Failed, attempt.at, "gone"),
             };
             metrics().webhook_attempt(result);
-            let at = attempt.at;
-            if let Err(e) = self
-                .store
-                .record_attempt(delivery.id, attempt, state, due_at)
-                .await
-            {
-                tracing::warn!(error = %e, "cannot record a webhook attempt");
-                break;
-            }
             if after == AfterAttempt::Gone {
+                // Switched off first: should the attempt then go unrecorded,
+                // the delivery is sent again once the endpoint is back on.
                 tracing::warn!(endpoint = %endpoint.id, "a webhook endpoint answered 410 Gone; switched it off");
                 let reason = "The endpoint answered 410 Gone.".to_string();
                 if let Err(e) = self
                     .store
-                    .disable_webhook_endpoint(endpoint.id, reason, at)
+                    .disable_webhook_endpoint(endpoint.id, endpoint.url.clone(), reason, attempt.at)
                     .await
                 {
                     tracing::warn!(error = %e, "cannot switch a gone webhook endpoint off");
                 }
-                break;
             }
-            if state == DeliveryState::Pending {
+            match self
+                .store
+                .record_attempt(delivery.id, lease_until, attempt, state, due_at)
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!(delivery = %delivery.id, "a webhook attempt outlasted its lease; another instance sends it");
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot record a webhook attempt");
+                    break;
+                }
+            }
+            if state == DeliveryState::Pending || after == AfterAttempt::Gone {
                 break;
             }
         }
-        self.sending
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&endpoint.id);
     }
 
     /// One signed request to the endpoint, and what came of it.
@@ -373,6 +442,19 @@ impl WebhookSender {
         }
         read.truncate(KEEP_OF_ANSWER);
         Ok((status, String::from_utf8_lossy(&read).into_owned()))
+    }
+}
+
+/// Marks an endpoint's queue as being sent by this instance until dropped,
+/// however the task sending it ends.
+struct Sending<'a>(&'a Mutex<HashSet<Id>>, Id);
+
+impl Drop for Sending<'_> {
+    fn drop(&mut self) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.1);
     }
 }
 
@@ -455,11 +537,23 @@ mod tests {
             "fe80::1",
             "fd00::1",
             "::ffff:127.0.0.1",
+            "::127.0.0.1",
+            "64:ff9b::a9fe:a9fe",
+            "2002:c0a8:0101::1",
+            "fec0::1",
+            "198.18.0.1",
+            "240.0.0.1",
             "ff02::1",
         ] {
             assert!(!is_public(private.parse().unwrap()), "{private}");
         }
-        for public in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111"] {
+        for public in [
+            "93.184.216.34",
+            "1.1.1.1",
+            "2606:4700:4700::1111",
+            "::ffff:1.1.1.1",
+            "64:ff9b::101:101",
+        ] {
             assert!(is_public(public.parse().unwrap()), "{public}");
         }
     }

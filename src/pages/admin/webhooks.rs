@@ -26,6 +26,10 @@ pub fn WebhooksPage() -> impl IntoView {
         |_| admin_webhooks(),
     );
     let toaster = use_toasts();
+    // Adding an endpoint and rotating a secret show the secret on this page,
+    // once: they wait for the page to run (effects run only in the browser).
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
     // The secret of the endpoint just added or rotated: shown until the next.
     let new_secret = RwSignal::new(None::<WebhookWithSecret>);
     Effect::new(move |_| match add.value().get() {
@@ -48,7 +52,7 @@ pub fn WebhooksPage() -> impl IntoView {
                 "Each endpoint receives the events it subscribes to as signed POST requests "
                 "(Standard Webhooks), in the order they happened, retried for a day until it answers 2xx."
             </p>
-            <AddEndpointForm add/>
+            <AddEndpointForm add hydrated/>
             {move || new_secret.get().map(|shown| view! {
                 <div class="secret-box" role="status">
                     <p><strong>"Signing secret for " {shown.endpoint.url.clone()}</strong></p>
@@ -68,7 +72,7 @@ pub fn WebhooksPage() -> impl IntoView {
                                         <th scope="col">"State"</th><th scope="col">"Actions"</th>
                                     </tr></thead>
                                     <tbody>
-                                        {list.into_iter().map(|endpoint| view! { <EndpointRow endpoint act/> }).collect_view()}
+                                        {list.into_iter().map(|endpoint| view! { <EndpointRow endpoint act hydrated/> }).collect_view()}
                                     </tbody>
                                 </table>
                             </div>
@@ -84,7 +88,7 @@ pub fn WebhooksPage() -> impl IntoView {
 /// The form that subscribes a URL: the events are checkboxes, "All events"
 /// (`*`) first.
 #[component]
-fn AddEndpointForm(add: ServerAction<AddWebhook>) -> impl IntoView {
+fn AddEndpointForm(add: ServerAction<AddWebhook>, hydrated: RwSignal<bool>) -> impl IntoView {
     let url = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let chosen = RwSignal::new(vec!["*".to_string()]);
@@ -102,7 +106,7 @@ fn AddEndpointForm(add: ServerAction<AddWebhook>) -> impl IntoView {
                 });
             };
             view! {
-                <label class="check"><input type="checkbox" value=kind prop:checked=checked on:change=toggle/> {label}</label>
+                <label class="check"><input type="checkbox" value=kind checked=checked prop:checked=checked on:change=toggle/> {label}</label>
             }
         })
         .collect_view();
@@ -125,8 +129,9 @@ fn AddEndpointForm(add: ServerAction<AddWebhook>) -> impl IntoView {
             <div class="inline-form">
                 <label>"URL" <input name="url" type="url" required maxlength="2000" size="40" placeholder="https://example.com/webhooks" bind:value=url/></label>
                 <label>"Description" <input name="description" maxlength="500" placeholder="Warehouse" bind:value=description/></label>
-                <button class="button" type="submit">"Add endpoint"</button>
+                <button class="button" type="submit" disabled=move || !hydrated.get()>"Add endpoint"</button>
             </div>
+            <p class="hint" hidden=move || hydrated.get()>"Adding an endpoint needs JavaScript: its secret is shown on this page, once."</p>
             <fieldset class="event-choice">
                 <legend>"Events"</legend>
                 {boxes}
@@ -136,15 +141,21 @@ fn AddEndpointForm(add: ServerAction<AddWebhook>) -> impl IntoView {
 }
 
 #[component]
-fn EndpointRow(endpoint: WebhookEndpoint, act: ServerAction<WebhookAction>) -> impl IntoView {
+fn EndpointRow(
+    endpoint: WebhookEndpoint,
+    act: ServerAction<WebhookAction>,
+    hydrated: RwSignal<bool>,
+) -> impl IntoView {
     let id = endpoint.id.to_string();
     let button = move |action: EndpointAction, label: &'static str, class: &'static str| {
         let id = id.clone();
+        // A rotated secret is shown on the page: only once it runs.
+        let needs_page = action == EndpointAction::RotateSecret;
         view! {
             <ActionForm action=act attr:class="row-form">
                 <input type="hidden" name="id" value=id/>
                 <input type="hidden" name="action" value=action_name(action)/>
-                <button class=class type="submit">{label}</button>
+                <button class=class type="submit" disabled=move || needs_page && !hydrated.get()>{label}</button>
             </ActionForm>
         }
     };
@@ -180,7 +191,11 @@ fn EndpointRow(endpoint: WebhookEndpoint, act: ServerAction<WebhookAction>) -> i
                 {button(EndpointAction::Ping, "Send ping", "button small")}
                 {switch}
                 {button(EndpointAction::RotateSecret, "Rotate secret", "button secondary small")}
-                {button(EndpointAction::Delete, "Delete", "button danger small")}
+                <details class="confirm-delete">
+                    <summary class="button secondary small">"Delete…"</summary>
+                    <p>"Delete this endpoint and its delivery history?"</p>
+                    {button(EndpointAction::Delete, "Delete endpoint", "button danger small")}
+                </details>
             </td>
         </tr>
     }

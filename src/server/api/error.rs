@@ -45,7 +45,8 @@ pub fn status_of(e: &AppError) -> StatusCode {
         | AppError::OutOfStock { .. }
         | AppError::StockWouldBeNegative { .. }
         | AppError::InvalidTransition { .. }
-        | AppError::OrderCannot { .. } => StatusCode::CONFLICT,
+        | AppError::OrderCannot { .. }
+        | AppError::Busy { .. } => StatusCode::CONFLICT,
         AppError::Unauthorized => StatusCode::UNAUTHORIZED,
         AppError::Forbidden => StatusCode::FORBIDDEN,
         AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,

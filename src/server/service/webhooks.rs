@@ -6,6 +6,7 @@ use crate::domain::webhook::{
     self, Delivery, NewWebhook, WebhookEndpoint, WebhookPatch, WebhookWithSecret, PING_EVENT,
 };
 use crate::domain::{AppError, Id, Page, Timestamp};
+use crate::server::store::Requeue;
 use crate::server::webhooks::{checked_url, new_secret, retry_until};
 
 impl Service {
@@ -15,10 +16,8 @@ impl Service {
 
     pub async fn webhook_endpoint(&self, id: Id) -> Result<WebhookEndpoint, AppError> {
         self.store
-            .webhook_endpoints()
+            .webhook_endpoint(id)
             .await?
-            .into_iter()
-            .find(|e| e.id == id)
             .ok_or_else(|| AppError::not_found("webhook", id))
     }
 
@@ -39,7 +38,7 @@ impl Service {
             created_at: now,
             updated_at: now,
         };
-        self.store.save_webhook_endpoint(endpoint.clone()).await?;
+        self.store.add_webhook_endpoint(endpoint.clone()).await?;
         Ok(with_secret(endpoint))
     }
 
@@ -48,37 +47,79 @@ impl Service {
         id: Id,
         patch: WebhookPatch,
     ) -> Result<WebhookEndpoint, AppError> {
-        let mut endpoint = self.webhook_endpoint(id).await?;
-        if let Some(events) = &patch.events {
-            endpoint.events = webhook::subscription(events)?;
-        }
-        if let Some(text) = &patch.description {
-            endpoint.description = webhook::description(text)?;
-        }
-        if let Some(url) = &patch.url {
-            endpoint.url = checked_url(url, self.webhooks.allow_private)
-                .await?
-                .to_string();
-        }
-        if let Some(active) = patch.active {
-            endpoint.active = active;
-            if active {
-                endpoint.disabled_reason = None;
-            }
-        }
-        endpoint.updated_at = Timestamp::now();
-        self.store.save_webhook_endpoint(endpoint.clone()).await?;
+        let events = patch
+            .events
+            .as_deref()
+            .map(webhook::subscription)
+            .transpose()?;
+        let description = patch
+            .description
+            .as_deref()
+            .map(webhook::description)
+            .transpose()?;
+        let url = match &patch.url {
+            Some(url) => Some(
+                checked_url(url, self.webhooks.allow_private)
+                    .await?
+                    .to_string(),
+            ),
+            None => None,
+        };
+        let changed = self
+            .edit_webhook(id, |endpoint| {
+                if let Some(events) = &events {
+                    endpoint.events = events.clone();
+                }
+                if let Some(description) = &description {
+                    endpoint.description = description.clone();
+                }
+                if let Some(url) = &url {
+                    endpoint.url = url.clone();
+                }
+                if let Some(active) = patch.active {
+                    endpoint.active = active;
+                    if active {
+                        endpoint.disabled_reason = None;
+                    }
+                }
+            })
+            .await?;
         self.outbox.notify_one();
-        Ok(endpoint)
+        Ok(changed)
     }
 
-    /// A new secret for the endpoint; the old one stops signing at once.
+    /// A new secret for the endpoint; it signs from the next request on.
     pub async fn rotate_webhook_secret(&self, id: Id) -> Result<WebhookWithSecret, AppError> {
-        let mut endpoint = self.webhook_endpoint(id).await?;
-        endpoint.secret = new_secret()?;
-        endpoint.updated_at = Timestamp::now();
-        self.store.save_webhook_endpoint(endpoint.clone()).await?;
-        Ok(with_secret(endpoint))
+        let secret = new_secret()?;
+        let rotated = self
+            .edit_webhook(id, |endpoint| endpoint.secret = secret.clone())
+            .await?;
+        Ok(with_secret(rotated))
+    }
+
+    /// Applies `edit` to the endpoint as it is now, written only over what
+    /// was read: an admin's change and the sender switching the endpoint
+    /// off (410) never undo each other, and a deleted endpoint stays gone.
+    async fn edit_webhook(
+        &self,
+        id: Id,
+        edit: impl Fn(&mut WebhookEndpoint),
+    ) -> Result<WebhookEndpoint, AppError> {
+        for _ in 0..super::CHANGE_RETRIES {
+            let mut endpoint = self.webhook_endpoint(id).await?;
+            let read_at = endpoint.updated_at;
+            edit(&mut endpoint);
+            endpoint.updated_at =
+                Timestamp::from_millis(Timestamp::now().millis().max(read_at.millis() + 1));
+            if self
+                .store
+                .update_webhook_endpoint(endpoint.clone(), read_at)
+                .await?
+            {
+                return Ok(endpoint);
+            }
+        }
+        Err(AppError::Unavailable)
     }
 
     pub async fn delete_webhook(&self, id: Id) -> Result<(), AppError> {
@@ -102,11 +143,16 @@ impl Service {
         self.webhook_endpoint(id).await?;
         let now = Timestamp::now();
         let until = retry_until(now, &self.webhooks.retries);
-        if !self.store.redeliver(id, delivery, now, until).await? {
-            return Err(AppError::not_found("delivery", delivery));
+        match self.store.redeliver(id, delivery, now, until).await? {
+            Requeue::Queued => {
+                self.outbox.notify_one();
+                Ok(())
+            }
+            Requeue::InFlight => Err(AppError::Busy {
+                message: "This delivery is being sent right now; send it again once that attempt is recorded".into(),
+            }),
+            Requeue::NotFound => Err(AppError::not_found("delivery", delivery)),
         }
-        self.outbox.notify_one();
-        Ok(())
     }
 
     /// Queues a `webhook.ping` event for this endpoint alone.

@@ -208,6 +208,15 @@ impl Applied {
     }
 }
 
+/// What came of asking for a delivery to be sent again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Requeue {
+    Queued,
+    /// It is being sent right now; its attempt decides what it becomes.
+    InFlight,
+    NotFound,
+}
+
 /// The admin login's password as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AdminPassword {
@@ -305,14 +314,23 @@ pub trait Store: Send + Sync + 'static {
 
     /// Webhook endpoints, oldest first.
     async fn webhook_endpoints(&self) -> StoreResult<Vec<WebhookEndpoint>>;
-    /// Creates an endpoint, or rewrites it whole.
-    async fn save_webhook_endpoint(&self, endpoint: WebhookEndpoint) -> StoreResult<()>;
+    async fn webhook_endpoint(&self, id: Id) -> StoreResult<Option<WebhookEndpoint>>;
+    async fn add_webhook_endpoint(&self, endpoint: WebhookEndpoint) -> StoreResult<()>;
+    /// Rewrites an endpoint if it is still as it was when last updated at
+    /// `read_at`; false if it changed meanwhile or is gone.
+    async fn update_webhook_endpoint(
+        &self,
+        endpoint: WebhookEndpoint,
+        read_at: Timestamp,
+    ) -> StoreResult<bool>;
     /// Deletes an endpoint and its deliveries; false if there was none.
     async fn delete_webhook_endpoint(&self, id: Id) -> StoreResult<bool>;
-    /// Switches an endpoint off, saying why.
+    /// Switches an endpoint off, saying why — if it still sends to `url`
+    /// (an admin may have pointed it elsewhere meanwhile).
     async fn disable_webhook_endpoint(
         &self,
         id: Id,
+        url: String,
         reason: String,
         at: Timestamp,
     ) -> StoreResult<()>;
@@ -323,32 +341,38 @@ pub trait Store: Send + Sync + 'static {
     async fn deliveries(&self, endpoint: Id, page: Page) -> StoreResult<Vec<Delivery>>;
     /// The first delivery in an endpoint's queue (pending, in the order its
     /// events were committed; MongoDB: of their times), leased until
-    /// `lease_until` — if it is due by `now` and no one else holds it.
-    /// Deliveries behind it wait: one endpoint gets its events in order.
+    /// `lease_until` — if it is due by `now` and no delivery of the
+    /// endpoint is leased. Deliveries behind it wait: one endpoint gets its
+    /// events one at a time, in order.
     async fn claim_delivery(
         &self,
         endpoint: Id,
         now: Timestamp,
         lease_until: Timestamp,
     ) -> StoreResult<Option<Delivery>>;
-    /// Records an attempt of a leased delivery and what the delivery
-    /// becomes (delivered, due again, failed), ending the lease.
+    /// Records an attempt of a delivery claimed with `lease_until` and what
+    /// the delivery becomes (delivered, due again, failed), ending the
+    /// lease; false, with nothing written, if the lease ran out and passed on.
     async fn record_attempt(
         &self,
         delivery: Id,
+        lease_until: Timestamp,
         attempt: DeliveryAttempt,
         state: DeliveryState,
         due_at: Timestamp,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<bool>;
     /// Puts a delivery back at its place in the queue, due at `now`, with a
-    /// new retry window; false if the endpoint has no such delivery.
+    /// new retry window — unless it is being sent right now.
     async fn redeliver(
         &self,
         endpoint: Id,
         delivery: Id,
         now: Timestamp,
         retry_until: Timestamp,
-    ) -> StoreResult<bool>;
+    ) -> StoreResult<Requeue>;
+    /// Forgets up to a batch of deliveries finished (delivered or failed)
+    /// before `before`; returns how many.
+    async fn forget_deliveries(&self, before: Timestamp) -> StoreResult<u64>;
 
     /// Gives an order a new tracking token (its hash), replacing the old one.
     async fn replace_tracking_hash(&self, order: Id, hash: String) -> StoreResult<()>;

@@ -108,7 +108,7 @@ pub(super) async fn prepare(db: &Database) -> mongodb::error::Result<()> {
         .create_indexes([
             plain(
                 "queue",
-                doc! { "endpoint": 1, "state": 1, "eventAt": 1, "_id": 1 },
+                doc! { "endpoint": 1, "state": 1, "eventAt": 1, "eventId": 1 },
             ),
             plain("history", doc! { "endpoint": 1, "_id": -1 }),
         ])

@@ -11,8 +11,8 @@ use super::queries::collect;
 use super::transaction::{self, Abort, Checked};
 use super::{MongoStore, OUTBOX};
 use crate::domain::webhook::{Delivery, DeliveryAttempt, DeliveryState, WebhookEndpoint};
-use crate::domain::{Id, Page, Timestamp};
-use crate::server::store::StoreResult;
+use crate::domain::{AppError, Id, Page, Timestamp};
+use crate::server::store::{Requeue, StoreResult};
 use bson::oid::ObjectId;
 use bson::{doc, DateTime};
 use futures_util::TryStreamExt;
@@ -21,6 +21,10 @@ use mongodb::Collection;
 use serde::{Deserialize, Serialize};
 
 pub(super) const WEBHOOK_ENDPOINTS: &str = "webhook_endpoints";
+/// Events are handed on once they are this old (by the clock of the change
+/// that wrote them), so a transaction that committed a little after a later
+/// one still has its events queued in the order of their times.
+const SETTLE_MS: i64 = 2_000;
 pub(super) const WEBHOOK_DELIVERIES: &str = "webhook_deliveries";
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -139,20 +143,26 @@ impl From<&Delivery> for DeliveryDoc {
     }
 }
 
-impl From<DeliveryDoc> for Delivery {
-    fn from(d: DeliveryDoc) -> Self {
-        Delivery {
+impl TryFrom<DeliveryDoc> for Delivery {
+    type Error = AppError;
+
+    fn try_from(d: DeliveryDoc) -> Result<Self, AppError> {
+        let state = d.state.parse().map_err(|_| {
+            tracing::error!(state = %d.state, "a stored delivery has an unknown state");
+            AppError::Internal
+        })?;
+        Ok(Delivery {
             id: id(d.id),
             endpoint: id(d.endpoint),
             event_id: d.event_id,
             event_type: d.event_type,
             event_at: timestamp(d.event_at),
             body: d.body,
-            state: d.state.parse().unwrap_or(DeliveryState::Failed),
+            state,
             due_at: timestamp(d.due_at),
             retry_until: timestamp(d.retry_until),
             attempts: d.attempts.into_iter().map(DeliveryAttempt::from).collect(),
-        }
+        })
     }
 }
 
@@ -190,10 +200,11 @@ impl MongoStore {
         self.ready().await?;
         let Checked(taken) = transaction::run(&self.client, self, move |s, store| {
             Box::pin(async move {
+                let settled = date(Timestamp::from_millis(due.millis() - SETTLE_MS));
                 let events: Vec<OutboxDoc> = store
                     .db
                     .collection::<OutboxDoc>(OUTBOX)
-                    .find(doc! {})
+                    .find(doc! { "createdAt": { "$lt": settled } })
                     .sort(doc! { "createdAt": 1, "_id": 1 })
                     .limit(i64::from(limit))
                     .session(&mut *s)
@@ -263,40 +274,79 @@ impl MongoStore {
         Ok(docs.into_iter().map(WebhookEndpoint::from).collect())
     }
 
-    pub(super) async fn write_webhook_endpoint(&self, e: WebhookEndpoint) -> StoreResult<()> {
+    pub(super) async fn one_webhook_endpoint(
+        &self,
+        id: Id,
+    ) -> StoreResult<Option<WebhookEndpoint>> {
+        self.ready().await?;
+        let found = self
+            .endpoints()
+            .find_one(doc! { "_id": oid(id) })
+            .await
+            .map_err(db_error)?;
+        Ok(found.map(WebhookEndpoint::from))
+    }
+
+    pub(super) async fn insert_webhook_endpoint(&self, e: WebhookEndpoint) -> StoreResult<()> {
         self.ready().await?;
         self.endpoints()
-            .replace_one(doc! { "_id": oid(e.id) }, EndpointDoc::from(&e))
-            .upsert(true)
+            .insert_one(EndpointDoc::from(&e))
             .await
             .map(drop)
             .map_err(db_error)
     }
 
+    pub(super) async fn rewrite_webhook_endpoint(
+        &self,
+        e: WebhookEndpoint,
+        read_at: Timestamp,
+    ) -> StoreResult<bool> {
+        self.ready().await?;
+        let replaced = self
+            .endpoints()
+            .replace_one(
+                doc! { "_id": oid(e.id), "updatedAt": date(read_at) },
+                EndpointDoc::from(&e),
+            )
+            .await
+            .map_err(db_error)?;
+        Ok(replaced.matched_count > 0)
+    }
+
     pub(super) async fn remove_webhook_endpoint(&self, endpoint: Id) -> StoreResult<bool> {
         self.ready().await?;
-        let removed = self
-            .endpoints()
-            .delete_one(doc! { "_id": oid(endpoint) })
-            .await
-            .map_err(db_error)?;
-        self.deliveries_collection()
-            .delete_many(doc! { "endpoint": oid(endpoint) })
-            .await
-            .map_err(db_error)?;
-        Ok(removed.deleted_count > 0)
+        // Together: a dispatch that read the endpoint before cannot leave
+        // deliveries behind it.
+        let Checked(removed) = transaction::run(&self.client, self, move |s, store| {
+            Box::pin(async move {
+                let removed = store
+                    .endpoints()
+                    .delete_one(doc! { "_id": oid(endpoint) })
+                    .session(&mut *s)
+                    .await?;
+                store
+                    .deliveries_collection()
+                    .delete_many(doc! { "endpoint": oid(endpoint) })
+                    .session(&mut *s)
+                    .await?;
+                Ok::<_, Abort>(Checked(removed.deleted_count > 0))
+            })
+        })
+        .await?;
+        Ok(removed)
     }
 
     pub(super) async fn switch_off_webhook_endpoint(
         &self,
         endpoint: Id,
+        url: String,
         reason: String,
         at: Timestamp,
     ) -> StoreResult<()> {
         self.ready().await?;
         self.endpoints()
             .update_one(
-                doc! { "_id": oid(endpoint) },
+                doc! { "_id": oid(endpoint), "url": url },
                 doc! { "$set": { "active": false, "disabledReason": reason, "updatedAt": date(at) } },
             )
             .await
@@ -330,7 +380,7 @@ impl MongoStore {
             .limit(i64::from(page.limit))
             .await;
         let docs: Vec<DeliveryDoc> = collect(found).await?;
-        Ok(docs.into_iter().map(Delivery::from).collect())
+        docs.into_iter().map(Delivery::try_from).collect()
     }
 
     pub(super) async fn lease_next_delivery(
@@ -340,16 +390,25 @@ impl MongoStore {
         lease_until: Timestamp,
     ) -> StoreResult<Option<Delivery>> {
         self.ready().await?;
+        let pending = doc! { "endpoint": oid(endpoint), "state": DeliveryState::Pending.as_str() };
         let head = self
             .deliveries_collection()
-            .find_one(doc! { "endpoint": oid(endpoint), "state": DeliveryState::Pending.as_str() })
-            .sort(doc! { "eventAt": 1, "_id": 1 })
+            .find_one(pending.clone())
+            .sort(doc! { "eventAt": 1, "eventId": 1 })
             .await
             .map_err(db_error)?;
-        let Some(head) = head else {
+        let Some(head) = head.filter(|h| h.due_at <= date(now)) else {
             return Ok(None);
         };
-        if head.due_at > date(now) || head.leased_until > date(now) {
+        // One at a time: none while another of the endpoint's is being sent.
+        let mut leased = pending;
+        leased.insert("leasedUntil", doc! { "$gt": date(now) });
+        let busy = self
+            .deliveries_collection()
+            .find_one(leased)
+            .await
+            .map_err(db_error)?;
+        if busy.is_some() {
             return Ok(None);
         }
         let claimed = self
@@ -365,24 +424,26 @@ impl MongoStore {
             .return_document(ReturnDocument::After)
             .await
             .map_err(db_error)?;
-        Ok(claimed.map(Delivery::from))
+        claimed.map(Delivery::try_from).transpose()
     }
 
     pub(super) async fn save_attempt(
         &self,
         delivery: Id,
+        lease_until: Timestamp,
         attempt: DeliveryAttempt,
         state: DeliveryState,
         due_at: Timestamp,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<bool> {
         self.ready().await?;
         let attempt = bson::to_document(&AttemptDoc::from(&attempt)).map_err(|e| {
             tracing::error!(error = %e, "a delivery attempt did not serialize");
-            crate::domain::AppError::Internal
+            AppError::Internal
         })?;
-        self.deliveries_collection()
+        let updated = self
+            .deliveries_collection()
             .update_one(
-                doc! { "_id": oid(delivery) },
+                doc! { "_id": oid(delivery), "leasedUntil": date(lease_until) },
                 doc! {
                     "$set": {
                         "state": state.as_str(),
@@ -393,8 +454,8 @@ impl MongoStore {
                 },
             )
             .await
-            .map(drop)
-            .map_err(db_error)
+            .map_err(db_error)?;
+        Ok(updated.matched_count > 0)
     }
 
     pub(super) async fn requeue_delivery(
@@ -403,12 +464,21 @@ impl MongoStore {
         delivery: Id,
         now: Timestamp,
         retry_until: Timestamp,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<Requeue> {
         self.ready().await?;
+        let mine = doc! { "_id": oid(delivery), "endpoint": oid(endpoint) };
+        let mut idle = mine.clone();
+        idle.insert(
+            "$or",
+            vec![
+                doc! { "state": { "$ne": DeliveryState::Pending.as_str() } },
+                doc! { "leasedUntil": { "$lte": date(now) } },
+            ],
+        );
         let updated = self
             .deliveries_collection()
             .update_one(
-                doc! { "_id": oid(delivery), "endpoint": oid(endpoint) },
+                idle,
                 doc! {
                     "$set": {
                         "state": DeliveryState::Pending.as_str(),
@@ -419,6 +489,31 @@ impl MongoStore {
             )
             .await
             .map_err(db_error)?;
-        Ok(updated.matched_count > 0)
+        if updated.matched_count > 0 {
+            return Ok(Requeue::Queued);
+        }
+        let exists = self
+            .deliveries_collection()
+            .find_one(mine)
+            .await
+            .map_err(db_error)?;
+        Ok(if exists.is_some() {
+            Requeue::InFlight
+        } else {
+            Requeue::NotFound
+        })
+    }
+
+    pub(super) async fn forget_finished_deliveries(&self, before: Timestamp) -> StoreResult<u64> {
+        self.ready().await?;
+        let forgotten = self
+            .deliveries_collection()
+            .delete_many(doc! {
+                "state": { "$ne": DeliveryState::Pending.as_str() },
+                "dueAt": { "$lt": date(before) },
+            })
+            .await
+            .map_err(db_error)?;
+        Ok(forgotten.deleted_count)
     }
 }

@@ -16,7 +16,7 @@ mod webhooks;
 mod writer;
 
 use super::{
-    AdminPassword, AdminSession, Applied, Change, OutboxEvent, QuarterHourTotal, Store,
+    AdminPassword, AdminSession, Applied, Change, OutboxEvent, QuarterHourTotal, Requeue, Store,
     StoreResult, QUARTER_HOUR_MS,
 };
 use crate::domain::webhook::{Delivery, DeliveryAttempt, DeliveryState, WebhookEndpoint};
@@ -311,8 +311,20 @@ impl Store for SqliteStore {
         self.all_webhook_endpoints().await
     }
 
-    async fn save_webhook_endpoint(&self, endpoint: WebhookEndpoint) -> StoreResult<()> {
-        self.write_webhook_endpoint(endpoint).await
+    async fn webhook_endpoint(&self, id: Id) -> StoreResult<Option<WebhookEndpoint>> {
+        self.one_webhook_endpoint(id).await
+    }
+
+    async fn add_webhook_endpoint(&self, endpoint: WebhookEndpoint) -> StoreResult<()> {
+        self.insert_webhook_endpoint(endpoint).await
+    }
+
+    async fn update_webhook_endpoint(
+        &self,
+        endpoint: WebhookEndpoint,
+        read_at: Timestamp,
+    ) -> StoreResult<bool> {
+        self.rewrite_webhook_endpoint(endpoint, read_at).await
     }
 
     async fn delete_webhook_endpoint(&self, id: Id) -> StoreResult<bool> {
@@ -322,10 +334,11 @@ impl Store for SqliteStore {
     async fn disable_webhook_endpoint(
         &self,
         id: Id,
+        url: String,
         reason: String,
         at: Timestamp,
     ) -> StoreResult<()> {
-        self.switch_off_webhook_endpoint(id, reason, at).await
+        self.switch_off_webhook_endpoint(id, url, reason, at).await
     }
 
     async fn add_delivery(&self, delivery: Delivery) -> StoreResult<()> {
@@ -348,11 +361,13 @@ impl Store for SqliteStore {
     async fn record_attempt(
         &self,
         delivery: Id,
+        lease_until: Timestamp,
         attempt: DeliveryAttempt,
         state: DeliveryState,
         due_at: Timestamp,
-    ) -> StoreResult<()> {
-        self.save_attempt(delivery, attempt, state, due_at).await
+    ) -> StoreResult<bool> {
+        self.save_attempt(delivery, lease_until, attempt, state, due_at)
+            .await
     }
 
     async fn redeliver(
@@ -361,9 +376,13 @@ impl Store for SqliteStore {
         delivery: Id,
         now: Timestamp,
         retry_until: Timestamp,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<Requeue> {
         self.requeue_delivery(endpoint, delivery, now, retry_until)
             .await
+    }
+
+    async fn forget_deliveries(&self, before: Timestamp) -> StoreResult<u64> {
+        self.forget_finished_deliveries(before).await
     }
 
     async fn order_by_tracking_hash(&self, hash: &str) -> StoreResult<Option<Order>> {

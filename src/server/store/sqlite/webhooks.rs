@@ -6,7 +6,7 @@ use super::rows::{db_error, id_column, json_column, json_value, parsed};
 use super::SqliteStore;
 use crate::domain::webhook::{Delivery, DeliveryAttempt, DeliveryState, WebhookEndpoint};
 use crate::domain::{Id, Page, Timestamp};
-use crate::server::store::StoreResult;
+use crate::server::store::{Requeue, StoreResult};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 const ENDPOINT_COLUMNS: &str =
@@ -166,16 +166,26 @@ impl SqliteStore {
         self.read(endpoints).await
     }
 
-    pub(super) async fn write_webhook_endpoint(&self, e: WebhookEndpoint) -> StoreResult<()> {
+    pub(super) async fn one_webhook_endpoint(
+        &self,
+        id: Id,
+    ) -> StoreResult<Option<WebhookEndpoint>> {
+        self.read(move |c| {
+            c.prepare_cached(&format!(
+                "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = ?1"
+            ))
+            .and_then(|mut s| s.query_row([id.to_string()], endpoint_row).optional())
+            .map_err(db_error)
+        })
+        .await
+    }
+
+    pub(super) async fn insert_webhook_endpoint(&self, e: WebhookEndpoint) -> StoreResult<()> {
         self.writer
             .write(move |c| {
                 c.prepare_cached(&format!(
                     "INSERT INTO webhook_endpoints ({ENDPOINT_COLUMNS}) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
-                     ON CONFLICT (id) DO UPDATE SET url = excluded.url, \
-                     description = excluded.description, events = excluded.events, \
-                     active = excluded.active, disabled_reason = excluded.disabled_reason, \
-                     secret = excluded.secret, updated_at = excluded.updated_at"
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
                 ))
                 .and_then(|mut s| {
                     s.execute(params![
@@ -191,6 +201,37 @@ impl SqliteStore {
                     ])
                 })
                 .map(drop)
+                .map_err(db_error)
+            })
+            .await
+    }
+
+    pub(super) async fn rewrite_webhook_endpoint(
+        &self,
+        e: WebhookEndpoint,
+        read_at: Timestamp,
+    ) -> StoreResult<bool> {
+        self.writer
+            .write(move |c| {
+                c.prepare_cached(
+                    "UPDATE webhook_endpoints SET url = ?2, description = ?3, events = ?4, \
+                     active = ?5, disabled_reason = ?6, secret = ?7, updated_at = ?8 \
+                     WHERE id = ?1 AND updated_at = ?9",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![
+                        e.id.to_string(),
+                        e.url,
+                        e.description,
+                        json_column(&e.events)?,
+                        e.active,
+                        e.disabled_reason,
+                        e.secret,
+                        e.updated_at.millis(),
+                        read_at.millis(),
+                    ])
+                })
+                .map(|n| n > 0)
                 .map_err(db_error)
             })
             .await
@@ -212,15 +253,16 @@ impl SqliteStore {
     pub(super) async fn switch_off_webhook_endpoint(
         &self,
         id: Id,
+        url: String,
         reason: String,
         at: Timestamp,
     ) -> StoreResult<()> {
         self.writer
             .write(move |c| {
                 c.execute(
-                    "UPDATE webhook_endpoints SET active = 0, disabled_reason = ?2, \
-                     updated_at = ?3 WHERE id = ?1",
-                    params![id.to_string(), reason, at.millis()],
+                    "UPDATE webhook_endpoints SET active = 0, disabled_reason = ?3, \
+                     updated_at = ?4 WHERE id = ?1 AND url = ?2",
+                    params![id.to_string(), url, reason, at.millis()],
                 )
                 .map(drop)
                 .map_err(db_error)
@@ -269,25 +311,30 @@ impl SqliteStore {
         lease_until: Timestamp,
     ) -> StoreResult<Option<Delivery>> {
         // Most looks find nothing due: they read, and write only to lease.
-        const HEAD: &str = "SELECT seq, due_at, leased_until FROM webhook_deliveries \
+        const HEAD: &str = "SELECT seq, due_at FROM webhook_deliveries \
              WHERE endpoint = ?1 AND state = 'PENDING' ORDER BY seq LIMIT 1";
+        const LEASED: &str = "SELECT EXISTS (SELECT 1 FROM webhook_deliveries \
+             WHERE endpoint = ?1 AND state = 'PENDING' AND leased_until > ?2)";
         let due = move |c: &Connection| -> StoreResult<Option<i64>> {
             let head = c
                 .prepare_cached(HEAD)
                 .and_then(|mut s| {
                     s.query_row([endpoint.to_string()], |r| {
-                        Ok((
-                            r.get::<_, i64>(0)?,
-                            r.get::<_, i64>(1)?,
-                            r.get::<_, i64>(2)?,
-                        ))
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
                     })
                     .optional()
                 })
                 .map_err(db_error)?;
-            Ok(head
-                .filter(|(_, due, leased)| *due <= now.millis() && *leased <= now.millis())
-                .map(|(seq, _, _)| seq))
+            let Some((seq, _)) = head.filter(|(_, due)| *due <= now.millis()) else {
+                return Ok(None);
+            };
+            let busy: bool = c
+                .prepare_cached(LEASED)
+                .and_then(|mut s| {
+                    s.query_row(params![endpoint.to_string(), now.millis()], |r| r.get(0))
+                })
+                .map_err(db_error)?;
+            Ok((!busy).then_some(seq))
         };
         if self.read(due).await?.is_none() {
             return Ok(None);
@@ -311,25 +358,28 @@ impl SqliteStore {
     pub(super) async fn save_attempt(
         &self,
         delivery: Id,
+        lease_until: Timestamp,
         attempt: DeliveryAttempt,
         state: DeliveryState,
         due_at: Timestamp,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<bool> {
         self.writer
             .write(move |c| {
                 c.prepare_cached(
                     "UPDATE webhook_deliveries SET state = ?2, due_at = ?3, leased_until = 0, \
-                     attempts = json_insert(attempts, '$[#]', json(?4)) WHERE id = ?1",
+                     attempts = json_insert(attempts, '$[#]', json(?4)) \
+                     WHERE id = ?1 AND leased_until = ?5",
                 )
                 .and_then(|mut s| {
                     s.execute(params![
                         delivery.to_string(),
                         state.as_str(),
                         due_at.millis(),
-                        json_column(&attempt)?
+                        json_column(&attempt)?,
+                        lease_until.millis(),
                     ])
                 })
-                .map(drop)
+                .map(|n| n > 0)
                 .map_err(db_error)
             })
             .await
@@ -341,20 +391,45 @@ impl SqliteStore {
         delivery: Id,
         now: Timestamp,
         retry_until: Timestamp,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<Requeue> {
+        self.writer
+            .write(move |c| {
+                let found: Option<(String, i64)> = c
+                    .query_row(
+                        "SELECT state, leased_until FROM webhook_deliveries \
+                         WHERE id = ?2 AND endpoint = ?1",
+                        params![endpoint.to_string(), delivery.to_string()],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()
+                    .map_err(db_error)?;
+                match found {
+                    None => return Ok(Requeue::NotFound),
+                    Some((state, leased)) if state == "PENDING" && leased > now.millis() => {
+                        return Ok(Requeue::InFlight)
+                    }
+                    Some(_) => {}
+                }
+                c.execute(
+                    "UPDATE webhook_deliveries SET state = 'PENDING', due_at = ?2, \
+                     retry_until = ?3 WHERE id = ?1",
+                    params![delivery.to_string(), now.millis(), retry_until.millis()],
+                )
+                .map_err(db_error)?;
+                Ok(Requeue::Queued)
+            })
+            .await
+    }
+
+    pub(super) async fn forget_finished_deliveries(&self, before: Timestamp) -> StoreResult<u64> {
         self.writer
             .write(move |c| {
                 c.execute(
-                    "UPDATE webhook_deliveries SET state = 'PENDING', due_at = ?3, \
-                     retry_until = ?4 WHERE id = ?2 AND endpoint = ?1",
-                    params![
-                        endpoint.to_string(),
-                        delivery.to_string(),
-                        now.millis(),
-                        retry_until.millis()
-                    ],
+                    "DELETE FROM webhook_deliveries WHERE seq IN (SELECT seq FROM \
+                     webhook_deliveries WHERE state <> 'PENDING' AND due_at < ?1 LIMIT 1000)",
+                    [before.millis()],
                 )
-                .map(|n| n > 0)
+                .map(|n| n as u64)
                 .map_err(db_error)
             })
             .await
