@@ -36,6 +36,7 @@ impl Server {
             default_country: "US".into(),
             time_zone: Default::default(),
             webhooks: Default::default(),
+            mail: None,
         };
         let leptos_options = LeptosOptions::builder()
             .output_name("igniflo")

@@ -6,6 +6,8 @@ set -euo pipefail
 
 CARGO_LEPTOS_VERSION=0.3.10
 SECANTUSDB_VERSION=0.7.0b3
+# The SMTP server the email tests run (tests/smtp_receiver.py).
+AIOSMTPD_VERSION=1.4.6
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$HOME/.cargo/bin:$PATH"
 
@@ -84,14 +86,14 @@ ensure_browser_tests() {
 # SecantusDB, the MongoDB-wire-compatible server the MongoDB tests start, in
 # the project-local virtualenv .venv (its wheel is built for CPython 3.11).
 ensure_secantusdb() {
-  if [ "$("$ROOT/.venv/bin/python" -c 'import importlib.metadata as m; print(m.version("SecantusDB"))' 2>/dev/null)" != "$SECANTUSDB_VERSION" ]; then
+  if [ "$("$ROOT/.venv/bin/python" -c 'import importlib.metadata as m; print(m.version("SecantusDB"), m.version("aiosmtpd"))' 2>/dev/null)" != "$SECANTUSDB_VERSION $AIOSMTPD_VERSION" ]; then
     if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
       say "installing Python's venv module"
       apt_install python3-venv
     fi
-    say "installing SecantusDB $SECANTUSDB_VERSION into .venv"
+    say "installing SecantusDB $SECANTUSDB_VERSION and aiosmtpd $AIOSMTPD_VERSION into .venv"
     python3 -m venv "$ROOT/.venv"
-    "$ROOT/.venv/bin/pip" install --quiet --disable-pip-version-check "SecantusDB==$SECANTUSDB_VERSION"
+    "$ROOT/.venv/bin/pip" install --quiet --disable-pip-version-check "SecantusDB==$SECANTUSDB_VERSION" "aiosmtpd==$AIOSMTPD_VERSION"
   fi
 }
 

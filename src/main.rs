@@ -93,7 +93,11 @@ async fn serve(args: Vec<String>) -> Result<(), String> {
             }
         });
     }
-    let service = service.send_webhooks(config.webhooks);
+    let mut service = service.send_webhooks(config.webhooks);
+    match &config.mail {
+        Some(mail) => service = service.send_mail(mail.clone())?,
+        None => tracing::info!("IGNIFLO_SMTP_URL is not set: no emails will be sent"),
+    }
     if seed_demo {
         let added = demo::seed_if_empty(&service).await?;
         if added > 0 {
@@ -160,7 +164,8 @@ IGNIFLO_TRUST_PROXY, IGNIFLO_RATE_PUBLIC, IGNIFLO_RATE_ORDERS,
 IGNIFLO_RATE_LOGIN, IGNIFLO_CURRENCY, IGNIFLO_DEFAULT_COUNTRY,
 IGNIFLO_PAYMENT_INSTRUCTIONS, IGNIFLO_TIMEZONE, IGNIFLO_METRICS_TOKEN,
 IGNIFLO_WEBHOOK_ALLOW_PRIVATE, IGNIFLO_WEBHOOK_FIRST_RETRY,
-IGNIFLO_WEBHOOK_GIVE_UP_AFTER, RUST_LOG.
+IGNIFLO_WEBHOOK_GIVE_UP_AFTER, IGNIFLO_SMTP_URL, IGNIFLO_MAIL_FROM,
+IGNIFLO_STAFF_ALERT_EMAIL, IGNIFLO_PUBLIC_URL, RUST_LOG.
 --demo  add a small demo catalogue when the catalogue is empty";
 
 /// `IGNIFLO_ADMIN_PASSWORD` wins; with none ever set, a first start makes

@@ -5,13 +5,11 @@
 mod common;
 
 use common::api::Api;
+use common::receivers::{LineServer, WAIT};
 use common::{on_every_store, Backend, SecantusDb, Server, ADMIN_PASSWORD, ADMIN_TOKEN};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
 /// Retries come quickly in tests: the first after 0.2 s.
@@ -19,53 +17,20 @@ const FAST_RETRIES: [(&str, &str); 2] = [
     ("IGNIFLO_WEBHOOK_ALLOW_PRIVATE", "1"),
     ("IGNIFLO_WEBHOOK_FIRST_RETRY", "0.2"),
 ];
-/// Long enough for any delivery, short enough to fail a test quickly.
-const WAIT: Duration = Duration::from_secs(15);
-
-/// The receiver: a Node HTTP server on a free port.
-struct WebhookReceiver {
-    node: Child,
-    _stdin: ChildStdin,
-    lines: Receiver<String>,
-    port: u16,
-}
+/// The webhook receiver, steered through its control paths.
+struct WebhookReceiver(LineServer);
 
 impl WebhookReceiver {
     fn start() -> WebhookReceiver {
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/webhook_receiver.mjs");
-        let mut node = Command::new("node")
-            .arg(script)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("node runs (the README's test command installs it)");
-        let stdin = node.stdin.take().unwrap();
-        let stdout = node.stdout.take().unwrap();
-        let (tx, lines) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let first = lines.recv_timeout(WAIT).expect("the receiver starts");
-        let port = first
-            .strip_prefix("listening ")
-            .and_then(|p| p.parse().ok())
-            .expect("the receiver says its port");
-        WebhookReceiver {
-            node,
-            _stdin: stdin,
-            lines,
-            port,
-        }
+        WebhookReceiver(LineServer::webhooks())
     }
 
     fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/hooks", self.port)
+        format!("http://127.0.0.1:{}/hooks", self.0.port)
     }
 
     async fn control(&self, what: &str, body: &str) {
-        let url = format!("http://127.0.0.1:{}/control/{what}", self.port);
+        let url = format!("http://127.0.0.1:{}/control/{what}", self.0.port);
         let r = reqwest::Client::new()
             .post(url)
             .body(body.to_string())
@@ -77,19 +42,11 @@ impl WebhookReceiver {
 
     /// The next request it received, as `{verified, id, answered, body}`.
     fn next(&self) -> Value {
-        self.next_within(WAIT).expect("a webhook arrives in time")
+        self.0.next()
     }
 
     fn next_within(&self, wait: Duration) -> Option<Value> {
-        let line = self.lines.recv_timeout(wait).ok()?;
-        Some(serde_json::from_str(&line).unwrap())
-    }
-}
-
-impl Drop for WebhookReceiver {
-    fn drop(&mut self) {
-        let _ = self.node.kill();
-        let _ = self.node.wait();
+        self.0.next_within(wait)
     }
 }
 

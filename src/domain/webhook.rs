@@ -90,7 +90,8 @@ pub struct WebhookWithSecret {
 impl WebhookEndpoint {
     /// Whether an event of type `kind` goes to this endpoint.
     pub fn subscribes_to(&self, kind: &str) -> bool {
-        self.active && self.events.iter().any(|e| e == "*" || e == kind)
+        let announced = EVENT_TYPES.contains(&kind);
+        self.active && announced && self.events.iter().any(|e| e == "*" || e == kind)
     }
 }
 
@@ -387,6 +388,12 @@ mod tests {
         };
         assert!(endpoint.subscribes_to("order.paid"));
         assert!(!endpoint.subscribes_to("order.created"));
+        let everything = WebhookEndpoint {
+            events: list(&["*"]),
+            ..endpoint.clone()
+        };
+        assert!(everything.subscribes_to("product.low_stock"));
+        assert!(!everything.subscribes_to("mail"), "emails are not webhooks");
         let off = WebhookEndpoint {
             active: false,
             ..endpoint

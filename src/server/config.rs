@@ -4,6 +4,7 @@
 use crate::domain::shop_time::ShopZone;
 use crate::domain::webhook::RetryPolicy;
 use crate::domain::{Currency, COUNTRIES};
+use crate::server::mail::MailSettings;
 use crate::server::webhooks::WebhookSettings;
 use std::net::SocketAddr;
 
@@ -43,6 +44,9 @@ pub struct Config {
     /// `IGNIFLO_WEBHOOK_ALLOW_PRIVATE`, `IGNIFLO_WEBHOOK_FIRST_RETRY` and
     /// `IGNIFLO_WEBHOOK_GIVE_UP_AFTER` (seconds; 10 and a day by default).
     pub webhooks: WebhookSettings,
+    /// `IGNIFLO_SMTP_URL`, `IGNIFLO_MAIL_FROM`, `IGNIFLO_STAFF_ALERT_EMAIL`
+    /// and `IGNIFLO_PUBLIC_URL`: none without an SMTP URL (no email is sent).
+    pub mail: Option<MailSettings>,
 }
 
 /// Requests per minute per client address (`IGNIFLO_RATE_*`). Requests
@@ -158,6 +162,16 @@ impl Config {
                 )?,
             },
         };
+        let mail = var("IGNIFLO_SMTP_URL").map(|smtp_url| MailSettings {
+            smtp_url,
+            from: var("IGNIFLO_MAIL_FROM").unwrap_or_else(|| "Igniflo <igniflo@localhost>".into()),
+            staff_alert: var("IGNIFLO_STAFF_ALERT_EMAIL"),
+            shop_url: var("IGNIFLO_PUBLIC_URL")
+                .unwrap_or_else(|| format!("http://{addr}"))
+                .trim_end_matches('/')
+                .to_string(),
+            payment_instructions: payment_instructions.clone(),
+        });
         Ok(Config {
             addr,
             database: Database::parse(&url)?,
@@ -177,6 +191,7 @@ impl Config {
             default_country,
             time_zone,
             webhooks,
+            mail,
         })
     }
 }

@@ -31,6 +31,7 @@ pub struct Metrics {
     mongodb_retries: Counter,
     live_connections: Family<Gauge>,
     webhook_attempts: Family<Counter>,
+    email_attempts: Family<Counter>,
     outbox_depth: Gauge,
     outbox_oldest_age: Gauge,
 }
@@ -46,6 +47,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| Metrics {
     mongodb_retries: Counter::default(),
     live_connections: Family::default(),
     webhook_attempts: Family::default(),
+    email_attempts: Family::default(),
     outbox_depth: Gauge::default(),
     outbox_oldest_age: Gauge::default(),
 });
@@ -122,6 +124,14 @@ impl Metrics {
             .add(1);
     }
 
+    /// One attempt to hand an email to the SMTP server: `delivered`,
+    /// `retrying` or `failed`.
+    pub fn email_attempt(&self, result: &'static str) {
+        self.email_attempts
+            .get(&[("result", result)], Counter::default)
+            .add(1);
+    }
+
     /// The outbox as last looked at: events waiting, and the oldest's age.
     pub fn outbox(&self, waiting: u64, oldest_age: Duration) {
         self.outbox_depth.0.store(waiting as i64, Ordering::Relaxed);
@@ -184,6 +194,12 @@ impl Metrics {
             "igniflo_webhook_attempts_total",
             "counter",
             "Webhook requests made, by what came of them (delivered, retrying, failed, gone).",
+        );
+        self.email_attempts.render(
+            &mut out,
+            "igniflo_email_attempts_total",
+            "counter",
+            "Emails handed to the SMTP server, by what came of it (delivered, retrying, failed).",
         );
         self.outbox_depth.render(
             &mut out,

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod events;
 pub mod http;
 pub mod live;
+pub mod mail;
 pub mod metrics;
 pub mod rate_limit;
 pub mod secrets;

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod live;
+pub mod receivers;
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpStream;

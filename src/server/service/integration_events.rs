@@ -8,17 +8,30 @@
 
 use super::orders::{populated, with_products};
 use crate::domain::{fallen_to_threshold, Customer, Id, Order, Product, StockMovement, Timestamp};
+use crate::server::mail::{self, MailSettings};
 use crate::server::store::records::StoredOrder;
-use crate::server::store::{Announcements, OutboxEvent, StoreResult};
+use crate::server::store::{Announcements, OutboxEvent, StoreResult, MAIL_EVENT};
 use serde::Serialize;
 use std::sync::Arc;
 
-/// A new order: `order.created`, and low stock where it took the last units.
-pub fn order_placed(order: StoredOrder, customer: Customer, at: Timestamp) -> Announcements {
+/// A new order: `order.created`, low stock where it took the last units,
+/// and (with email on) the customer's confirmation, which carries the
+/// tracking token, and the staff's alert.
+pub fn order_placed(
+    order: StoredOrder,
+    customer: Customer,
+    at: Timestamp,
+    mail: Option<(Arc<MailSettings>, String)>,
+) -> Announcements {
     Announcements(Arc::new(move |products, movements| {
         let placed = populated(order.clone(), &customer, products)?;
         let mut events = vec![event("order.created", at, &placed)?];
         events.extend(low_stock(products, movements, at)?);
+        if let Some((settings, token)) = &mail {
+            for message in mail::order_placed(&placed, token, settings) {
+                events.push(event(MAIL_EVENT, at, &message)?);
+            }
+        }
         Ok(events)
     }))
 }
@@ -26,7 +39,13 @@ pub fn order_placed(order: StoredOrder, customer: Customer, at: Timestamp) -> An
 /// A command on an order, from `before` to `after`: one event per thing
 /// that happened, in the order it happened (a parcel before the
 /// fulfilment it completes; a cancellation before its refund).
-pub fn order_changed(before: &Order, after: Order, at: Timestamp) -> Announcements {
+/// With email on, a parcel sent also tells the customer.
+pub fn order_changed(
+    before: &Order,
+    after: Order,
+    at: Timestamp,
+    mail: Option<Arc<MailSettings>>,
+) -> Announcements {
     use crate::domain::OrderStatus::{Cancelled, Fulfilled, Paid};
     let moved_to = |status| after.status == status && before.status != status;
     let kinds: Vec<&'static str> = [
@@ -46,6 +65,7 @@ pub fn order_changed(before: &Order, after: Order, at: Timestamp) -> Announcemen
     .into_iter()
     .filter_map(|(happened, kind)| happened.then_some(kind))
     .collect();
+    let parcel_sent = after.shipments.len() > before.shipments.len();
     Announcements(Arc::new(move |products, movements| {
         let order = with_products(after.clone(), products);
         let mut events = kinds
@@ -53,6 +73,13 @@ pub fn order_changed(before: &Order, after: Order, at: Timestamp) -> Announcemen
             .map(|kind| event(kind, at, &order))
             .collect::<StoreResult<Vec<_>>>()?;
         events.extend(low_stock(products, movements, at)?);
+        if let (Some(settings), true, Some(parcel)) = (&mail, parcel_sent, order.shipments.last()) {
+            events.push(event(
+                MAIL_EVENT,
+                at,
+                &mail::parcel_sent(&order, parcel, settings),
+            )?);
+        }
         Ok(events)
     }))
 }
@@ -75,7 +102,8 @@ fn low_stock(
         .collect()
 }
 
-/// The body a receiver gets: `{"id", "type", "createdAt", "data"}`.
+/// The body a receiver gets: `{"id", "type", "createdAt", "data"}` (an
+/// email's `data` is its message).
 fn event(kind: &str, at: Timestamp, data: &impl Serialize) -> StoreResult<OutboxEvent> {
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]

@@ -19,6 +19,7 @@ pub use orders::{OrderCommand, Placement, MAX_IDEMPOTENCY_KEY_CHARS};
 
 use crate::domain::{fallen_to_threshold, AppError, Order, Product, StockMovement};
 use crate::server::events::{LiveEvent, LiveHub};
+use crate::server::mail::{MailSender, MailSettings};
 use crate::server::store::SharedStore;
 use crate::server::webhooks::WebhookSettings;
 use std::sync::Arc;
@@ -40,6 +41,8 @@ pub struct Service {
     /// Rung after every change this instance commits, so the webhook sender
     /// hands its events on at once.
     outbox: Arc<Notify>,
+    /// Email notifications, when an SMTP server is configured.
+    mail: Option<Arc<MailSettings>>,
 }
 
 impl Service {
@@ -51,7 +54,16 @@ impl Service {
             announces,
             webhooks: WebhookSettings::default(),
             outbox: Arc::new(Notify::new()),
+            mail: None,
         }
+    }
+
+    /// Writes emails for customers and staff into the outbox from now on,
+    /// and starts sending them.
+    pub fn send_mail(mut self, settings: MailSettings) -> Result<Service, String> {
+        MailSender::start(self.store.clone(), &settings, self.webhooks.retries)?;
+        self.mail = Some(Arc::new(settings));
+        Ok(self)
     }
 
     /// Sets how webhooks are sent, and starts sending them.

@@ -116,6 +116,7 @@ impl Service {
                 order.clone(),
                 customer.clone(),
                 placed_at,
+                self.mail.clone().map(|mail| (mail, tracking_token.clone())),
             ));
             change.stock = order
                 .lines
@@ -357,6 +358,7 @@ impl Service {
                 &order,
                 changed.clone(),
                 at,
+                self.mail.clone(),
             ));
             change.stock = stock
                 .into_iter()

@@ -208,6 +208,22 @@ impl Applied {
     }
 }
 
+/// The outbox event kind of an email: its body is the message, and the
+/// outbox hands it on to the mail queue instead of webhook endpoints.
+pub const MAIL_EVENT: &str = "mail";
+
+/// An email waiting in the mail queue, or sent from it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MailDelivery {
+    pub id: Id,
+    /// The outbox event it came from: the message's `Message-ID`.
+    pub event_id: String,
+    /// The message as JSON (`server::mail::MailMessage`).
+    pub body: String,
+    pub retry_until: Timestamp,
+    pub attempts: Vec<DeliveryAttempt>,
+}
+
 /// What came of asking for a delivery to be sent again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Requeue {
@@ -301,10 +317,10 @@ pub trait Store: Send + Sync + 'static {
     /// How many events wait to be handed to webhook endpoints, and when the
     /// oldest of them happened.
     async fn outbox_backlog(&self) -> StoreResult<(u64, Option<Timestamp>)>;
-    /// Hands the outbox's oldest `limit` events on: a delivery for each
-    /// endpoint subscribed to it then (due at `due`, retried until
-    /// `retry_until`), and the event leaves the outbox, all in one
-    /// transaction. Returns how many events it took.
+    /// Hands the outbox's oldest `limit` events on — an email to the mail
+    /// queue, any other event to a delivery for each endpoint subscribed to
+    /// it then — due at `due` and retried until `retry_until`; the events
+    /// leave the outbox in the same transaction. Returns how many it took.
     async fn dispatch_outbox(
         &self,
         limit: u32,
@@ -370,8 +386,24 @@ pub trait Store: Send + Sync + 'static {
         now: Timestamp,
         retry_until: Timestamp,
     ) -> StoreResult<Requeue>;
-    /// Forgets up to a batch of deliveries finished (delivered or failed)
-    /// before `before`; returns how many.
+    /// The oldest email due by `now`, leased until `lease_until`.
+    async fn claim_mail(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> StoreResult<Option<MailDelivery>>;
+    /// As `record_attempt`, for an email.
+    async fn record_mail_attempt(
+        &self,
+        mail: Id,
+        lease_until: Timestamp,
+        attempt: DeliveryAttempt,
+        state: DeliveryState,
+        due_at: Timestamp,
+    ) -> StoreResult<bool>;
+
+    /// Forgets up to a batch of webhook deliveries and emails finished
+    /// (delivered or failed) before `before`; returns how many.
     async fn forget_deliveries(&self, before: Timestamp) -> StoreResult<u64>;
 
     /// Gives an order a new tracking token (its hash), replacing the old one.

@@ -22,8 +22,8 @@ mod webhooks;
 mod writes;
 
 use super::{
-    AdminPassword, AdminSession, Applied, Change, OutboxEvent, QuarterHourTotal, Requeue, Store,
-    StoreResult, QUARTER_HOUR_MS,
+    AdminPassword, AdminSession, Applied, Change, MailDelivery, OutboxEvent, QuarterHourTotal,
+    Requeue, Store, StoreResult, QUARTER_HOUR_MS,
 };
 use crate::domain::webhook::{Delivery, DeliveryAttempt, DeliveryState, WebhookEndpoint};
 use crate::domain::{
@@ -410,8 +410,42 @@ impl Store for MongoStore {
         state: DeliveryState,
         due_at: Timestamp,
     ) -> StoreResult<bool> {
-        self.save_attempt(delivery, lease_until, attempt, state, due_at)
-            .await
+        self.save_attempt(
+            webhooks::WEBHOOK_DELIVERIES,
+            delivery,
+            lease_until,
+            attempt,
+            state,
+            due_at,
+        )
+        .await
+    }
+
+    async fn claim_mail(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> StoreResult<Option<MailDelivery>> {
+        self.lease_next_mail(now, lease_until).await
+    }
+
+    async fn record_mail_attempt(
+        &self,
+        mail: Id,
+        lease_until: Timestamp,
+        attempt: DeliveryAttempt,
+        state: DeliveryState,
+        due_at: Timestamp,
+    ) -> StoreResult<bool> {
+        self.save_attempt(
+            webhooks::MAIL_DELIVERIES,
+            mail,
+            lease_until,
+            attempt,
+            state,
+            due_at,
+        )
+        .await
     }
 
     async fn redeliver(

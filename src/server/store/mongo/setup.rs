@@ -6,7 +6,7 @@
 use super::docs::MovementDoc;
 use super::errors::{self, command_code};
 use super::transaction::{self, Abort, Checked};
-use super::webhooks::WEBHOOK_DELIVERIES;
+use super::webhooks::{MAIL_DELIVERIES, WEBHOOK_DELIVERIES};
 use super::MongoStore;
 use super::{ADMIN_SESSIONS, CUSTOMERS, MOVEMENTS, ORDERS, OUTBOX, PRODUCTS};
 use crate::domain::{Actor, StockReason};
@@ -112,6 +112,9 @@ pub(super) async fn prepare(db: &Database) -> mongodb::error::Result<()> {
             ),
             plain("history", doc! { "endpoint": 1, "_id": -1 }),
         ])
+        .await?;
+    db.collection::<Document>(MAIL_DELIVERIES)
+        .create_index(plain("queue", doc! { "state": 1, "dueAt": 1, "_id": 1 }))
         .await?;
     // MongoDB itself forgets expired sessions (the service checks expiry too).
     let expiring = IndexModel::builder()

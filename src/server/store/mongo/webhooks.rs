@@ -12,7 +12,7 @@ use super::transaction::{self, Abort, Checked};
 use super::{MongoStore, OUTBOX};
 use crate::domain::webhook::{Delivery, DeliveryAttempt, DeliveryState, WebhookEndpoint};
 use crate::domain::{AppError, Id, Page, Timestamp};
-use crate::server::store::{Requeue, StoreResult};
+use crate::server::store::{MailDelivery, Requeue, StoreResult, MAIL_EVENT};
 use bson::oid::ObjectId;
 use bson::{doc, DateTime};
 use futures_util::TryStreamExt;
@@ -26,6 +26,7 @@ pub(super) const WEBHOOK_ENDPOINTS: &str = "webhook_endpoints";
 /// one still has its events queued in the order of their times.
 const SETTLE_MS: i64 = 2_000;
 pub(super) const WEBHOOK_DELIVERIES: &str = "webhook_deliveries";
+pub(super) const MAIL_DELIVERIES: &str = "mail_deliveries";
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -99,6 +100,33 @@ struct AttemptDoc {
     latency_ms: i64,
     response: String,
     error: Option<String>,
+}
+
+/// An email in the mail queue.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MailDoc {
+    #[serde(rename = "_id")]
+    id: ObjectId,
+    event_id: String,
+    body: String,
+    state: String,
+    due_at: DateTime,
+    retry_until: DateTime,
+    leased_until: DateTime,
+    attempts: Vec<AttemptDoc>,
+}
+
+impl From<MailDoc> for MailDelivery {
+    fn from(d: MailDoc) -> Self {
+        MailDelivery {
+            id: id(d.id),
+            event_id: d.event_id,
+            body: d.body,
+            retry_until: timestamp(d.retry_until),
+            attempts: d.attempts.into_iter().map(DeliveryAttempt::from).collect(),
+        }
+    }
 }
 
 impl From<&DeliveryAttempt> for AttemptDoc {
@@ -175,6 +203,33 @@ impl MongoStore {
         self.db.collection(WEBHOOK_DELIVERIES)
     }
 
+    fn mails(&self) -> Collection<MailDoc> {
+        self.db.collection(MAIL_DELIVERIES)
+    }
+
+    pub(super) async fn lease_next_mail(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> StoreResult<Option<MailDelivery>> {
+        self.ready().await?;
+        let claimed = self
+            .mails()
+            .find_one_and_update(
+                doc! {
+                    "state": DeliveryState::Pending.as_str(),
+                    "dueAt": { "$lte": date(now) },
+                    "leasedUntil": { "$lte": date(now) },
+                },
+                doc! { "$set": { "leasedUntil": date(lease_until) } },
+            )
+            .sort(doc! { "dueAt": 1, "_id": 1 })
+            .return_document(ReturnDocument::After)
+            .await
+            .map_err(db_error)?;
+        Ok(claimed.map(MailDelivery::from))
+    }
+
     pub(super) async fn outbox_backlog_now(&self) -> StoreResult<(u64, Option<Timestamp>)> {
         self.ready().await?;
         let waiting = self
@@ -224,6 +279,23 @@ impl MongoStore {
                     .map_ok(WebhookEndpoint::from)
                     .try_collect()
                     .await?;
+                let mails: Vec<MailDoc> = events
+                    .iter()
+                    .filter(|event| event.kind == MAIL_EVENT)
+                    .map(|event| MailDoc {
+                        id: ObjectId::new(),
+                        event_id: event.id.clone(),
+                        body: event.body.clone(),
+                        state: DeliveryState::Pending.as_str().to_string(),
+                        due_at: date(due),
+                        retry_until: date(retry_until),
+                        leased_until: DateTime::from_millis(0),
+                        attempts: Vec::new(),
+                    })
+                    .collect();
+                if !mails.is_empty() {
+                    store.mails().insert_many(mails).session(&mut *s).await?;
+                }
                 let deliveries: Vec<DeliveryDoc> = events
                     .iter()
                     .flat_map(|event| {
@@ -429,6 +501,7 @@ impl MongoStore {
 
     pub(super) async fn save_attempt(
         &self,
+        collection: &str,
         delivery: Id,
         lease_until: Timestamp,
         attempt: DeliveryAttempt,
@@ -441,7 +514,8 @@ impl MongoStore {
             AppError::Internal
         })?;
         let updated = self
-            .deliveries_collection()
+            .db
+            .collection::<bson::Document>(collection)
             .update_one(
                 doc! { "_id": oid(delivery), "leasedUntil": date(lease_until) },
                 doc! {
@@ -506,14 +580,20 @@ impl MongoStore {
 
     pub(super) async fn forget_finished_deliveries(&self, before: Timestamp) -> StoreResult<u64> {
         self.ready().await?;
-        let forgotten = self
-            .deliveries_collection()
-            .delete_many(doc! {
-                "state": { "$ne": DeliveryState::Pending.as_str() },
-                "dueAt": { "$lt": date(before) },
-            })
-            .await
-            .map_err(db_error)?;
-        Ok(forgotten.deleted_count)
+        let finished = doc! {
+            "state": { "$ne": DeliveryState::Pending.as_str() },
+            "dueAt": { "$lt": date(before) },
+        };
+        let mut forgotten = 0;
+        for collection in [WEBHOOK_DELIVERIES, MAIL_DELIVERIES] {
+            forgotten += self
+                .db
+                .collection::<bson::Document>(collection)
+                .delete_many(finished.clone())
+                .await
+                .map_err(db_error)?
+                .deleted_count;
+        }
+        Ok(forgotten)
     }
 }

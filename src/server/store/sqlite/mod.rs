@@ -16,8 +16,8 @@ mod webhooks;
 mod writer;
 
 use super::{
-    AdminPassword, AdminSession, Applied, Change, OutboxEvent, QuarterHourTotal, Requeue, Store,
-    StoreResult, QUARTER_HOUR_MS,
+    AdminPassword, AdminSession, Applied, Change, MailDelivery, OutboxEvent, QuarterHourTotal,
+    Requeue, Store, StoreResult, QUARTER_HOUR_MS,
 };
 use crate::domain::webhook::{Delivery, DeliveryAttempt, DeliveryState, WebhookEndpoint};
 use crate::domain::{
@@ -366,7 +366,34 @@ impl Store for SqliteStore {
         state: DeliveryState,
         due_at: Timestamp,
     ) -> StoreResult<bool> {
-        self.save_attempt(delivery, lease_until, attempt, state, due_at)
+        self.save_attempt(
+            "webhook_deliveries",
+            delivery,
+            lease_until,
+            attempt,
+            state,
+            due_at,
+        )
+        .await
+    }
+
+    async fn claim_mail(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> StoreResult<Option<MailDelivery>> {
+        self.lease_next_mail(now, lease_until).await
+    }
+
+    async fn record_mail_attempt(
+        &self,
+        mail: Id,
+        lease_until: Timestamp,
+        attempt: DeliveryAttempt,
+        state: DeliveryState,
+        due_at: Timestamp,
+    ) -> StoreResult<bool> {
+        self.save_attempt("mail_deliveries", mail, lease_until, attempt, state, due_at)
             .await
     }
 

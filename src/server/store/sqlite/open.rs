@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/0004_fulfillment.sql"),
     include_str!("../../../../migrations/0005_outbox.sql"),
     include_str!("../../../../migrations/0006_webhooks.sql"),
+    include_str!("../../../../migrations/0007_mail.sql"),
 ];
 
 /// The schema version a database has once every migration is applied.

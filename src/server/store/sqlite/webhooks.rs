@@ -6,7 +6,7 @@ use super::rows::{db_error, id_column, json_column, json_value, parsed};
 use super::SqliteStore;
 use crate::domain::webhook::{Delivery, DeliveryAttempt, DeliveryState, WebhookEndpoint};
 use crate::domain::{Id, Page, Timestamp};
-use crate::server::store::{Requeue, StoreResult};
+use crate::server::store::{MailDelivery, Requeue, StoreResult, MAIL_EVENT};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 const ENDPOINT_COLUMNS: &str =
@@ -139,6 +139,23 @@ impl SqliteStore {
                     return Ok(0);
                 };
                 for (_, event_id, kind, at, body) in &events {
+                    if kind == MAIL_EVENT {
+                        c.prepare_cached(
+                            "INSERT INTO mail_deliveries (id, event_id, body, state, due_at, retry_until) \
+                             VALUES (?1, ?2, ?3, 'PENDING', ?4, ?5)",
+                        )
+                        .and_then(|mut s| {
+                            s.execute(params![
+                                Id::generate().to_string(),
+                                event_id,
+                                body,
+                                due.millis(),
+                                retry_until.millis()
+                            ])
+                        })
+                        .map_err(db_error)?;
+                        continue;
+                    }
                     for endpoint in subscribers.iter().filter(|e| e.subscribes_to(kind)) {
                         insert_delivery(
                             c,
@@ -355,8 +372,50 @@ impl SqliteStore {
             .await
     }
 
+    pub(super) async fn lease_next_mail(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> StoreResult<Option<MailDelivery>> {
+        const DUE: &str = "SELECT seq FROM mail_deliveries WHERE state = 'PENDING' \
+             AND due_at <= ?1 AND leased_until <= ?1 ORDER BY seq LIMIT 1";
+        let due = move |c: &Connection| -> StoreResult<Option<i64>> {
+            c.prepare_cached(DUE)
+                .and_then(|mut s| s.query_row([now.millis()], |r| r.get(0)).optional())
+                .map_err(db_error)
+        };
+        if self.read(due).await?.is_none() {
+            return Ok(None);
+        }
+        self.writer
+            .write(move |c| {
+                let Some(seq) = due(c)? else {
+                    return Ok(None);
+                };
+                c.prepare_cached(
+                    "UPDATE mail_deliveries SET leased_until = ?2 WHERE seq = ?1 \
+                     RETURNING id, event_id, body, retry_until, attempts",
+                )
+                .and_then(|mut s| {
+                    s.query_row(params![seq, lease_until.millis()], |r| {
+                        Ok(MailDelivery {
+                            id: id_column(r, 0)?,
+                            event_id: r.get(1)?,
+                            body: r.get(2)?,
+                            retry_until: Timestamp::from_millis(r.get(3)?),
+                            attempts: json_value(r, 4)?,
+                        })
+                    })
+                })
+                .map(Some)
+                .map_err(db_error)
+            })
+            .await
+    }
+
     pub(super) async fn save_attempt(
         &self,
+        table: &'static str,
         delivery: Id,
         lease_until: Timestamp,
         attempt: DeliveryAttempt,
@@ -365,11 +424,11 @@ impl SqliteStore {
     ) -> StoreResult<bool> {
         self.writer
             .write(move |c| {
-                c.prepare_cached(
-                    "UPDATE webhook_deliveries SET state = ?2, due_at = ?3, leased_until = 0, \
+                c.prepare_cached(&format!(
+                    "UPDATE {table} SET state = ?2, due_at = ?3, leased_until = 0, \
                      attempts = json_insert(attempts, '$[#]', json(?4)) \
-                     WHERE id = ?1 AND leased_until = ?5",
-                )
+                     WHERE id = ?1 AND leased_until = ?5"
+                ))
                 .and_then(|mut s| {
                     s.execute(params![
                         delivery.to_string(),
@@ -424,13 +483,19 @@ impl SqliteStore {
     pub(super) async fn forget_finished_deliveries(&self, before: Timestamp) -> StoreResult<u64> {
         self.writer
             .write(move |c| {
-                c.execute(
-                    "DELETE FROM webhook_deliveries WHERE seq IN (SELECT seq FROM \
-                     webhook_deliveries WHERE state <> 'PENDING' AND due_at < ?1 LIMIT 1000)",
-                    [before.millis()],
-                )
-                .map(|n| n as u64)
-                .map_err(db_error)
+                let mut forgotten = 0;
+                for table in ["webhook_deliveries", "mail_deliveries"] {
+                    forgotten += c
+                        .execute(
+                            &format!(
+                                "DELETE FROM {table} WHERE seq IN (SELECT seq FROM {table} \
+                                 WHERE state <> 'PENDING' AND due_at < ?1 LIMIT 1000)"
+                            ),
+                            [before.millis()],
+                        )
+                        .map_err(db_error)? as u64;
+                }
+                Ok(forgotten)
             })
             .await
     }
