@@ -1131,3 +1131,52 @@ async fn mongo_live_updates_resume_after_the_database_restarts() {
     assert_eq!(next_order_event(&mut ws).await, as_stored(&second));
     drop(db);
 }
+
+/// An oversized body is answered 413, with the JSON error, to clients that
+/// send the whole body before reading the answer: Node's `fetch` and
+/// Python's `urllib` (both once reported a broken pipe instead).
+#[tokio::test]
+async fn oversized_bodies_are_answered_413_to_node_and_python() {
+    let api = Api::on(Server::start());
+    let url = api.url("/api/customers");
+    let node = std::process::Command::new("node")
+        .arg("-e")
+        .arg(
+            r#"fetch(process.argv[1], { method: "POST", headers: { "content-type": "application/json" },
+                 body: JSON.stringify({ name: "x".repeat(900 * 1024) }) })
+               .then(async (r) => console.log(r.status, (await r.json()).code))
+               .catch((e) => console.log("failed", e.cause?.code ?? e.message));"#,
+        )
+        .arg(&url)
+        .output()
+        .expect("node runs");
+    assert_eq!(
+        String::from_utf8_lossy(&node.stdout).trim(),
+        "413 payload_too_large"
+    );
+    let python = std::process::Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/python"))
+        .arg("-c")
+        .arg(
+            r#"
+import json, sys, urllib.request, urllib.error
+body = json.dumps({"name": "x" * (900 * 1024)}).encode()
+request = urllib.request.Request(sys.argv[1], data=body, headers={"content-type": "application/json"})
+try:
+    urllib.request.urlopen(request)
+    print("accepted")
+except urllib.error.HTTPError as e:
+    print(e.code, json.load(e)["code"])
+except Exception as e:
+    print("failed", e)
+"#,
+        )
+        .arg(&url)
+        .output()
+        .expect("python runs");
+    assert_eq!(
+        String::from_utf8_lossy(&python.stdout).trim(),
+        "413 payload_too_large"
+    );
+    let (_, customers) = api.get("/api/customers").await;
+    assert_eq!(customers, json!([]), "nothing was written");
+}
