@@ -52,7 +52,12 @@ async fn created(http: &Client, url: String, body: Value) -> Value {
 /// Everything a client can see of the shop.
 async fn shop(http: &Client, base: &str) -> Value {
     let mut seen = json!({});
-    for list in ["customers?limit=200", "products", "orders?limit=200"] {
+    for list in [
+        "customers?limit=200",
+        "products",
+        "orders?limit=200",
+        "webhooks",
+    ] {
         let r = http.get(format!("{base}/api/{list}")).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::OK);
         seen[list] = r.json().await.unwrap();
@@ -89,7 +94,13 @@ async fn a_shop_moves_from_sqlite_to_mongodb_and_back() {
     let http = admin_client();
     let dir = tempfile::tempdir().unwrap();
     let sqlite = format!("sqlite://{}", dir.path().join("shop.db").display());
-    let mut server = Server::start_with(&[("DATABASE_URL", sqlite.as_str())]);
+    let mut server = Server::start_with(&[
+        ("DATABASE_URL", sqlite.as_str()),
+        ("IGNIFLO_WEBHOOK_ALLOW_PRIVATE", "1"),
+    ]);
+    // A webhook subscription moves too (not its delivery history).
+    let body = json!({"url": "http://127.0.0.1:9/hooks", "events": ["product.low_stock"], "description": "ERP"});
+    created(&http, format!("{}/api/webhooks", server.url), body).await;
     let mut customers = Vec::new();
     for (name, email) in [
         ("Ada Lovelace", "ada@example.com"),
@@ -169,6 +180,7 @@ async fn a_shop_moves_from_sqlite_to_mongodb_and_back() {
         "orders: 4 records",
         "stock_movements: ",
         "100%",
+        "webhook endpoints: 1 copied",
     ] {
         assert!(
             stderr(&out).contains(line),

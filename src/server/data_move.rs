@@ -2,7 +2,7 @@
 //! product, order and stock movement from one store to another — from the embedded SQLite
 //! file to MongoDB when a shop outgrows one machine, and back — keeping ids,
 //! order numbers, status histories, idempotency keys and tracking tokens,
-//! and the admin login. A target that holds
+//! the admin login and the webhook endpoints. A target that holds
 //! data is refused unless `--force` says to replace it. The copy is checked
 //! by counting and checksumming each collection on both sides.
 //!
@@ -121,6 +121,28 @@ async fn copy(source: &dyn Records, target: &dyn Records, force: bool) -> Result
             .map_err(|e| format!("could not write the admin login to the target: {e}"))?;
         eprintln!("admin login: copied (its sessions are not; sign in again)");
     }
+    let endpoints = source
+        .webhook_endpoints()
+        .await
+        .map_err(|e| format!("could not read the source's webhook endpoints: {e}"))?;
+    let mut added = 0;
+    for endpoint in endpoints {
+        let on_target = target
+            .webhook_endpoint(endpoint.id)
+            .await
+            .map_err(|e| format!("could not read the target's webhook endpoints: {e}"))?;
+        if on_target.is_none() {
+            target
+                .add_webhook_endpoint(endpoint)
+                .await
+                .map_err(|e| format!("could not write a webhook endpoint to the target: {e}"))?;
+            added += 1;
+        }
+    }
+    eprintln!(
+        "webhook endpoints: {added} copied, with their secrets (not their deliveries, nor the events \
+         still waiting to be sent: let the source's queue drain first)"
+    );
     for (kind, expected) in copied {
         let found = checksum(target, kind).await?;
         if found != expected {
