@@ -31,3 +31,5 @@ CREATE TABLE webhook_deliveries (
 -- An endpoint's queue, and its history newest first.
 CREATE INDEX webhook_deliveries_queue ON webhook_deliveries (endpoint, state, seq);
 CREATE INDEX webhook_deliveries_history ON webhook_deliveries (endpoint, id);
+-- Finished deliveries are forgotten after 30 days.
+CREATE INDEX webhook_deliveries_finished ON webhook_deliveries (state, due_at);

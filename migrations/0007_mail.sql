@@ -6,7 +6,7 @@ CREATE TABLE mail_deliveries (
     seq INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
     event_id TEXT NOT NULL,
-    body TEXT NOT NULL,            -- JSON: {to, subject, text, html}
+    body TEXT NOT NULL,            -- the outbox event; emptied once sent or failed
     state TEXT NOT NULL CHECK (state IN ('PENDING', 'DELIVERED', 'FAILED')),
     due_at INTEGER NOT NULL,
     retry_until INTEGER NOT NULL,
@@ -14,3 +14,4 @@ CREATE TABLE mail_deliveries (
     attempts TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX mail_deliveries_queue ON mail_deliveries (state, seq);
+CREATE INDEX mail_deliveries_finished ON mail_deliveries (state, due_at);

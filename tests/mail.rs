@@ -105,6 +105,24 @@ async fn customers_and_staff_hear_of_orders(backend: Backend) {
         smtp.next_within(Duration::from_secs(2)).is_none(),
         "each email is sent once"
     );
+
+    // An order marked FULFILLED ships in one parcel with no carrier's link:
+    // the email points to the shop's own order lookup.
+    let (_, second) = api.order(&ada, &[("MUG", 1)]).await;
+    let second_number = second["number"].as_str().unwrap();
+    assert_eq!(messages(&smtp, 2).len(), 2);
+    api.set_status(&second, "PAID").await;
+    let (status, fulfilled) = api.set_status(&second, "FULFILLED").await;
+    assert_eq!(status, StatusCode::OK, "{fulfilled}");
+    let sent = smtp.next();
+    let text = sent["text"].as_str().unwrap();
+    assert!(
+        text.contains(&format!("your order {second_number} is on its way."))
+            && text.contains(&format!(
+                "Follow it: https://shop.example/track (order {second_number}, ada@example.com)"
+            )),
+        "{text}"
+    );
     let metrics = api
         .http
         .get(api.url("/metrics"))
@@ -117,7 +135,7 @@ async fn customers_and_staff_hear_of_orders(backend: Backend) {
     assert!(
         metrics
             .lines()
-            .any(|l| l == "igniflo_email_attempts_total{result=\"delivered\"} 3"),
+            .any(|l| l == "igniflo_email_attempts_total{result=\"delivered\"} 6"),
         "{metrics}"
     );
 }

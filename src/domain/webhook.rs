@@ -274,13 +274,15 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// What follows `attempt`, the `failures`-th failure in a row (from 1).
-    /// `jitter` in [0, 1) spreads retries by up to a fifth either way, so
-    /// endpoints that fail together are not retried together.
+    /// What follows `attempt`, given the delivery's `earlier` attempts
+    /// (oldest first) and the end of its retry window. The wait doubles with
+    /// each failure in a row within the window; `jitter` in [0, 1) spreads it
+    /// by up to a fifth either way, so endpoints that fail together are not
+    /// retried together.
     pub fn after(
         &self,
+        earlier: &[DeliveryAttempt],
         attempt: &DeliveryAttempt,
-        failures: u32,
         retry_until: Timestamp,
         jitter: f64,
     ) -> AfterAttempt {
@@ -290,15 +292,32 @@ impl RetryPolicy {
         if attempt.status == Some(410) {
             return AfterAttempt::Gone;
         }
-        let doubled = self
-            .first_ms
-            .saturating_mul(1i64 << failures.saturating_sub(1).min(30));
+        let window_start = retry_until.millis() - self.give_up_after_ms;
+        let failed_before = earlier
+            .iter()
+            .rev()
+            .take_while(|a| a.at.millis() >= window_start && !a.succeeded())
+            .count() as u32;
+        let doubled = self.first_ms.saturating_mul(1i64 << failed_before.min(30));
         let spread = (doubled as f64 * (0.8 + 0.4 * jitter.clamp(0.0, 1.0))) as i64;
         let next = attempt.at.millis().saturating_add(spread.max(1));
         if next > retry_until.millis() {
             AfterAttempt::Failed
         } else {
             AfterAttempt::Retry(Timestamp::from_millis(next))
+        }
+    }
+}
+
+impl AfterAttempt {
+    /// The delivery's state and next due time after an attempt made `at`,
+    /// and the word the metrics count it under.
+    pub fn outcome(self, at: Timestamp) -> (DeliveryState, Timestamp, &'static str) {
+        match self {
+            AfterAttempt::Delivered => (DeliveryState::Delivered, at, "delivered"),
+            AfterAttempt::Retry(next) => (DeliveryState::Pending, next, "retrying"),
+            AfterAttempt::Failed => (DeliveryState::Failed, at, "failed"),
+            AfterAttempt::Gone => (DeliveryState::Failed, at, "gone"),
         }
     }
 }
@@ -322,12 +341,14 @@ mod tests {
         let policy = RetryPolicy::default();
         let until = Timestamp::from_millis(policy.give_up_after_ms);
         let mut at = 0;
-        let mut waits = Vec::new();
-        for failures in 1.. {
-            match policy.after(&attempt(at, Some(500)), failures, until, 0.5) {
+        let (mut waits, mut earlier) = (Vec::new(), Vec::new());
+        loop {
+            let failed = attempt(at, Some(500));
+            match policy.after(&earlier, &failed, until, 0.5) {
                 AfterAttempt::Retry(next) => {
                     waits.push((next.millis() - at) / 1000);
                     at = next.millis();
+                    earlier.push(failed);
                 }
                 AfterAttempt::Failed => break,
                 other => panic!("a 500 is retried or given up, not {other:?}"),
@@ -342,7 +363,7 @@ mod tests {
     fn jitter_spreads_a_retry_by_a_fifth_either_way() {
         let policy = RetryPolicy::default();
         let until = Timestamp::from_millis(i64::MAX / 2);
-        let wait = |jitter| match policy.after(&attempt(0, None), 1, until, jitter) {
+        let wait = |jitter| match policy.after(&[], &attempt(0, None), until, jitter) {
             AfterAttempt::Retry(next) => next.millis(),
             other => panic!("{other:?}"),
         };
@@ -356,7 +377,7 @@ mod tests {
     fn success_gone_and_other_answers() {
         let policy = RetryPolicy::default();
         let until = Timestamp::from_millis(1_000_000);
-        let after = |status| policy.after(&attempt(0, status), 1, until, 0.5);
+        let after = |status| policy.after(&[], &attempt(0, status), until, 0.5);
         assert_eq!(after(Some(204)), AfterAttempt::Delivered);
         assert_eq!(after(Some(410)), AfterAttempt::Gone);
         assert!(matches!(after(Some(301)), AfterAttempt::Retry(_)));

@@ -162,16 +162,23 @@ impl Config {
                 )?,
             },
         };
-        let mail = var("IGNIFLO_SMTP_URL").map(|smtp_url| MailSettings {
-            smtp_url,
-            from: var("IGNIFLO_MAIL_FROM").unwrap_or_else(|| "Igniflo <igniflo@localhost>".into()),
-            staff_alert: var("IGNIFLO_STAFF_ALERT_EMAIL"),
-            shop_url: var("IGNIFLO_PUBLIC_URL")
-                .unwrap_or_else(|| format!("http://{addr}"))
-                .trim_end_matches('/')
-                .to_string(),
-            payment_instructions: payment_instructions.clone(),
-        });
+        let mail = match var("IGNIFLO_SMTP_URL") {
+            None => None,
+            Some(smtp_url) => Some(MailSettings {
+                smtp_url,
+                from: var("IGNIFLO_MAIL_FROM")
+                    .unwrap_or_else(|| "Igniflo <igniflo@localhost>".into()),
+                staff_alert: var("IGNIFLO_STAFF_ALERT_EMAIL"),
+                // Emails link to the shop: an address only this machine
+                // knows would reach customers as broken links.
+                shop_url: var("IGNIFLO_PUBLIC_URL")
+                    .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+                    .ok_or("IGNIFLO_SMTP_URL needs IGNIFLO_PUBLIC_URL, the shop's address for the links in emails (e.g. https://shop.example.com)")?
+                    .trim_end_matches('/')
+                    .to_string(),
+                payment_instructions: payment_instructions.clone(),
+            }),
+        };
         Ok(Config {
             addr,
             database: Database::parse(&url)?,

@@ -5,10 +5,11 @@
 //! queue, then sent over SMTP by one task per instance — at least once,
 //! retried like webhooks, each attempt kept. Plain text and HTML.
 
-use crate::domain::webhook::{AfterAttempt, DeliveryAttempt, DeliveryState, RetryPolicy};
+use crate::domain::webhook::{DeliveryAttempt, RetryPolicy};
 use crate::domain::{Order, Shipment, Timestamp};
 use crate::server::metrics::metrics;
 use crate::server::store::{MailDelivery, SharedStore};
+use crate::server::webhooks::jitter;
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -18,8 +19,10 @@ use std::time::{Duration, Instant};
 
 /// A sending email is held this long; then another instance may send it.
 const LEASE: Duration = Duration::from_secs(120);
-/// How long an SMTP server has for one message.
-const SEND_WITHIN: Duration = Duration::from_secs(30);
+/// How long an SMTP server has for one message, all commands together
+/// (each one has `COMMAND_WITHIN`).
+const SEND_WITHIN: Duration = Duration::from_secs(60);
+const COMMAND_WITHIN: Duration = Duration::from_secs(30);
 
 /// `IGNIFLO_SMTP_URL` and the rest: where and how emails are sent.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -122,11 +125,20 @@ pub fn order_placed(
 
 /// The customer's note that a parcel left: the carrier and where to follow it.
 pub fn parcel_sent(order: &Order, parcel: &Shipment, settings: &MailSettings) -> MailMessage {
-    let carrier = parcel.carrier.as_deref().unwrap_or("the carrier");
-    let tracking = parcel
-        .tracking_url
-        .clone()
-        .unwrap_or_else(|| format!("{}/track", settings.shop_url));
+    let carrier = parcel
+        .carrier
+        .as_deref()
+        .map(|c| format!(" with {c}"))
+        .unwrap_or_default();
+    // Without the carrier's link: the shop's own order lookup (the order
+    // number and the customer's email find it; the tracking token is kept
+    // only as its hash).
+    let tracking = parcel.tracking_url.clone().unwrap_or_else(|| {
+        format!(
+            "{}/track (order {}, {})",
+            settings.shop_url, order.number, order.customer.email
+        )
+    });
     let number = parcel
         .tracking_number
         .as_deref()
@@ -134,18 +146,21 @@ pub fn parcel_sent(order: &Order, parcel: &Shipment, settings: &MailSettings) ->
         .unwrap_or_default();
     let units: i64 = parcel.items.iter().map(|i| i.quantity).sum();
     let text = format!(
-        "Hello {},\n\na parcel with {units} item(s) of your order {} is on its way with {carrier}{number}.\n\n\
+        "Hello {},\n\na parcel with {units} item(s) of your order {} is on its way{carrier}{number}.\n\n\
          Follow it: {tracking}\n",
         order.customer.name, order.number
     );
     let html = format!(
-        "<p>Hello {},</p><p>a parcel with {units} item(s) of your order <strong>{}</strong> is on its way \
-         with {}{}.</p><p><a href=\"{}\">Follow it</a></p>",
+        "<p>Hello {},</p><p>a parcel with {units} item(s) of your order <strong>{}</strong> is on its \
+         way{}{}.</p><p>Follow it: {}</p>",
         escape(&order.customer.name),
         escape(&order.number),
-        escape(carrier),
+        escape(&carrier),
         escape(&number),
-        escape(&tracking)
+        match &parcel.tracking_url {
+            Some(url) => format!("<a href=\"{}\">{}</a>", escape(url), escape(url)),
+            None => escape(&tracking),
+        }
     );
     MailMessage {
         to: order.customer.email.clone(),
@@ -180,7 +195,21 @@ impl MailSender {
             .from
             .parse()
             .map_err(|e| format!("IGNIFLO_MAIL_FROM is not an address ({e})"))?;
+        if let Some(staff) = &settings.staff_alert {
+            staff
+                .parse::<Mailbox>()
+                .map_err(|e| format!("IGNIFLO_STAFF_ALERT_EMAIL is not an address ({e})"))?;
+        }
         let transport = transport(&settings.smtp_url)?;
+        let probe = transport.clone();
+        tokio::spawn(async move {
+            match probe.test_connection().await {
+                Ok(true) => tracing::info!("the SMTP server answers; emails are on"),
+                _ => tracing::warn!(
+                    "the SMTP server (IGNIFLO_SMTP_URL) does not answer; emails wait in the queue until it does"
+                ),
+            }
+        });
         let sender = Arc::new(MailSender {
             store,
             transport,
@@ -211,26 +240,13 @@ impl MailSender {
                 return false;
             }
         };
-        let (attempt, permanent) = self.attempt(&mail).await;
-        let failures = 1 + mail
-            .attempts
-            .iter()
-            .rev()
-            .take_while(|a| !a.succeeded())
-            .count() as u32;
-        let after = if permanent {
-            AfterAttempt::Failed
-        } else {
-            self.retries
-                .after(&attempt, failures, mail.retry_until, 0.5)
-        };
-        let (state, due_at, result) = match after {
-            AfterAttempt::Delivered => (DeliveryState::Delivered, attempt.at, "delivered"),
-            AfterAttempt::Retry(at) => (DeliveryState::Pending, at, "retrying"),
-            AfterAttempt::Failed | AfterAttempt::Gone => {
-                (DeliveryState::Failed, attempt.at, "failed")
-            }
-        };
+        // Every refusal is retried for the day, a 5xx too: a wrong password
+        // or sender is put right by the operator, and the emails then go.
+        let attempt = self.attempt(&mail).await;
+        let after = self
+            .retries
+            .after(&mail.attempts, &attempt, mail.retry_until, jitter());
+        let (state, due_at, result) = after.outcome(attempt.at);
         metrics().email_attempt(result);
         match self
             .store
@@ -245,46 +261,36 @@ impl MailSender {
         }
     }
 
-    /// One try at handing the email to the SMTP server; and whether its
-    /// refusal is permanent (5xx: retrying cannot help).
-    async fn attempt(&self, mail: &MailDelivery) -> (DeliveryAttempt, bool) {
+    /// One try at handing the email to the SMTP server.
+    async fn attempt(&self, mail: &MailDelivery) -> DeliveryAttempt {
         let at = Timestamp::now();
         let started = Instant::now();
         let sent = match self.message(mail) {
             Ok(message) => {
                 match tokio::time::timeout(SEND_WITHIN, self.transport.send(message)).await {
                     Ok(Ok(answer)) => Ok(answer),
-                    Ok(Err(e)) => Err((e.to_string(), e.is_permanent())),
-                    Err(_) => Err((
-                        format!("no answer within {} s", SEND_WITHIN.as_secs()),
-                        false,
-                    )),
+                    Ok(Err(e)) => Err(e.to_string()),
+                    Err(_) => Err(format!("no answer within {} s", SEND_WITHIN.as_secs())),
                 }
             }
-            Err(e) => Err((e, true)),
+            Err(e) => Err(e),
         };
         let latency_ms = started.elapsed().as_millis() as u64;
         match sent {
-            Ok(answer) => (
-                DeliveryAttempt {
-                    at,
-                    status: Some(u16::from(answer.code())),
-                    latency_ms,
-                    response: answer.message().collect::<Vec<_>>().join(" "),
-                    error: None,
-                },
-                false,
-            ),
-            Err((error, permanent)) => (
-                DeliveryAttempt {
-                    at,
-                    status: None,
-                    latency_ms,
-                    response: String::new(),
-                    error: Some(error),
-                },
-                permanent,
-            ),
+            Ok(answer) => DeliveryAttempt {
+                at,
+                status: Some(u16::from(answer.code())),
+                latency_ms,
+                response: answer.message().collect::<Vec<_>>().join(" "),
+                error: None,
+            },
+            Err(error) => DeliveryAttempt {
+                at,
+                status: None,
+                latency_ms,
+                response: String::new(),
+                error: Some(error),
+            },
         }
     }
 
@@ -330,12 +336,16 @@ fn transport(url: &str) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
     let bad = |e: &dyn std::fmt::Display| format!("IGNIFLO_SMTP_URL: {e}");
     let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| bad(&e))?;
     if url.starts_with("smtp://") && !url.contains("tls=") {
-        let host = reqwest::Url::parse(url)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_string))
-            .ok_or_else(|| bad(&"needs a host"))?;
-        let tls = TlsParameters::new(host).map_err(|e| bad(&e))?;
-        builder = builder.tls(Tls::Opportunistic(tls));
+        let parsed = reqwest::Url::parse(url).map_err(|e| bad(&e))?;
+        let host = parsed.host_str().ok_or_else(|| bad(&"needs a host"))?;
+        let tls = TlsParameters::new(host.to_string()).map_err(|e| bad(&e))?;
+        // A password never crosses the network in the clear: with one, the
+        // server must offer STARTTLS.
+        builder = builder.tls(if parsed.password().is_some() {
+            Tls::Required(tls)
+        } else {
+            Tls::Opportunistic(tls)
+        });
     }
-    Ok(builder.timeout(Some(SEND_WITHIN)).build())
+    Ok(builder.timeout(Some(COMMAND_WITHIN)).build())
 }

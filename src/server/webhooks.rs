@@ -328,20 +328,13 @@ impl WebhookSender {
                 }
             };
             let attempt = self.attempt(&endpoint, &delivery).await;
-            let failures = failures_in_window(&delivery, &self.settings.retries);
-            let jitter =
-                f64::from(crate::server::secrets::random_bytes::<1>().map_or(128, |b| b[0]))
-                    / 256.0;
-            let after =
-                self.settings
-                    .retries
-                    .after(&attempt, failures, delivery.retry_until, jitter);
-            let (state, due_at, result) = match after {
-                AfterAttempt::Delivered => (DeliveryState::Delivered, attempt.at, "delivered"),
-                AfterAttempt::Retry(at) => (DeliveryState::Pending, at, "retrying"),
-                AfterAttempt::Failed => (DeliveryState::Failed, attempt.at, "failed"),
-                AfterAttempt::Gone => (DeliveryState::Failed, attempt.at, "gone"),
-            };
+            let after = self.settings.retries.after(
+                &delivery.attempts,
+                &attempt,
+                delivery.retry_until,
+                jitter(),
+            );
+            let (state, due_at, result) = after.outcome(attempt.at);
             metrics().webhook_attempt(result);
             if after == AfterAttempt::Gone {
                 // Switched off first: should the attempt then go unrecorded,
@@ -350,7 +343,12 @@ impl WebhookSender {
                 let reason = "The endpoint answered 410 Gone.".to_string();
                 if let Err(e) = self
                     .store
-                    .disable_webhook_endpoint(endpoint.id, endpoint.url.clone(), reason, attempt.at)
+                    .disable_webhook_endpoint(
+                        endpoint.id,
+                        endpoint.url.clone(),
+                        reason,
+                        Timestamp::now(),
+                    )
                     .await
                 {
                     tracing::warn!(error = %e, "cannot switch a gone webhook endpoint off");
@@ -463,17 +461,9 @@ pub fn retry_until(now: Timestamp, retries: &RetryPolicy) -> Timestamp {
     Timestamp::from_millis(now.millis().saturating_add(retries.give_up_after_ms))
 }
 
-/// How many attempts in a row have failed in the delivery's current retry
-/// window, the one just made included.
-fn failures_in_window(delivery: &Delivery, retries: &RetryPolicy) -> u32 {
-    let window_start = delivery.retry_until.millis() - retries.give_up_after_ms;
-    let earlier = delivery
-        .attempts
-        .iter()
-        .rev()
-        .take_while(|a| a.at.millis() >= window_start && !a.succeeded())
-        .count();
-    earlier as u32 + 1
+/// A random number in [0, 1), to spread retries.
+pub fn jitter() -> f64 {
+    f64::from(crate::server::secrets::random_bytes::<1>().map_or(128, |b| b[0])) / 256.0
 }
 
 /// The address a URL names outright (then no DNS is asked, and no

@@ -40,35 +40,53 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 }
 
 /// The body, up to `BODY_LIMIT`. A longer one is answered 413 — after
-/// reading on (and dropping) up to `DRAIN_LIMIT`: a client still sending
-/// when the server closes the connection gets a reset, not the answer
-/// (Node's `fetch` and Python's `urllib` report a broken pipe).
+/// reading on (and dropping) up to `DRAIN_LIMIT` for at most `DRAIN_WITHIN`:
+/// a client still sending when the server closes the connection gets a
+/// reset, not the answer (Node's `fetch` and Python's `urllib` report a
+/// broken pipe). A body announced as too large before it is sent (with
+/// `Expect: 100-continue`, or beyond what would be read on) is refused
+/// without reading it.
 async fn read_body(req: Request) -> Result<Bytes, ApiError> {
     use futures_util::StreamExt;
+    let too_large = ApiError::PayloadTooLarge { limit: BODY_LIMIT };
+    let headers = req.headers();
+    let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    let announced: Option<usize> = text(header::CONTENT_LENGTH).and_then(|v| v.parse().ok());
+    let waits_to_send =
+        text(header::EXPECT).is_some_and(|v| v.eq_ignore_ascii_case("100-continue"));
+    if announced.is_some_and(|n| n > DRAIN_LIMIT || (n > BODY_LIMIT && waits_to_send)) {
+        return Err(too_large);
+    }
     let mut stream = req.into_body().into_data_stream();
     let mut kept = Vec::new();
-    let mut seen = 0usize;
     while let Some(chunk) = stream.next().await {
         let Ok(chunk) = chunk else {
             return Err(ApiError::App(AppError::Malformed {
                 message: "the request body could not be read to its end".into(),
             }));
         };
-        seen += chunk.len();
-        if seen <= BODY_LIMIT {
-            kept.extend_from_slice(&chunk);
-        } else if seen > DRAIN_LIMIT {
-            break;
+        if kept.len() + chunk.len() > BODY_LIMIT {
+            let mut seen = kept.len() + chunk.len();
+            let _ = tokio::time::timeout(DRAIN_WITHIN, async {
+                while let Some(Ok(chunk)) = stream.next().await {
+                    seen += chunk.len();
+                    if seen > DRAIN_LIMIT {
+                        break;
+                    }
+                }
+            })
+            .await;
+            return Err(too_large);
         }
-    }
-    if seen > BODY_LIMIT {
-        return Err(ApiError::PayloadTooLarge { limit: BODY_LIMIT });
+        kept.extend_from_slice(&chunk);
     }
     Ok(Bytes::from(kept))
 }
 
-/// How much of an oversized body is read (and dropped) before answering 413.
+/// How much of an oversized body is read (and dropped) before answering
+/// 413, and for how long at most.
 const DRAIN_LIMIT: usize = 1024 * 1024;
+const DRAIN_WITHIN: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Reads JSON, naming the path of a value that has the wrong type or breaks
 /// a rule (`items[0].quantity`).

@@ -107,10 +107,11 @@ pub(super) async fn prepare(db: &Database) -> mongodb::error::Result<()> {
     db.collection::<Document>(WEBHOOK_DELIVERIES)
         .create_indexes([
             plain(
-                "queue",
+                "queue_by_event",
                 doc! { "endpoint": 1, "state": 1, "eventAt": 1, "eventId": 1 },
             ),
             plain("history", doc! { "endpoint": 1, "_id": -1 }),
+            plain("finished", doc! { "state": 1, "dueAt": 1 }),
         ])
         .await?;
     db.collection::<Document>(MAIL_DELIVERIES)

@@ -419,7 +419,10 @@ impl MongoStore {
         self.endpoints()
             .update_one(
                 doc! { "_id": oid(endpoint), "url": url },
-                doc! { "$set": { "active": false, "disabledReason": reason, "updatedAt": date(at) } },
+                doc! {
+                    "$set": { "active": false, "disabledReason": reason },
+                    "$max": { "updatedAt": date(at) },
+                },
             )
             .await
             .map(drop)
@@ -489,6 +492,7 @@ impl MongoStore {
                 doc! {
                     "_id": head.id,
                     "state": DeliveryState::Pending.as_str(),
+                    "dueAt": { "$lte": date(now) },
                     "leasedUntil": { "$lte": date(now) },
                 },
                 doc! { "$set": { "leasedUntil": date(lease_until) } },
@@ -513,19 +517,22 @@ impl MongoStore {
             tracing::error!(error = %e, "a delivery attempt did not serialize");
             AppError::Internal
         })?;
+        let mut set = doc! {
+            "state": state.as_str(),
+            "dueAt": date(due_at),
+            "leasedUntil": DateTime::from_millis(0),
+        };
+        // A sent or failed email's body is dropped: its tracking link is
+        // kept nowhere but in the customer's mailbox.
+        if collection == MAIL_DELIVERIES && state != DeliveryState::Pending {
+            set.insert("body", "");
+        }
         let updated = self
             .db
             .collection::<bson::Document>(collection)
             .update_one(
                 doc! { "_id": oid(delivery), "leasedUntil": date(lease_until) },
-                doc! {
-                    "$set": {
-                        "state": state.as_str(),
-                        "dueAt": date(due_at),
-                        "leasedUntil": DateTime::from_millis(0),
-                    },
-                    "$push": { "attempts": attempt },
-                },
+                doc! { "$set": set, "$push": { "attempts": attempt } },
             )
             .await
             .map_err(db_error)?;

@@ -278,7 +278,7 @@ impl SqliteStore {
             .write(move |c| {
                 c.execute(
                     "UPDATE webhook_endpoints SET active = 0, disabled_reason = ?3, \
-                     updated_at = ?4 WHERE id = ?1 AND url = ?2",
+                     updated_at = max(updated_at + 1, ?4) WHERE id = ?1 AND url = ?2",
                     params![id.to_string(), url, reason, at.millis()],
                 )
                 .map(drop)
@@ -424,9 +424,16 @@ impl SqliteStore {
     ) -> StoreResult<bool> {
         self.writer
             .write(move |c| {
+                // A sent or failed email's body is dropped: its tracking
+                // link is kept nowhere but in the customer's mailbox.
+                let body = if table == "mail_deliveries" && state != DeliveryState::Pending {
+                    ", body = ''"
+                } else {
+                    ""
+                };
                 c.prepare_cached(&format!(
                     "UPDATE {table} SET state = ?2, due_at = ?3, leased_until = 0, \
-                     attempts = json_insert(attempts, '$[#]', json(?4)) \
+                     attempts = json_insert(attempts, '$[#]', json(?4)){body} \
                      WHERE id = ?1 AND leased_until = ?5"
                 ))
                 .and_then(|mut s| {
