@@ -238,6 +238,22 @@ pub struct DeliveryAttempt {
 }
 
 impl DeliveryAttempt {
+    /// An attempt made `at` that took `latency_ms`: the answer's status and
+    /// the start of its text, or why there was none.
+    pub fn of(at: Timestamp, latency_ms: u64, answer: Result<(u16, String), String>) -> Self {
+        let (status, response, error) = match answer {
+            Ok((status, response)) => (Some(status), response, None),
+            Err(error) => (None, String::new(), Some(error)),
+        };
+        DeliveryAttempt {
+            at,
+            status,
+            latency_ms,
+            response,
+            error,
+        }
+    }
+
     pub fn succeeded(&self) -> bool {
         self.status.is_some_and(|s| (200..300).contains(&s))
     }

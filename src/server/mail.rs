@@ -8,7 +8,7 @@
 use crate::domain::webhook::{DeliveryAttempt, RetryPolicy};
 use crate::domain::{Order, Shipment, Timestamp};
 use crate::server::metrics::metrics;
-use crate::server::store::{MailDelivery, SharedStore};
+use crate::server::store::{MailDelivery, Queue, SharedStore};
 use crate::server::webhooks::jitter;
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::client::{Tls, TlsParameters};
@@ -250,7 +250,7 @@ impl MailSender {
         metrics().email_attempt(result);
         match self
             .store
-            .record_mail_attempt(mail.id, lease_until, attempt, state, due_at)
+            .record_attempt(Queue::Mail, mail.id, lease_until, attempt, state, due_at)
             .await
         {
             Ok(recorded) => recorded,
@@ -268,30 +268,17 @@ impl MailSender {
         let sent = match self.message(mail) {
             Ok(message) => {
                 match tokio::time::timeout(SEND_WITHIN, self.transport.send(message)).await {
-                    Ok(Ok(answer)) => Ok(answer),
+                    Ok(Ok(answer)) => Ok((
+                        u16::from(answer.code()),
+                        answer.message().collect::<Vec<_>>().join(" "),
+                    )),
                     Ok(Err(e)) => Err(e.to_string()),
                     Err(_) => Err(format!("no answer within {} s", SEND_WITHIN.as_secs())),
                 }
             }
             Err(e) => Err(e),
         };
-        let latency_ms = started.elapsed().as_millis() as u64;
-        match sent {
-            Ok(answer) => DeliveryAttempt {
-                at,
-                status: Some(u16::from(answer.code())),
-                latency_ms,
-                response: answer.message().collect::<Vec<_>>().join(" "),
-                error: None,
-            },
-            Err(error) => DeliveryAttempt {
-                at,
-                status: None,
-                latency_ms,
-                response: String::new(),
-                error: Some(error),
-            },
-        }
+        DeliveryAttempt::of(at, started.elapsed().as_millis() as u64, sent)
     }
 
     fn message(&self, mail: &MailDelivery) -> Result<Message, String> {

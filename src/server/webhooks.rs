@@ -15,7 +15,7 @@ use crate::domain::webhook::{
 };
 use crate::domain::{AppError, Id, Timestamp};
 use crate::server::metrics::metrics;
-use crate::server::store::SharedStore;
+use crate::server::store::{Queue, SharedStore};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
@@ -356,7 +356,14 @@ impl WebhookSender {
             }
             match self
                 .store
-                .record_attempt(delivery.id, lease_until, attempt, state, due_at)
+                .record_attempt(
+                    Queue::Webhooks,
+                    delivery.id,
+                    lease_until,
+                    attempt,
+                    state,
+                    due_at,
+                )
                 .await
             {
                 Ok(true) => {}
@@ -380,23 +387,7 @@ impl WebhookSender {
         let at = Timestamp::now();
         let started = Instant::now();
         let answer = self.send(endpoint, delivery, at).await;
-        let latency_ms = started.elapsed().as_millis() as u64;
-        match answer {
-            Ok((status, response)) => DeliveryAttempt {
-                at,
-                status: Some(status),
-                latency_ms,
-                response,
-                error: None,
-            },
-            Err(error) => DeliveryAttempt {
-                at,
-                status: None,
-                latency_ms,
-                response: String::new(),
-                error: Some(error),
-            },
-        }
+        DeliveryAttempt::of(at, started.elapsed().as_millis() as u64, answer)
     }
 
     async fn send(

@@ -224,6 +224,13 @@ pub struct MailDelivery {
     pub attempts: Vec<DeliveryAttempt>,
 }
 
+/// The two queues the outbox feeds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Queue {
+    Webhooks,
+    Mail,
+}
+
 /// What came of asking for a delivery to be sent again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Requeue {
@@ -267,53 +274,11 @@ pub const QUARTER_HOUR_MS: i64 = 15 * 60 * 1000;
 
 pub type StoreResult<T> = Result<T, AppError>;
 
+/// The outbox's way out, the same on every store: events handed on to
+/// webhook deliveries and emails, the endpoints, and the queues the senders
+/// lease from (`server::webhooks`, `server::mail`).
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
-    /// Answers when the database does.
-    async fn ping(&self) -> StoreResult<()>;
-
-    /// Applies the change in one transaction. A unique value taken (an
-    /// email, a SKU, an order number, an idempotency key) is
-    /// `Duplicate { field }`, with nothing written.
-    async fn apply(&self, change: Change) -> StoreResult<Applied>;
-
-    async fn customer(&self, id: Id) -> StoreResult<Option<Customer>>;
-    /// Newest first; `q` matches name or email (substring, case-insensitive).
-    async fn customers(&self, q: Option<&str>, page: Page) -> StoreResult<Vec<Customer>>;
-
-    /// Products by id or by SKU, in no particular order; unknown keys are skipped.
-    async fn products_by_key(&self, keys: &[String]) -> StoreResult<Vec<Product>>;
-    /// Sorted by name; `q` matches name or SKU.
-    async fn products(&self, q: Option<&str>) -> StoreResult<Vec<Product>>;
-    /// A product's ledger, newest first.
-    async fn movements(&self, product: Id, page: Page) -> StoreResult<Vec<StockMovement>>;
-    /// Every product whose stock is not the sum of its movements.
-    async fn stock_mismatches(&self) -> StoreResult<Vec<StockMismatch>>;
-
-    async fn order(&self, id: Id) -> StoreResult<Option<Order>>;
-    async fn order_by_number(&self, number: &str) -> StoreResult<Option<Order>>;
-    /// The order placed with this idempotency key, and the fingerprint of
-    /// the request that placed it.
-    async fn order_by_idempotency_key(&self, key: &str) -> StoreResult<Option<(Order, String)>>;
-    /// Newest first, populated.
-    async fn orders(&self, filter: &OrderFilter, page: Page) -> StoreResult<Vec<Order>>;
-    /// How many orders match the filter.
-    async fn count_orders(&self, filter: &OrderFilter) -> StoreResult<u64>;
-    /// Orders placed since `since`, counted and summed per quarter hour and
-    /// status: every time zone's midnight falls on a quarter hour, so the
-    /// service can add them up into the shop's days.
-    async fn quarter_hour_order_totals(
-        &self,
-        since: Timestamp,
-    ) -> StoreResult<Vec<QuarterHourTotal>>;
-
-    /// The order whose tracking token has this hash.
-    async fn order_by_tracking_hash(&self, hash: &str) -> StoreResult<Option<Order>>;
-
-    /// The outbox's first `limit` events, in the order they were committed
-    /// (MongoDB: of their changes' times, which follow commit order for any
-    /// one order).
-    async fn oldest_outbox_events(&self, limit: u32) -> StoreResult<Vec<OutboxEvent>>;
+pub trait WebhookStore: Send + Sync + 'static {
     /// How many events wait to be handed to webhook endpoints, and when the
     /// oldest of them happened.
     async fn outbox_backlog(&self) -> StoreResult<(u64, Option<Timestamp>)>;
@@ -366,12 +331,14 @@ pub trait Store: Send + Sync + 'static {
         now: Timestamp,
         lease_until: Timestamp,
     ) -> StoreResult<Option<Delivery>>;
-    /// Records an attempt of a delivery claimed with `lease_until` and what
-    /// the delivery becomes (delivered, due again, failed), ending the
-    /// lease; false, with nothing written, if the lease ran out and passed on.
+    /// Records an attempt of a webhook delivery or an email claimed with
+    /// `lease_until`, and what it becomes (delivered, due again, failed),
+    /// ending the lease; false, with nothing written, if the lease ran out
+    /// and passed on.
     async fn record_attempt(
         &self,
-        delivery: Id,
+        queue: Queue,
+        id: Id,
         lease_until: Timestamp,
         attempt: DeliveryAttempt,
         state: DeliveryState,
@@ -392,20 +359,58 @@ pub trait Store: Send + Sync + 'static {
         now: Timestamp,
         lease_until: Timestamp,
     ) -> StoreResult<Option<MailDelivery>>;
-    /// As `record_attempt`, for an email.
-    async fn record_mail_attempt(
-        &self,
-        mail: Id,
-        lease_until: Timestamp,
-        attempt: DeliveryAttempt,
-        state: DeliveryState,
-        due_at: Timestamp,
-    ) -> StoreResult<bool>;
-
     /// Forgets up to a batch of webhook deliveries and emails finished
     /// (delivered or failed) before `before`; returns how many.
     async fn forget_deliveries(&self, before: Timestamp) -> StoreResult<u64>;
+}
 
+#[async_trait]
+pub trait Store: WebhookStore {
+    /// Answers when the database does.
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// Applies the change in one transaction. A unique value taken (an
+    /// email, a SKU, an order number, an idempotency key) is
+    /// `Duplicate { field }`, with nothing written.
+    async fn apply(&self, change: Change) -> StoreResult<Applied>;
+
+    async fn customer(&self, id: Id) -> StoreResult<Option<Customer>>;
+    /// Newest first; `q` matches name or email (substring, case-insensitive).
+    async fn customers(&self, q: Option<&str>, page: Page) -> StoreResult<Vec<Customer>>;
+
+    /// Products by id or by SKU, in no particular order; unknown keys are skipped.
+    async fn products_by_key(&self, keys: &[String]) -> StoreResult<Vec<Product>>;
+    /// Sorted by name; `q` matches name or SKU.
+    async fn products(&self, q: Option<&str>) -> StoreResult<Vec<Product>>;
+    /// A product's ledger, newest first.
+    async fn movements(&self, product: Id, page: Page) -> StoreResult<Vec<StockMovement>>;
+    /// Every product whose stock is not the sum of its movements.
+    async fn stock_mismatches(&self) -> StoreResult<Vec<StockMismatch>>;
+
+    async fn order(&self, id: Id) -> StoreResult<Option<Order>>;
+    async fn order_by_number(&self, number: &str) -> StoreResult<Option<Order>>;
+    /// The order placed with this idempotency key, and the fingerprint of
+    /// the request that placed it.
+    async fn order_by_idempotency_key(&self, key: &str) -> StoreResult<Option<(Order, String)>>;
+    /// Newest first, populated.
+    async fn orders(&self, filter: &OrderFilter, page: Page) -> StoreResult<Vec<Order>>;
+    /// How many orders match the filter.
+    async fn count_orders(&self, filter: &OrderFilter) -> StoreResult<u64>;
+    /// Orders placed since `since`, counted and summed per quarter hour and
+    /// status: every time zone's midnight falls on a quarter hour, so the
+    /// service can add them up into the shop's days.
+    async fn quarter_hour_order_totals(
+        &self,
+        since: Timestamp,
+    ) -> StoreResult<Vec<QuarterHourTotal>>;
+
+    /// The order whose tracking token has this hash.
+    async fn order_by_tracking_hash(&self, hash: &str) -> StoreResult<Option<Order>>;
+
+    /// The outbox's first `limit` events, in the order they were committed
+    /// (MongoDB: of their changes' times, which follow commit order for any
+    /// one order).
+    async fn oldest_outbox_events(&self, limit: u32) -> StoreResult<Vec<OutboxEvent>>;
     /// Gives an order a new tracking token (its hash), replacing the old one.
     async fn replace_tracking_hash(&self, order: Id, hash: String) -> StoreResult<()>;
 

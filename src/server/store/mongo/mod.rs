@@ -22,10 +22,9 @@ mod webhooks;
 mod writes;
 
 use super::{
-    AdminPassword, AdminSession, Applied, Change, MailDelivery, OutboxEvent, QuarterHourTotal,
-    Requeue, Store, StoreResult, QUARTER_HOUR_MS,
+    AdminPassword, AdminSession, Applied, Change, OutboxEvent, QuarterHourTotal, Store,
+    StoreResult, QUARTER_HOUR_MS,
 };
-use crate::domain::webhook::{Delivery, DeliveryAttempt, DeliveryState, WebhookEndpoint};
 use crate::domain::{
     AppError, Customer, Id, Order, OrderFilter, Page, Product, StockMismatch, StockMovement,
     Timestamp,
@@ -336,131 +335,6 @@ impl Store for MongoStore {
             .await;
         let docs: Vec<OutboxDoc> = collect(found).await?;
         Ok(docs.into_iter().map(OutboxEvent::from).collect())
-    }
-
-    async fn outbox_backlog(&self) -> StoreResult<(u64, Option<Timestamp>)> {
-        self.outbox_backlog_now().await
-    }
-
-    async fn dispatch_outbox(
-        &self,
-        limit: u32,
-        due: Timestamp,
-        retry_until: Timestamp,
-    ) -> StoreResult<usize> {
-        self.dispatch_outbox_events(limit, due, retry_until).await
-    }
-
-    async fn webhook_endpoints(&self) -> StoreResult<Vec<WebhookEndpoint>> {
-        self.all_webhook_endpoints().await
-    }
-
-    async fn webhook_endpoint(&self, id: Id) -> StoreResult<Option<WebhookEndpoint>> {
-        self.one_webhook_endpoint(id).await
-    }
-
-    async fn add_webhook_endpoint(&self, endpoint: WebhookEndpoint) -> StoreResult<()> {
-        self.insert_webhook_endpoint(endpoint).await
-    }
-
-    async fn update_webhook_endpoint(
-        &self,
-        endpoint: WebhookEndpoint,
-        read_at: Timestamp,
-    ) -> StoreResult<bool> {
-        self.rewrite_webhook_endpoint(endpoint, read_at).await
-    }
-
-    async fn delete_webhook_endpoint(&self, id: Id) -> StoreResult<bool> {
-        self.remove_webhook_endpoint(id).await
-    }
-
-    async fn disable_webhook_endpoint(
-        &self,
-        id: Id,
-        url: String,
-        reason: String,
-        at: Timestamp,
-    ) -> StoreResult<()> {
-        self.switch_off_webhook_endpoint(id, url, reason, at).await
-    }
-
-    async fn add_delivery(&self, delivery: Delivery) -> StoreResult<()> {
-        self.queue_delivery(delivery).await
-    }
-
-    async fn deliveries(&self, endpoint: Id, page: Page) -> StoreResult<Vec<Delivery>> {
-        self.endpoint_deliveries(endpoint, page).await
-    }
-
-    async fn claim_delivery(
-        &self,
-        endpoint: Id,
-        now: Timestamp,
-        lease_until: Timestamp,
-    ) -> StoreResult<Option<Delivery>> {
-        self.lease_next_delivery(endpoint, now, lease_until).await
-    }
-
-    async fn record_attempt(
-        &self,
-        delivery: Id,
-        lease_until: Timestamp,
-        attempt: DeliveryAttempt,
-        state: DeliveryState,
-        due_at: Timestamp,
-    ) -> StoreResult<bool> {
-        self.save_attempt(
-            webhooks::WEBHOOK_DELIVERIES,
-            delivery,
-            lease_until,
-            attempt,
-            state,
-            due_at,
-        )
-        .await
-    }
-
-    async fn claim_mail(
-        &self,
-        now: Timestamp,
-        lease_until: Timestamp,
-    ) -> StoreResult<Option<MailDelivery>> {
-        self.lease_next_mail(now, lease_until).await
-    }
-
-    async fn record_mail_attempt(
-        &self,
-        mail: Id,
-        lease_until: Timestamp,
-        attempt: DeliveryAttempt,
-        state: DeliveryState,
-        due_at: Timestamp,
-    ) -> StoreResult<bool> {
-        self.save_attempt(
-            webhooks::MAIL_DELIVERIES,
-            mail,
-            lease_until,
-            attempt,
-            state,
-            due_at,
-        )
-        .await
-    }
-
-    async fn redeliver(
-        &self,
-        endpoint: Id,
-        delivery: Id,
-        now: Timestamp,
-        retry_until: Timestamp,
-    ) -> StoreResult<Requeue> {
-        self.requeue_delivery(endpoint, delivery, now, retry_until)
-            .await
-    }
-
-    async fn forget_deliveries(&self, before: Timestamp) -> StoreResult<u64> {
-        self.forget_finished_deliveries(before).await
     }
 
     async fn replace_tracking_hash(&self, order: Id, hash: String) -> StoreResult<()> {

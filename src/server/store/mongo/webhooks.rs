@@ -12,7 +12,8 @@ use super::transaction::{self, Abort, Checked};
 use super::{MongoStore, OUTBOX};
 use crate::domain::webhook::{Delivery, DeliveryAttempt, DeliveryState, WebhookEndpoint};
 use crate::domain::{AppError, Id, Page, Timestamp};
-use crate::server::store::{MailDelivery, Requeue, StoreResult, MAIL_EVENT};
+use crate::server::store::{MailDelivery, Queue, Requeue, StoreResult, WebhookStore, MAIL_EVENT};
+use async_trait::async_trait;
 use bson::oid::ObjectId;
 use bson::{doc, DateTime};
 use futures_util::TryStreamExt;
@@ -207,7 +208,46 @@ impl MongoStore {
         self.db.collection(MAIL_DELIVERIES)
     }
 
-    pub(super) async fn lease_next_mail(
+    pub(super) async fn save_attempt(
+        &self,
+        collection: &str,
+        delivery: Id,
+        lease_until: Timestamp,
+        attempt: DeliveryAttempt,
+        state: DeliveryState,
+        due_at: Timestamp,
+    ) -> StoreResult<bool> {
+        self.ready().await?;
+        let attempt = bson::to_document(&AttemptDoc::from(&attempt)).map_err(|e| {
+            tracing::error!(error = %e, "a delivery attempt did not serialize");
+            AppError::Internal
+        })?;
+        let mut set = doc! {
+            "state": state.as_str(),
+            "dueAt": date(due_at),
+            "leasedUntil": DateTime::from_millis(0),
+        };
+        // A sent or failed email's body is dropped: its tracking link is
+        // kept nowhere but in the customer's mailbox.
+        if collection == MAIL_DELIVERIES && state != DeliveryState::Pending {
+            set.insert("body", "");
+        }
+        let updated = self
+            .db
+            .collection::<bson::Document>(collection)
+            .update_one(
+                doc! { "_id": oid(delivery), "leasedUntil": date(lease_until) },
+                doc! { "$set": set, "$push": { "attempts": attempt } },
+            )
+            .await
+            .map_err(db_error)?;
+        Ok(updated.matched_count > 0)
+    }
+}
+
+#[async_trait]
+impl WebhookStore for MongoStore {
+    async fn claim_mail(
         &self,
         now: Timestamp,
         lease_until: Timestamp,
@@ -230,7 +270,7 @@ impl MongoStore {
         Ok(claimed.map(MailDelivery::from))
     }
 
-    pub(super) async fn outbox_backlog_now(&self) -> StoreResult<(u64, Option<Timestamp>)> {
+    async fn outbox_backlog(&self) -> StoreResult<(u64, Option<Timestamp>)> {
         self.ready().await?;
         let waiting = self
             .outbox()
@@ -246,7 +286,7 @@ impl MongoStore {
         Ok((waiting, oldest.map(|e| timestamp(e.created_at))))
     }
 
-    pub(super) async fn dispatch_outbox_events(
+    async fn dispatch_outbox(
         &self,
         limit: u32,
         due: Timestamp,
@@ -335,7 +375,7 @@ impl MongoStore {
         Ok(taken)
     }
 
-    pub(super) async fn all_webhook_endpoints(&self) -> StoreResult<Vec<WebhookEndpoint>> {
+    async fn webhook_endpoints(&self) -> StoreResult<Vec<WebhookEndpoint>> {
         self.ready().await?;
         let found = self
             .endpoints()
@@ -346,10 +386,7 @@ impl MongoStore {
         Ok(docs.into_iter().map(WebhookEndpoint::from).collect())
     }
 
-    pub(super) async fn one_webhook_endpoint(
-        &self,
-        id: Id,
-    ) -> StoreResult<Option<WebhookEndpoint>> {
+    async fn webhook_endpoint(&self, id: Id) -> StoreResult<Option<WebhookEndpoint>> {
         self.ready().await?;
         let found = self
             .endpoints()
@@ -359,7 +396,7 @@ impl MongoStore {
         Ok(found.map(WebhookEndpoint::from))
     }
 
-    pub(super) async fn insert_webhook_endpoint(&self, e: WebhookEndpoint) -> StoreResult<()> {
+    async fn add_webhook_endpoint(&self, e: WebhookEndpoint) -> StoreResult<()> {
         self.ready().await?;
         self.endpoints()
             .insert_one(EndpointDoc::from(&e))
@@ -368,7 +405,7 @@ impl MongoStore {
             .map_err(db_error)
     }
 
-    pub(super) async fn rewrite_webhook_endpoint(
+    async fn update_webhook_endpoint(
         &self,
         e: WebhookEndpoint,
         read_at: Timestamp,
@@ -385,7 +422,7 @@ impl MongoStore {
         Ok(replaced.matched_count > 0)
     }
 
-    pub(super) async fn remove_webhook_endpoint(&self, endpoint: Id) -> StoreResult<bool> {
+    async fn delete_webhook_endpoint(&self, endpoint: Id) -> StoreResult<bool> {
         self.ready().await?;
         // Together: a dispatch that read the endpoint before cannot leave
         // deliveries behind it.
@@ -408,7 +445,7 @@ impl MongoStore {
         Ok(removed)
     }
 
-    pub(super) async fn switch_off_webhook_endpoint(
+    async fn disable_webhook_endpoint(
         &self,
         endpoint: Id,
         url: String,
@@ -429,7 +466,7 @@ impl MongoStore {
             .map_err(db_error)
     }
 
-    pub(super) async fn queue_delivery(&self, delivery: Delivery) -> StoreResult<()> {
+    async fn add_delivery(&self, delivery: Delivery) -> StoreResult<()> {
         self.ready().await?;
         self.deliveries_collection()
             .insert_one(DeliveryDoc::from(&delivery))
@@ -438,11 +475,7 @@ impl MongoStore {
             .map_err(db_error)
     }
 
-    pub(super) async fn endpoint_deliveries(
-        &self,
-        endpoint: Id,
-        page: Page,
-    ) -> StoreResult<Vec<Delivery>> {
+    async fn deliveries(&self, endpoint: Id, page: Page) -> StoreResult<Vec<Delivery>> {
         self.ready().await?;
         let mut filter = doc! { "endpoint": oid(endpoint) };
         if let Some(before) = page.before {
@@ -458,7 +491,7 @@ impl MongoStore {
         docs.into_iter().map(Delivery::try_from).collect()
     }
 
-    pub(super) async fn lease_next_delivery(
+    async fn claim_delivery(
         &self,
         endpoint: Id,
         now: Timestamp,
@@ -503,43 +536,7 @@ impl MongoStore {
         claimed.map(Delivery::try_from).transpose()
     }
 
-    pub(super) async fn save_attempt(
-        &self,
-        collection: &str,
-        delivery: Id,
-        lease_until: Timestamp,
-        attempt: DeliveryAttempt,
-        state: DeliveryState,
-        due_at: Timestamp,
-    ) -> StoreResult<bool> {
-        self.ready().await?;
-        let attempt = bson::to_document(&AttemptDoc::from(&attempt)).map_err(|e| {
-            tracing::error!(error = %e, "a delivery attempt did not serialize");
-            AppError::Internal
-        })?;
-        let mut set = doc! {
-            "state": state.as_str(),
-            "dueAt": date(due_at),
-            "leasedUntil": DateTime::from_millis(0),
-        };
-        // A sent or failed email's body is dropped: its tracking link is
-        // kept nowhere but in the customer's mailbox.
-        if collection == MAIL_DELIVERIES && state != DeliveryState::Pending {
-            set.insert("body", "");
-        }
-        let updated = self
-            .db
-            .collection::<bson::Document>(collection)
-            .update_one(
-                doc! { "_id": oid(delivery), "leasedUntil": date(lease_until) },
-                doc! { "$set": set, "$push": { "attempts": attempt } },
-            )
-            .await
-            .map_err(db_error)?;
-        Ok(updated.matched_count > 0)
-    }
-
-    pub(super) async fn requeue_delivery(
+    async fn redeliver(
         &self,
         endpoint: Id,
         delivery: Id,
@@ -585,7 +582,7 @@ impl MongoStore {
         })
     }
 
-    pub(super) async fn forget_finished_deliveries(&self, before: Timestamp) -> StoreResult<u64> {
+    async fn forget_deliveries(&self, before: Timestamp) -> StoreResult<u64> {
         self.ready().await?;
         let finished = doc! {
             "state": { "$ne": DeliveryState::Pending.as_str() },
@@ -602,5 +599,22 @@ impl MongoStore {
                 .deleted_count;
         }
         Ok(forgotten)
+    }
+
+    async fn record_attempt(
+        &self,
+        queue: Queue,
+        id: Id,
+        lease_until: Timestamp,
+        attempt: DeliveryAttempt,
+        state: DeliveryState,
+        due_at: Timestamp,
+    ) -> StoreResult<bool> {
+        let table = match queue {
+            Queue::Webhooks => WEBHOOK_DELIVERIES,
+            Queue::Mail => MAIL_DELIVERIES,
+        };
+        self.save_attempt(table, id, lease_until, attempt, state, due_at)
+            .await
     }
 }

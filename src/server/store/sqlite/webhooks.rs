@@ -6,7 +6,8 @@ use super::rows::{db_error, id_column, json_column, json_value, parsed};
 use super::SqliteStore;
 use crate::domain::webhook::{Delivery, DeliveryAttempt, DeliveryState, WebhookEndpoint};
 use crate::domain::{Id, Page, Timestamp};
-use crate::server::store::{MailDelivery, Requeue, StoreResult, MAIL_EVENT};
+use crate::server::store::{MailDelivery, Queue, Requeue, StoreResult, WebhookStore, MAIL_EVENT};
+use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 const ENDPOINT_COLUMNS: &str =
@@ -77,7 +78,48 @@ fn insert_delivery(c: &Connection, d: &Delivery) -> StoreResult<()> {
 }
 
 impl SqliteStore {
-    pub(super) async fn outbox_backlog_now(&self) -> StoreResult<(u64, Option<Timestamp>)> {
+    pub(super) async fn save_attempt(
+        &self,
+        table: &'static str,
+        delivery: Id,
+        lease_until: Timestamp,
+        attempt: DeliveryAttempt,
+        state: DeliveryState,
+        due_at: Timestamp,
+    ) -> StoreResult<bool> {
+        self.writer
+            .write(move |c| {
+                // A sent or failed email's body is dropped: its tracking
+                // link is kept nowhere but in the customer's mailbox.
+                let body = if table == "mail_deliveries" && state != DeliveryState::Pending {
+                    ", body = ''"
+                } else {
+                    ""
+                };
+                c.prepare_cached(&format!(
+                    "UPDATE {table} SET state = ?2, due_at = ?3, leased_until = 0, \
+                     attempts = json_insert(attempts, '$[#]', json(?4)){body} \
+                     WHERE id = ?1 AND leased_until = ?5"
+                ))
+                .and_then(|mut s| {
+                    s.execute(params![
+                        delivery.to_string(),
+                        state.as_str(),
+                        due_at.millis(),
+                        json_column(&attempt)?,
+                        lease_until.millis(),
+                    ])
+                })
+                .map(|n| n > 0)
+                .map_err(db_error)
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl WebhookStore for SqliteStore {
+    async fn outbox_backlog(&self) -> StoreResult<(u64, Option<Timestamp>)> {
         self.read(|c| {
             c.query_row(
                 "SELECT count(*), min(created_at) FROM outbox_events",
@@ -95,7 +137,7 @@ impl SqliteStore {
         .await
     }
 
-    pub(super) async fn dispatch_outbox_events(
+    async fn dispatch_outbox(
         &self,
         limit: u32,
         due: Timestamp,
@@ -179,14 +221,11 @@ impl SqliteStore {
             .await
     }
 
-    pub(super) async fn all_webhook_endpoints(&self) -> StoreResult<Vec<WebhookEndpoint>> {
+    async fn webhook_endpoints(&self) -> StoreResult<Vec<WebhookEndpoint>> {
         self.read(endpoints).await
     }
 
-    pub(super) async fn one_webhook_endpoint(
-        &self,
-        id: Id,
-    ) -> StoreResult<Option<WebhookEndpoint>> {
+    async fn webhook_endpoint(&self, id: Id) -> StoreResult<Option<WebhookEndpoint>> {
         self.read(move |c| {
             c.prepare_cached(&format!(
                 "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = ?1"
@@ -197,7 +236,7 @@ impl SqliteStore {
         .await
     }
 
-    pub(super) async fn insert_webhook_endpoint(&self, e: WebhookEndpoint) -> StoreResult<()> {
+    async fn add_webhook_endpoint(&self, e: WebhookEndpoint) -> StoreResult<()> {
         self.writer
             .write(move |c| {
                 c.prepare_cached(&format!(
@@ -223,7 +262,7 @@ impl SqliteStore {
             .await
     }
 
-    pub(super) async fn rewrite_webhook_endpoint(
+    async fn update_webhook_endpoint(
         &self,
         e: WebhookEndpoint,
         read_at: Timestamp,
@@ -254,7 +293,7 @@ impl SqliteStore {
             .await
     }
 
-    pub(super) async fn remove_webhook_endpoint(&self, id: Id) -> StoreResult<bool> {
+    async fn delete_webhook_endpoint(&self, id: Id) -> StoreResult<bool> {
         self.writer
             .write(move |c| {
                 c.execute(
@@ -267,7 +306,7 @@ impl SqliteStore {
             .await
     }
 
-    pub(super) async fn switch_off_webhook_endpoint(
+    async fn disable_webhook_endpoint(
         &self,
         id: Id,
         url: String,
@@ -287,17 +326,13 @@ impl SqliteStore {
             .await
     }
 
-    pub(super) async fn queue_delivery(&self, delivery: Delivery) -> StoreResult<()> {
+    async fn add_delivery(&self, delivery: Delivery) -> StoreResult<()> {
         self.writer
             .write(move |c| insert_delivery(c, &delivery))
             .await
     }
 
-    pub(super) async fn endpoint_deliveries(
-        &self,
-        endpoint: Id,
-        page: Page,
-    ) -> StoreResult<Vec<Delivery>> {
+    async fn deliveries(&self, endpoint: Id, page: Page) -> StoreResult<Vec<Delivery>> {
         self.read(move |c| {
             let mut stmt = c
                 .prepare_cached(&format!(
@@ -321,7 +356,7 @@ impl SqliteStore {
         .await
     }
 
-    pub(super) async fn lease_next_delivery(
+    async fn claim_delivery(
         &self,
         endpoint: Id,
         now: Timestamp,
@@ -372,7 +407,7 @@ impl SqliteStore {
             .await
     }
 
-    pub(super) async fn lease_next_mail(
+    async fn claim_mail(
         &self,
         now: Timestamp,
         lease_until: Timestamp,
@@ -413,45 +448,7 @@ impl SqliteStore {
             .await
     }
 
-    pub(super) async fn save_attempt(
-        &self,
-        table: &'static str,
-        delivery: Id,
-        lease_until: Timestamp,
-        attempt: DeliveryAttempt,
-        state: DeliveryState,
-        due_at: Timestamp,
-    ) -> StoreResult<bool> {
-        self.writer
-            .write(move |c| {
-                // A sent or failed email's body is dropped: its tracking
-                // link is kept nowhere but in the customer's mailbox.
-                let body = if table == "mail_deliveries" && state != DeliveryState::Pending {
-                    ", body = ''"
-                } else {
-                    ""
-                };
-                c.prepare_cached(&format!(
-                    "UPDATE {table} SET state = ?2, due_at = ?3, leased_until = 0, \
-                     attempts = json_insert(attempts, '$[#]', json(?4)){body} \
-                     WHERE id = ?1 AND leased_until = ?5"
-                ))
-                .and_then(|mut s| {
-                    s.execute(params![
-                        delivery.to_string(),
-                        state.as_str(),
-                        due_at.millis(),
-                        json_column(&attempt)?,
-                        lease_until.millis(),
-                    ])
-                })
-                .map(|n| n > 0)
-                .map_err(db_error)
-            })
-            .await
-    }
-
-    pub(super) async fn requeue_delivery(
+    async fn redeliver(
         &self,
         endpoint: Id,
         delivery: Id,
@@ -487,7 +484,7 @@ impl SqliteStore {
             .await
     }
 
-    pub(super) async fn forget_finished_deliveries(&self, before: Timestamp) -> StoreResult<u64> {
+    async fn forget_deliveries(&self, before: Timestamp) -> StoreResult<u64> {
         self.writer
             .write(move |c| {
                 let mut forgotten = 0;
@@ -504,6 +501,23 @@ impl SqliteStore {
                 }
                 Ok(forgotten)
             })
+            .await
+    }
+
+    async fn record_attempt(
+        &self,
+        queue: Queue,
+        id: Id,
+        lease_until: Timestamp,
+        attempt: DeliveryAttempt,
+        state: DeliveryState,
+        due_at: Timestamp,
+    ) -> StoreResult<bool> {
+        let table = match queue {
+            Queue::Webhooks => "webhook_deliveries",
+            Queue::Mail => "mail_deliveries",
+        };
+        self.save_attempt(table, id, lease_until, attempt, state, due_at)
             .await
     }
 }
