@@ -1,6 +1,6 @@
 //! Delivering webhooks. Every change's events wait in the outbox (written in
 //! the change's transaction); the sender hands them on to a delivery per
-//! subscribed endpoint, then sends each endpoint's queue in order, one at a
+//! subscribed endpoint (and emails to the mail queue), then sends each endpoint's queue in order, one at a
 //! time, each endpoint on its own task, so a slow or dead endpoint delays
 //! only itself. A delivery is leased while it is sent, so with several
 //! instances on MongoDB one sends it, and a dead instance's lease runs out.
@@ -267,8 +267,8 @@ impl WebhookSender {
         }
     }
 
-    /// Forgets deliveries finished longer ago than `KEEP_DELIVERIES`, a
-    /// batch at a time.
+    /// Forgets deliveries and emails finished more than
+    /// `KEEP_DELIVERIES_DAYS` ago, a batch at a time.
     async fn forget_old_deliveries(&self) {
         let before = Timestamp::now().plus_days(-KEEP_DELIVERIES_DAYS);
         loop {
@@ -283,7 +283,8 @@ impl WebhookSender {
         }
     }
 
-    /// Moves every waiting event on to its deliveries.
+    /// Moves every waiting event on: to its webhook deliveries, or, for an
+    /// email, to the mail queue (`server::mail` sends it).
     async fn hand_on_the_outbox(&self) {
         loop {
             let now = Timestamp::now();
