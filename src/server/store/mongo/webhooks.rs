@@ -293,9 +293,18 @@ impl WebhookStore for MongoStore {
         retry_until: Timestamp,
     ) -> StoreResult<usize> {
         self.ready().await?;
+        let settled = date(Timestamp::from_millis(due.millis() - SETTLE_MS));
+        // Look before opening a transaction: mostly there is nothing to take.
+        let waiting = self
+            .outbox()
+            .find_one(doc! { "createdAt": { "$lt": settled } })
+            .await
+            .map_err(db_error)?;
+        if waiting.is_none() {
+            return Ok(0);
+        }
         let Checked(taken) = transaction::run(&self.client, self, move |s, store| {
             Box::pin(async move {
-                let settled = date(Timestamp::from_millis(due.millis() - SETTLE_MS));
                 let events: Vec<OutboxDoc> = store
                     .db
                     .collection::<OutboxDoc>(OUTBOX)
