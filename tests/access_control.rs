@@ -36,6 +36,23 @@ struct Shop {
 }
 
 impl Shop {
+    /// A webhook endpoint (on a port nothing listens at), made by the admin;
+    /// its id.
+    async fn webhook(&self) -> String {
+        let endpoint: Value = self
+            .http
+            .post(self.url("/api/webhooks"))
+            .bearer_auth(ADMIN_TOKEN)
+            .json(&json!({"url": "http://127.0.0.1:9/hooks", "events": ["order.paid"]}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        endpoint["id"].as_str().unwrap().to_string()
+    }
+
     async fn open(backend: Backend) -> Shop {
         Shop::open_with(backend, &[]).await
     }
@@ -146,7 +163,9 @@ on_every_store!(
 
 /// What each caller gets from each route.
 async fn every_route_for_every_caller(backend: Backend) {
-    let shop = Shop::open(backend).await;
+    let shop = Shop::open_with(backend, &[("IGNIFLO_WEBHOOK_ALLOW_PRIVATE", "1")]).await;
+    let wid = shop.webhook().await;
+    let no_such = "0123456789abcdef01234567";
     let oid = shop.order_id().to_string();
     let pid = shop.product["_id"].as_str().unwrap().to_string();
     let cid = shop.customer["_id"].as_str().unwrap().to_string();
@@ -217,6 +236,55 @@ async fn every_route_for_every_caller(backend: Backend) {
             ),
             ("GET", "/api/openapi.json".into(), None, 200),
             ("GET", "/api/auth/session".into(), None, 200),
+            ("GET", "/api/webhooks".into(), None, admin_only(who, 200)),
+            (
+                "POST",
+                "/api/webhooks".into(),
+                Some(json!({"url": format!("http://127.0.0.1:9/{n}"), "events": ["*"]})),
+                admin_only(who, 201),
+            ),
+            (
+                "GET",
+                format!("/api/webhooks/{wid}"),
+                None,
+                admin_only(who, 200),
+            ),
+            (
+                "PATCH",
+                format!("/api/webhooks/{wid}"),
+                Some(json!({"description": format!("changed {n}")})),
+                admin_only(who, 200),
+            ),
+            (
+                "POST",
+                format!("/api/webhooks/{wid}/rotate-secret"),
+                None,
+                admin_only(who, 200),
+            ),
+            (
+                "POST",
+                format!("/api/webhooks/{wid}/ping"),
+                None,
+                admin_only(who, 202),
+            ),
+            (
+                "GET",
+                format!("/api/webhooks/{wid}/deliveries"),
+                None,
+                admin_only(who, 200),
+            ),
+            (
+                "POST",
+                format!("/api/webhooks/{wid}/deliveries/{no_such}/redeliver"),
+                None,
+                admin_only(who, 404),
+            ),
+            (
+                "DELETE",
+                format!("/api/webhooks/{no_such}"),
+                None,
+                admin_only(who, 404),
+            ),
         ];
         for (method, path, body, expected) in routes {
             let mut request = shop.as_(
@@ -677,9 +745,11 @@ async fn admin_pages_and_server_functions_follow_the_same_rules(backend: Backend
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let r = no_redirects.get(shop.url("/admin")).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(r.headers()["location"], "/admin/login");
+    for page in ["/admin", "/admin/webhooks"] {
+        let r = no_redirects.get(shop.url(page)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{page}");
+        assert_eq!(r.headers()["location"], "/admin/login");
+    }
     assert_eq!(
         no_redirects
             .get(shop.url("/admin/login"))
@@ -1038,7 +1108,8 @@ async fn shop_checkouts_and_lookups_count_against_the_order_limit(backend: Backe
 /// (session cookie, from our own origin) gets through; a tracking token is
 /// no admin.
 async fn the_admin_server_functions_answer_only_the_admin(backend: Backend) {
-    let shop = Shop::open(backend).await;
+    let shop = Shop::open_with(backend, &[("IGNIFLO_WEBHOOK_ALLOW_PRIVATE", "1")]).await;
+    let wid = shop.webhook().await;
     let set_cookie = shop.login(ADMIN_PASSWORD).await.headers()["set-cookie"]
         .to_str()
         .unwrap()
@@ -1068,6 +1139,17 @@ async fn the_admin_server_functions_answer_only_the_admin(backend: Backend) {
         ),
         ("admin_customers", vec![]),
         ("admin_dashboard", vec![]),
+        ("admin_webhooks", vec![]),
+        (
+            "add_webhook",
+            vec![("url", "http://127.0.0.1:9/fn"), ("events[0]", "*")],
+        ),
+        ("webhook_action", vec![("id", &wid), ("action", "ping")]),
+        ("admin_webhook_deliveries", vec![("id", &wid)]),
+        (
+            "redeliver_webhook",
+            vec![("id", &wid), ("delivery", "0123456789abcdef01234567")],
+        ),
     ];
     for (name, form) in calls {
         let call = |who: &str| {
@@ -1090,9 +1172,15 @@ async fn the_admin_server_functions_answer_only_the_admin(backend: Backend) {
         }
         let r = call("admin").await.unwrap();
         let status = r.status();
+        // The admin gets through; a delivery that does not exist is a 404.
+        let expected = if name == "redeliver_webhook" {
+            StatusCode::NOT_FOUND
+        } else {
+            StatusCode::OK
+        };
         assert_eq!(
             status,
-            StatusCode::OK,
+            expected,
             "the admin calling {name}: {}",
             r.text().await.unwrap()
         );
