@@ -252,7 +252,7 @@ impl WebhookSender {
                             .unwrap_or_else(PoisonError::into_inner)
                             .insert(endpoint.id);
                         if idle {
-                            tokio::spawn(self.clone().send_queue(endpoint.id));
+                            tokio::spawn(self.clone().send_queue(endpoint));
                         }
                     }
                 }
@@ -301,19 +301,11 @@ impl WebhookSender {
     }
 
     /// Sends an endpoint's due deliveries, oldest first, until none is due.
-    /// The endpoint is read again before each: a change of its URL or
+    /// The endpoint is read again after each: a change of its URL or
     /// secret, or switching it off, holds from the next request.
-    async fn send_queue(self: Arc<Self>, endpoint: Id) {
-        let _sending = Sending(&self.sending, endpoint);
+    async fn send_queue(self: Arc<Self>, mut endpoint: WebhookEndpoint) {
+        let _sending = Sending(&self.sending, endpoint.id);
         loop {
-            let endpoint = match self.store.webhook_endpoint(endpoint).await {
-                Ok(Some(endpoint)) if endpoint.active => endpoint,
-                Ok(_) => break,
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot read a webhook endpoint");
-                    break;
-                }
-            };
             let now = Timestamp::now();
             let lease_until = Timestamp::from_millis(now.millis() + LEASE.as_millis() as i64);
             let delivery = match self
@@ -380,6 +372,14 @@ impl WebhookSender {
             if state == DeliveryState::Pending || after == AfterAttempt::Gone {
                 break;
             }
+            endpoint = match self.store.webhook_endpoint(endpoint.id).await {
+                Ok(Some(endpoint)) if endpoint.active => endpoint,
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read a webhook endpoint");
+                    break;
+                }
+            };
         }
     }
 

@@ -271,10 +271,7 @@ pub async fn admin_webhook_deliveries(id: String) -> Result<WebhookDeliveries, A
             limit: Page::MAX_LIMIT,
             before: None,
         };
-        let (endpoint, deliveries) = futures_util::try_join!(
-            service.webhook_endpoint(id),
-            service.webhook_deliveries(id, page)
-        )?;
+        let (endpoint, deliveries) = service.webhook_deliveries(id, page).await?;
         Ok(WebhookDeliveries {
             endpoint,
             deliveries,

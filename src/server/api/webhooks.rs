@@ -132,7 +132,7 @@ pub async fn deliveries(
     uri: Uri,
 ) -> ApiResult<Response> {
     let page = query.page()?;
-    let deliveries = service.webhook_deliveries(id, page).await?;
+    let (_, deliveries) = service.webhook_deliveries(id, page).await?;
     Ok(paged(deliveries, page, &uri, |d| d.id))
 }
 

@@ -130,10 +130,14 @@ impl Service {
         }
     }
 
-    /// An endpoint's deliveries, newest first.
-    pub async fn webhook_deliveries(&self, id: Id, page: Page) -> Result<Vec<Delivery>, AppError> {
-        self.webhook_endpoint(id).await?;
-        self.store.deliveries(id, page).await
+    /// An endpoint and its deliveries, newest first.
+    pub async fn webhook_deliveries(
+        &self,
+        id: Id,
+        page: Page,
+    ) -> Result<(WebhookEndpoint, Vec<Delivery>), AppError> {
+        let endpoint = self.webhook_endpoint(id).await?;
+        Ok((endpoint, self.store.deliveries(id, page).await?))
     }
 
     /// Sends a delivery again: it goes back to its place in the endpoint's

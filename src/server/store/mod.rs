@@ -278,7 +278,7 @@ pub type StoreResult<T> = Result<T, AppError>;
 /// webhook deliveries and emails, the endpoints, and the queues the senders
 /// lease from (`server::webhooks`, `server::mail`).
 #[async_trait]
-pub trait WebhookStore: Send + Sync + 'static {
+pub trait OutboxStore: Send + Sync + 'static {
     /// How many events wait to be handed to webhook endpoints, and when the
     /// oldest of them happened.
     async fn outbox_backlog(&self) -> StoreResult<(u64, Option<Timestamp>)>;
@@ -365,7 +365,7 @@ pub trait WebhookStore: Send + Sync + 'static {
 }
 
 #[async_trait]
-pub trait Store: WebhookStore {
+pub trait Store: OutboxStore {
     /// Answers when the database does.
     async fn ping(&self) -> StoreResult<()>;
 

@@ -12,7 +12,7 @@ use super::transaction::{self, Abort, Checked};
 use super::{MongoStore, OUTBOX};
 use crate::domain::webhook::{Delivery, DeliveryAttempt, DeliveryState, WebhookEndpoint};
 use crate::domain::{AppError, Id, Page, Timestamp};
-use crate::server::store::{MailDelivery, Queue, Requeue, StoreResult, WebhookStore, MAIL_EVENT};
+use crate::server::store::{MailDelivery, OutboxStore, Queue, Requeue, StoreResult, MAIL_EVENT};
 use async_trait::async_trait;
 use bson::oid::ObjectId;
 use bson::{doc, DateTime};
@@ -246,7 +246,7 @@ impl MongoStore {
 }
 
 #[async_trait]
-impl WebhookStore for MongoStore {
+impl OutboxStore for MongoStore {
     async fn claim_mail(
         &self,
         now: Timestamp,

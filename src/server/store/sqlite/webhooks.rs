@@ -6,7 +6,7 @@ use super::rows::{db_error, id_column, json_column, json_value, parsed};
 use super::SqliteStore;
 use crate::domain::webhook::{Delivery, DeliveryAttempt, DeliveryState, WebhookEndpoint};
 use crate::domain::{Id, Page, Timestamp};
-use crate::server::store::{MailDelivery, Queue, Requeue, StoreResult, WebhookStore, MAIL_EVENT};
+use crate::server::store::{MailDelivery, OutboxStore, Queue, Requeue, StoreResult, MAIL_EVENT};
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -118,7 +118,7 @@ impl SqliteStore {
 }
 
 #[async_trait]
-impl WebhookStore for SqliteStore {
+impl OutboxStore for SqliteStore {
     async fn outbox_backlog(&self) -> StoreResult<(u64, Option<Timestamp>)> {
         self.read(|c| {
             c.query_row(
