@@ -395,7 +395,7 @@ async fn http_lists(target: &Target, options: &Options, seeded: usize) -> Result
             let id = shop.place(i).await?;
             if i % PAID_EVERY == 0 {
                 shop.service
-                    .change_status(id, OrderStatus::Paid, Actor::Admin)
+                    .change_status(id, OrderStatus::Paid, Actor::system())
                     .await
                     .map_err(|e| format!("marking an order PAID failed: {e}"))?;
             }

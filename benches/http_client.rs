@@ -21,7 +21,8 @@ impl Server {
             .map_err(|e| format!("cannot listen on 127.0.0.1: {e}"))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         // The load generator is an integration: it carries the admin token,
-        // which exempts it from the per-address rate limits.
+        // which exempts it from the per-address rate limits, and its own
+        // per-token limit is raised out of the way.
         let config = Config {
             addr,
             database: shop.database.clone(),
@@ -30,13 +31,17 @@ impl Server {
             admin_token: Some(BENCH_ADMIN_TOKEN.into()),
             metrics_token: None,
             trust_proxy: false,
-            limits: RateLimits::default(),
+            limits: RateLimits {
+                token: u32::MAX,
+                ..RateLimits::default()
+            },
             payment_instructions: None,
             currency: Default::default(),
             default_country: "US".into(),
             time_zone: Default::default(),
             webhooks: Default::default(),
             mail: None,
+            public_url: None,
         };
         let leptos_options = LeptosOptions::builder()
             .output_name("igniflo")

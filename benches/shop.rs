@@ -33,13 +33,16 @@ impl Shop {
         let mut products = Vec::with_capacity(PRODUCTS);
         for p in 0..PRODUCTS {
             let product = service
-                .add_product(NewProduct {
-                    name: format!("Bench Product {p}"),
-                    sku: format!("BENCH-{p:03}"),
-                    stock: STOCK,
-                    price: Money::from_cents(100 + 25 * p as i64),
-                    low_stock_threshold: None,
-                })
+                .add_product(
+                    NewProduct {
+                        name: format!("Bench Product {p}"),
+                        sku: format!("BENCH-{p:03}"),
+                        stock: STOCK,
+                        price: Money::from_cents(100 + 25 * p as i64),
+                        low_stock_threshold: None,
+                    },
+                    Actor::system(),
+                )
                 .await
                 .map_err(|e| format!("adding a product failed: {e}"))?;
             products.push(product.id);
@@ -75,7 +78,7 @@ impl Shop {
     pub(crate) async fn place(&self, i: usize) -> Result<Id, String> {
         let placed = self
             .service
-            .place_order(self.order(i), None, Actor::Customer)
+            .place_order(self.order(i), None, Actor::customer())
             .await
             .map_err(|e| format!("placing an order failed: {e}"))?;
         Ok(placed.placed.order.id)

@@ -70,6 +70,7 @@ export default defineConfig({
       IGNIFLO_RATE_PUBLIC: "1000000",
       IGNIFLO_RATE_ORDERS: "1000000",
       IGNIFLO_RATE_LOGIN: "1000000",
+      IGNIFLO_RATE_TOKEN: "1000000",
     },
   },
 });

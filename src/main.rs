@@ -45,6 +45,7 @@ async fn serve(args: Vec<String>) -> Result<(), String> {
     match args.first().map(String::as_str) {
         Some("migrate") => return data_move::run(&args[1..]).await,
         Some("backup") => return back_up(&args[1..]).await,
+        Some("add-staff") => return add_staff(&args[1..]).await,
         _ => {}
     }
     let mut seed_demo = false;
@@ -65,11 +66,9 @@ async fn serve(args: Vec<String>) -> Result<(), String> {
     let config = Config::from_env()?;
     igniflo::domain::Currency::set_shop(config.currency);
     igniflo::domain::shop_time::set_shop_zone(config.time_zone.clone());
-    let store: SharedStore = match &config.database {
-        Database::Sqlite(path) => Arc::new(SqliteStore::open(path)?),
-        Database::Mongo(url) => Arc::new(MongoStore::connect(url).await?),
-    };
-    let service = Service::new(store, LiveHub::default());
+    let store = open_store(&config.database).await?;
+    let service =
+        Service::new(store, LiveHub::default()).with_public_url(config.public_url.clone());
     if set_password {
         return set_admin_password_from_stdin(&service).await;
     }
@@ -157,11 +156,13 @@ const USAGE: &str = "usage: igniflo [--demo]
        igniflo migrate --from URL --to URL [--force]    (copies all data between stores)
        igniflo check-stock    (exit 0 when every product's stock is the sum of its ledger)
        igniflo backup --to FILE    (a checked copy of the SQLite database, taken while it serves)
+       igniflo add-staff --email EMAIL --role OWNER|MANAGER|PACKER|VIEWER [--name NAME]
+           (adds a staff member and prints their one-time set-password link)
 
 Serves Igniflo, configured by the environment: LEPTOS_SITE_ADDR, PORT,
 DATABASE_URL, CLIENT_URL, IGNIFLO_ADMIN_PASSWORD, IGNIFLO_ADMIN_TOKEN,
 IGNIFLO_TRUST_PROXY, IGNIFLO_RATE_PUBLIC, IGNIFLO_RATE_ORDERS,
-IGNIFLO_RATE_LOGIN, IGNIFLO_CURRENCY, IGNIFLO_DEFAULT_COUNTRY,
+IGNIFLO_RATE_LOGIN, IGNIFLO_RATE_TOKEN, IGNIFLO_CURRENCY, IGNIFLO_DEFAULT_COUNTRY,
 IGNIFLO_PAYMENT_INSTRUCTIONS, IGNIFLO_TIMEZONE, IGNIFLO_METRICS_TOKEN,
 IGNIFLO_WEBHOOK_ALLOW_PRIVATE, IGNIFLO_WEBHOOK_FIRST_RETRY,
 IGNIFLO_WEBHOOK_GIVE_UP_AFTER, IGNIFLO_SMTP_URL, IGNIFLO_MAIL_FROM,
@@ -203,6 +204,52 @@ async fn set_admin_password_from_stdin(service: &Service) -> Result<(), String> 
         .map_err(|e| e.to_string())?;
     service.close().await;
     println!("The admin password is set; every admin session has ended.");
+    Ok(())
+}
+
+async fn open_store(database: &Database) -> Result<SharedStore, String> {
+    Ok(match database {
+        Database::Sqlite(path) => Arc::new(SqliteStore::open(path)?),
+        Database::Mongo(url) => Arc::new(MongoStore::connect(url).await?),
+    })
+}
+
+/// `igniflo add-staff --email E --role ROLE [--name N]`: adds a staff member
+/// and prints their one-time set-password link.
+async fn add_staff(args: &[String]) -> Result<(), String> {
+    const USAGE: &str =
+        "usage: igniflo add-staff --email EMAIL --role OWNER|MANAGER|PACKER|VIEWER [--name NAME]";
+    let (mut email, mut role, mut name) = (None, None, None);
+    let mut rest = args.iter();
+    while let Some(flag) = rest.next() {
+        let value = rest.next().ok_or(USAGE)?;
+        match flag.as_str() {
+            "--email" => email = Some(value.clone()),
+            "--role" => role = Some(value.parse().map_err(|()| USAGE)?),
+            "--name" => name = Some(value.clone()),
+            _ => return Err(USAGE.into()),
+        }
+    }
+    let (Some(email), Some(role)) = (email, role) else {
+        return Err(USAGE.into());
+    };
+    let config = Config::from_env()?;
+    let store = open_store(&config.database).await?;
+    let service = Service::new(store, LiveHub::default()).with_public_url(config.public_url);
+    let added = service
+        .add_staff_from_cli(&email, role, name.as_deref())
+        .await
+        .map_err(|e| e.to_string());
+    service.close().await;
+    let added = added?;
+    println!(
+        "Added {} ({}) as {}.\nTheir set-password link, valid until {} (once):\n  {}",
+        added.member.name,
+        added.member.email,
+        added.member.role.label(),
+        added.link_expires_at,
+        added.set_password_link
+    );
     Ok(())
 }
 

@@ -316,7 +316,7 @@ async fn the_stock_ledger_over_http(backend: Backend) {
     );
     assert_eq!(ledger[1]["order"], order["_id"]);
     assert_eq!(ledger[1]["sku"], "MUG");
-    assert_eq!(ledger[1]["actor"], "customer");
+    assert_eq!(ledger[1]["actor"]["kind"], "customer");
     // Pages like the order list: a full page links to the next.
     let r = api
         .http

@@ -8,6 +8,8 @@ mod common;
 mod fulfillment;
 #[path = "store_conformance/outbox.rs"]
 mod outbox;
+#[path = "store_conformance/staff.rs"]
+mod staff;
 
 use common::SecantusDb;
 use fulfillment::*;
@@ -18,10 +20,12 @@ use igniflo::server::store::mongo::MongoStore;
 use igniflo::server::store::sqlite::SqliteStore;
 use igniflo::server::store::SharedStore;
 use outbox::*;
+use staff::*;
 use std::sync::Arc;
 
 struct Fixture {
     service: Service,
+    store: SharedStore,
     hub: LiveHub,
     _dir: Option<tempfile::TempDir>,
 }
@@ -36,7 +40,8 @@ async fn sqlite_fixture() -> Fixture {
     let (store, dir) = sqlite_store().await;
     let hub = LiveHub::default();
     Fixture {
-        service: Service::new(store, hub.clone()),
+        service: Service::new(store.clone(), hub.clone()),
+        store,
         hub,
         _dir: Some(dir),
     }
@@ -47,7 +52,8 @@ async fn mongo_fixture() -> Fixture {
     let store: SharedStore = Arc::new(MongoStore::connect(&url).await.unwrap());
     let hub = LiveHub::default();
     Fixture {
-        service: Service::new(store, hub.clone()),
+        service: Service::new(store.clone(), hub.clone()),
+        store,
         hub,
         _dir: None,
     }
@@ -105,7 +111,11 @@ conformance!([sqlite => sqlite_fixture, mongo => mongo_fixture]; [
     lists_filter_by_payment_and_fulfillment,
     edge_cases_of_lines_and_amounts,
     committed_changes_and_only_they_write_their_events,
-    racing_commands_announce_what_committed_once
+    racing_commands_announce_what_committed_once,
+    set_password_links_work_once_and_not_after_they_expire,
+    the_last_active_owner_stays_an_owner_even_when_racing,
+    deactivating_a_member_ends_their_sessions_and_tokens,
+    tokens_carry_at_most_their_holders_role
 ]);
 
 /// The hub's next event; a lost one fails the test instead of hanging it.
@@ -135,15 +145,27 @@ async fn customer(s: &Service, email: &str) -> Customer {
 }
 
 async fn product(s: &Service, sku: &str, stock: i64, cents: i64) -> Product {
-    s.add_product(NewProduct {
-        name: format!("Product {sku}"),
-        sku: sku.into(),
-        stock,
-        price: Money::from_cents(cents),
-        low_stock_threshold: None,
-    })
+    s.add_product(
+        NewProduct {
+            name: format!("Product {sku}"),
+            sku: sku.into(),
+            stock,
+            price: Money::from_cents(cents),
+            low_stock_threshold: None,
+        },
+        staff_actor(),
+    )
     .await
     .unwrap()
+}
+
+/// A staff member, as the actor of staff's changes.
+fn staff_actor() -> Actor {
+    Actor {
+        kind: ActorKind::Staff,
+        id: Some("5f0000000000000000000001".into()),
+        name: "Ada Packer".into(),
+    }
 }
 
 fn order(customer: &Customer, lines: &[(&str, i64)]) -> NewOrder {
@@ -174,7 +196,7 @@ async fn placing_an_order_takes_stock_and_snapshots_prices(f: &Fixture) {
         .place_order(
             order(&c, &[("MUG", 2), (&bean.id.to_string(), 3)]),
             None,
-            Actor::Customer,
+            Actor::customer(),
         )
         .await
         .unwrap();
@@ -200,6 +222,7 @@ async fn placing_an_order_takes_stock_and_snapshots_prices(f: &Fixture) {
                 price: Some(Money::from_cents(9999)),
                 ..Default::default()
             },
+            staff_actor(),
         )
         .await
         .unwrap();
@@ -227,7 +250,7 @@ async fn an_order_failing_on_its_last_line_takes_nothing(f: &Fixture) {
         .place_order(
             order(&c, &[("A", 2), ("B", 5), ("C", 2)]),
             None,
-            Actor::Customer,
+            Actor::customer(),
         )
         .await
         .unwrap_err();
@@ -256,7 +279,7 @@ async fn unknown_products_and_customers_are_refused(f: &Fixture) {
     product(&f.service, "A", 5, 100).await;
     let err = f
         .service
-        .place_order(order(&c, &[("A", 1), ("NOPE", 1)]), None, Actor::Customer)
+        .place_order(order(&c, &[("A", 1), ("NOPE", 1)]), None, Actor::customer())
         .await
         .unwrap_err();
     assert!(
@@ -269,7 +292,7 @@ async fn unknown_products_and_customers_are_refused(f: &Fixture) {
     };
     let err = f
         .service
-        .place_order(order(&stranger, &[("A", 1)]), None, Actor::Customer)
+        .place_order(order(&stranger, &[("A", 1)]), None, Actor::customer())
         .await
         .unwrap_err();
     assert!(
@@ -285,7 +308,7 @@ async fn racing_buyers_never_oversell(f: &Fixture) {
         let s = f.service.clone();
         let c = customer(&s, &format!("buyer{i}@example.com")).await;
         buyers.push(tokio::spawn(async move {
-            s.place_order(order(&c, &[("HOT", 1)]), None, Actor::Customer)
+            s.place_order(order(&c, &[("HOT", 1)]), None, Actor::customer())
                 .await
         }));
     }
@@ -312,7 +335,7 @@ async fn transitions_follow_the_table(f: &Fixture) {
     ] {
         let o = f
             .service
-            .place_order(order(&c, &[("A", 1)]), None, Actor::Customer)
+            .place_order(order(&c, &[("A", 1)]), None, Actor::customer())
             .await
             .unwrap()
             .placed
@@ -320,13 +343,13 @@ async fn transitions_follow_the_table(f: &Fixture) {
         for to in &path {
             let moved = f
                 .service
-                .change_status(o.id, *to, Actor::Admin)
+                .change_status(o.id, *to, staff_actor())
                 .await
                 .unwrap();
             assert_eq!(moved.status, *to);
         }
         for to in OrderStatus::ALL {
-            let r = f.service.change_status(o.id, to, Actor::Admin).await;
+            let r = f.service.change_status(o.id, to, staff_actor()).await;
             if to == last {
                 assert_eq!(r.unwrap().status, last, "same status is a no-op");
             } else {
@@ -343,14 +366,14 @@ async fn transitions_follow_the_table(f: &Fixture) {
     }
     let o = f
         .service
-        .place_order(order(&c, &[("A", 1)]), None, Actor::Customer)
+        .place_order(order(&c, &[("A", 1)]), None, Actor::customer())
         .await
         .unwrap()
         .placed
         .order;
     assert_eq!(
         f.service
-            .change_status(o.id, Fulfilled, Actor::Admin)
+            .change_status(o.id, Fulfilled, staff_actor())
             .await
             .unwrap_err(),
         AppError::InvalidTransition {
@@ -361,28 +384,28 @@ async fn transitions_follow_the_table(f: &Fixture) {
     );
     let paid = f
         .service
-        .change_status(o.id, Paid, Actor::Admin)
+        .change_status(o.id, Paid, staff_actor())
         .await
         .unwrap();
     assert!(paid.payment_received);
     let statuses: Vec<_> = paid
         .status_history
         .iter()
-        .map(|e| (e.status, e.actor))
+        .map(|e| (e.status, e.actor.clone()))
         .collect();
     assert_eq!(
         statuses,
-        vec![(Pending, Actor::Customer), (Paid, Actor::Admin)]
+        vec![(Pending, Actor::customer()), (Paid, staff_actor())]
     );
     let unchanged = f
         .service
-        .change_status(o.id, Paid, Actor::Admin)
+        .change_status(o.id, Paid, staff_actor())
         .await
         .unwrap();
     assert_eq!(unchanged.status_history.len(), 2);
     assert!(matches!(
         f.service
-            .change_status(Id::from_bytes([9; 12]), Paid, Actor::Admin)
+            .change_status(Id::from_bytes([9; 12]), Paid, staff_actor())
             .await,
         Err(AppError::NotFound { .. })
     ));
@@ -394,7 +417,7 @@ async fn cancelling_returns_stock_exactly_once_even_when_racing(f: &Fixture) {
     let b = product(&f.service, "B", 10, 100).await;
     let o = f
         .service
-        .place_order(order(&c, &[("A", 3), ("B", 4)]), None, Actor::Customer)
+        .place_order(order(&c, &[("A", 3), ("B", 4)]), None, Actor::customer())
         .await
         .unwrap()
         .placed
@@ -404,7 +427,7 @@ async fn cancelling_returns_stock_exactly_once_even_when_racing(f: &Fixture) {
     for _ in 0..10 {
         let s = f.service.clone();
         cancels.push(tokio::spawn(async move {
-            s.change_status(o.id, OrderStatus::Cancelled, Actor::Admin)
+            s.change_status(o.id, OrderStatus::Cancelled, staff_actor())
                 .await
         }));
     }
@@ -423,12 +446,12 @@ async fn an_idempotency_key_places_one_order(f: &Fixture) {
     let key = Some("retry-42".to_string());
     let first = f
         .service
-        .place_order(order(&c, &[("A", 2)]), key.clone(), Actor::Customer)
+        .place_order(order(&c, &[("A", 2)]), key.clone(), Actor::customer())
         .await
         .unwrap();
     let second = f
         .service
-        .place_order(order(&c, &[("A", 2)]), key.clone(), Actor::Customer)
+        .place_order(order(&c, &[("A", 2)]), key.clone(), Actor::customer())
         .await
         .unwrap();
     assert!(!first.replayed && second.replayed);
@@ -436,7 +459,7 @@ async fn an_idempotency_key_places_one_order(f: &Fixture) {
     assert_eq!(stock_of(&f.service, a.id).await, 8);
     assert_eq!(
         f.service
-            .place_order(order(&c, &[("A", 3)]), key, Actor::Customer)
+            .place_order(order(&c, &[("A", 3)]), key, Actor::customer())
             .await
             .unwrap_err(),
         AppError::IdempotencyKeyReused
@@ -465,13 +488,16 @@ async fn unique_skus_and_emails(f: &Fixture) {
     product(&f.service, "A", 1, 100).await;
     let err = f
         .service
-        .add_product(NewProduct {
-            name: "Again".into(),
-            sku: "A".into(),
-            stock: 1,
-            price: Money::from_cents(1),
-            low_stock_threshold: None,
-        })
+        .add_product(
+            NewProduct {
+                name: "Again".into(),
+                sku: "A".into(),
+                stock: 1,
+                price: Money::from_cents(1),
+                low_stock_threshold: None,
+            },
+            staff_actor(),
+        )
         .await
         .unwrap_err();
     assert_eq!(
@@ -491,7 +517,7 @@ async fn stock_adjustments_never_go_below_zero(f: &Fixture) {
     };
     assert_eq!(
         f.service
-            .update_product(a.id, adjust(5))
+            .update_product(a.id, adjust(5), staff_actor())
             .await
             .unwrap()
             .stock,
@@ -499,7 +525,7 @@ async fn stock_adjustments_never_go_below_zero(f: &Fixture) {
     );
     assert_eq!(
         f.service
-            .update_product(a.id, adjust(-9))
+            .update_product(a.id, adjust(-9), staff_actor())
             .await
             .unwrap_err(),
         AppError::StockWouldBeNegative {
@@ -509,7 +535,7 @@ async fn stock_adjustments_never_go_below_zero(f: &Fixture) {
     );
     assert_eq!(
         f.service
-            .update_product(a.id, adjust(-8))
+            .update_product(a.id, adjust(-8), staff_actor())
             .await
             .unwrap()
             .stock,
@@ -520,7 +546,11 @@ async fn stock_adjustments_never_go_below_zero(f: &Fixture) {
         name: Some("Renamed".into()),
         ..Default::default()
     };
-    let p = f.service.update_product(a.id, set).await.unwrap();
+    let p = f
+        .service
+        .update_product(a.id, set, staff_actor())
+        .await
+        .unwrap();
     assert_eq!((p.stock, p.name.as_str()), (12, "Renamed"));
     assert!(matches!(
         f.service
@@ -529,7 +559,8 @@ async fn stock_adjustments_never_go_below_zero(f: &Fixture) {
                 ProductUpdate {
                     stock: Some(-1),
                     ..Default::default()
-                }
+                },
+                staff_actor()
             )
             .await,
         Err(AppError::Invalid { .. })
@@ -553,7 +584,7 @@ async fn order_lists_filter_and_page_newest_first(f: &Fixture) {
         let who = if i % 2 == 0 { &ada } else { &bob };
         placed.push(
             f.service
-                .place_order(order(who, &[("A", 1)]), None, Actor::Customer)
+                .place_order(order(who, &[("A", 1)]), None, Actor::customer())
                 .await
                 .unwrap()
                 .placed
@@ -561,7 +592,7 @@ async fn order_lists_filter_and_page_newest_first(f: &Fixture) {
         );
     }
     f.service
-        .change_status(placed[1].id, OrderStatus::Paid, Actor::Admin)
+        .change_status(placed[1].id, OrderStatus::Paid, staff_actor())
         .await
         .unwrap();
     let all = f
@@ -671,7 +702,7 @@ async fn every_change_is_announced(f: &Fixture) {
     );
     let o = f
         .service
-        .place_order(order(&c, &[("A", 2)]), None, Actor::Customer)
+        .place_order(order(&c, &[("A", 2)]), None, Actor::customer())
         .await
         .unwrap()
         .placed
@@ -684,7 +715,7 @@ async fn every_change_is_announced(f: &Fixture) {
         matches!(next_event(&mut events).await, LiveEvent::ProductUpdated(ref q) if q.stock == 3)
     );
     f.service
-        .change_status(o.id, OrderStatus::Paid, Actor::Admin)
+        .change_status(o.id, OrderStatus::Paid, staff_actor())
         .await
         .unwrap();
     assert!(
@@ -700,7 +731,7 @@ async fn the_dashboard_counts_money_received_apart_from_money_awaited(f: &Fixtur
     for _ in 0..3 {
         placed.push(
             f.service
-                .place_order(order(&c, &[("A", 2)]), None, Actor::Customer)
+                .place_order(order(&c, &[("A", 2)]), None, Actor::customer())
                 .await
                 .unwrap()
                 .placed
@@ -708,11 +739,11 @@ async fn the_dashboard_counts_money_received_apart_from_money_awaited(f: &Fixtur
         );
     }
     f.service
-        .change_status(placed[0].id, OrderStatus::Cancelled, Actor::Admin)
+        .change_status(placed[0].id, OrderStatus::Cancelled, staff_actor())
         .await
         .unwrap();
     f.service
-        .change_status(placed[1].id, OrderStatus::Paid, Actor::Admin)
+        .change_status(placed[1].id, OrderStatus::Paid, staff_actor())
         .await
         .unwrap();
     let d = f.service.dashboard(Timestamp::now()).await.unwrap();
@@ -805,7 +836,7 @@ async fn checkout_reuses_a_returning_customers_record(f: &Fixture) {
         first.order.customer.email, "a••@example.com",
         "the shopper sees the masked view"
     );
-    assert_eq!(first.order.status_history[0].actor, Actor::Customer);
+    assert_eq!(first.order.status_history[0].actor, Actor::customer());
     let again = f
         .service
         .checkout(
@@ -1020,7 +1051,7 @@ async fn place_two_of_five_and_close(store: SharedStore) -> Id {
     let c = customer(&s, "ada@example.com").await;
     product(&s, "A", 5, 100).await;
     let id = s
-        .place_order(order(&c, &[("A", 2)]), None, Actor::Customer)
+        .place_order(order(&c, &[("A", 2)]), None, Actor::customer())
         .await
         .unwrap()
         .placed
@@ -1055,13 +1086,16 @@ async fn mongo_reconnects_to_its_data_and_indexes() {
     assert_eq!(o.items[0].product.stock, 3);
     assert_eq!(s.stock_mismatches().await.unwrap(), Vec::new());
     assert!(matches!(
-        s.add_product(NewProduct {
-            name: "Again".into(),
-            sku: "A".into(),
-            stock: 1,
-            price: Money::from_cents(1),
-            low_stock_threshold: None,
-        })
+        s.add_product(
+            NewProduct {
+                name: "Again".into(),
+                sku: "A".into(),
+                stock: 1,
+                price: Money::from_cents(1),
+                low_stock_threshold: None,
+            },
+            staff_actor()
+        )
         .await,
         Err(AppError::Duplicate { .. })
     ));
@@ -1130,7 +1164,7 @@ async fn mongo_round_trips_per_order_and_per_page() {
         .place_order(
             order(&c, &[("A", 1), ("B", 2), ("C", 3)]),
             None,
-            Actor::Customer,
+            Actor::customer(),
         )
         .await
         .unwrap()
@@ -1162,7 +1196,7 @@ async fn mongo_round_trips_per_order_and_per_page() {
     let mut last = placed;
     for _ in 0..59 {
         last = s
-            .place_order(order(&c, &[("A", 1)]), None, Actor::Customer)
+            .place_order(order(&c, &[("A", 1)]), None, Actor::customer())
             .await
             .unwrap()
             .placed
@@ -1198,22 +1232,22 @@ async fn the_ledger_records_every_stock_change(f: &Fixture) {
     let mug = product(&f.service, "MUG", 10, 1450).await;
     let o = f
         .service
-        .place_order(order(&c, &[("MUG", 3)]), None, Actor::Customer)
+        .place_order(order(&c, &[("MUG", 3)]), None, Actor::customer())
         .await
         .unwrap()
         .placed
         .order;
     f.service
-        .change_status(o.id, OrderStatus::Cancelled, Actor::Admin)
+        .change_status(o.id, OrderStatus::Cancelled, staff_actor())
         .await
         .unwrap();
     // A refused order and a refused adjustment leave no movement.
     assert!(f
         .service
-        .place_order(order(&c, &[("MUG", 11)]), None, Actor::Customer)
+        .place_order(order(&c, &[("MUG", 11)]), None, Actor::customer())
         .await
         .is_err());
-    let adjust = |update: ProductUpdate| f.service.update_product(mug.id, update);
+    let adjust = |update: ProductUpdate| f.service.update_product(mug.id, update, staff_actor());
     assert!(adjust(ProductUpdate {
         stock_adjustment: Some(-11),
         ..Default::default()
@@ -1242,16 +1276,16 @@ async fn the_ledger_records_every_stock_change(f: &Fixture) {
     let ledger = f.service.movements(mug.id, Page::default()).await.unwrap();
     let seen: Vec<(StockReason, i64, i64, Option<Id>, Actor)> = ledger
         .iter()
-        .map(|m| (m.reason, m.delta, m.stock_after, m.order, m.actor))
+        .map(|m| (m.reason, m.delta, m.stock_after, m.order, m.actor.clone()))
         .collect();
     assert_eq!(
         seen,
         vec![
-            (Adjusted, -8, 7, None, Actor::Admin),
-            (Adjusted, 5, 15, None, Actor::Admin),
-            (Cancelled, 3, 10, Some(o.id), Actor::Admin),
-            (Ordered, -3, 7, Some(o.id), Actor::Customer),
-            (Received, 10, 10, None, Actor::Admin),
+            (Adjusted, -8, 7, None, staff_actor()),
+            (Adjusted, 5, 15, None, staff_actor()),
+            (Cancelled, 3, 10, Some(o.id), staff_actor()),
+            (Ordered, -3, 7, Some(o.id), Actor::customer()),
+            (Received, 10, 10, None, staff_actor()),
         ],
         "newest first"
     );
@@ -1297,7 +1331,7 @@ async fn a_stock_count_is_not_lost_to_a_racing_order(f: &Fixture) {
         .map(|_| {
             let s = f.service.clone();
             let o = order(&c, &[("COUNTED", 1)]);
-            tokio::spawn(async move { s.place_order(o, None, Actor::Customer).await })
+            tokio::spawn(async move { s.place_order(o, None, Actor::customer()).await })
         })
         .collect();
     let counted = f
@@ -1308,6 +1342,7 @@ async fn a_stock_count_is_not_lost_to_a_racing_order(f: &Fixture) {
                 stock: Some(500),
                 ..Default::default()
             },
+            staff_actor(),
         )
         .await
         .unwrap();
@@ -1340,20 +1375,23 @@ async fn falling_to_the_low_stock_threshold_is_announced_once(f: &Fixture) {
     let c = customer(&f.service, "ada@example.com").await;
     let p = f
         .service
-        .add_product(NewProduct {
-            name: "Teapot".into(),
-            sku: "TEAPOT".into(),
-            stock: 8,
-            price: Money::from_cents(3000),
-            low_stock_threshold: Some(4),
-        })
+        .add_product(
+            NewProduct {
+                name: "Teapot".into(),
+                sku: "TEAPOT".into(),
+                stock: 8,
+                price: Money::from_cents(3000),
+                low_stock_threshold: Some(4),
+            },
+            staff_actor(),
+        )
         .await
         .unwrap();
     assert_eq!(p.low_stock_threshold, 4);
     assert!(f.service.products(None, true).await.unwrap().is_empty());
     for quantity in [3, 1, 1, 1] {
         f.service
-            .place_order(order(&c, &[("TEAPOT", quantity)]), None, Actor::Customer)
+            .place_order(order(&c, &[("TEAPOT", quantity)]), None, Actor::customer())
             .await
             .unwrap();
     }
@@ -1387,13 +1425,13 @@ async fn the_ledger_opens_with_the_stock_held(store: SharedStore, product: Id) {
             ledger[0].reason,
             ledger[0].delta,
             ledger[0].stock_after,
-            ledger[0].actor
+            ledger[0].actor.clone()
         ),
-        (StockReason::Received, 7, 7, Actor::System)
+        (StockReason::Received, 7, 7, Actor::system())
     );
     // From there on the ledger follows every change.
     let c = customer(&s, "ada@example.com").await;
-    s.place_order(order(&c, &[("OLD", 2)]), None, Actor::Customer)
+    s.place_order(order(&c, &[("OLD", 2)]), None, Actor::customer())
         .await
         .unwrap();
     assert_eq!(s.stock_mismatches().await.unwrap(), Vec::new());

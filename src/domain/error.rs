@@ -63,6 +63,8 @@ pub enum AppError {
     Busy {
         message: String,
     },
+    /// The change would leave the shop without an active owner.
+    LastOwner,
     Unauthorized,
     Forbidden,
     TooManyRequests {
@@ -103,6 +105,7 @@ impl AppError {
             AppError::RefundTooLarge { .. } => "refund_too_large",
             AppError::IdempotencyKeyReused => "idempotency_key_reused",
             AppError::Busy { .. } => "busy",
+            AppError::LastOwner => "last_owner",
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden => "forbidden",
             AppError::TooManyRequests { .. } => "too_many_requests",
@@ -122,7 +125,7 @@ impl fmt::Display for AppError {
             AppError::NotFound { entity, key } => write!(f, "No {entity} {key}"),
             AppError::Duplicate { field, value } => match field.as_ref() {
                 "sku" => write!(f, "A product with SKU {value:?} already exists"),
-                "email" => write!(f, "A customer with email {value:?} already exists"),
+                "email" => write!(f, "The email {value:?} is already in use"),
                 _ => write!(f, "Another record already has {field} {value:?}"),
             },
             AppError::OutOfStock {
@@ -165,7 +168,10 @@ impl fmt::Display for AppError {
             }
             AppError::Busy { message } => f.write_str(message),
             AppError::Unauthorized => f.write_str("Sign in to do this"),
-            AppError::Forbidden => f.write_str("You may not do this"),
+            AppError::LastOwner => {
+                f.write_str("The shop needs an active owner: make someone else an owner first")
+            }
+            AppError::Forbidden => f.write_str("Your role does not allow this"),
             AppError::TooManyRequests { retry_after_secs } => {
                 write!(f, "Too many requests; try again in {retry_after_secs} s")
             }

@@ -2,8 +2,8 @@
 //! the JSON shapes of the seed's REST contract (`_id`, camelCase).
 
 use super::{
-    Address, CommandKey, Currency, FulfillmentStatus, Id, Money, Note, OrderStatus, PaymentStatus,
-    Refund, Return, Shipment, TimelineEntry, Timestamp,
+    Actor, Address, CommandKey, Currency, FulfillmentStatus, Id, Money, Note, OrderStatus,
+    PaymentStatus, Refund, Return, Shipment, TimelineEntry, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -150,17 +150,6 @@ pub struct StatusEntry {
     pub reason: Option<String>,
 }
 
-/// Who caused a change, for the order's timeline and the stock ledger.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "lowercase")]
-pub enum Actor {
-    Customer,
-    Admin,
-    /// Igniflo itself: a database upgrade, a data move.
-    System,
-}
-
 /// What placing an order returns to the one who placed it: the order and,
 /// once, the token that lets them track it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -292,7 +281,10 @@ pub struct NewOrderLine {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Login {
-    pub username: String,
+    /// A staff member's email; the first owner's is `admin`, also accepted
+    /// as `username`.
+    #[serde(alias = "username")]
+    pub email: String,
     pub password: String,
 }
 

@@ -57,20 +57,31 @@ impl Order {
 
     /// The order as its customer (a tracking-token holder) sees it: contact
     /// details masked, so a leaked tracking link does not leak them whole;
-    /// staff's reasons, return notes and internal notes left out.
+    /// staff's reasons, return notes and internal notes left out, and
+    /// staff's names: to the customer, whoever of the shop it was is "the
+    /// shop".
     pub fn for_customer(mut self) -> Order {
         self.customer.email = super::model::mask_email(&self.customer.email);
         self.customer.phone = super::model::mask_phone(&self.customer.phone);
         for entry in &mut self.status_history {
             entry.reason = None;
+            entry.actor = entry.actor.as_seen_by_customer();
+        }
+        for s in &mut self.shipments {
+            s.actor = s.actor.as_seen_by_customer();
         }
         for r in &mut self.returns {
             r.note = None;
+            r.actor = r.actor.as_seen_by_customer();
         }
         for r in &mut self.refunds {
             r.reason = None;
+            r.actor = r.actor.as_seen_by_customer();
         }
         self.notes.retain(|n| n.visible_to_customer);
+        for n in &mut self.notes {
+            n.actor = n.actor.as_seen_by_customer();
+        }
         self.settle()
     }
 
@@ -114,7 +125,7 @@ impl Order {
             }
             entries.push(TimelineEntry {
                 at: s.at,
-                actor: s.actor,
+                actor: s.actor.clone(),
                 kind: TimelineKind::Status,
                 id: None,
                 status: Some(s.status),
@@ -129,7 +140,13 @@ impl Order {
                 (None, Some(t)) => summary.push_str(&format!(", tracking {t}")),
                 (None, None) => {}
             }
-            entries.push(entry(s.at, s.actor, TimelineKind::Shipment, s.id, summary));
+            entries.push(entry(
+                s.at,
+                s.actor.clone(),
+                TimelineKind::Shipment,
+                s.id,
+                summary,
+            ));
         }
         for r in &self.returns {
             let mut summary = format!("Returned {}: {}", units(&r.items), r.reason.label());
@@ -141,19 +158,31 @@ impl Order {
             if let Some(note) = &r.note {
                 summary.push_str(&format!(". Note: {note}"));
             }
-            entries.push(entry(r.at, r.actor, TimelineKind::Return, r.id, summary));
+            entries.push(entry(
+                r.at,
+                r.actor.clone(),
+                TimelineKind::Return,
+                r.id,
+                summary,
+            ));
         }
         for r in &self.refunds {
             let mut summary = format!("Refunded {}", money(r.amount));
             if let Some(reason) = &r.reason {
                 summary.push_str(&format!(". Reason: {reason}"));
             }
-            entries.push(entry(r.at, r.actor, TimelineKind::Refund, r.id, summary));
+            entries.push(entry(
+                r.at,
+                r.actor.clone(),
+                TimelineKind::Refund,
+                r.id,
+                summary,
+            ));
         }
         for n in &self.notes {
             entries.push(entry(
                 n.at,
-                n.actor,
+                n.actor.clone(),
                 TimelineKind::Note,
                 n.id,
                 n.text.clone(),
@@ -240,7 +269,7 @@ mod tests {
         let status = |status| StatusEntry {
             status,
             at,
-            actor: Actor::Admin,
+            actor: Actor::system(),
             reason: None,
         };
         let parcel = |n: u8| Shipment {
@@ -254,7 +283,7 @@ mod tests {
             tracking_number: None,
             tracking_url: None,
             at,
-            actor: Actor::Admin,
+            actor: Actor::system(),
         };
         let order = Order {
             id,

@@ -48,7 +48,7 @@ impl Order {
                         tracking_number: None,
                         tracking_url: None,
                         at,
-                        actor,
+                        actor: actor.clone(),
                     });
                 }
             }
@@ -66,7 +66,7 @@ impl Order {
                         amount: refundable,
                         reason: Some("Order cancelled".into()),
                         at,
-                        actor,
+                        actor: actor.clone(),
                     });
                 }
                 stock = order
@@ -131,7 +131,7 @@ impl Order {
             tracking_number,
             tracking_url,
             at,
-            actor,
+            actor: actor.clone(),
         });
         let mut order = order.settle();
         if !order.has_unshipped() {
@@ -165,7 +165,7 @@ impl Order {
         )?;
         let mut order = self.next_version(at);
         let refund = match input.refund.filter(|r| r.cents() > 0) {
-            Some(amount) => Some(order.push_refund(amount, None, "refund", at, actor)?),
+            Some(amount) => Some(order.push_refund(amount, None, "refund", at, actor.clone())?),
             None => None,
         };
         let stock = if input.restock {
@@ -189,7 +189,7 @@ impl Order {
             restock: input.restock,
             refund,
             at,
-            actor,
+            actor: actor.clone(),
         });
         Ok(OrderChange {
             order: order.settle(),
@@ -234,7 +234,7 @@ impl Order {
             text,
             visible_to_customer: input.visible_to_customer,
             at,
-            actor,
+            actor: actor.clone(),
         });
         Ok(OrderChange {
             order: order.settle(),
@@ -291,7 +291,7 @@ impl Order {
             amount,
             reason,
             at,
-            actor,
+            actor: actor.clone(),
         });
         self.refunded_total = self
             .refunded_total

@@ -142,7 +142,7 @@ mod tests {
             stock_after,
             reason: StockReason::Ordered,
             order: None,
-            actor: Actor::Customer,
+            actor: Actor::customer(),
             at: Timestamp::from_millis(0),
         }
     }

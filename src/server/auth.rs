@@ -1,17 +1,20 @@
-//! Who is calling. An admin proves it with the session cookie set by
-//! `POST /api/auth/login` or with `Authorization: Bearer $IGNIFLO_ADMIN_TOKEN`;
-//! everyone else is anonymous and may hold tracking tokens for their orders.
+//! Who is calling. Staff prove it with the session cookie set by
+//! `POST /api/auth/login`, a personal `igf_` API token or
+//! `IGNIFLO_ADMIN_TOKEN` (`Authorization: Bearer …`); everyone else is
+//! anonymous and may hold tracking tokens for their orders. Each door asks
+//! for a permission (`May<door::…>`); the role decides.
 //! The axum side of access: the extractors, the session cookie and the
 //! guard of the admin pages (the secrets themselves are in `secrets`).
 
-use crate::domain::AppError;
+use crate::domain::{Actor, AppError, Permission};
 use crate::server::api::error::ApiError;
 use crate::server::http::AppState;
 use crate::server::secrets::{same_secret, SESSION_HOURS};
-use crate::server::service::Service;
+use crate::server::service::{Service, StaffCaller};
 use axum::extract::{FromRequestParts, State};
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
+use std::marker::PhantomData;
 
 pub const SESSION_COOKIE: &str = "igniflo_session";
 
@@ -39,10 +42,11 @@ impl AdminAccess {
     }
 }
 
-/// The caller of one request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The caller of one request: a staff member (by session, API token or
+/// `IGNIFLO_ADMIN_TOKEN`) or anyone else, who may hold tracking tokens.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Caller {
-    Admin,
+    Staff(StaffCaller),
     Anonymous,
 }
 
@@ -93,33 +97,60 @@ fn same_origin(parts: &Parts, access: &AdminAccess) -> bool {
 }
 
 impl Caller {
-    /// Reads the caller from the request: the bearer token, else a valid
-    /// session cookie (for changes, only from our own origin).
+    /// Reads the caller from the request: a bearer token (the admin token,
+    /// a staff API token), else a valid session cookie (for changes, only
+    /// from our own origin). The rate limiter may have read it already.
     pub async fn identify(
         parts: &Parts,
         access: &AdminAccess,
         service: &Service,
     ) -> Result<Caller, AppError> {
-        if access.has_admin_token(&parts.headers) {
-            return Ok(Caller::Admin);
+        if let Some(known) = parts.extensions.get::<Caller>() {
+            return Ok(known.clone());
+        }
+        if let Some(token) = bearer(&parts.headers) {
+            if access.admits(token) {
+                return Ok(Caller::Staff(StaffCaller::admin_token()));
+            }
+            if let Some(staff) = service.token_caller(token).await? {
+                return Ok(Caller::Staff(staff));
+            }
         }
         let Some(cookie) = session_cookie(&parts.headers) else {
             return Ok(Caller::Anonymous);
         };
-        if !service.admin_session_is_valid(cookie).await? {
+        let Some(staff) = service.session_caller(cookie).await? else {
             return Ok(Caller::Anonymous);
-        }
+        };
         let reads_only = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if !reads_only && !same_origin(parts, access) {
             return Err(AppError::Forbidden);
         }
-        Ok(Caller::Admin)
+        Ok(Caller::Staff(staff))
     }
 
-    pub fn require_admin(self) -> Result<(), AppError> {
+    /// The staff caller, if their role allows `permission`: anyone else is
+    /// 401, staff whose role does not allow it 403.
+    pub fn may(&self, permission: Permission) -> Result<&StaffCaller, AppError> {
         match self {
-            Caller::Admin => Ok(()),
+            Caller::Staff(staff) if staff.role.may(permission) => Ok(staff),
+            Caller::Staff(_) => Err(AppError::Forbidden),
             Caller::Anonymous => Err(AppError::Unauthorized),
+        }
+    }
+
+    pub fn staff(&self) -> Option<&StaffCaller> {
+        match self {
+            Caller::Staff(staff) => Some(staff),
+            Caller::Anonymous => None,
+        }
+    }
+
+    /// Whom a change by this caller is recorded as made by.
+    pub fn actor(&self) -> Actor {
+        match self {
+            Caller::Staff(staff) => staff.actor.clone(),
+            Caller::Anonymous => Actor::customer(),
         }
     }
 }
@@ -132,17 +163,69 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// An extractor that lets only admins through (401 otherwise).
-pub struct Admin;
+/// A door that asks for one permission, as an extractor: the staff caller
+/// whose role allows `P`'s permission, or 401/403 before the body is read.
+pub struct May<P: Door>(pub StaffCaller, PhantomData<P>);
 
-impl FromRequestParts<AppState> for Admin {
+/// A permission as a type, for `May`.
+pub trait Door {
+    const PERMISSION: Permission;
+}
+
+macro_rules! doors {
+    ($($door:ident),*) => {
+        /// The permissions as types, named as `Permission`'s variants.
+        pub mod door {
+            $(
+                pub struct $door;
+                impl super::Door for $door {
+                    const PERMISSION: crate::domain::Permission = crate::domain::Permission::$door;
+                }
+            )*
+        }
+    };
+}
+
+doors!(
+    SeeOrders,
+    Fulfil,
+    ManageOrders,
+    SeeCustomers,
+    SeeStock,
+    ManageCatalogue,
+    SeeReports,
+    ManageStaff,
+    ManageWebhooks
+);
+
+impl<P: Door> May<P> {
+    pub fn actor(&self) -> Actor {
+        self.0.actor.clone()
+    }
+}
+
+impl<P: Door + Send + Sync> FromRequestParts<AppState> for May<P> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        Caller::from_request_parts(parts, state)
-            .await?
-            .require_admin()?;
-        Ok(Admin)
+        let caller = Caller::from_request_parts(parts, state).await?;
+        let staff = caller.may(P::PERMISSION)?.clone();
+        Ok(May(staff, PhantomData))
+    }
+}
+
+/// Any signed-in staff member, whatever their role (their own account and
+/// tokens).
+pub struct AnyStaff(pub StaffCaller);
+
+impl FromRequestParts<AppState> for AnyStaff {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        match Caller::from_request_parts(parts, state).await? {
+            Caller::Staff(staff) => Ok(AnyStaff(staff)),
+            Caller::Anonymous => Err(AppError::Unauthorized.into()),
+        }
     }
 }
 
@@ -189,7 +272,7 @@ pub async fn guard_admin_pages(
     if is_admin_page && request.method() == Method::GET {
         let (parts, body) = request.into_parts();
         let caller = Caller::identify(&parts, &state.access, &state.service).await;
-        if caller != Ok(Caller::Admin) {
+        if !matches!(caller, Ok(Caller::Staff(_))) {
             return axum::response::Redirect::to("/admin/login").into_response();
         }
         return next

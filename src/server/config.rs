@@ -47,10 +47,14 @@ pub struct Config {
     /// `IGNIFLO_SMTP_URL`, `IGNIFLO_MAIL_FROM`, `IGNIFLO_STAFF_ALERT_EMAIL`
     /// and `IGNIFLO_PUBLIC_URL`: none without an SMTP URL (no email is sent).
     pub mail: Option<MailSettings>,
+    /// `IGNIFLO_PUBLIC_URL`: the shop's address, for links handed to people
+    /// (emails, set-password links).
+    pub public_url: Option<String>,
 }
 
-/// Requests per minute per client address (`IGNIFLO_RATE_*`). Requests
-/// carrying the admin token are not limited.
+/// Requests per minute per client address (`IGNIFLO_RATE_*`); requests
+/// with a staff API token (or the admin token) count against that token's
+/// own limit instead.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RateLimits {
     /// `IGNIFLO_RATE_PUBLIC`: any API request.
@@ -59,6 +63,8 @@ pub struct RateLimits {
     pub orders: u32,
     /// `IGNIFLO_RATE_LOGIN`: sign-in attempts.
     pub login: u32,
+    /// `IGNIFLO_RATE_TOKEN`: any request, per API token.
+    pub token: u32,
 }
 
 impl Default for RateLimits {
@@ -67,6 +73,7 @@ impl Default for RateLimits {
             public: 600,
             orders: 60,
             login: 10,
+            token: 6000,
         }
     }
 }
@@ -162,6 +169,9 @@ impl Config {
                 )?,
             },
         };
+        let public_url = var("IGNIFLO_PUBLIC_URL")
+            .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+            .map(|u| u.trim_end_matches('/').to_string());
         let mail = match var("IGNIFLO_SMTP_URL") {
             None => None,
             Some(smtp_url) => Some(MailSettings {
@@ -171,11 +181,9 @@ impl Config {
                 staff_alert: var("IGNIFLO_STAFF_ALERT_EMAIL"),
                 // Emails link to the shop: an address only this machine
                 // knows would reach customers as broken links.
-                shop_url: var("IGNIFLO_PUBLIC_URL")
-                    .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
-                    .ok_or("IGNIFLO_SMTP_URL needs IGNIFLO_PUBLIC_URL, the shop's address for the links in emails (e.g. https://shop.example.com)")?
-                    .trim_end_matches('/')
-                    .to_string(),
+                shop_url: public_url
+                    .clone()
+                    .ok_or("IGNIFLO_SMTP_URL needs IGNIFLO_PUBLIC_URL, the shop's address for the links in emails (e.g. https://shop.example.com)")?,
                 payment_instructions: payment_instructions.clone(),
             }),
         };
@@ -192,6 +200,7 @@ impl Config {
                 public: per_minute("IGNIFLO_RATE_PUBLIC", defaults.public)?,
                 orders: per_minute("IGNIFLO_RATE_ORDERS", defaults.orders)?,
                 login: per_minute("IGNIFLO_RATE_LOGIN", defaults.login)?,
+                token: per_minute("IGNIFLO_RATE_TOKEN", defaults.token)?,
             },
             payment_instructions,
             currency,
@@ -199,6 +208,7 @@ impl Config {
             time_zone,
             webhooks,
             mail,
+            public_url,
         })
     }
 }

@@ -9,7 +9,6 @@
 //! Stop the servers on the source first: records written during the move
 //! may or may not be copied.
 
-use crate::domain::Timestamp;
 use crate::server::config::Database;
 use crate::server::store::mongo::MongoStore;
 use crate::server::store::records::{Kind, Record, Records};
@@ -110,17 +109,26 @@ async fn copy(source: &dyn Records, target: &dyn Records, force: bool) -> Result
         copied.push((kind, sum));
     }
     progress.finish();
-    let password = source
-        .admin_password()
+    let members = source
+        .staff()
         .await
-        .map_err(|e| format!("could not read the source's admin login: {e}"))?;
-    if let Some(password) = password.map(|p| p.hash) {
-        target
-            .set_admin_password_hash(password, Timestamp::now())
+        .map_err(|e| format!("could not read the source's staff: {e}"))?;
+    let mut carried = 0;
+    for member in members {
+        let record = source
+            .staff_member(member.id)
             .await
-            .map_err(|e| format!("could not write the admin login to the target: {e}"))?;
-        eprintln!("admin login: copied (its sessions are not; sign in again)");
+            .map_err(|e| format!("could not read the source's staff: {e}"))?;
+        let Some(record) = record else { continue };
+        match target.add_staff(record).await {
+            Ok(()) => carried += 1,
+            Err(crate::domain::AppError::Duplicate { .. }) => {}
+            Err(e) => return Err(format!("could not write staff to the target: {e}")),
+        }
     }
+    eprintln!(
+        "staff: {carried} copied with their passwords (their sessions and API tokens are not: sign in again, make new tokens)"
+    );
     let endpoints = source
         .webhook_endpoints()
         .await

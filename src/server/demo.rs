@@ -25,13 +25,16 @@ pub async fn seed_if_empty(service: &Service) -> Result<usize, String> {
     }
     for (name, sku, stock, cents) in CATALOGUE {
         service
-            .add_product(NewProduct {
-                name: (*name).into(),
-                sku: (*sku).into(),
-                stock: *stock,
-                price: Money::from_cents(*cents),
-                low_stock_threshold: None,
-            })
+            .add_product(
+                NewProduct {
+                    name: (*name).into(),
+                    sku: (*sku).into(),
+                    stock: *stock,
+                    price: Money::from_cents(*cents),
+                    low_stock_threshold: None,
+                },
+                crate::domain::Actor::system(),
+            )
             .await
             .map_err(|e| e.to_string())?;
     }

@@ -3,6 +3,7 @@
 //! catching, CORS, compression and caching rules around it.
 
 use crate::app::{shell, App};
+use crate::domain::Permission;
 use crate::server::api;
 use crate::server::api::error::ApiError;
 use crate::server::auth::{self, AdminAccess, Caller};
@@ -252,7 +253,9 @@ async fn serve_metrics(State(state): State<AppState>, request: Request<Body>) ->
         auth::bearer(&parts.headers).is_some_and(|sent| same_secret(expected, sent))
     });
     if !metrics_token
-        && Caller::identify(&parts, &state.access, &state.service).await != Ok(Caller::Admin)
+        && !Caller::identify(&parts, &state.access, &state.service)
+            .await
+            .is_ok_and(|c| c.may(Permission::SeeReports).is_ok())
     {
         return ApiError::App(crate::domain::AppError::Unauthorized).into_response();
     }

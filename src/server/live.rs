@@ -5,14 +5,14 @@
 //! Each connection reads the hub through its own `Audience`, so deciding who
 //! may see which order is one function, not a concern of every door.
 
-use crate::domain::Id;
+use crate::domain::{Id, Permission};
 use crate::server::api::error::ApiResult;
 use crate::server::api::extract::ApiQuery;
 use crate::server::auth::{AdminAccess, Caller};
 pub use crate::server::events::{LiveEvent, LiveHub};
 use crate::server::http::AppState;
 use crate::server::metrics::metrics;
-use crate::server::service::Service;
+use crate::server::service::{Service, StaffCaller};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
@@ -21,23 +21,25 @@ use serde::Deserialize;
 use socketioxide::extract::{Data, SocketRef};
 use socketioxide::{SendError, SocketError, SocketIo};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::{broadcast, Notify};
 
 /// Which events one connection receives.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Audience {
-    /// Every event.
-    Everything,
+    /// Every event: staff (every role sees orders), whose credential is
+    /// asked again now and then.
+    Staff(StaffCaller),
     /// Only these orders' events (and the public catalogue's stock changes).
     Orders(Vec<Id>),
 }
 
 impl Audience {
-    /// Admins see everything; anyone else, the orders whose tracking tokens
+    /// Staff see everything; anyone else, the orders whose tracking tokens
     /// they present (each unknown token is ignored).
     pub async fn of(caller: Caller, tracking_tokens: &[String], service: &Service) -> Audience {
-        if caller == Caller::Admin {
-            return Audience::Everything;
+        if let Ok(staff) = caller.may(Permission::SeeOrders) {
+            return Audience::Staff(staff.clone());
         }
         let mut orders = Vec::new();
         for token in tracking_tokens.iter().take(MAX_TRACKED_ORDERS) {
@@ -51,7 +53,7 @@ impl Audience {
     /// The event as this audience may see it, or None if it may not.
     pub fn view(&self, event: &LiveEvent) -> Option<LiveEvent> {
         match (self, event) {
-            (Audience::Everything, _) => Some(event.clone()),
+            (Audience::Staff(_), _) => Some(event.clone()),
             (Audience::Orders(ids), LiveEvent::OrderUpdated(order)) => ids
                 .contains(&order.id)
                 .then(|| LiveEvent::OrderUpdated(Arc::new(order.as_ref().clone().for_customer()))),
@@ -59,7 +61,19 @@ impl Audience {
             (Audience::Orders(_), other) => Some(other.clone()),
         }
     }
+
+    /// Whether the connection may stay open: a staff connection closes once
+    /// its token is revoked, its session ended or its member deactivated.
+    async fn still_admitted(&self, service: &Service) -> bool {
+        match self {
+            Audience::Staff(staff) => service.still_admitted(staff).await.unwrap_or(true),
+            Audience::Orders(_) => true,
+        }
+    }
 }
+
+/// How often a staff connection's credential is asked again.
+const ADMISSION_RECHECK: Duration = Duration::from_secs(5);
 
 /// Most orders one connection may follow by tracking token.
 const MAX_TRACKED_ORDERS: usize = 50;
@@ -93,18 +107,27 @@ pub async fn websocket(
     // buffer on every read attempt (see ARCHITECTURE.md, live updates).
     Ok(upgrade
         .read_buffer_size(4096)
-        .on_upgrade(move |socket| feed_websocket(socket, events, audience)))
+        .on_upgrade(move |socket| feed_websocket(socket, events, audience, state.service)))
 }
 
 async fn feed_websocket(
     socket: WebSocket,
     mut events: broadcast::Receiver<LiveEvent>,
     audience: Audience,
+    service: Service,
 ) {
     let _counted = metrics().live_connection("websocket");
     let (mut sink, mut stream) = socket.split();
+    let mut recheck = tokio::time::interval(ADMISSION_RECHECK);
+    recheck.tick().await;
     loop {
         tokio::select! {
+            _ = recheck.tick() => {
+                if !audience.still_admitted(&service).await {
+                    let _ = sink.send(Message::Close(None)).await;
+                    break;
+                }
+            }
             received = events.recv() => {
                 let mut batch = Vec::new();
                 match received {
@@ -158,17 +181,21 @@ pub fn serve_socket_io(io: SocketIo, hub: &LiveHub, service: Service, access: Ad
             socket.on_disconnect(async move || notify.notify_one());
             let events = hub.subscribe();
             let token = auth.token.unwrap_or_default();
-            let caller = if access.admits(&token) {
-                Caller::Admin
+            let by_token = if access.admits(&token) {
+                Some(StaffCaller::admin_token())
             } else {
-                Caller::identify(socket.req_parts(), &access, &service)
+                service.token_caller(&token).await.ok().flatten()
+            };
+            let caller = match by_token {
+                Some(staff) => Caller::Staff(staff),
+                None => Caller::identify(socket.req_parts(), &access, &service)
                     .await
-                    .unwrap_or(Caller::Anonymous)
+                    .unwrap_or(Caller::Anonymous),
             };
             let audience = Audience::of(caller, &[token], &service).await;
             let counted = metrics().live_connection("socketio");
             tokio::spawn(async move {
-                feed_socket_io(socket, events, audience, gone).await;
+                feed_socket_io(socket, events, audience, gone, service).await;
                 drop(counted);
             });
         },
@@ -183,10 +210,20 @@ async fn feed_socket_io(
     mut events: broadcast::Receiver<LiveEvent>,
     audience: Audience,
     gone: Arc<Notify>,
+    service: Service,
 ) {
     let mut missed = false;
+    let mut recheck = tokio::time::interval(ADMISSION_RECHECK);
+    recheck.tick().await;
     loop {
         let event = tokio::select! {
+            _ = recheck.tick() => {
+                if audience.still_admitted(&service).await {
+                    continue;
+                }
+                let _ = socket.disconnect();
+                break;
+            }
             received = events.recv() => match received {
                 Ok(event) => event,
                 Err(broadcast::error::RecvError::Lagged(_)) => LiveEvent::Resync,

@@ -1,36 +1,41 @@
 //! Per-client-address rate limits (GCRA: each address has a "theoretical
 //! arrival time" that every request pushes forward; a request that would push
 //! it past the burst allowance is refused with the wait in `Retry-After`).
-//! Requests with the admin token are exempt: integrations import in bulk.
+//! Requests with a staff API token (or the admin token) are held to that
+//! token's own limit instead: integrations import in bulk.
 
-use crate::domain::AppError;
+use crate::domain::{AppError, Id};
 use crate::server::api::error::ApiError;
+use crate::server::auth::{bearer, Caller};
 use crate::server::config::RateLimits;
 use crate::server::http::AppState;
+use crate::server::service::{Credential, StaffCaller};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::PoisonError;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// One limit: `per_minute` requests on average, up to `burst` at once.
-pub struct RateLimiter {
+/// One limit per key (a client address, a token): `per_minute` requests on
+/// average, up to `burst` at once.
+pub struct RateLimiter<K = IpAddr> {
     interval: Duration,
     burst: u32,
     /// Refused requests count too, so hammering only lengthens the wait.
     backs_off: bool,
-    arrivals: Mutex<HashMap<IpAddr, Instant>>,
+    arrivals: Mutex<HashMap<K, Instant>>,
 }
 
 /// Addresses tracked before idle ones are forgotten.
 const MAX_TRACKED: usize = 10_000;
 
-impl RateLimiter {
-    pub fn per_minute(per_minute: u32, burst: u32) -> RateLimiter {
+impl<K: Hash + Eq> RateLimiter<K> {
+    pub fn per_minute(per_minute: u32, burst: u32) -> RateLimiter<K> {
         RateLimiter {
             interval: Duration::from_secs(60) / per_minute.max(1),
             burst: burst.max(1),
@@ -39,37 +44,39 @@ impl RateLimiter {
         }
     }
 
-    fn backing_off(mut self) -> RateLimiter {
+    fn backing_off(mut self) -> RateLimiter<K> {
         self.backs_off = true;
         self
     }
 
-    /// Counts one request from `ip`; the error is how long to wait.
-    pub fn check(&self, ip: IpAddr) -> Result<(), Duration> {
+    /// Counts one request from `key`; the error is how long to wait.
+    pub fn check(&self, key: K) -> Result<(), Duration> {
         let now = Instant::now();
         let mut arrivals = self.arrivals.lock().unwrap_or_else(PoisonError::into_inner);
         if arrivals.len() >= MAX_TRACKED {
             arrivals.retain(|_, tat| *tat > now);
         }
-        let tat = arrivals.get(&ip).copied().unwrap_or(now).max(now);
+        let tat = arrivals.get(&key).copied().unwrap_or(now).max(now);
         let next = tat + self.interval;
         let allowance = self.interval * self.burst;
         if next - now > allowance {
             if self.backs_off {
-                arrivals.insert(ip, next);
+                arrivals.insert(key, next);
             }
             return Err(next - now - allowance);
         }
-        arrivals.insert(ip, next);
+        arrivals.insert(key, next);
         Ok(())
     }
 }
 
-/// The three limits the API applies.
+/// The limits the API applies: three per client address, one per token
+/// (`None`: `IGNIFLO_ADMIN_TOKEN`).
 pub struct Limits {
     public: RateLimiter,
     orders: RateLimiter,
     login: RateLimiter,
+    token: RateLimiter<Option<Id>>,
 }
 
 impl Limits {
@@ -80,6 +87,7 @@ impl Limits {
             // Sign-in gets a small burst, then one attempt per interval, and
             // every refused attempt pushes the next allowed one further out.
             login: RateLimiter::per_minute(config.login, 5).backing_off(),
+            token: RateLimiter::per_minute(config.token, config.token.div_ceil(6).max(10)),
         })
     }
 
@@ -90,7 +98,9 @@ impl Limits {
                 "/api/orders" | "/api/customers" | "/api/fn/checkout" | "/api/fn/find_order" => {
                     limits.push(&self.orders)
                 }
-                "/api/auth/login" | "/api/fn/admin_login" => limits.push(&self.login),
+                "/api/auth/login" | "/api/fn/admin_login" | "/api/auth/set-password" => {
+                    limits.push(&self.login)
+                }
                 _ => {}
             }
         }
@@ -120,11 +130,39 @@ pub fn client_ip(
     peer.map(|p| p.ip())
 }
 
-pub async fn limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let path = request.uri().path();
-    if !path.starts_with("/api") || state.access.has_admin_token(request.headers()) {
+fn too_many(wait: Duration) -> Response {
+    let retry_after_secs = wait.as_secs() + 1;
+    ApiError::App(AppError::TooManyRequests { retry_after_secs }).into_response()
+}
+
+pub async fn limit(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    if !request.uri().path().starts_with("/api") {
         return next.run(request).await;
     }
+    // A token is looked up here, once: the request's doors read the caller
+    // from its extensions. An unknown token counts as no token.
+    if let Some(token) = bearer(request.headers()) {
+        let staff = if state.access.admits(token) {
+            Some(StaffCaller::admin_token())
+        } else {
+            match state.service.token_caller(token).await {
+                Ok(found) => found,
+                Err(e) => return ApiError::App(e).into_response(),
+            }
+        };
+        if let Some(staff) = staff {
+            let key = match staff.credential {
+                Credential::Token(id) => Some(id),
+                Credential::AdminToken | Credential::Session(_) => None,
+            };
+            if let Err(wait) = state.limits.token.check(key) {
+                return too_many(wait);
+            }
+            request.extensions_mut().insert(Caller::Staff(staff));
+            return next.run(request).await;
+        }
+    }
+    let path = request.uri().path();
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -132,9 +170,7 @@ pub async fn limit(State(state): State<AppState>, request: Request, next: Next) 
     if let Some(ip) = client_ip(request.headers(), peer, state.access.trust_proxy) {
         for limiter in state.limits.for_request(request.method(), path) {
             if let Err(wait) = limiter.check(ip) {
-                let retry_after_secs = wait.as_secs() + 1;
-                return ApiError::App(AppError::TooManyRequests { retry_after_secs })
-                    .into_response();
+                return too_many(wait);
             }
         }
     }

@@ -3,11 +3,11 @@
 //! REST API's status code, or, for a form a browser posted itself, by
 //! sending it back to its page with the error to show.
 
-use crate::domain::AppError;
+use crate::domain::{AppError, Permission};
 use crate::server::api::error::{status_of, ApiError};
 use crate::server::auth::Caller;
 use crate::server::http::AppState;
-use crate::server::service::Service;
+use crate::server::service::{Service, StaffCaller};
 use axum::http::{request::Parts, StatusCode};
 use axum::response::{IntoResponse, Response};
 use leptos::prelude::expect_context;
@@ -27,14 +27,18 @@ pub async fn caller() -> Result<Caller, AppError> {
     Caller::identify(&parts, &state.access, &state.service).await
 }
 
-/// Runs `work` for an admin caller; anyone else gets 401.
-pub async fn as_admin<T, F>(work: impl FnOnce(Service) -> F) -> Result<T, AppError>
+/// Runs `work` for a staff caller whose role allows `permission`; anyone
+/// else gets 401, staff without it 403.
+pub async fn as_staff<T, F>(
+    permission: Permission,
+    work: impl FnOnce(Service, StaffCaller) -> F,
+) -> Result<T, AppError>
 where
     F: std::future::Future<Output = Result<T, AppError>>,
 {
     let result = async {
-        caller().await?.require_admin()?;
-        work(service()).await
+        let staff = caller().await?.may(permission)?.clone();
+        work(service(), staff).await
     }
     .await;
     answer(result)

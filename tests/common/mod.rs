@@ -76,6 +76,7 @@ impl Server {
             ("IGNIFLO_ADMIN_PASSWORD", ADMIN_PASSWORD),
             ("IGNIFLO_RATE_PUBLIC", "1000000"),
             ("IGNIFLO_RATE_ORDERS", "1000000"),
+            ("IGNIFLO_RATE_TOKEN", "1000000"),
         ];
         all.extend_from_slice(env);
         let mut server = Server::spawn(&all);

@@ -15,7 +15,7 @@ async fn paid_order(f: &Fixture) -> (Order, Product, Product) {
 /// `c`'s order of these lines, placed (PENDING).
 pub async fn placed(f: &Fixture, c: &Customer, lines: &[(&str, i64)]) -> Order {
     f.service
-        .place_order(order(c, lines), None, Actor::Customer)
+        .place_order(order(c, lines), None, Actor::customer())
         .await
         .unwrap()
         .placed
@@ -26,7 +26,7 @@ pub async fn placed(f: &Fixture, c: &Customer, lines: &[(&str, i64)]) -> Order {
 pub async fn placed_and_paid(f: &Fixture, c: &Customer, lines: &[(&str, i64)]) -> Order {
     let o = placed(f, c, lines).await;
     f.service
-        .change_status(o.id, OrderStatus::Paid, Actor::Admin)
+        .change_status(o.id, OrderStatus::Paid, staff_actor())
         .await
         .unwrap()
 }
@@ -71,7 +71,7 @@ pub async fn partial_shipments_lead_to_fulfilled(f: &Fixture) {
                 ..parcel(&[("A", 1), (&a.id.to_string(), 1)])
             },
             None,
-            Actor::Admin,
+            staff_actor(),
         )
         .await
         .unwrap()
@@ -99,7 +99,7 @@ pub async fn partial_shipments_lead_to_fulfilled(f: &Fixture) {
 
     let rest = f
         .service
-        .ship(o.id, NewShipment::default(), None, Actor::Admin)
+        .ship(o.id, NewShipment::default(), None, staff_actor())
         .await
         .unwrap()
         .order;
@@ -145,7 +145,7 @@ pub async fn partial_shipments_lead_to_fulfilled(f: &Fixture) {
     );
     assert!(matches!(
         f.service
-            .ship(o.id, NewShipment::default(), None, Actor::Admin)
+            .ship(o.id, NewShipment::default(), None, staff_actor())
             .await,
         Err(AppError::OrderCannot { .. })
     ));
@@ -164,7 +164,7 @@ pub async fn shipping_is_refused_beyond_what_is_unshipped(f: &Fixture) {
         r.map(|_: igniflo::server::service::OrderCommand| ())
             .unwrap_err()
     };
-    let ship = |input: NewShipment| f.service.ship(o.id, input, None, Actor::Admin);
+    let ship = |input: NewShipment| f.service.ship(o.id, input, None, staff_actor());
     assert!(matches!(
         refused(ship(parcel(&[("A", 4)])).await),
         AppError::Invalid { ref field, .. } if field == "items[0].quantity"
@@ -211,15 +211,15 @@ pub async fn shipping_is_refused_beyond_what_is_unshipped(f: &Fixture) {
     let c = customer(&f.service, "bob@example.com").await;
     let pending = placed(f, &c, &[("A", 1)]).await;
     assert!(matches!(
-        f.service.ship(pending.id, NewShipment::default(), None, Actor::Admin).await,
+        f.service.ship(pending.id, NewShipment::default(), None, staff_actor()).await,
         Err(AppError::OrderCannot { ref why, .. }) if why.contains("not been paid")
     ));
     f.service
-        .change_status(pending.id, OrderStatus::Cancelled, Actor::Admin)
+        .change_status(pending.id, OrderStatus::Cancelled, staff_actor())
         .await
         .unwrap();
     assert!(matches!(
-        f.service.ship(pending.id, NewShipment::default(), None, Actor::Admin).await,
+        f.service.ship(pending.id, NewShipment::default(), None, staff_actor()).await,
         Err(AppError::OrderCannot { ref why, .. }) if why.contains("cancelled")
     ));
 }
@@ -227,12 +227,12 @@ pub async fn shipping_is_refused_beyond_what_is_unshipped(f: &Fixture) {
 pub async fn a_shipped_order_cannot_be_cancelled_and_a_paid_one_is_refunded(f: &Fixture) {
     let (o, a, b) = paid_order(f).await;
     f.service
-        .ship(o.id, parcel(&[("A", 1)]), None, Actor::Admin)
+        .ship(o.id, parcel(&[("A", 1)]), None, staff_actor())
         .await
         .unwrap();
     assert!(matches!(
         f.service
-            .change_status(o.id, OrderStatus::Cancelled, Actor::Admin)
+            .change_status(o.id, OrderStatus::Cancelled, staff_actor())
             .await,
         Err(AppError::OrderCannot { .. })
     ));
@@ -242,7 +242,7 @@ pub async fn a_shipped_order_cannot_be_cancelled_and_a_paid_one_is_refunded(f: &
     let other = placed_and_paid(f, &c, &[("A", 2), ("B", 1)]).await;
     let cancelled = f
         .service
-        .change_status(other.id, OrderStatus::Cancelled, Actor::Admin)
+        .change_status(other.id, OrderStatus::Cancelled, staff_actor())
         .await
         .unwrap();
     assert_eq!(cancelled.payment_status, PaymentStatus::Refunded);
@@ -255,7 +255,7 @@ pub async fn a_shipped_order_cannot_be_cancelled_and_a_paid_one_is_refunded(f: &
 pub async fn returns_put_stock_back_only_when_restocked(f: &Fixture) {
     let (o, a, b) = paid_order(f).await;
     f.service
-        .ship(o.id, NewShipment::default(), None, Actor::Admin)
+        .ship(o.id, NewShipment::default(), None, staff_actor())
         .await
         .unwrap();
     let back = |lines: &[(&str, i64)], restock: bool, refund: Option<i64>| NewReturn {
@@ -271,7 +271,7 @@ pub async fn returns_put_stock_back_only_when_restocked(f: &Fixture) {
             o.id,
             back(&[("A", 2)], true, Some(2000)),
             None,
-            Actor::Admin,
+            staff_actor(),
         )
         .await
         .unwrap()
@@ -294,7 +294,7 @@ pub async fn returns_put_stock_back_only_when_restocked(f: &Fixture) {
 
     let kept = f
         .service
-        .take_return(o.id, back(&[("B", 1)], false, None), None, Actor::Admin)
+        .take_return(o.id, back(&[("B", 1)], false, None), None, staff_actor())
         .await
         .unwrap()
         .order;
@@ -308,7 +308,7 @@ pub async fn returns_put_stock_back_only_when_restocked(f: &Fixture) {
     ] {
         let r = f
             .service
-            .take_return(o.id, back(&lines, true, None), None, Actor::Admin)
+            .take_return(o.id, back(&lines, true, None), None, staff_actor())
             .await;
         assert!(
             matches!(r, Err(AppError::Invalid { field: ref got, .. }) if got == field),
@@ -317,7 +317,7 @@ pub async fn returns_put_stock_back_only_when_restocked(f: &Fixture) {
     }
     assert!(matches!(
         f.service
-            .take_return(o.id, back(&[("A", 1)], true, Some(3000)), None, Actor::Admin)
+            .take_return(o.id, back(&[("A", 1)], true, Some(3000)), None, staff_actor())
             .await,
         Err(AppError::RefundTooLarge { refundable, .. }) if refundable == Money::from_cents(2000)
     ));
@@ -331,7 +331,7 @@ pub async fn returns_put_stock_back_only_when_restocked(f: &Fixture) {
     assert!(
         matches!(
             f.service
-                .take_return(unshipped.id, back(&[("A", 1)], true, None), None, Actor::Admin)
+                .take_return(unshipped.id, back(&[("A", 1)], true, None), None, staff_actor())
                 .await,
             Err(AppError::Invalid { ref field, .. }) if field == "items[0].quantity"
         ),
@@ -352,7 +352,7 @@ pub async fn refunds_never_exceed_what_was_paid_even_when_racing(f: &Fixture) {
                     reason: None
                 },
                 None,
-                Actor::Admin
+                staff_actor()
             )
             .await,
         Err(AppError::OrderCannot { .. })
@@ -365,7 +365,7 @@ pub async fn refunds_never_exceed_what_was_paid_even_when_racing(f: &Fixture) {
                 amount: Money::from_cents(1200),
                 reason: Some("goodwill".into()),
             };
-            s.refund(o.id, input, None, Actor::Admin).await
+            s.refund(o.id, input, None, staff_actor()).await
         }));
     }
     let mut refunded = 0;
@@ -390,7 +390,7 @@ pub async fn refunds_never_exceed_what_was_paid_even_when_racing(f: &Fixture) {
                 reason: None,
             },
             None,
-            Actor::Admin,
+            staff_actor(),
         )
         .await
         .unwrap()
@@ -409,19 +409,19 @@ pub async fn retried_commands_apply_once(f: &Fixture) {
     let key = || Some("parcel-1".to_string());
     let first = f
         .service
-        .ship(o.id, parcel(&[("A", 1)]), key(), Actor::Admin)
+        .ship(o.id, parcel(&[("A", 1)]), key(), staff_actor())
         .await
         .unwrap();
     let again = f
         .service
-        .ship(o.id, parcel(&[("A", 1)]), key(), Actor::Admin)
+        .ship(o.id, parcel(&[("A", 1)]), key(), staff_actor())
         .await
         .unwrap();
     assert!(!first.replayed && again.replayed);
     assert_eq!(again.order.shipments.len(), 1);
     assert_eq!(
         f.service
-            .ship(o.id, parcel(&[("A", 2)]), key(), Actor::Admin)
+            .ship(o.id, parcel(&[("A", 2)]), key(), staff_actor())
             .await
             .unwrap_err(),
         AppError::IdempotencyKeyReused
@@ -433,7 +433,7 @@ pub async fn retried_commands_apply_once(f: &Fixture) {
     };
     for _ in 0..3 {
         f.service
-            .refund(o.id, refund(), Some("refund-1".into()), Actor::Admin)
+            .refund(o.id, refund(), Some("refund-1".into()), staff_actor())
             .await
             .unwrap();
     }
@@ -446,7 +446,7 @@ pub async fn retried_commands_apply_once(f: &Fixture) {
     };
     for _ in 0..3 {
         f.service
-            .take_return(o.id, back(), Some("return-1".into()), Actor::Admin)
+            .take_return(o.id, back(), Some("return-1".into()), staff_actor())
             .await
             .unwrap();
     }
@@ -477,7 +477,7 @@ pub async fn customers_see_what_is_theirs_to_see(f: &Fixture) {
     assert_eq!(placed.order.shipping_address, Some(home()));
     let id = placed.order.id;
     f.service
-        .change_status(id, OrderStatus::Paid, Actor::Admin)
+        .change_status(id, OrderStatus::Paid, staff_actor())
         .await
         .unwrap();
     f.service
@@ -488,7 +488,7 @@ pub async fn customers_see_what_is_theirs_to_see(f: &Fixture) {
                 ..parcel(&[("A", 1)])
             },
             None,
-            Actor::Admin,
+            staff_actor(),
         )
         .await
         .unwrap();
@@ -500,7 +500,7 @@ pub async fn customers_see_what_is_theirs_to_see(f: &Fixture) {
                     text: text.into(),
                     visible_to_customer: visible,
                 },
-                Actor::Admin,
+                staff_actor(),
             )
             .await
             .unwrap();
@@ -513,7 +513,7 @@ pub async fn customers_see_what_is_theirs_to_see(f: &Fixture) {
                 reason: Some("late parcel".into()),
             },
             None,
-            Actor::Admin,
+            staff_actor(),
         )
         .await
         .unwrap();
@@ -546,13 +546,13 @@ pub async fn customers_see_what_is_theirs_to_see(f: &Fixture) {
     }
     assert!(matches!(
         f.service
-            .add_note(id, NewNote { text: " ".into(), visible_to_customer: false }, Actor::Admin)
+            .add_note(id, NewNote { text: " ".into(), visible_to_customer: false }, staff_actor())
             .await,
         Err(AppError::Invalid { ref field, .. }) if field == "text"
     ));
     assert!(matches!(
         f.service
-            .add_note(id, NewNote { text: "x".repeat(2001), visible_to_customer: false }, Actor::Admin)
+            .add_note(id, NewNote { text: "x".repeat(2001), visible_to_customer: false }, staff_actor())
             .await,
         Err(AppError::Invalid { ref field, .. }) if field == "text"
     ));
@@ -563,7 +563,7 @@ pub async fn lists_filter_by_payment_and_fulfillment(f: &Fixture) {
     let c = customer(&f.service, "bob@example.com").await;
     let pending = placed(f, &c, &[("A", 1)]).await;
     f.service
-        .ship(o.id, parcel(&[("A", 1)]), None, Actor::Admin)
+        .ship(o.id, parcel(&[("A", 1)]), None, staff_actor())
         .await
         .unwrap();
     f.service
@@ -574,7 +574,7 @@ pub async fn lists_filter_by_payment_and_fulfillment(f: &Fixture) {
                 reason: None,
             },
             None,
-            Actor::Admin,
+            staff_actor(),
         )
         .await
         .unwrap();
@@ -628,19 +628,19 @@ pub async fn edge_cases_of_lines_and_amounts(f: &Fixture) {
     let twice = placed_and_paid(f, &c, &[("A", 1), ("A", 1)]).await;
     let one = f
         .service
-        .ship(twice.id, parcel(&[("A", 1)]), None, Actor::Admin)
+        .ship(twice.id, parcel(&[("A", 1)]), None, staff_actor())
         .await
         .unwrap()
         .order;
     assert_eq!(shipped(&one), [("A".into(), 1, 0), ("A".into(), 0, 0)]);
     assert_eq!(one.status, OrderStatus::Paid);
     assert!(matches!(
-        f.service.ship(twice.id, parcel(&[("A", 2)]), None, Actor::Admin).await,
+        f.service.ship(twice.id, parcel(&[("A", 2)]), None, staff_actor()).await,
         Err(AppError::Invalid { ref field, .. }) if field == "items[0].quantity"
     ));
     let both = f
         .service
-        .ship(twice.id, parcel(&[("A", 1)]), None, Actor::Admin)
+        .ship(twice.id, parcel(&[("A", 1)]), None, staff_actor())
         .await
         .unwrap()
         .order;
@@ -655,11 +655,11 @@ pub async fn edge_cases_of_lines_and_amounts(f: &Fixture) {
         reason: None,
     };
     f.service
-        .refund(refunded.id, refund, None, Actor::Admin)
+        .refund(refunded.id, refund, None, staff_actor())
         .await
         .unwrap();
     assert!(matches!(
-        f.service.ship(refunded.id, NewShipment::default(), None, Actor::Admin).await,
+        f.service.ship(refunded.id, NewShipment::default(), None, staff_actor()).await,
         Err(AppError::OrderCannot { ref why, .. }) if why.contains("refunded")
     ));
 
@@ -668,13 +668,13 @@ pub async fn edge_cases_of_lines_and_amounts(f: &Fixture) {
     let dear = product(&f.service, "DEAR", 2000, Money::MAX_PRICE.cents()).await;
     assert!(matches!(
         f.service
-            .place_order(order(&c2, &[("DEAR", 1001)]), None, Actor::Customer)
+            .place_order(order(&c2, &[("DEAR", 1001)]), None, Actor::customer())
             .await,
         Err(AppError::Invalid { ref field, .. }) if field == "items"
     ));
     let big = placed_and_paid(f, &c2, &[("DEAR", 1000)]).await;
     f.service
-        .change_status(big.id, OrderStatus::Cancelled, Actor::Admin)
+        .change_status(big.id, OrderStatus::Cancelled, staff_actor())
         .await
         .unwrap();
     let read = f.service.order(big.id).await.unwrap();

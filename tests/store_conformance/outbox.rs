@@ -31,13 +31,16 @@ pub async fn committed_changes_and_only_they_write_their_events(f: &Fixture) {
     let c = customer(&f.service, "ada@example.com").await;
     let lamp = f
         .service
-        .add_product(NewProduct {
-            name: "Lamp".into(),
-            sku: "LAMP".into(),
-            stock: 10,
-            price: Money::from_cents(3000),
-            low_stock_threshold: Some(2),
-        })
+        .add_product(
+            NewProduct {
+                name: "Lamp".into(),
+                sku: "LAMP".into(),
+                stock: 10,
+                price: Money::from_cents(3000),
+                low_stock_threshold: Some(2),
+            },
+            staff_actor(),
+        )
         .await
         .unwrap();
     let first = placed(f, &c, &[("LAMP", 1)]).await;
@@ -52,37 +55,37 @@ pub async fn committed_changes_and_only_they_write_their_events(f: &Fixture) {
     // Refused: out of stock, and a move the table forbids. Nothing written.
     assert!(f
         .service
-        .place_order(order(&c, &[("LAMP", 50)]), None, Actor::Customer)
+        .place_order(order(&c, &[("LAMP", 50)]), None, Actor::customer())
         .await
         .is_err());
     assert!(f
         .service
-        .change_status(first.id, OrderStatus::Fulfilled, Actor::Admin)
+        .change_status(first.id, OrderStatus::Fulfilled, staff_actor())
         .await
         .is_err());
     assert_eq!(outbox(f).await.len(), 1);
 
     f.service
-        .change_status(first.id, OrderStatus::Paid, Actor::Admin)
+        .change_status(first.id, OrderStatus::Paid, staff_actor())
         .await
         .unwrap();
     // Setting the status it has changes nothing and announces nothing.
     f.service
-        .change_status(first.id, OrderStatus::Paid, Actor::Admin)
+        .change_status(first.id, OrderStatus::Paid, staff_actor())
         .await
         .unwrap();
     // Seven more take the lamp to its threshold of 2.
     let second = placed(f, &c, &[("LAMP", 7)]).await;
     f.service
-        .ship(first.id, NewShipment::default(), None, Actor::Admin)
+        .ship(first.id, NewShipment::default(), None, staff_actor())
         .await
         .unwrap();
     f.service
-        .change_status(second.id, OrderStatus::Paid, Actor::Admin)
+        .change_status(second.id, OrderStatus::Paid, staff_actor())
         .await
         .unwrap();
     f.service
-        .change_status(second.id, OrderStatus::Cancelled, Actor::Admin)
+        .change_status(second.id, OrderStatus::Cancelled, staff_actor())
         .await
         .unwrap();
     let events = outbox(f).await;
@@ -126,7 +129,7 @@ pub async fn racing_commands_announce_what_committed_once(f: &Fixture) {
             let service = f.service.clone();
             tokio::spawn(async move {
                 service
-                    .change_status(o.id, OrderStatus::Cancelled, Actor::Admin)
+                    .change_status(o.id, OrderStatus::Cancelled, staff_actor())
                     .await
             })
         })

@@ -9,12 +9,14 @@ use crate::domain::{
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::server::server_fns::as_admin;
+use crate::domain::Permission;
+#[cfg(feature = "ssr")]
+use crate::server::server_fns::as_staff;
 
 /// One page of the order list; the arguments are the list's query string.
 #[server(prefix = "/api/fn", endpoint = "admin_orders")]
 pub async fn admin_orders(#[server(default)] query: OrdersQuery) -> Result<Vec<Order>, AppError> {
-    as_admin(|service| async move {
+    as_staff(Permission::SeeOrders, |service, _| async move {
         let query = OrdersQuery {
             limit: None,
             ..query
@@ -26,7 +28,7 @@ pub async fn admin_orders(#[server(default)] query: OrdersQuery) -> Result<Vec<O
 
 #[server(prefix = "/api/fn", endpoint = "admin_order")]
 pub async fn admin_order(id: String) -> Result<Order, AppError> {
-    as_admin(|service| async move {
+    as_staff(Permission::SeeOrders, |service, _| async move {
         let id = id.parse().map_err(|_| AppError::not_found("order", &id))?;
         service.order(id).await
     })
@@ -51,14 +53,13 @@ pub async fn move_order(
     let back = back
         .filter(|b| b.starts_with("/admin") && !b.contains("//"))
         .unwrap_or_else(|| "/admin".into());
-    let moved = as_admin(|service| async move {
+    let moved = as_staff(Permission::SeeOrders, |service, staff| async move {
         let id = id.parse().map_err(|_| AppError::not_found("order", &id))?;
+        if !staff.role.may(Permission::to_move_to(status)) {
+            return Err(AppError::Forbidden);
+        }
         service
-            .change_status(
-                id,
-                StatusUpdate { status, reason },
-                crate::domain::Actor::Admin,
-            )
+            .change_status(id, StatusUpdate { status, reason }, staff.actor)
             .await
     })
     .await;
@@ -73,7 +74,10 @@ pub async fn move_order(
 
 #[server(prefix = "/api/fn", endpoint = "admin_products")]
 pub async fn admin_products() -> Result<Vec<Product>, AppError> {
-    as_admin(|service| async move { service.products(None, false).await }).await
+    as_staff(Permission::SeeStock, |service, _| async move {
+        service.products(None, false).await
+    })
+    .await
 }
 
 /// Adds a product from the products screen's form (prices as typed, e.g. `12.50`).
@@ -85,20 +89,23 @@ pub async fn add_product(
     price: String,
 ) -> Result<Product, AppError> {
     use crate::domain::NewProduct;
-    as_admin(|service| async move {
+    as_staff(Permission::ManageCatalogue, |service, staff| async move {
         let stock = stock
             .trim()
             .parse()
             .map_err(|_| AppError::invalid("stock", "must be a whole number"))?;
         let price = parse_price(&price)?;
         service
-            .add_product(NewProduct {
-                name,
-                sku,
-                stock,
-                price,
-                low_stock_threshold: None,
-            })
+            .add_product(
+                NewProduct {
+                    name,
+                    sku,
+                    stock,
+                    price,
+                    low_stock_threshold: None,
+                },
+                staff.actor,
+            )
             .await
     })
     .await
@@ -114,7 +121,7 @@ pub async fn update_product(
     stock_adjustment: Option<String>,
 ) -> Result<Product, AppError> {
     use crate::domain::ProductUpdate;
-    as_admin(|service| async move {
+    as_staff(Permission::ManageCatalogue, |service, staff| async move {
         let id = id
             .parse()
             .map_err(|_| AppError::not_found("product", &id))?;
@@ -132,7 +139,7 @@ pub async fn update_product(
             stock_adjustment,
             low_stock_threshold: None,
         };
-        service.update_product(id, update).await
+        service.update_product(id, update, staff.actor).await
     })
     .await
 }
@@ -141,7 +148,7 @@ pub async fn update_product(
 #[server(prefix = "/api/fn", endpoint = "admin_stock_history")]
 pub async fn admin_stock_history(id: String) -> Result<StockHistory, AppError> {
     use crate::domain::Page;
-    as_admin(|service| async move {
+    as_staff(Permission::SeeStock, |service, _| async move {
         let id = id
             .parse()
             .map_err(|_| AppError::not_found("product", &id))?;
@@ -166,7 +173,7 @@ pub struct StockHistory {
 #[server(prefix = "/api/fn", endpoint = "admin_customers")]
 pub async fn admin_customers(q: Option<String>) -> Result<Vec<Customer>, AppError> {
     use crate::domain::Page;
-    as_admin(|service| async move {
+    as_staff(Permission::SeeCustomers, |service, _| async move {
         let page = Page {
             limit: Page::MAX_LIMIT,
             before: None,
@@ -178,13 +185,18 @@ pub async fn admin_customers(q: Option<String>) -> Result<Vec<Customer>, AppErro
 
 #[server(prefix = "/api/fn", endpoint = "admin_dashboard")]
 pub async fn admin_dashboard() -> Result<Dashboard, AppError> {
-    as_admin(|service| async move { service.dashboard(crate::domain::Timestamp::now()).await })
-        .await
+    as_staff(Permission::SeeReports, |service, _| async move {
+        service.dashboard(crate::domain::Timestamp::now()).await
+    })
+    .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "admin_webhooks")]
 pub async fn admin_webhooks() -> Result<Vec<WebhookEndpoint>, AppError> {
-    as_admin(|service| async move { service.webhook_endpoints().await }).await
+    as_staff(Permission::ManageWebhooks, |service, _| async move {
+        service.webhook_endpoints().await
+    })
+    .await
 }
 
 /// Subscribes a URL from the webhooks screen; the answer shows the secret.
@@ -195,7 +207,7 @@ pub async fn add_webhook(
     description: Option<String>,
 ) -> Result<WebhookWithSecret, AppError> {
     use crate::domain::webhook::NewWebhook;
-    as_admin(|service| async move {
+    as_staff(Permission::ManageWebhooks, |service, _| async move {
         service
             .add_webhook(NewWebhook {
                 url,
@@ -228,7 +240,7 @@ pub async fn webhook_action(
     use crate::domain::webhook::WebhookPatch;
     use crate::server::server_fns::{form_failure, form_success};
     use leptos::server_fn::ServerFn;
-    let done = as_admin(|service| async move {
+    let done = as_staff(Permission::ManageWebhooks, |service, _| async move {
         let id = id
             .parse()
             .map_err(|_| AppError::not_found("webhook", &id))?;
@@ -263,7 +275,7 @@ pub async fn webhook_action(
 #[server(prefix = "/api/fn", endpoint = "admin_webhook_deliveries")]
 pub async fn admin_webhook_deliveries(id: String) -> Result<WebhookDeliveries, AppError> {
     use crate::domain::Page;
-    as_admin(|service| async move {
+    as_staff(Permission::ManageWebhooks, |service, _| async move {
         let id = id
             .parse()
             .map_err(|_| AppError::not_found("webhook", &id))?;
@@ -299,7 +311,7 @@ pub async fn redeliver_webhook(id: String, delivery: String) -> Result<(), AppEr
         .map_or("/admin/webhooks".to_string(), |id| {
             format!("/admin/webhooks/{id}")
         });
-    let done = as_admin(|service| async move {
+    let done = as_staff(Permission::ManageWebhooks, |service, _| async move {
         let id = endpoint.map_err(|_| AppError::not_found("webhook", &id))?;
         let delivery = delivery
             .parse()

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
-use crate::server::server_fns::{as_admin, form_failure, form_success};
+use crate::server::server_fns::{as_staff, form_failure, form_success};
 
 /// One line's quantity as a form sends it: a product id and what was typed.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -61,18 +61,23 @@ fn amount(field: &str, typed: &str) -> Result<Option<crate::domain::Money>, AppE
 /// Runs a command from a form of the order page and answers it: back to
 /// the order page for a browser that posted the form itself.
 #[cfg(feature = "ssr")]
-async fn on_order<F, Fut>(id: String, path: &str, command: F) -> Result<Order, AppError>
+async fn on_order<F, Fut>(
+    id: String,
+    path: &str,
+    permission: crate::domain::Permission,
+    command: F,
+) -> Result<Order, AppError>
 where
-    F: FnOnce(crate::server::service::Service, crate::domain::Id) -> Fut,
+    F: FnOnce(crate::server::service::Service, crate::domain::Id, crate::domain::Actor) -> Fut,
     Fut: std::future::Future<Output = Result<Order, AppError>>,
 {
     // Back to the order's page, built from the id once it is known to be
     // one: a form must never send the browser anywhere else.
     let parsed: Option<crate::domain::Id> = id.parse().ok();
     let back = parsed.map_or_else(|| "/admin".to_string(), |id| format!("/admin/orders/{id}"));
-    let done = as_admin(|service| async move {
+    let done = as_staff(permission, |service, staff| async move {
         let id = parsed.ok_or_else(|| AppError::not_found("order", &id))?;
-        command(service, id).await
+        command(service, id, staff.actor).await
     })
     .await;
     match done {
@@ -94,18 +99,23 @@ pub async fn ship_order(
     #[server(default)] tracking_url: String,
     #[server(default)] attempt: String,
 ) -> Result<Order, AppError> {
-    use crate::domain::{Actor, NewShipment};
+    use crate::domain::{NewShipment, Permission};
     use leptos::server_fn::ServerFn;
-    on_order(id, ShipOrder::PATH, |service, id| async move {
-        let input = NewShipment {
-            items: Some(picked(&items)?),
-            carrier: Some(carrier),
-            tracking_number: Some(tracking_number),
-            tracking_url: Some(tracking_url),
-        };
-        let key = Some(attempt).filter(|k| !k.is_empty());
-        Ok(service.ship(id, input, key, Actor::Admin).await?.order)
-    })
+    on_order(
+        id,
+        ShipOrder::PATH,
+        Permission::Fulfil,
+        |service, id, actor| async move {
+            let input = NewShipment {
+                items: Some(picked(&items)?),
+                carrier: Some(carrier),
+                tracking_number: Some(tracking_number),
+                tracking_url: Some(tracking_url),
+            };
+            let key = Some(attempt).filter(|k| !k.is_empty());
+            Ok(service.ship(id, input, key, actor).await?.order)
+        },
+    )
     .await
 }
 
@@ -120,22 +130,24 @@ pub async fn take_return(
     #[server(default)] refund: String,
     #[server(default)] attempt: String,
 ) -> Result<Order, AppError> {
-    use crate::domain::{Actor, NewReturn};
+    use crate::domain::{NewReturn, Permission};
     use leptos::server_fn::ServerFn;
-    on_order(id, TakeReturn::PATH, |service, id| async move {
-        let input = NewReturn {
-            items: picked(&items)?,
-            reason,
-            note: Some(note),
-            restock: restock.is_some(),
-            refund: amount("refund", &refund)?,
-        };
-        let key = Some(attempt).filter(|k| !k.is_empty());
-        Ok(service
-            .take_return(id, input, key, Actor::Admin)
-            .await?
-            .order)
-    })
+    on_order(
+        id,
+        TakeReturn::PATH,
+        Permission::ManageOrders,
+        |service, id, actor| async move {
+            let input = NewReturn {
+                items: picked(&items)?,
+                reason,
+                note: Some(note),
+                restock: restock.is_some(),
+                refund: amount("refund", &refund)?,
+            };
+            let key = Some(attempt).filter(|k| !k.is_empty());
+            Ok(service.take_return(id, input, key, actor).await?.order)
+        },
+    )
     .await
 }
 
@@ -146,18 +158,23 @@ pub async fn refund_order(
     #[server(default)] reason: String,
     #[server(default)] attempt: String,
 ) -> Result<Order, AppError> {
-    use crate::domain::{Actor, NewRefund};
+    use crate::domain::{NewRefund, Permission};
     use leptos::server_fn::ServerFn;
-    on_order(id, RefundOrder::PATH, |service, id| async move {
-        let amount = self::amount("amount", &amount)?
-            .ok_or_else(|| AppError::invalid("amount", "must not be empty"))?;
-        let input = NewRefund {
-            amount,
-            reason: Some(reason),
-        };
-        let key = Some(attempt).filter(|k| !k.is_empty());
-        Ok(service.refund(id, input, key, Actor::Admin).await?.order)
-    })
+    on_order(
+        id,
+        RefundOrder::PATH,
+        Permission::ManageOrders,
+        |service, id, actor| async move {
+            let amount = self::amount("amount", &amount)?
+                .ok_or_else(|| AppError::invalid("amount", "must not be empty"))?;
+            let input = NewRefund {
+                amount,
+                reason: Some(reason),
+            };
+            let key = Some(attempt).filter(|k| !k.is_empty());
+            Ok(service.refund(id, input, key, actor).await?.order)
+        },
+    )
     .await
 }
 
@@ -167,15 +184,20 @@ pub async fn add_order_note(
     text: String,
     #[server(default)] visible_to_customer: Option<String>,
 ) -> Result<Order, AppError> {
-    use crate::domain::{Actor, NewNote};
+    use crate::domain::{NewNote, Permission};
     use leptos::server_fn::ServerFn;
-    on_order(id, AddOrderNote::PATH, |service, id| async move {
-        let input = NewNote {
-            text,
-            visible_to_customer: visible_to_customer.is_some(),
-        };
-        service.add_note(id, input, Actor::Admin).await
-    })
+    on_order(
+        id,
+        AddOrderNote::PATH,
+        Permission::Fulfil,
+        |service, id, actor| async move {
+            let input = NewNote {
+                text,
+                visible_to_customer: visible_to_customer.is_some(),
+            };
+            service.add_note(id, input, actor).await
+        },
+    )
     .await
 }
 

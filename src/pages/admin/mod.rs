@@ -44,7 +44,7 @@ pub fn AdminNav() -> impl IntoView {
     let signed_in = Resource::new(|| (), |_| admin_session());
     let navigate = use_navigate();
     Effect::new(move |_| {
-        if let Some(Ok(false)) = signed_in.get() {
+        if let Some(Ok(None)) = signed_in.get() {
             navigate("/admin/login", Default::default());
         }
     });

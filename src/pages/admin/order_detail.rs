@@ -115,7 +115,7 @@ fn OrderDetail(
                                         Some(status) if e.kind == TimelineKind::Status => view! { <OrderStatusBadge status/> }.into_any(),
                                         _ => view! { <span class="kind">{kind_label(e.kind)}</span> }.into_any(),
                                     }}
-                                    " " {shop_time::minute_text(e.at)} " · " {actor_label(e.actor)}
+                                    " " {shop_time::minute_text(e.at)} " · " {actor_label(&e.actor)}
                                     // A status move says no more than its badge unless staff gave a reason.
                                     {(e.kind != TimelineKind::Status || e.status.is_none_or(|s| e.summary != s.label()))
                                         .then(|| view! { <span class="summary">{e.summary.clone()}</span> })}
@@ -165,10 +165,8 @@ fn kind_label(kind: TimelineKind) -> &'static str {
     }
 }
 
-fn actor_label(actor: Actor) -> &'static str {
-    match actor {
-        Actor::Customer => "customer",
-        Actor::Admin => "admin",
-        Actor::System => "system",
-    }
+/// Who did it, as staff read the timeline: the staff member's or token's
+/// name, or "customer" / "Igniflo".
+fn actor_label(actor: &Actor) -> String {
+    actor.name.clone()
 }

@@ -1,7 +1,7 @@
 //! Signing the admin in and out from the pages: server functions with the
 //! same rules as `/api/auth/*` (they call the same service functions).
 
-use crate::domain::AppError;
+use crate::domain::{AppError, SignedIn};
 #[cfg(feature = "ssr")]
 use crate::server::server_fns::answer;
 use leptos::prelude::*;
@@ -17,7 +17,13 @@ pub async fn admin_login(username: String, password: String) -> Result<(), AppEr
     use leptos::server_fn::ServerFn;
     let signed_in = async {
         let state = expect_context::<AppState>();
-        let token = state.service.sign_in(&Login { username, password }).await?;
+        let token = state
+            .service
+            .sign_in(&Login {
+                email: username,
+                password,
+            })
+            .await?;
         let parts: axum::http::request::Parts = leptos_axum::extract()
             .await
             .map_err(|_| AppError::Internal)?;
@@ -55,10 +61,15 @@ pub async fn admin_logout() -> Result<(), AppError> {
     )
 }
 
-/// Whether the caller is signed in as the admin.
+/// Who is signed in, if staff: the pages offer only what their role may do.
 #[server(prefix = "/api/fn", endpoint = "admin_session")]
-pub async fn admin_session() -> Result<bool, AppError> {
-    use crate::server::auth::Caller;
+pub async fn admin_session() -> Result<Option<SignedIn>, AppError> {
     use crate::server::server_fns::caller;
-    answer(caller().await.map(|caller| caller == Caller::Admin))
+    answer(caller().await.map(|caller| {
+        caller.staff().map(|staff| SignedIn {
+            name: staff.actor.name.clone(),
+            role: staff.role,
+            actor: staff.actor.clone(),
+        })
+    }))
 }

@@ -4,7 +4,7 @@
 use super::fns::admin_stock_history;
 use super::AdminNav;
 use crate::domain::shop_time;
-use crate::domain::{Actor, StockReason};
+use crate::domain::StockReason;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -24,11 +24,7 @@ pub fn StockHistoryPage() -> impl IntoView {
                         Ok(h) => {
                             let rows = h.movements.into_iter().map(|m| {
                                 let change = if m.delta > 0 { format!("+{}", m.delta) } else { m.delta.to_string() };
-                                let by = match m.actor {
-                                    Actor::Customer => "customer",
-                                    Actor::Admin => "admin",
-                                    Actor::System => "Igniflo",
-                                };
+                                let by = m.actor.name;
                                 view! {
                                     <tr>
                                         <td>{shop_time::minute_text(m.at)}</td>

@@ -10,7 +10,7 @@ use crate::components::toast::use_toasts;
 use crate::components::OrderStatusBadge;
 use crate::domain::shop_time;
 use crate::domain::{
-    Actor, AppError, FulfillmentStatus, LiveMessage, Order, OrderStatus, TimelineEntry,
+    ActorKind, AppError, FulfillmentStatus, LiveMessage, Order, OrderStatus, TimelineEntry,
     TimelineKind,
 };
 use leptos::either::EitherOf3;
@@ -226,7 +226,7 @@ fn OrderTracker(
                                     <span class="milestone">{milestone(entry)}</span>
                                     <span class="when">
                                         <time datetime=entry.at.to_string()>{shop_time::minute_text_with_offset(entry.at)}</time>
-                                        {match entry.actor { Actor::Customer => " · by you", Actor::Admin | Actor::System => " · by the shop" }}
+                                        {match entry.actor.kind { ActorKind::Customer => " · by you", ActorKind::Staff | ActorKind::Token | ActorKind::System => " · by the shop" }}
                                     </span>
                                 </div>
                             </li>

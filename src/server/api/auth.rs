@@ -48,9 +48,18 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiRes
     ))
 }
 
-/// Whether the caller is signed in as the admin.
+/// Whether the caller is staff, and if so who and in which role:
+/// `{"admin": false}` or `{"admin": true, "name", "role", "actor"}`.
 #[utoipa::path(get, path = "/api/auth/session", tag = "auth",
-    responses((status = 200, description = "`{\"admin\": true|false}`")))]
+    responses((status = 200, description = "`{\"admin\": true|false, \"name\"?, \"role\"?}`")))]
 pub async fn session(caller: Caller) -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "admin": caller == Caller::Admin }))
+    Json(match caller.staff() {
+        Some(staff) => serde_json::json!({
+            "admin": true,
+            "name": staff.actor.name,
+            "role": staff.role,
+            "actor": staff.actor,
+        }),
+        None => serde_json::json!({ "admin": false }),
+    })
 }

@@ -4,7 +4,7 @@ use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiQuery, PathId};
 use crate::domain::parse_id_param;
 use crate::domain::{AppError, Customer, NewCustomer, Page};
-use crate::server::auth::Admin;
+use crate::server::auth::{door, May};
 use crate::server::http::AppState;
 use crate::server::service::Service;
 use axum::extract::State;
@@ -50,7 +50,7 @@ pub async fn register_customer(
 #[utoipa::path(get, path = "/api/customers", tag = "customers", params(CustomersQuery),
     responses((status = 200, body = [Customer]), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_customers(
-    _: Admin,
+    _: May<door::SeeCustomers>,
     State(service): State<Service>,
     ApiQuery(query): ApiQuery<CustomersQuery>,
 ) -> ApiResult<Json<Vec<Customer>>> {
@@ -71,7 +71,7 @@ pub async fn list_customers(
     params(("id" = String, Path, description = "Customer id")),
     responses((status = 200, body = Customer), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_customer(
-    _: Admin,
+    _: May<door::SeeCustomers>,
     State(service): State<Service>,
     PathId(id): PathId,
 ) -> ApiResult<Json<Customer>> {

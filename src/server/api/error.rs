@@ -46,7 +46,8 @@ pub fn status_of(e: &AppError) -> StatusCode {
         | AppError::StockWouldBeNegative { .. }
         | AppError::InvalidTransition { .. }
         | AppError::OrderCannot { .. }
-        | AppError::Busy { .. } => StatusCode::CONFLICT,
+        | AppError::Busy { .. }
+        | AppError::LastOwner => StatusCode::CONFLICT,
         AppError::Unauthorized => StatusCode::UNAUTHORIZED,
         AppError::Forbidden => StatusCode::FORBIDDEN,
         AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,

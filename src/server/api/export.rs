@@ -6,7 +6,7 @@ use super::error::{ApiResult, ErrorBody};
 use super::extract::ApiQuery;
 use crate::domain::OrdersQuery;
 use crate::domain::{Order, OrderFilter, Page};
-use crate::server::auth::Admin;
+use crate::server::auth::{door, May};
 use crate::server::http::AppState;
 use crate::server::service::Service;
 use axum::body::Body;
@@ -30,7 +30,7 @@ pub fn router() -> Router<AppState> {
     responses((status = 200, description = "RFC 4180 CSV, newest first", content_type = "text/csv"),
               (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn export_orders(
-    _: Admin,
+    _: May<door::SeeReports>,
     State(service): State<Service>,
     ApiQuery(query): ApiQuery<OrdersQuery>,
 ) -> ApiResult<Response> {

@@ -11,6 +11,7 @@ pub mod extract;
 pub mod orders;
 pub mod paging;
 pub mod products;
+pub mod staff;
 pub mod webhooks;
 
 use crate::server::http::AppState;
@@ -57,6 +58,17 @@ use utoipa::OpenApi;
         auth::login,
         auth::logout,
         auth::session,
+        staff::list_staff,
+        staff::add_staff,
+        staff::change_staff,
+        staff::new_password_link,
+        staff::list_tokens,
+        staff::create_token,
+        staff::revoke_token,
+        staff::set_password,
+        staff::change_password,
+        staff::list_sessions,
+        staff::end_session,
     ),
     components(schemas(error::ErrorBody))
 )]
@@ -70,6 +82,7 @@ pub fn router() -> Router<AppState> {
         .merge(export::router())
         .merge(webhooks::router())
         .merge(auth::router())
+        .merge(staff::router())
         .route(
             "/api/openapi.json",
             get(|| async { Json(ApiDoc::openapi()) }),

@@ -4,10 +4,10 @@ use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiQuery, PathId};
 use super::paging::paged;
 use crate::domain::{
-    Actor, AppError, NewNote, NewOrder, NewRefund, NewReturn, NewShipment, Order, OrdersQuery,
+    AppError, NewNote, NewOrder, NewRefund, NewReturn, NewShipment, Order, OrdersQuery, Permission,
     PlacedOrder, StatusUpdate,
 };
-use crate::server::auth::{Admin, Caller};
+use crate::server::auth::{door, Caller, May};
 use crate::server::http::AppState;
 use crate::server::service::{OrderCommand, Service};
 use axum::extract::State;
@@ -72,14 +72,10 @@ pub async fn place_order(
     ApiJson(input): ApiJson<NewOrder>,
 ) -> ApiResult<Response> {
     let key = idempotency_key(&headers)?;
-    let actor = match caller {
-        Caller::Admin => Actor::Admin,
-        Caller::Anonymous => Actor::Customer,
-    };
-    let mut placement = service.place_order(input, key, actor).await?;
+    let mut placement = service.place_order(input, key, caller.actor()).await?;
     // A replay returns the order as it is now, which staff may have worked
     // on since: a shopper sees it as its tracking link shows it.
-    if placement.replayed && caller == Caller::Anonymous {
+    if placement.replayed && caller.may(Permission::SeeOrders).is_err() {
         placement.placed.order = placement.placed.order.for_customer();
     }
     let location = format!("/api/orders/{}", placement.placed.order.id);
@@ -103,7 +99,7 @@ pub async fn place_order(
 #[utoipa::path(get, path = "/api/orders", tag = "orders", params(OrdersQuery),
     responses((status = 200, body = [Order]), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_orders(
-    _: Admin,
+    _: May<door::SeeOrders>,
     State(service): State<Service>,
     ApiQuery(query): ApiQuery<OrdersQuery>,
     uri: axum::http::Uri,
@@ -133,7 +129,7 @@ pub async fn get_order(
     ApiQuery(query): ApiQuery<TrackingQuery>,
     headers: HeaderMap,
 ) -> ApiResult<Json<Order>> {
-    if caller == Caller::Admin {
+    if caller.may(Permission::SeeOrders).is_ok() {
         return Ok(Json(service.order(id).await?));
     }
     let token = headers
@@ -159,12 +155,17 @@ pub async fn get_order(
     request_body = StatusUpdate,
     responses((status = 200, body = Order), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn change_status(
-    _: Admin,
+    staff: May<door::SeeOrders>,
     State(service): State<Service>,
     PathId(id): PathId,
     ApiJson(update): ApiJson<StatusUpdate>,
 ) -> ApiResult<Json<Order>> {
-    Ok(Json(service.change_status(id, update, Actor::Admin).await?))
+    if !staff.0.role.may(Permission::to_move_to(update.status)) {
+        return Err(AppError::Forbidden.into());
+    }
+    Ok(Json(
+        service.change_status(id, update, staff.actor()).await?,
+    ))
 }
 
 /// Record a parcel (admins). Only a PAID order ships; `items` (a line's
@@ -178,14 +179,14 @@ pub async fn change_status(
     responses((status = 201, body = Order), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 409, description = "Not PAID", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn ship(
-    _: Admin,
+    staff: May<door::Fulfil>,
     State(service): State<Service>,
     PathId(id): PathId,
     headers: HeaderMap,
     ApiJson(input): ApiJson<NewShipment>,
 ) -> ApiResult<Response> {
     let key = idempotency_key(&headers)?;
-    Ok(created(service.ship(id, input, key, Actor::Admin).await?))
+    Ok(created(service.ship(id, input, key, staff.actor()).await?))
 }
 
 /// Take goods back (admins): shipped, not yet returned units of the order's
@@ -198,7 +199,7 @@ pub async fn ship(
     responses((status = 201, body = Order), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn take_return(
-    _: Admin,
+    staff: May<door::ManageOrders>,
     State(service): State<Service>,
     PathId(id): PathId,
     headers: HeaderMap,
@@ -206,7 +207,7 @@ pub async fn take_return(
 ) -> ApiResult<Response> {
     let key = idempotency_key(&headers)?;
     Ok(created(
-        service.take_return(id, input, key, Actor::Admin).await?,
+        service.take_return(id, input, key, staff.actor()).await?,
     ))
 }
 
@@ -220,14 +221,16 @@ pub async fn take_return(
     responses((status = 201, body = Order), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 409, description = "Nothing was paid", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn refund(
-    _: Admin,
+    staff: May<door::ManageOrders>,
     State(service): State<Service>,
     PathId(id): PathId,
     headers: HeaderMap,
     ApiJson(input): ApiJson<NewRefund>,
 ) -> ApiResult<Response> {
     let key = idempotency_key(&headers)?;
-    Ok(created(service.refund(id, input, key, Actor::Admin).await?))
+    Ok(created(
+        service.refund(id, input, key, staff.actor()).await?,
+    ))
 }
 
 /// Add a note (admins): 1–2,000 characters, for staff only or, with
@@ -237,11 +240,11 @@ pub async fn refund(
     request_body = NewNote,
     responses((status = 201, body = Order), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn add_note(
-    _: Admin,
+    staff: May<door::Fulfil>,
     State(service): State<Service>,
     PathId(id): PathId,
     ApiJson(input): ApiJson<NewNote>,
 ) -> ApiResult<Response> {
-    let order = service.add_note(id, input, Actor::Admin).await?;
+    let order = service.add_note(id, input, staff.actor()).await?;
     Ok((StatusCode::CREATED, Json(order)).into_response())
 }

@@ -4,7 +4,7 @@ use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiQuery, PathId};
 use super::paging::{paged, PageQuery};
 use crate::domain::{NewProduct, Product, ProductUpdate, StockMismatch, StockMovement};
-use crate::server::auth::Admin;
+use crate::server::auth::{door, May};
 use crate::server::http::AppState;
 use crate::server::service::Service;
 use axum::extract::State;
@@ -37,11 +37,14 @@ pub struct SearchQuery {
 #[utoipa::path(post, path = "/api/products", tag = "products", request_body = NewProduct,
     responses((status = 201, body = Product), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn add_product(
-    _: Admin,
+    staff: May<door::ManageCatalogue>,
     State(service): State<Service>,
     ApiJson(input): ApiJson<NewProduct>,
 ) -> ApiResult<(StatusCode, Json<Product>)> {
-    Ok((StatusCode::CREATED, Json(service.add_product(input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(service.add_product(input, staff.actor()).await?),
+    ))
 }
 
 /// The catalogue, sorted by name.
@@ -76,12 +79,14 @@ pub async fn get_product(
     request_body = ProductUpdate,
     responses((status = 200, body = Product), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_product(
-    _: Admin,
+    staff: May<door::ManageCatalogue>,
     State(service): State<Service>,
     PathId(id): PathId,
     ApiJson(update): ApiJson<ProductUpdate>,
 ) -> ApiResult<Json<Product>> {
-    Ok(Json(service.update_product(id, update).await?))
+    Ok(Json(
+        service.update_product(id, update, staff.actor()).await?,
+    ))
 }
 
 /// A product's stock ledger (admins), newest first: every change of its
@@ -90,7 +95,7 @@ pub async fn update_product(
     params(("id" = String, Path, description = "Product id"), PageQuery),
     responses((status = 200, body = [StockMovement]), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn stock_movements(
-    _: Admin,
+    _: May<door::SeeStock>,
     State(service): State<Service>,
     PathId(id): PathId,
     ApiQuery(query): ApiQuery<PageQuery>,
@@ -114,7 +119,10 @@ pub struct StockCheck {
 /// its ledger's movements.
 #[utoipa::path(get, path = "/api/stock/check", tag = "products",
     responses((status = 200, body = StockCheck), (status = 401, body = ErrorBody)))]
-pub async fn check_stock(_: Admin, State(service): State<Service>) -> ApiResult<Json<StockCheck>> {
+pub async fn check_stock(
+    _: May<door::SeeStock>,
+    State(service): State<Service>,
+) -> ApiResult<Json<StockCheck>> {
     let mismatches = service.stock_mismatches().await?;
     Ok(Json(StockCheck {
         ok: mismatches.is_empty(),

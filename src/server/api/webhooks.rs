@@ -7,7 +7,7 @@ use super::paging::{paged, PageQuery};
 use crate::domain::webhook::{
     Delivery, NewWebhook, WebhookEndpoint, WebhookPatch, WebhookWithSecret,
 };
-use crate::server::auth::Admin;
+use crate::server::auth::{door, May};
 use crate::server::http::AppState;
 use crate::server::service::Service;
 use axum::extract::State;
@@ -40,7 +40,7 @@ pub fn router() -> Router<AppState> {
 #[utoipa::path(post, path = "/api/webhooks", tag = "webhooks", request_body = NewWebhook,
     responses((status = 201, body = WebhookWithSecret), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn add_webhook(
-    _: Admin,
+    _: May<door::ManageWebhooks>,
     State(service): State<Service>,
     ApiJson(input): ApiJson<NewWebhook>,
 ) -> ApiResult<(StatusCode, Json<WebhookWithSecret>)> {
@@ -51,7 +51,7 @@ pub async fn add_webhook(
 #[utoipa::path(get, path = "/api/webhooks", tag = "webhooks",
     responses((status = 200, body = [WebhookEndpoint]), (status = 401, body = ErrorBody)))]
 pub async fn list_webhooks(
-    _: Admin,
+    _: May<door::ManageWebhooks>,
     State(service): State<Service>,
 ) -> ApiResult<Json<Vec<WebhookEndpoint>>> {
     Ok(Json(service.webhook_endpoints().await?))
@@ -61,7 +61,7 @@ pub async fn list_webhooks(
     params(("id" = String, Path, description = "Webhook endpoint id")),
     responses((status = 200, body = WebhookEndpoint), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_webhook(
-    _: Admin,
+    _: May<door::ManageWebhooks>,
     State(service): State<Service>,
     PathId(id): PathId,
 ) -> ApiResult<Json<WebhookEndpoint>> {
@@ -74,7 +74,7 @@ pub async fn get_webhook(
     params(("id" = String, Path, description = "Webhook endpoint id")),
     responses((status = 200, body = WebhookEndpoint), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn change_webhook(
-    _: Admin,
+    _: May<door::ManageWebhooks>,
     State(service): State<Service>,
     PathId(id): PathId,
     ApiJson(patch): ApiJson<WebhookPatch>,
@@ -87,7 +87,7 @@ pub async fn change_webhook(
     params(("id" = String, Path, description = "Webhook endpoint id")),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete_webhook(
-    _: Admin,
+    _: May<door::ManageWebhooks>,
     State(service): State<Service>,
     PathId(id): PathId,
 ) -> ApiResult<StatusCode> {
@@ -100,7 +100,7 @@ pub async fn delete_webhook(
     params(("id" = String, Path, description = "Webhook endpoint id")),
     responses((status = 200, body = WebhookWithSecret), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn rotate_secret(
-    _: Admin,
+    _: May<door::ManageWebhooks>,
     State(service): State<Service>,
     PathId(id): PathId,
 ) -> ApiResult<Json<WebhookWithSecret>> {
@@ -112,7 +112,7 @@ pub async fn rotate_secret(
     params(("id" = String, Path, description = "Webhook endpoint id")),
     responses((status = 202, body = Delivery), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn ping(
-    _: Admin,
+    _: May<door::ManageWebhooks>,
     State(service): State<Service>,
     PathId(id): PathId,
 ) -> ApiResult<(StatusCode, Json<Delivery>)> {
@@ -125,7 +125,7 @@ pub async fn ping(
     params(("id" = String, Path, description = "Webhook endpoint id"), PageQuery),
     responses((status = 200, body = [Delivery]), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn deliveries(
-    _: Admin,
+    _: May<door::ManageWebhooks>,
     State(service): State<Service>,
     PathId(id): PathId,
     ApiQuery(query): ApiQuery<PageQuery>,
@@ -142,7 +142,7 @@ pub async fn deliveries(
     params(("id" = String, Path, description = "Webhook endpoint id"), ("delivery" = String, Path, description = "Delivery id")),
     responses((status = 202), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn redeliver(
-    _: Admin,
+    _: May<door::ManageWebhooks>,
     State(service): State<Service>,
     PathIds(id, delivery): PathIds,
 ) -> ApiResult<StatusCode> {

@@ -10,7 +10,7 @@ use crate::server::store::{Applied, Change, ProductEdit, StockDelta};
 
 impl Service {
     /// A new product; its opening stock is the first entry of its ledger.
-    pub async fn add_product(&self, input: NewProduct) -> Result<Product, AppError> {
+    pub async fn add_product(&self, input: NewProduct, actor: Actor) -> Result<Product, AppError> {
         let input = validate::new_product(input)?;
         let now = Timestamp::now();
         let product = Product {
@@ -26,8 +26,8 @@ impl Service {
             created_at: now,
             updated_at: now,
         };
-        let opening = StockMovement::received(Id::generate(), &product, Actor::Admin);
-        let mut change = Change::new(now, Actor::Admin);
+        let opening = StockMovement::received(Id::generate(), &product, actor.clone());
+        let mut change = Change::new(now, actor);
         change.inserts = vec![Record::Product(product.clone()), Record::Movement(opening)];
         self.store.apply(change).await?.unguarded()?;
         self.announce(None, std::slice::from_ref(&product), &[]);
@@ -38,12 +38,17 @@ impl Service {
     /// adjusts (`stockAdjustment`) its stock, recording the move in the
     /// ledger. A level set outright is written only over the level it was
     /// decided on, so it never silently undoes an order placed meanwhile.
-    pub async fn update_product(&self, id: Id, update: ProductUpdate) -> Result<Product, AppError> {
+    pub async fn update_product(
+        &self,
+        id: Id,
+        update: ProductUpdate,
+        actor: Actor,
+    ) -> Result<Product, AppError> {
         let update = validate::product_update(update)?;
         for _ in 0..CHANGE_RETRIES {
             let current = self.product(id).await?;
             let now = Timestamp::now();
-            let mut change = Change::new(now, Actor::Admin);
+            let mut change = Change::new(now, actor.clone());
             change.announce = Some(integration_events::stock_changed(now));
             if update.name.is_some()
                 || update.price.is_some()

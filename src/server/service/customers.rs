@@ -16,7 +16,7 @@ impl Service {
             phone: input.phone,
             created_at: now,
         };
-        let mut change = Change::new(now, Actor::Customer);
+        let mut change = Change::new(now, Actor::customer());
         change.inserts.push(Record::Customer(customer.clone()));
         self.store.apply(change).await?.unguarded()?;
         Ok(customer)

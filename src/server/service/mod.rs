@@ -5,17 +5,17 @@
 //! feed does, for every instance). Routes and server functions parse and
 //! authorize, then call in. One module per OMS area.
 
-mod admin_login;
 mod catalogue;
 mod customers;
 mod dashboard;
 mod integration_events;
 mod orders;
 mod shop;
+mod staff;
 mod webhooks;
 
-pub use admin_login::ADMIN_USERNAME;
 pub use orders::{OrderCommand, Placement, MAX_IDEMPOTENCY_KEY_CHARS};
+pub use staff::{Credential, StaffCaller};
 
 use crate::domain::{fallen_to_threshold, AppError, Order, Product, StockMovement};
 use crate::server::events::{LiveEvent, LiveHub};
@@ -43,6 +43,9 @@ pub struct Service {
     outbox: Arc<Notify>,
     /// Email notifications, when an SMTP server is configured.
     mail: Option<Arc<MailSettings>>,
+    /// `IGNIFLO_PUBLIC_URL`: the shop's address, put in front of the
+    /// set-password links owners pass on.
+    public_url: Option<String>,
 }
 
 impl Service {
@@ -55,7 +58,14 @@ impl Service {
             webhooks: WebhookSettings::default(),
             outbox: Arc::new(Notify::new()),
             mail: None,
+            public_url: None,
         }
+    }
+
+    /// The shop's public address, for links handed to people.
+    pub fn with_public_url(mut self, url: Option<String>) -> Service {
+        self.public_url = url;
+        self
     }
 
     /// Writes emails for customers and staff into the outbox from now on,

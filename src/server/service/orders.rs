@@ -94,7 +94,7 @@ impl Service {
             history: vec![StatusEntry {
                 status: OrderStatus::Pending,
                 at: placed_at,
-                actor,
+                actor: actor.clone(),
                 reason: None,
             }],
             shipping_address,
@@ -111,7 +111,7 @@ impl Service {
         };
         for _ in 0..NUMBER_RETRIES {
             order.number = order_number()?;
-            let mut change = Change::new(placed_at, actor);
+            let mut change = Change::new(placed_at, actor.clone());
             change.announce = Some(integration_events::order_placed(
                 order.clone(),
                 customer.clone(),
@@ -255,8 +255,8 @@ impl Service {
     ) -> Result<Order, AppError> {
         let update = update.into();
         let done = self
-            .change_order(id, actor, None, |order, at| {
-                order.moved_to(&update, at, actor)
+            .change_order(id, &actor, None, |order, at| {
+                order.moved_to(&update, at, actor.clone())
             })
             .await?;
         Ok(done.order)
@@ -271,8 +271,8 @@ impl Service {
         actor: Actor,
     ) -> Result<OrderCommand, AppError> {
         let key = command_key(key, &input)?;
-        self.change_order(id, actor, key, |order, at| {
-            order.shipped(&input, at, actor).map(Some)
+        self.change_order(id, &actor, key, |order, at| {
+            order.shipped(&input, at, actor.clone()).map(Some)
         })
         .await
     }
@@ -286,8 +286,8 @@ impl Service {
         actor: Actor,
     ) -> Result<OrderCommand, AppError> {
         let key = command_key(key, &input)?;
-        self.change_order(id, actor, key, |order, at| {
-            order.returned(&input, at, actor).map(Some)
+        self.change_order(id, &actor, key, |order, at| {
+            order.returned(&input, at, actor.clone()).map(Some)
         })
         .await
     }
@@ -301,16 +301,16 @@ impl Service {
         actor: Actor,
     ) -> Result<OrderCommand, AppError> {
         let key = command_key(key, &input)?;
-        self.change_order(id, actor, key, |order, at| {
-            order.refunded(&input, at, actor).map(Some)
+        self.change_order(id, &actor, key, |order, at| {
+            order.refunded(&input, at, actor.clone()).map(Some)
         })
         .await
     }
 
     pub async fn add_note(&self, id: Id, input: NewNote, actor: Actor) -> Result<Order, AppError> {
         let done = self
-            .change_order(id, actor, None, |order, at| {
-                order.noted(&input, at, actor).map(Some)
+            .change_order(id, &actor, None, |order, at| {
+                order.noted(&input, at, actor.clone()).map(Some)
             })
             .await?;
         Ok(done.order)
@@ -324,7 +324,7 @@ impl Service {
     async fn change_order(
         &self,
         id: Id,
-        actor: Actor,
+        actor: &Actor,
         key: Option<CommandKey>,
         decide: impl Fn(&Order, Timestamp) -> Result<Option<OrderChange>, AppError>,
     ) -> Result<OrderCommand, AppError> {
@@ -353,7 +353,7 @@ impl Service {
                 });
             };
             changed.command_keys.extend(key.clone());
-            let mut change = Change::new(at, actor);
+            let mut change = Change::new(at, actor.clone());
             change.announce = Some(integration_events::order_changed(
                 &order,
                 changed.clone(),

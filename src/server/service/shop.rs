@@ -78,7 +78,7 @@ impl Service {
                     payment_received: false,
                 },
                 attempt,
-                Actor::Customer,
+                Actor::customer(),
             )
             .await?;
         Ok(PlacedOrder {

@@ -9,6 +9,7 @@
 pub mod mongo;
 pub mod records;
 pub mod sqlite;
+pub mod staff;
 
 use crate::domain::webhook::{Delivery, DeliveryAttempt, DeliveryState, WebhookEndpoint};
 use crate::domain::{
@@ -147,7 +148,7 @@ impl StockDelta {
             stock_after,
             reason: self.reason,
             order: self.order,
-            actor: change.actor,
+            actor: change.actor.clone(),
             at: change.at,
         }
     }
@@ -238,22 +239,6 @@ pub enum Requeue {
     /// It is being sent right now; its attempt decides what it becomes.
     InFlight,
     NotFound,
-}
-
-/// The admin login's password as stored.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AdminPassword {
-    /// argon2id.
-    pub hash: String,
-    pub set_at: Timestamp,
-}
-
-/// An admin session: the password it was opened with (by when that was
-/// set) and when it ends.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AdminSession {
-    pub password_set_at: Timestamp,
-    pub expires_at: Timestamp,
 }
 
 /// The orders of one quarter hour in one status.
@@ -365,7 +350,7 @@ pub trait OutboxStore: Send + Sync + 'static {
 }
 
 #[async_trait]
-pub trait Store: OutboxStore {
+pub trait Store: OutboxStore + staff::StaffStore {
     /// Answers when the database does.
     async fn ping(&self) -> StoreResult<()>;
 
@@ -413,15 +398,6 @@ pub trait Store: OutboxStore {
     async fn oldest_outbox_events(&self, limit: u32) -> StoreResult<Vec<OutboxEvent>>;
     /// Gives an order a new tracking token (its hash), replacing the old one.
     async fn replace_tracking_hash(&self, order: Id, hash: String) -> StoreResult<()>;
-
-    /// The admin password's argon2id hash and when it was set, if it was.
-    async fn admin_password(&self) -> StoreResult<Option<AdminPassword>>;
-    async fn set_admin_password_hash(&self, hash: String, at: Timestamp) -> StoreResult<()>;
-    /// Admin sessions by the SHA-256 of their cookie value.
-    async fn create_session(&self, token_hash: String, session: AdminSession) -> StoreResult<()>;
-    async fn admin_session(&self, token_hash: &str) -> StoreResult<Option<AdminSession>>;
-    /// Ends one session, and forgets every session that has expired by `now`.
-    async fn end_session(&self, token_hash: &str, now: Timestamp) -> StoreResult<()>;
 
     /// Starts feeding `hub` with every change to orders and stock committed
     /// on this database by any server instance, once each and in commit

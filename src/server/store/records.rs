@@ -280,7 +280,7 @@ pub trait Records: Store {
     /// Writes records exported from another store, keeping their ids: the
     /// same write path as any other change.
     async fn import(&self, records: Vec<Record>) -> StoreResult<()> {
-        let mut change = Change::new(Timestamp::now(), Actor::System);
+        let mut change = Change::new(Timestamp::now(), Actor::system());
         change.inserts = records;
         self.apply(change).await?.unguarded().map(drop)
     }

@@ -306,7 +306,7 @@ impl From<&StockMovement> for MovementDoc {
             stock_after: m.stock_after,
             reason: m.reason,
             order: m.order.map(oid),
-            actor: m.actor,
+            actor: m.actor.clone(),
             at: date(m.at),
         }
     }
@@ -326,29 +326,6 @@ impl From<MovementDoc> for StockMovement {
             at: timestamp(d.at),
         }
     }
-}
-
-/// The admin login: only an argon2id hash of its password.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AdminCredentialDoc {
-    #[serde(rename = "_id")]
-    pub username: String,
-    pub password_hash: String,
-    pub updated_at: DateTime,
-}
-
-/// An admin session, by the SHA-256 of its cookie value.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SessionDoc {
-    #[serde(rename = "_id")]
-    pub token_hash: String,
-    /// When the password the session was opened with was set; absent on
-    /// sessions from before it was kept.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub password_set_at: Option<DateTime>,
-    pub expires_at: DateTime,
 }
 
 #[cfg(test)]

@@ -15,7 +15,9 @@ pub const UNIQUE_EMAIL: &str = "unique_email";
 pub const UNIQUE_NUMBER: &str = "unique_number";
 pub const UNIQUE_IDEMPOTENCY_KEY: &str = "unique_idempotency_key";
 pub const UNIQUE_TRACKING_HASH: &str = "unique_tracking_hash";
-const UNIQUE_FIELDS: [(&str, &str); 5] = [
+pub const UNIQUE_STAFF_EMAIL: &str = "unique_staff_email";
+const UNIQUE_FIELDS: [(&str, &str); 6] = [
+    (UNIQUE_STAFF_EMAIL, "staffEmail"),
     (UNIQUE_SKU, "sku"),
     (UNIQUE_EMAIL, "email"),
     (UNIQUE_NUMBER, "number"),

@@ -17,14 +17,12 @@ mod errors;
 mod export;
 mod queries;
 mod setup;
+mod staff;
 mod transaction;
 mod webhooks;
 mod writes;
 
-use super::{
-    AdminPassword, AdminSession, Applied, Change, OutboxEvent, QuarterHourTotal, Store,
-    StoreResult, QUARTER_HOUR_MS,
-};
+use super::{Applied, Change, OutboxEvent, QuarterHourTotal, Store, StoreResult, QUARTER_HOUR_MS};
 use crate::domain::{
     AppError, Customer, Id, Order, OrderFilter, Page, Product, StockMismatch, StockMovement,
     Timestamp,
@@ -33,10 +31,7 @@ use crate::server::events::LiveHub;
 use async_trait::async_trait;
 use bson::oid::ObjectId;
 use bson::{doc, Document};
-use docs::{
-    date, oid, AdminCredentialDoc, CustomerDoc, MovementDoc, OrderDoc, OutboxDoc, ProductDoc,
-    SessionDoc,
-};
+use docs::{date, oid, CustomerDoc, MovementDoc, OrderDoc, OutboxDoc, ProductDoc};
 use errors::db_error;
 use mongodb::{Client, Collection, Database};
 use queries::{collect, contains, whole};
@@ -52,10 +47,6 @@ const PRODUCTS: &str = "products";
 const ORDERS: &str = "orders";
 const MOVEMENTS: &str = "stock_movements";
 const OUTBOX: &str = "outbox";
-const ADMIN_CREDENTIALS: &str = "admin_credentials";
-const ADMIN_SESSIONS: &str = "admin_sessions";
-/// The one admin login's name.
-const ADMIN: &str = "admin";
 
 /// Cheap to clone: clones share the client, and the change feed runs on one.
 #[derive(Clone)]
@@ -73,14 +64,6 @@ pub struct MongoStore {
 }
 
 impl MongoStore {
-    fn admin_credentials(&self) -> Collection<AdminCredentialDoc> {
-        self.db.collection(ADMIN_CREDENTIALS)
-    }
-
-    fn admin_sessions(&self) -> Collection<SessionDoc> {
-        self.db.collection(ADMIN_SESSIONS)
-    }
-
     fn movements(&self) -> Collection<MovementDoc> {
         self.db.collection(MOVEMENTS)
     }
@@ -344,76 +327,6 @@ impl Store for MongoStore {
                 doc! { "_id": oid(order) },
                 doc! { "$set": { "trackingHash": hash } },
             )
-            .await
-            .map(drop)
-            .map_err(db_error)
-    }
-
-    async fn admin_password(&self) -> StoreResult<Option<AdminPassword>> {
-        self.ready().await?;
-        let found = self
-            .admin_credentials()
-            .find_one(doc! { "_id": ADMIN })
-            .await
-            .map_err(db_error)?;
-        Ok(found.map(|c| AdminPassword {
-            hash: c.password_hash,
-            set_at: docs::timestamp(c.updated_at),
-        }))
-    }
-
-    async fn set_admin_password_hash(&self, hash: String, at: Timestamp) -> StoreResult<()> {
-        self.ready().await?;
-        let credential = AdminCredentialDoc {
-            username: ADMIN.into(),
-            password_hash: hash,
-            updated_at: date(at),
-        };
-        self.admin_credentials()
-            .replace_one(doc! { "_id": ADMIN }, credential)
-            .upsert(true)
-            .await
-            .map(drop)
-            .map_err(db_error)
-    }
-
-    async fn create_session(&self, token_hash: String, session: AdminSession) -> StoreResult<()> {
-        self.ready().await?;
-        let session = SessionDoc {
-            token_hash,
-            password_set_at: Some(date(session.password_set_at)),
-            expires_at: date(session.expires_at),
-        };
-        self.admin_sessions()
-            .insert_one(session)
-            .await
-            .map(drop)
-            .map_err(db_error)
-    }
-
-    async fn admin_session(&self, token_hash: &str) -> StoreResult<Option<AdminSession>> {
-        self.ready().await?;
-        let found = self
-            .admin_sessions()
-            .find_one(doc! { "_id": token_hash })
-            .await
-            .map_err(db_error)?;
-        Ok(found.map(|s| AdminSession {
-            // Sessions from before this was kept name no password: over.
-            password_set_at: s
-                .password_set_at
-                .map_or(Timestamp::from_millis(0), docs::timestamp),
-            expires_at: docs::timestamp(s.expires_at),
-        }))
-    }
-
-    async fn end_session(&self, token_hash: &str, now: Timestamp) -> StoreResult<()> {
-        self.ready().await?;
-        self.admin_sessions()
-            .delete_many(doc! { "$or": [
-                { "_id": token_hash },
-                { "expiresAt": { "$lte": date(now) } },
-            ] })
             .await
             .map(drop)
             .map_err(db_error)

@@ -5,10 +5,11 @@
 
 use super::docs::MovementDoc;
 use super::errors::{self, command_code};
+use super::staff;
 use super::transaction::{self, Abort, Checked};
 use super::webhooks::{MAIL_DELIVERIES, WEBHOOK_DELIVERIES};
 use super::MongoStore;
-use super::{ADMIN_SESSIONS, CUSTOMERS, MOVEMENTS, ORDERS, OUTBOX, PRODUCTS};
+use super::{CUSTOMERS, MOVEMENTS, ORDERS, OUTBOX, PRODUCTS};
 use crate::domain::{Actor, StockReason};
 use crate::server::store::StoreResult;
 use bson::{doc, Document};
@@ -127,8 +128,23 @@ pub(super) async fn prepare(db: &Database) -> mongodb::error::Result<()> {
                 .build(),
         )
         .build();
-    db.collection::<Document>(ADMIN_SESSIONS)
-        .create_index(expiring)
+    db.collection::<Document>(staff::STAFF_SESSIONS)
+        .create_indexes([
+            expiring,
+            plain("by_member", doc! { "staff": 1, "createdAt": -1 }),
+        ])
+        .await?;
+    db.collection::<Document>(staff::STAFF)
+        .create_indexes([
+            unique(errors::UNIQUE_STAFF_EMAIL, doc! { "emailKey": 1 }),
+            unique_if_set("unique_link_hash", "linkHash"),
+        ])
+        .await?;
+    db.collection::<Document>(staff::API_TOKENS)
+        .create_indexes([
+            unique("unique_token_hash", doc! { "tokenHash": 1 }),
+            plain("by_member", doc! { "staff": 1, "createdAt": -1 }),
+        ])
         .await?;
     Ok(())
 }
@@ -188,6 +204,7 @@ impl MongoStore {
                 prepare(&self.db).await.map_err(errors::db_error)?;
                 self.open_the_ledger().await?;
                 self.derive_order_statuses().await?;
+                self.make_admin_the_first_owner().await?;
                 tracing::info!(database = %self.db.name(), "MongoDB is ready");
                 Ok(())
             })
@@ -244,7 +261,7 @@ impl MongoStore {
                             stock_after: product.stock,
                             reason: StockReason::Received,
                             order: None,
-                            actor: Actor::System,
+                            actor: Actor::system(),
                             at: now,
                         });
                     }

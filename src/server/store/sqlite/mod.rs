@@ -12,13 +12,11 @@ mod export;
 mod open;
 mod queries;
 mod rows;
+mod staff;
 mod webhooks;
 mod writer;
 
-use super::{
-    AdminPassword, AdminSession, Applied, Change, OutboxEvent, QuarterHourTotal, Store,
-    StoreResult, QUARTER_HOUR_MS,
-};
+use super::{Applied, Change, OutboxEvent, QuarterHourTotal, Store, StoreResult, QUARTER_HOUR_MS};
 use crate::domain::{
     AppError, Customer, Id, Order, OrderFilter, Page, Product, StockMismatch, StockMovement,
     Timestamp,
@@ -305,89 +303,6 @@ impl Store for SqliteStore {
                 conn.execute(
                     "UPDATE orders SET tracking_hash = ?1 WHERE id = ?2",
                     params![hash, order.to_string()],
-                )
-                .map_err(db_error)?;
-                Ok(())
-            })
-            .await
-    }
-
-    async fn admin_password(&self) -> StoreResult<Option<AdminPassword>> {
-        self.read(|c| {
-            c.query_row(
-                "SELECT password_hash, updated_at FROM admin_credentials WHERE username = 'admin'",
-                [],
-                |r| {
-                    Ok(AdminPassword {
-                        hash: r.get(0)?,
-                        set_at: Timestamp::from_millis(r.get(1)?),
-                    })
-                },
-            )
-            .optional()
-            .map_err(db_error)
-        })
-        .await
-    }
-
-    async fn set_admin_password_hash(&self, hash: String, at: Timestamp) -> StoreResult<()> {
-        self.writer
-            .write(move |conn| {
-                conn.execute(
-                    "INSERT INTO admin_credentials (username, password_hash, updated_at) VALUES ('admin', ?1, ?2) \
-                     ON CONFLICT (username) DO UPDATE SET password_hash = ?1, updated_at = ?2",
-                    params![hash, at.millis()],
-                )
-                .map_err(db_error)?;
-                Ok(())
-            })
-            .await
-    }
-
-    async fn create_session(&self, token_hash: String, session: AdminSession) -> StoreResult<()> {
-        self.writer
-            .write(move |conn| {
-                conn.execute(
-                    "INSERT INTO admin_sessions (token_hash, password_set_at, expires_at) VALUES (?1, ?2, ?3)",
-                    params![
-                        token_hash,
-                        session.password_set_at.millis(),
-                        session.expires_at.millis()
-                    ],
-                )
-                .map_err(db_error)?;
-                Ok(())
-            })
-            .await
-    }
-
-    async fn admin_session(&self, token_hash: &str) -> StoreResult<Option<AdminSession>> {
-        let token_hash = token_hash.to_string();
-        self.read(move |c| {
-            c.prepare_cached(
-                "SELECT password_set_at, expires_at FROM admin_sessions WHERE token_hash = ?1",
-            )
-            .and_then(|mut s| {
-                s.query_row([token_hash], |r| {
-                    Ok(AdminSession {
-                        password_set_at: Timestamp::from_millis(r.get(0)?),
-                        expires_at: Timestamp::from_millis(r.get(1)?),
-                    })
-                })
-                .optional()
-            })
-            .map_err(db_error)
-        })
-        .await
-    }
-
-    async fn end_session(&self, token_hash: &str, now: Timestamp) -> StoreResult<()> {
-        let token_hash = token_hash.to_string();
-        self.writer
-            .write(move |conn| {
-                conn.execute(
-                    "DELETE FROM admin_sessions WHERE token_hash = ?1 OR expires_at <= ?2",
-                    params![token_hash, now.millis()],
                 )
                 .map_err(db_error)?;
                 Ok(())

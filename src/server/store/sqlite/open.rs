@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/0005_outbox.sql"),
     include_str!("../../../../migrations/0006_webhooks.sql"),
     include_str!("../../../../migrations/0007_mail.sql"),
+    include_str!("../../../../migrations/0008_staff.sql"),
 ];
 
 /// The schema version a database has once every migration is applied.

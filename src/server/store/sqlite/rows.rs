@@ -50,7 +50,8 @@ pub fn db_error(e: rusqlite::Error) -> AppError {
 /// The field (as `AppError::Duplicate` names it) whose UNIQUE constraint
 /// the write broke, if that is what failed.
 pub fn duplicate_field(e: &rusqlite::Error) -> Option<&'static str> {
-    const FIELDS: [(&str, &str); 5] = [
+    const FIELDS: [(&str, &str); 6] = [
+        ("staff.email_key", "staffEmail"),
         ("customers.email", "email"),
         ("products.sku", "sku"),
         ("orders.number", "number"),

@@ -1,0 +1,463 @@
+//! Staff, their sessions and their tokens in MongoDB. A change to a member
+//! runs in a transaction that also bumps one guard document, so two owners
+//! demoting each other at once cannot both pass "another active owner
+//! remains": the second transaction conflicts, runs again and sees the first.
+
+use super::docs::{date, id, oid, timestamp};
+use super::errors::{db_error, duplicate_field};
+use super::queries::collect;
+use super::transaction::{self, Abort, Checked};
+use super::MongoStore;
+use crate::domain::{ApiToken, AppError, Id, Role, StaffMember, Timestamp, FIRST_OWNER_LOGIN};
+use crate::server::store::staff::{
+    email_key, SessionRecord, StaffRecord, StaffStore, StaffWrite, StaffWritten,
+};
+use crate::server::store::StoreResult;
+use async_trait::async_trait;
+use bson::oid::ObjectId;
+use bson::{doc, DateTime, Document};
+use mongodb::Collection;
+use serde::{Deserialize, Serialize};
+
+pub(super) const STAFF: &str = "staff";
+pub(super) const STAFF_SESSIONS: &str = "staff_sessions";
+pub(super) const API_TOKENS: &str = "api_tokens";
+/// One document every staff change updates, so concurrent ones conflict.
+const STAFF_GUARD: &str = "staff_guard";
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct StaffDoc {
+    #[serde(rename = "_id")]
+    id: ObjectId,
+    name: String,
+    email: String,
+    email_key: String,
+    role: Role,
+    active: bool,
+    created_at: DateTime,
+    updated_at: DateTime,
+    #[serde(default)]
+    last_sign_in_at: Option<DateTime>,
+    #[serde(default)]
+    password_hash: Option<String>,
+    #[serde(default)]
+    password_set_at: Option<DateTime>,
+    /// Absent, not null, when unused: the unique index covers strings only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    link_hash: Option<String>,
+    #[serde(default)]
+    link_expires_at: Option<DateTime>,
+}
+
+impl From<&StaffRecord> for StaffDoc {
+    fn from(r: &StaffRecord) -> StaffDoc {
+        let m = &r.member;
+        StaffDoc {
+            id: oid(m.id),
+            name: m.name.clone(),
+            email: m.email.clone(),
+            email_key: email_key(&m.email),
+            role: m.role,
+            active: m.active,
+            created_at: date(m.created_at),
+            updated_at: date(r.updated_at),
+            last_sign_in_at: m.last_sign_in_at.map(date),
+            password_hash: r.password_hash.clone(),
+            password_set_at: r.password_set_at.map(date),
+            link_hash: r.link_hash.clone(),
+            link_expires_at: r.link_expires_at.map(date),
+        }
+    }
+}
+
+impl From<StaffDoc> for StaffRecord {
+    fn from(d: StaffDoc) -> StaffRecord {
+        StaffRecord {
+            member: StaffMember {
+                id: id(d.id),
+                name: d.name,
+                email: d.email,
+                role: d.role,
+                active: d.active,
+                created_at: timestamp(d.created_at),
+                last_sign_in_at: d.last_sign_in_at.map(timestamp),
+            },
+            password_hash: d.password_hash,
+            password_set_at: d.password_set_at.map(timestamp),
+            link_hash: d.link_hash,
+            link_expires_at: d.link_expires_at.map(timestamp),
+            updated_at: timestamp(d.updated_at),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SessionDoc {
+    /// SHA-256 of the cookie value.
+    #[serde(rename = "_id")]
+    token_hash: String,
+    session_id: ObjectId,
+    staff: ObjectId,
+    password_set_at: DateTime,
+    created_at: DateTime,
+    expires_at: DateTime,
+}
+
+impl From<SessionDoc> for SessionRecord {
+    fn from(d: SessionDoc) -> SessionRecord {
+        SessionRecord {
+            id: id(d.session_id),
+            staff: id(d.staff),
+            password_set_at: timestamp(d.password_set_at),
+            created_at: timestamp(d.created_at),
+            expires_at: timestamp(d.expires_at),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TokenDoc {
+    #[serde(rename = "_id")]
+    id: ObjectId,
+    token_hash: String,
+    staff: ObjectId,
+    name: String,
+    role: Role,
+    created_at: DateTime,
+    #[serde(default)]
+    last_used_at: Option<DateTime>,
+}
+
+impl MongoStore {
+    fn staff_docs(&self) -> Collection<StaffDoc> {
+        self.db.collection(STAFF)
+    }
+
+    fn session_docs(&self) -> Collection<SessionDoc> {
+        self.db.collection(STAFF_SESSIONS)
+    }
+
+    fn token_docs(&self) -> Collection<TokenDoc> {
+        self.db.collection(API_TOKENS)
+    }
+
+    async fn record_where(&self, filter: Document) -> StoreResult<Option<StaffRecord>> {
+        self.ready().await?;
+        let found = self.staff_docs().find_one(filter).await.map_err(db_error)?;
+        Ok(found.map(StaffRecord::from))
+    }
+
+    /// Tokens with their member's name, newest first.
+    async fn tokens_where(&self, filter: Document) -> StoreResult<Vec<ApiToken>> {
+        self.ready().await?;
+        let found = self
+            .token_docs()
+            .find(filter)
+            .sort(doc! { "createdAt": -1, "_id": -1 })
+            .await;
+        let docs: Vec<TokenDoc> = collect(found).await?;
+        let members: Vec<StaffDoc> = collect(
+            self.staff_docs()
+                .find(doc! { "_id": { "$in": docs.iter().map(|t| t.staff).collect::<Vec<_>>() } })
+                .await,
+        )
+        .await?;
+        let names: std::collections::HashMap<ObjectId, String> =
+            members.into_iter().map(|s| (s.id, s.name)).collect();
+        Ok(docs
+            .into_iter()
+            .filter_map(|t| {
+                Some(ApiToken {
+                    id: id(t.id),
+                    name: t.name,
+                    role: t.role,
+                    staff: id(t.staff),
+                    staff_name: names.get(&t.staff)?.clone(),
+                    created_at: timestamp(t.created_at),
+                    last_used_at: t.last_used_at.map(timestamp),
+                })
+            })
+            .collect())
+    }
+
+    /// A database from before staff accounts: the admin login becomes the
+    /// first owner with its password hash. Two instances upgrading at once
+    /// both try; the unique email key lets one in.
+    pub(super) async fn make_admin_the_first_owner(&self) -> StoreResult<()> {
+        let old = self.db.collection::<Document>("admin_credentials");
+        let Some(admin) = old
+            .find_one(doc! { "_id": FIRST_OWNER_LOGIN })
+            .await
+            .map_err(db_error)?
+        else {
+            return Ok(());
+        };
+        let set_at = admin
+            .get_datetime("updatedAt")
+            .copied()
+            .unwrap_or_else(|_| DateTime::now());
+        let owner = StaffDoc {
+            id: ObjectId::new(),
+            name: FIRST_OWNER_LOGIN.into(),
+            email: FIRST_OWNER_LOGIN.into(),
+            email_key: FIRST_OWNER_LOGIN.into(),
+            role: Role::Owner,
+            active: true,
+            created_at: set_at,
+            updated_at: set_at,
+            last_sign_in_at: None,
+            password_hash: admin.get_str("passwordHash").ok().map(str::to_string),
+            password_set_at: Some(set_at),
+            link_hash: None,
+            link_expires_at: None,
+        };
+        match self.staff_docs().insert_one(owner).await {
+            Ok(_) => {}
+            Err(e) if duplicate_field(&e).is_some() => {}
+            Err(e) => return Err(db_error(e)),
+        }
+        old.delete_one(doc! { "_id": FIRST_OWNER_LOGIN })
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+}
+
+fn duplicate_email(e: mongodb::error::Error, email: &str) -> AppError {
+    match duplicate_field(&e) {
+        Some(_) => AppError::Duplicate {
+            field: "email".into(),
+            value: email.to_string(),
+        },
+        None => db_error(e),
+    }
+}
+
+#[async_trait]
+impl StaffStore for MongoStore {
+    async fn staff(&self) -> StoreResult<Vec<StaffMember>> {
+        self.ready().await?;
+        let found = self
+            .staff_docs()
+            .find(doc! {})
+            .sort(doc! { "createdAt": 1, "_id": 1 })
+            .await;
+        let docs: Vec<StaffDoc> = collect(found).await?;
+        Ok(docs
+            .into_iter()
+            .map(|d| StaffRecord::from(d).member)
+            .collect())
+    }
+
+    async fn staff_member(&self, id: Id) -> StoreResult<Option<StaffRecord>> {
+        self.record_where(doc! { "_id": oid(id) }).await
+    }
+
+    async fn staff_by_email(&self, email_key: &str) -> StoreResult<Option<StaffRecord>> {
+        self.record_where(doc! { "emailKey": email_key }).await
+    }
+
+    async fn staff_by_link(&self, link_hash: &str) -> StoreResult<Option<StaffRecord>> {
+        self.record_where(doc! { "linkHash": link_hash }).await
+    }
+
+    async fn add_staff(&self, record: StaffRecord) -> StoreResult<()> {
+        self.ready().await?;
+        self.staff_docs()
+            .insert_one(StaffDoc::from(&record))
+            .await
+            .map(drop)
+            .map_err(|e| duplicate_email(e, &record.member.email))
+    }
+
+    async fn write_staff(&self, write: StaffWrite) -> StoreResult<StaffWritten> {
+        self.ready().await?;
+        let Checked(written) = transaction::run(&self.client, &(self, write), |s, (store, w)| {
+            Box::pin(async move {
+                let member = oid(w.record.member.id);
+                store
+                    .db
+                    .collection::<Document>(STAFF_GUARD)
+                    .update_one(
+                        doc! { "_id": "staff" },
+                        doc! { "$inc": { "changes": 1_i64 } },
+                    )
+                    .upsert(true)
+                    .session(&mut *s)
+                    .await?;
+                if w.keep_another_owner {
+                    let others = store
+                        .staff_docs()
+                        .count_documents(
+                            doc! { "role": "OWNER", "active": true, "_id": { "$ne": member } },
+                        )
+                        .session(&mut *s)
+                        .await?;
+                    if others == 0 {
+                        return Ok(Checked(StaffWritten::NoOtherOwner));
+                    }
+                }
+                let replaced = store
+                    .staff_docs()
+                    .replace_one(
+                        doc! { "_id": member, "updatedAt": date(w.read_at) },
+                        StaffDoc::from(&w.record),
+                    )
+                    .session(&mut *s)
+                    .await
+                    .map_err(|e| match duplicate_field(&e) {
+                        Some(_) => Abort::Refused(duplicate_email(e, &w.record.member.email)),
+                        None => Abort::Db(e),
+                    })?;
+                if replaced.matched_count == 0 {
+                    return Ok(Checked(StaffWritten::Stale));
+                }
+                if w.end_access {
+                    store
+                        .session_docs()
+                        .delete_many(doc! { "staff": member })
+                        .session(&mut *s)
+                        .await?;
+                    store
+                        .token_docs()
+                        .delete_many(doc! { "staff": member })
+                        .session(&mut *s)
+                        .await?;
+                }
+                Ok::<_, Abort>(Checked(StaffWritten::Written))
+            })
+        })
+        .await?;
+        Ok(written)
+    }
+
+    async fn open_session(&self, token_hash: String, session: SessionRecord) -> StoreResult<()> {
+        self.ready().await?;
+        let doc = SessionDoc {
+            token_hash,
+            session_id: oid(session.id),
+            staff: oid(session.staff),
+            password_set_at: date(session.password_set_at),
+            created_at: date(session.created_at),
+            expires_at: date(session.expires_at),
+        };
+        self.session_docs()
+            .insert_one(doc)
+            .await
+            .map_err(db_error)?;
+        self.staff_docs()
+            .update_one(
+                doc! { "_id": oid(session.staff) },
+                doc! { "$set": { "lastSignInAt": date(session.created_at) } },
+            )
+            .await
+            .map(drop)
+            .map_err(db_error)
+    }
+
+    async fn session(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>> {
+        self.ready().await?;
+        let found = self
+            .session_docs()
+            .find_one(doc! { "_id": token_hash })
+            .await
+            .map_err(db_error)?;
+        Ok(found.map(SessionRecord::from))
+    }
+
+    async fn sessions_of(&self, staff: Id, now: Timestamp) -> StoreResult<Vec<SessionRecord>> {
+        self.ready().await?;
+        let found = self
+            .session_docs()
+            .find(doc! { "staff": oid(staff), "expiresAt": { "$gt": date(now) } })
+            .sort(doc! { "createdAt": -1 })
+            .await;
+        let docs: Vec<SessionDoc> = collect(found).await?;
+        Ok(docs.into_iter().map(SessionRecord::from).collect())
+    }
+
+    async fn end_session(&self, token_hash: &str, now: Timestamp) -> StoreResult<()> {
+        self.ready().await?;
+        self.session_docs()
+            .delete_many(doc! { "$or": [
+                { "_id": token_hash },
+                { "expiresAt": { "$lte": date(now) } },
+            ] })
+            .await
+            .map(drop)
+            .map_err(db_error)
+    }
+
+    async fn end_session_of(&self, staff: Id, session: Id) -> StoreResult<bool> {
+        self.ready().await?;
+        let removed = self
+            .session_docs()
+            .delete_one(doc! { "staff": oid(staff), "sessionId": oid(session) })
+            .await
+            .map_err(db_error)?;
+        Ok(removed.deleted_count > 0)
+    }
+
+    async fn add_token(&self, token: ApiToken, hash: String) -> StoreResult<()> {
+        self.ready().await?;
+        let doc = TokenDoc {
+            id: oid(token.id),
+            token_hash: hash,
+            staff: oid(token.staff),
+            name: token.name,
+            role: token.role,
+            created_at: date(token.created_at),
+            last_used_at: None,
+        };
+        self.token_docs()
+            .insert_one(doc)
+            .await
+            .map(drop)
+            .map_err(db_error)
+    }
+
+    async fn token_by_hash(&self, hash: &str) -> StoreResult<Option<ApiToken>> {
+        Ok(self
+            .tokens_where(doc! { "tokenHash": hash })
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    async fn tokens(&self, staff: Option<Id>) -> StoreResult<Vec<ApiToken>> {
+        self.tokens_where(match staff {
+            Some(staff) => doc! { "staff": oid(staff) },
+            None => doc! {},
+        })
+        .await
+    }
+
+    async fn delete_token(&self, token: Id, staff: Option<Id>) -> StoreResult<bool> {
+        self.ready().await?;
+        let mut filter = doc! { "_id": oid(token) };
+        if let Some(staff) = staff {
+            filter.insert("staff", oid(staff));
+        }
+        let removed = self
+            .token_docs()
+            .delete_one(filter)
+            .await
+            .map_err(db_error)?;
+        Ok(removed.deleted_count > 0)
+    }
+
+    async fn token_used(&self, token: Id, at: Timestamp) -> StoreResult<()> {
+        self.ready().await?;
+        self.token_docs()
+            .update_one(
+                doc! { "_id": oid(token) },
+                doc! { "$set": { "lastUsedAt": date(at) } },
+            )
+            .await
+            .map(drop)
+            .map_err(db_error)
+    }
+}
