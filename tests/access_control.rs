@@ -10,25 +10,94 @@ use reqwest::{Client, RequestBuilder, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
 
+const STAFF_PASSWORD: &str = "staff password 0f a good length";
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Who {
     Anonymous,
     OtherOrdersToken,
     RightToken,
+    /// `IGNIFLO_ADMIN_TOKEN`: an owner token.
     Admin,
+    OwnerSession,
+    ManagerToken,
+    PackerSession,
+    PackerToken,
+    ViewerToken,
+    /// A manager's token, revoked.
+    RevokedToken,
 }
 
-const EVERYONE: [Who; 4] = [
+const EVERYONE: [Who; 10] = [
     Who::Anonymous,
     Who::OtherOrdersToken,
     Who::RightToken,
     Who::Admin,
+    Who::OwnerSession,
+    Who::ManagerToken,
+    Who::PackerSession,
+    Who::PackerToken,
+    Who::ViewerToken,
+    Who::RevokedToken,
 ];
+
+impl Who {
+    /// The staff role the caller acts in, if any.
+    fn role(self) -> Option<&'static str> {
+        match self {
+            Who::Admin | Who::OwnerSession => Some("OWNER"),
+            Who::ManagerToken => Some("MANAGER"),
+            Who::PackerSession | Who::PackerToken => Some("PACKER"),
+            Who::ViewerToken => Some("VIEWER"),
+            Who::Anonymous | Who::OtherOrdersToken | Who::RightToken | Who::RevokedToken => None,
+        }
+    }
+}
+
+/// Who may pass a door, written out by hand (not read from the code under
+/// test): the roles allowed, or anyone, or any staff member.
+#[derive(Clone, Copy, Debug)]
+enum Door {
+    Anyone,
+    Roles(&'static [&'static str]),
+    AnyStaff,
+}
+
+const EVERY_ROLE: Door = Door::Roles(&["OWNER", "MANAGER", "PACKER", "VIEWER"]);
+const FULFIL: Door = Door::Roles(&["OWNER", "MANAGER", "PACKER"]);
+const MANAGE: Door = Door::Roles(&["OWNER", "MANAGER"]);
+const READ_BOOKS: Door = Door::Roles(&["OWNER", "MANAGER", "VIEWER"]);
+const OWNERS: Door = Door::Roles(&["OWNER"]);
+
+impl Door {
+    /// What `who` gets at this door when `ok` is the answer for those let in.
+    fn answer(self, who: Who, ok: u16) -> u16 {
+        match (self, who.role()) {
+            (Door::Anyone, _) => ok,
+            (Door::AnyStaff, Some(_)) => ok,
+            (Door::Roles(roles), Some(role)) if roles.contains(&role) => ok,
+            (Door::Roles(_), Some(_)) => 403,
+            (_, None) => 401,
+        }
+    }
+}
+
+/// Each role's credentials: sessions signed in through a set-password
+/// link, tokens made by their holders.
+struct Credentials {
+    owner_cookie: String,
+    packer_cookie: String,
+    manager_token: String,
+    packer_token: String,
+    viewer_token: String,
+    revoked_token: String,
+}
 
 /// A shop with two customers' orders in it.
 struct Shop {
     server: Server,
     http: Client,
+    staff: Option<Credentials>,
     product: Value,
     customer: Value,
     order: Value,
@@ -104,6 +173,7 @@ impl Shop {
         Shop {
             server,
             http,
+            staff: None,
             product,
             customer,
             order,
@@ -115,7 +185,102 @@ impl Shop {
         format!("{}{path}", self.server.url)
     }
 
+    /// A staff member added by the admin token, signed in through their
+    /// set-password link: the member's id and their session cookie.
+    async fn staff_member(&self, name: &str, email: &str, role: &str) -> (String, String) {
+        let added: Value = self
+            .http
+            .post(self.url("/api/staff"))
+            .bearer_auth(ADMIN_TOKEN)
+            .json(&json!({"name": name, "email": email, "role": role}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let link = added["setPasswordLink"].as_str().expect("a set-password link");
+        let token = link.split_once("token=").unwrap().1;
+        let r = self
+            .http
+            .post(self.url("/api/auth/set-password"))
+            .json(&json!({"token": token, "password": STAFF_PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NO_CONTENT);
+        let cookie = r.headers()["set-cookie"].to_str().unwrap();
+        (
+            added["_id"].as_str().unwrap().to_string(),
+            cookie.split(';').next().unwrap().to_string(),
+        )
+    }
+
+    /// A token made by whoever `auth` (a cookie or a bearer token) is.
+    async fn token_of(&self, auth: &str, role: Option<&str>) -> (String, String) {
+        let request = self.http.post(self.url("/api/tokens"));
+        let request = if auth.contains('=') {
+            request
+                .header("cookie", auth)
+                .header("origin", self.server.url.clone())
+        } else {
+            request.bearer_auth(auth)
+        };
+        let made: Value = request
+            .json(&json!({"name": "Integration", "role": role}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (
+            made["_id"].as_str().unwrap().to_string(),
+            made["secret"].as_str().expect("the token, shown once").to_string(),
+        )
+    }
+
+    /// The shop with a member of every role signed in or holding a token.
+    async fn with_staff(mut self) -> Shop {
+        let (_, owner_cookie) = self
+            .staff_member("Olga Owner", "olga@example.com", "OWNER")
+            .await;
+        let (_, manager_cookie) = self
+            .staff_member("Mia Manager", "mia@example.com", "MANAGER")
+            .await;
+        let (_, packer_cookie) = self
+            .staff_member("Pat Packer", "pat@example.com", "PACKER")
+            .await;
+        let (_, manager_token) = self.token_of(&manager_cookie, None).await;
+        let (_, packer_token) = self.token_of(&packer_cookie, None).await;
+        let (_, viewer_token) = self.token_of(&owner_cookie, Some("VIEWER")).await;
+        let (revoked_id, revoked_token) = self.token_of(&manager_cookie, None).await;
+        let r = self
+            .http
+            .delete(self.url(&format!("/api/tokens/{revoked_id}")))
+            .bearer_auth(&manager_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NO_CONTENT);
+        self.staff = Some(Credentials {
+            owner_cookie,
+            packer_cookie,
+            manager_token,
+            packer_token,
+            viewer_token,
+            revoked_token,
+        });
+        self
+    }
+
     fn as_(&self, who: Who, request: RequestBuilder) -> RequestBuilder {
+        let staff = || self.staff.as_ref().expect("the shop's staff (Shop::with_staff)");
+        let with_cookie = |request: RequestBuilder, cookie: &str| {
+            request
+                .header("cookie", cookie)
+                .header("origin", self.server.url.clone())
+        };
         match who {
             Who::Anonymous => request,
             Who::OtherOrdersToken => request.header(
@@ -127,6 +292,12 @@ impl Shop {
                 self.order["trackingToken"].as_str().unwrap(),
             ),
             Who::Admin => request.bearer_auth(ADMIN_TOKEN),
+            Who::OwnerSession => with_cookie(request, &staff().owner_cookie),
+            Who::PackerSession => with_cookie(request, &staff().packer_cookie),
+            Who::ManagerToken => request.bearer_auth(&staff().manager_token),
+            Who::PackerToken => request.bearer_auth(&staff().packer_token),
+            Who::ViewerToken => request.bearer_auth(&staff().viewer_token),
+            Who::RevokedToken => request.bearer_auth(&staff().revoked_token),
         }
     }
 
@@ -161,132 +332,155 @@ on_every_store!(
     the_admin_server_functions_answer_only_the_admin,
 );
 
-/// What each caller gets from each route.
+/// What each caller gets from each route: every role and token kind at
+/// every REST door.
 async fn every_route_for_every_caller(backend: Backend) {
-    let shop = Shop::open_with(backend, &[("IGNIFLO_WEBHOOK_ALLOW_PRIVATE", "1")]).await;
+    let shop = Shop::open_with(backend, &[("IGNIFLO_WEBHOOK_ALLOW_PRIVATE", "1")])
+        .await
+        .with_staff()
+        .await;
     let wid = shop.webhook().await;
     let no_such = "0123456789abcdef01234567";
     let oid = shop.order_id().to_string();
     let pid = shop.product["_id"].as_str().unwrap().to_string();
     let cid = shop.customer["_id"].as_str().unwrap().to_string();
-    let admin_only = |who: Who, ok: u16| if who == Who::Admin { ok } else { 401 };
     let mut n = 0;
     for who in EVERYONE {
         n += 1;
-        let routes: Vec<(&str, String, Option<Value>, u16)> = vec![
-            ("GET", "/api/products".into(), None, 200),
-            ("GET", format!("/api/products/{pid}"), None, 200),
+        let routes: Vec<(&str, String, Option<Value>, Door, u16)> = vec![
+            ("GET", "/api/products".into(), None, Door::Anyone, 200),
+            ("GET", format!("/api/products/{pid}"), None, Door::Anyone, 200),
             (
                 "POST",
                 "/api/products".into(),
                 Some(json!({"name": "P", "sku": format!("P{n}"), "stock": 1, "price": 1})),
-                admin_only(who, 201),
+                MANAGE,
+                201,
             ),
             (
                 "PATCH",
                 format!("/api/products/{pid}"),
                 Some(json!({"stockAdjustment": 1})),
-                admin_only(who, 200),
+                MANAGE,
+                200,
             ),
-            (
-                "GET",
-                format!("/api/products/{pid}/movements"),
-                None,
-                admin_only(who, 200),
-            ),
-            ("GET", "/api/stock/check".into(), None, admin_only(who, 200)),
-            ("GET", "/api/products?lowStock=true".into(), None, 200),
+            ("GET", format!("/api/products/{pid}/movements"), None, READ_BOOKS, 200),
+            ("GET", "/api/stock/check".into(), None, READ_BOOKS, 200),
+            ("GET", "/api/products?lowStock=true".into(), None, Door::Anyone, 200),
             (
                 "POST",
                 "/api/customers".into(),
                 Some(
                     json!({"name": "N", "email": format!("n{n}@example.com"), "phone": "5551234"}),
                 ),
+                Door::Anyone,
                 201,
             ),
-            ("GET", "/api/customers".into(), None, admin_only(who, 200)),
-            (
-                "GET",
-                format!("/api/customers/{cid}"),
-                None,
-                admin_only(who, 200),
-            ),
+            ("GET", "/api/customers".into(), None, READ_BOOKS, 200),
+            ("GET", format!("/api/customers/{cid}"), None, READ_BOOKS, 200),
             (
                 "POST",
                 "/api/orders".into(),
                 Some(json!({"customer": cid, "items": [{"product": "MUG", "quantity": 1}]})),
+                Door::Anyone,
                 201,
             ),
-            ("GET", "/api/orders".into(), None, admin_only(who, 200)),
-            (
-                "GET",
-                format!("/api/orders/{oid}"),
-                None,
-                match who {
-                    Who::Anonymous => 401,
-                    Who::OtherOrdersToken => 404,
-                    Who::RightToken | Who::Admin => 200,
-                },
-            ),
+            ("GET", "/api/orders".into(), None, EVERY_ROLE, 200),
+            ("GET", "/api/orders/export.csv".into(), None, READ_BOOKS, 200),
             (
                 "PATCH",
                 format!("/api/orders/{oid}/status"),
                 Some(json!({"status": "PENDING"})),
-                admin_only(who, 200),
+                MANAGE,
+                200,
             ),
-            ("GET", "/api/openapi.json".into(), None, 200),
-            ("GET", "/api/auth/session".into(), None, 200),
-            ("GET", "/api/webhooks".into(), None, admin_only(who, 200)),
+            (
+                "POST",
+                format!("/api/orders/{no_such}/shipments"),
+                Some(json!({})),
+                FULFIL,
+                404,
+            ),
+            (
+                "POST",
+                format!("/api/orders/{no_such}/notes"),
+                Some(json!({"text": "Fragile"})),
+                FULFIL,
+                404,
+            ),
+            (
+                "POST",
+                format!("/api/orders/{no_such}/returns"),
+                Some(json!({"items": [{"product": "MUG", "quantity": 1}], "reason": "DAMAGED", "restock": true})),
+                MANAGE,
+                404,
+            ),
+            (
+                "POST",
+                format!("/api/orders/{no_such}/refunds"),
+                Some(json!({"amount": 1})),
+                MANAGE,
+                404,
+            ),
+            ("GET", "/api/openapi.json".into(), None, Door::Anyone, 200),
+            ("GET", "/api/auth/session".into(), None, Door::Anyone, 200),
+            ("GET", "/api/auth/sessions".into(), None, Door::AnyStaff, 200),
+            ("GET", "/api/tokens".into(), None, Door::AnyStaff, 200),
+            (
+                "POST",
+                "/api/tokens".into(),
+                Some(json!({"name": format!("Token {n}")})),
+                Door::AnyStaff,
+                201,
+            ),
+            ("DELETE", format!("/api/tokens/{no_such}"), None, Door::AnyStaff, 404),
+            ("GET", "/api/staff".into(), None, OWNERS, 200),
+            (
+                "POST",
+                "/api/staff".into(),
+                Some(json!({"name": "New", "email": format!("s{n}@example.com"), "role": "VIEWER"})),
+                OWNERS,
+                201,
+            ),
+            (
+                "PATCH",
+                format!("/api/staff/{no_such}"),
+                Some(json!({"name": "Renamed"})),
+                OWNERS,
+                404,
+            ),
+            ("POST", format!("/api/staff/{no_such}/password-link"), None, OWNERS, 404),
+            ("GET", "/api/webhooks".into(), None, OWNERS, 200),
             (
                 "POST",
                 "/api/webhooks".into(),
                 Some(json!({"url": format!("http://127.0.0.1:9/{n}"), "events": ["*"]})),
-                admin_only(who, 201),
+                OWNERS,
+                201,
             ),
-            (
-                "GET",
-                format!("/api/webhooks/{wid}"),
-                None,
-                admin_only(who, 200),
-            ),
+            ("GET", format!("/api/webhooks/{wid}"), None, OWNERS, 200),
             (
                 "PATCH",
                 format!("/api/webhooks/{wid}"),
                 Some(json!({"description": format!("changed {n}")})),
-                admin_only(who, 200),
+                OWNERS,
+                200,
             ),
-            (
-                "POST",
-                format!("/api/webhooks/{wid}/rotate-secret"),
-                None,
-                admin_only(who, 200),
-            ),
-            (
-                "POST",
-                format!("/api/webhooks/{wid}/ping"),
-                None,
-                admin_only(who, 202),
-            ),
-            (
-                "GET",
-                format!("/api/webhooks/{wid}/deliveries"),
-                None,
-                admin_only(who, 200),
-            ),
+            ("POST", format!("/api/webhooks/{wid}/rotate-secret"), None, OWNERS, 200),
+            ("POST", format!("/api/webhooks/{wid}/ping"), None, OWNERS, 202),
+            ("GET", format!("/api/webhooks/{wid}/deliveries"), None, OWNERS, 200),
             (
                 "POST",
                 format!("/api/webhooks/{wid}/deliveries/{no_such}/redeliver"),
                 None,
-                admin_only(who, 404),
+                OWNERS,
+                404,
             ),
-            (
-                "DELETE",
-                format!("/api/webhooks/{no_such}"),
-                None,
-                admin_only(who, 404),
-            ),
+            ("DELETE", format!("/api/webhooks/{no_such}"), None, OWNERS, 404),
+            ("GET", "/metrics".into(), None, READ_BOOKS, 200),
         ];
-        for (method, path, body, expected) in routes {
+        for (method, path, body, door, ok) in routes {
+            let expected = door.answer(who, ok);
             let mut request = shop.as_(
                 who,
                 shop.http.request(method.parse().unwrap(), shop.url(&path)),
@@ -296,8 +490,9 @@ async fn every_route_for_every_caller(backend: Backend) {
             }
             let r = request.send().await.unwrap();
             let status = r.status().as_u16();
-            let json: Value = r.json().await.unwrap_or(Value::Null);
-            assert_eq!(status, expected, "{who:?} {method} {path}: {json}");
+            let text = r.text().await.unwrap();
+            let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+            assert_eq!(status, expected, "{who:?} {method} {path}: {text:.300}");
             if status >= 400 {
                 assert!(
                     json["code"].is_string(),
@@ -305,9 +500,22 @@ async fn every_route_for_every_caller(backend: Backend) {
                 );
             }
             if path == "/api/auth/session" {
-                assert_eq!(json["admin"], who == Who::Admin);
+                assert_eq!(json["admin"], who.role().is_some());
+                assert_eq!(json["role"].as_str(), who.role(), "{who:?}");
             }
         }
+        // A tracked order: its token's holder and every role see it.
+        let r = shop
+            .as_(who, shop.http.get(shop.url(&format!("/api/orders/{oid}"))))
+            .send()
+            .await
+            .unwrap();
+        let expected = match who {
+            Who::RightToken => 200,
+            Who::OtherOrdersToken => 404,
+            _ => EVERY_ROLE.answer(who, 200),
+        };
+        assert_eq!(r.status().as_u16(), expected, "{who:?} GET /api/orders/{oid}");
     }
 }
 
@@ -775,7 +983,8 @@ async fn admin_pages_and_server_functions_follow_the_same_rules(backend: Backend
     };
     assert_eq!(
         session_fn(None).await.unwrap().text().await.unwrap(),
-        "false"
+        "null",
+        "nobody is signed in"
     );
 
     let set_cookie = shop.login(ADMIN_PASSWORD).await.headers()["set-cookie"]
@@ -783,14 +992,11 @@ async fn admin_pages_and_server_functions_follow_the_same_rules(backend: Backend
         .unwrap()
         .to_string();
     let cookie = set_cookie.split(';').next().unwrap();
+    let signed_in: Value = session_fn(Some(cookie)).await.unwrap().json().await.unwrap();
     assert_eq!(
-        session_fn(Some(cookie))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-        "true"
+        (&signed_in["name"], &signed_in["role"]),
+        (&json!("admin"), &json!("OWNER")),
+        "{signed_in}"
     );
     let cross_site = shop
         .http
@@ -1108,7 +1314,10 @@ async fn shop_checkouts_and_lookups_count_against_the_order_limit(backend: Backe
 /// (session cookie, from our own origin) gets through; a tracking token is
 /// no admin.
 async fn the_admin_server_functions_answer_only_the_admin(backend: Backend) {
-    let shop = Shop::open_with(backend, &[("IGNIFLO_WEBHOOK_ALLOW_PRIVATE", "1")]).await;
+    let shop = Shop::open_with(backend, &[("IGNIFLO_WEBHOOK_ALLOW_PRIVATE", "1")])
+        .await
+        .with_staff()
+        .await;
     let wid = shop.webhook().await;
     let set_cookie = shop.login(ADMIN_PASSWORD).await.headers()["set-cookie"]
         .to_str()
@@ -1117,13 +1326,57 @@ async fn the_admin_server_functions_answer_only_the_admin(backend: Backend) {
     let cookie = set_cookie.split(';').next().unwrap().to_string();
     let oid = shop.order_id().to_string();
     let pid = shop.product["_id"].as_str().unwrap().to_string();
-    let token = shop.order["trackingToken"].as_str().unwrap().to_string();
-    let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
-        ("admin_orders", vec![]),
-        ("admin_order", vec![("id", &oid)]),
-        ("move_order", vec![("id", &oid), ("status", "PENDING")]),
-        ("admin_stock_history", vec![("id", &pid)]),
-        ("admin_products", vec![]),
+    let no_such = "0123456789abcdef01234567";
+    let calls: Vec<(&str, Vec<(&str, &str)>, Door, u16)> = vec![
+        ("admin_orders", vec![], EVERY_ROLE, 200),
+        ("admin_order", vec![("id", &oid)], EVERY_ROLE, 200),
+        (
+            "move_order",
+            vec![("id", &oid), ("status", "PENDING")],
+            MANAGE,
+            200,
+        ),
+        (
+            "move_order",
+            vec![("id", no_such), ("status", "FULFILLED")],
+            FULFIL,
+            404,
+        ),
+        (
+            "ship_order",
+            vec![
+                ("id", no_such),
+                ("items[0][product]", "MUG"),
+                ("items[0][quantity]", "1"),
+            ],
+            FULFIL,
+            404,
+        ),
+        (
+            "add_order_note",
+            vec![("id", no_such), ("text", "Fragile")],
+            FULFIL,
+            404,
+        ),
+        (
+            "refund_order",
+            vec![("id", no_such), ("amount", "1")],
+            MANAGE,
+            404,
+        ),
+        (
+            "take_return",
+            vec![
+                ("id", no_such),
+                ("reason", "DAMAGED"),
+                ("items[0][product]", "MUG"),
+                ("items[0][quantity]", "1"),
+            ],
+            MANAGE,
+            404,
+        ),
+        ("admin_stock_history", vec![("id", &pid)], READ_BOOKS, 200),
+        ("admin_products", vec![], READ_BOOKS, 200),
         (
             "add_product",
             vec![
@@ -1132,57 +1385,72 @@ async fn the_admin_server_functions_answer_only_the_admin(backend: Backend) {
                 ("stock", "3"),
                 ("price", "4.50"),
             ],
+            MANAGE,
+            200,
         ),
         (
             "update_product",
             vec![("id", &pid), ("stock_adjustment", "+1")],
+            MANAGE,
+            200,
         ),
-        ("admin_customers", vec![]),
-        ("admin_dashboard", vec![]),
-        ("admin_webhooks", vec![]),
+        ("admin_customers", vec![], READ_BOOKS, 200),
+        ("admin_dashboard", vec![], READ_BOOKS, 200),
+        ("admin_webhooks", vec![], OWNERS, 200),
         (
             "add_webhook",
             vec![("url", "http://127.0.0.1:9/fn"), ("events[0]", "*")],
+            OWNERS,
+            200,
         ),
-        ("webhook_action", vec![("id", &wid), ("action", "ping")]),
-        ("admin_webhook_deliveries", vec![("id", &wid)]),
+        (
+            "webhook_action",
+            vec![("id", &wid), ("action", "ping")],
+            OWNERS,
+            200,
+        ),
+        ("admin_webhook_deliveries", vec![("id", &wid)], OWNERS, 200),
         (
             "redeliver_webhook",
-            vec![("id", &wid), ("delivery", "0123456789abcdef01234567")],
+            vec![("id", &wid), ("delivery", no_such)],
+            OWNERS,
+            404,
         ),
     ];
-    for (name, form) in calls {
-        let call = |who: &str| {
+    for (name, form, door, ok) in calls {
+        for who in EVERYONE {
+            // A product added twice is a duplicate: the second caller let
+            // in adds another SKU.
+            let mut form = form.clone();
+            let sku = format!("TRAY-{who:?}");
+            if name == "add_product" {
+                form[1].1 = &sku;
+            }
             let request = shop
                 .http
                 .post(shop.url(&format!("/api/fn/{name}")))
                 .form(&form);
-            match who {
-                "anonymous" => request,
-                "tracking token" => request.header("x-tracking-token", token.as_str()),
-                _ => request
-                    .header("cookie", cookie.as_str())
-                    .header("origin", shop.server.url.clone()),
-            }
-            .send()
-        };
-        for who in ["anonymous", "tracking token"] {
-            let r = call(who).await.unwrap();
-            assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{who} calling {name}");
+            let r = shop.as_(who, request).send().await.unwrap();
+            let status = r.status().as_u16();
+            assert_eq!(
+                status,
+                door.answer(who, ok),
+                "{who:?} calling {name}: {}",
+                r.text().await.unwrap()
+            );
         }
-        let r = call("admin").await.unwrap();
-        let status = r.status();
-        // The admin gets through; a delivery that does not exist is a 404.
-        let expected = if name == "redeliver_webhook" {
-            StatusCode::NOT_FOUND
-        } else {
-            StatusCode::OK
-        };
-        assert_eq!(
-            status,
-            expected,
-            "the admin calling {name}: {}",
-            r.text().await.unwrap()
-        );
+        // The admin's own session, signed in with the `admin` login.
+        let r = shop
+            .http
+            .post(shop.url(&format!("/api/fn/{name}")))
+            .form(&form)
+            .header("cookie", cookie.as_str())
+            .header("origin", shop.server.url.clone())
+            .send()
+            .await
+            .unwrap();
+        if name != "add_product" {
+            assert_eq!(r.status().as_u16(), ok, "the admin calling {name}");
+        }
     }
 }

@@ -245,19 +245,20 @@ async fn count_request(request: Request<Body>, next: Next) -> Response {
     response
 }
 
-/// `GET /metrics`: Prometheus' text format, to admins and to the holder of
-/// `IGNIFLO_METRICS_TOKEN`; 401 to anyone else.
+/// `GET /metrics`: Prometheus' text format, to staff who read reports and
+/// to the holder of `IGNIFLO_METRICS_TOKEN`; 401 (or 403) to anyone else.
 async fn serve_metrics(State(state): State<AppState>, request: Request<Body>) -> Response {
     let (parts, _) = request.into_parts();
     let metrics_token = state.metrics_token.as_deref().is_some_and(|expected| {
         auth::bearer(&parts.headers).is_some_and(|sent| same_secret(expected, sent))
     });
-    if !metrics_token
-        && !Caller::identify(&parts, &state.access, &state.service)
+    if !metrics_token {
+        let allowed = Caller::identify(&parts, &state.access, &state.service)
             .await
-            .is_ok_and(|c| c.may(Permission::SeeReports).is_ok())
-    {
-        return ApiError::App(crate::domain::AppError::Unauthorized).into_response();
+            .and_then(|caller| caller.may(Permission::SeeReports).map(drop));
+        if let Err(refused) = allowed {
+            return ApiError::App(refused).into_response();
+        }
     }
     if let Ok((waiting, oldest)) = state.service.outbox_backlog().await {
         let waited = oldest.map_or(0, |at| {
