@@ -4,7 +4,10 @@
 mod common;
 
 use common::api::public_client;
-use common::live::{live_feed, next_event, LiveFeed, SocketIoListener};
+use common::live::{
+    closed_within, live_feed, live_feed_as, next_event, next_order_event, LiveFeed,
+    SocketIoListener,
+};
 use common::{on_every_store, Backend, SecantusDb, Server, ADMIN_PASSWORD, ADMIN_TOKEN};
 use reqwest::{Client, RequestBuilder, StatusCode};
 use serde_json::{json, Value};
@@ -199,7 +202,9 @@ impl Shop {
             .json()
             .await
             .unwrap();
-        let link = added["setPasswordLink"].as_str().expect("a set-password link");
+        let link = added["setPasswordLink"]
+            .as_str()
+            .expect("a set-password link");
         let token = link.split_once("token=").unwrap().1;
         let r = self
             .http
@@ -236,7 +241,10 @@ impl Shop {
             .unwrap();
         (
             made["_id"].as_str().unwrap().to_string(),
-            made["secret"].as_str().expect("the token, shown once").to_string(),
+            made["secret"]
+                .as_str()
+                .expect("the token, shown once")
+                .to_string(),
         )
     }
 
@@ -275,7 +283,11 @@ impl Shop {
     }
 
     fn as_(&self, who: Who, request: RequestBuilder) -> RequestBuilder {
-        let staff = || self.staff.as_ref().expect("the shop's staff (Shop::with_staff)");
+        let staff = || {
+            self.staff
+                .as_ref()
+                .expect("the shop's staff (Shop::with_staff)")
+        };
         let with_cookie = |request: RequestBuilder, cookie: &str| {
             request
                 .header("cookie", cookie)
@@ -330,6 +342,9 @@ on_every_store!(
     the_shops_server_functions_reveal_no_more_than_the_rest_api,
     shop_checkouts_and_lookups_count_against_the_order_limit,
     the_admin_server_functions_answer_only_the_admin,
+    staff_live_connections_see_orders_until_their_access_ends,
+    a_packer_ships_and_the_timeline_names_them_but_not_to_the_customer,
+    staff_sign_in_by_email_and_see_and_end_their_sessions,
 );
 
 /// What each caller gets from each route: every role and token kind at
@@ -349,7 +364,13 @@ async fn every_route_for_every_caller(backend: Backend) {
         n += 1;
         let routes: Vec<(&str, String, Option<Value>, Door, u16)> = vec![
             ("GET", "/api/products".into(), None, Door::Anyone, 200),
-            ("GET", format!("/api/products/{pid}"), None, Door::Anyone, 200),
+            (
+                "GET",
+                format!("/api/products/{pid}"),
+                None,
+                Door::Anyone,
+                200,
+            ),
             (
                 "POST",
                 "/api/products".into(),
@@ -364,9 +385,21 @@ async fn every_route_for_every_caller(backend: Backend) {
                 MANAGE,
                 200,
             ),
-            ("GET", format!("/api/products/{pid}/movements"), None, READ_BOOKS, 200),
+            (
+                "GET",
+                format!("/api/products/{pid}/movements"),
+                None,
+                READ_BOOKS,
+                200,
+            ),
             ("GET", "/api/stock/check".into(), None, READ_BOOKS, 200),
-            ("GET", "/api/products?lowStock=true".into(), None, Door::Anyone, 200),
+            (
+                "GET",
+                "/api/products?lowStock=true".into(),
+                None,
+                Door::Anyone,
+                200,
+            ),
             (
                 "POST",
                 "/api/customers".into(),
@@ -377,7 +410,13 @@ async fn every_route_for_every_caller(backend: Backend) {
                 201,
             ),
             ("GET", "/api/customers".into(), None, READ_BOOKS, 200),
-            ("GET", format!("/api/customers/{cid}"), None, READ_BOOKS, 200),
+            (
+                "GET",
+                format!("/api/customers/{cid}"),
+                None,
+                READ_BOOKS,
+                200,
+            ),
             (
                 "POST",
                 "/api/orders".into(),
@@ -386,7 +425,13 @@ async fn every_route_for_every_caller(backend: Backend) {
                 201,
             ),
             ("GET", "/api/orders".into(), None, EVERY_ROLE, 200),
-            ("GET", "/api/orders/export.csv".into(), None, READ_BOOKS, 200),
+            (
+                "GET",
+                "/api/orders/export.csv".into(),
+                None,
+                READ_BOOKS,
+                200,
+            ),
             (
                 "PATCH",
                 format!("/api/orders/{oid}/status"),
@@ -411,7 +456,9 @@ async fn every_route_for_every_caller(backend: Backend) {
             (
                 "POST",
                 format!("/api/orders/{no_such}/returns"),
-                Some(json!({"items": [{"product": "MUG", "quantity": 1}], "reason": "DAMAGED", "restock": true})),
+                Some(
+                    json!({"items": [{"product": "MUG", "quantity": 1}], "reason": "DAMAGED", "restock": true}),
+                ),
                 MANAGE,
                 404,
             ),
@@ -424,7 +471,13 @@ async fn every_route_for_every_caller(backend: Backend) {
             ),
             ("GET", "/api/openapi.json".into(), None, Door::Anyone, 200),
             ("GET", "/api/auth/session".into(), None, Door::Anyone, 200),
-            ("GET", "/api/auth/sessions".into(), None, Door::AnyStaff, 200),
+            (
+                "GET",
+                "/api/auth/sessions".into(),
+                None,
+                Door::AnyStaff,
+                200,
+            ),
             ("GET", "/api/tokens".into(), None, Door::AnyStaff, 200),
             (
                 "POST",
@@ -433,12 +486,20 @@ async fn every_route_for_every_caller(backend: Backend) {
                 Door::AnyStaff,
                 201,
             ),
-            ("DELETE", format!("/api/tokens/{no_such}"), None, Door::AnyStaff, 404),
+            (
+                "DELETE",
+                format!("/api/tokens/{no_such}"),
+                None,
+                Door::AnyStaff,
+                404,
+            ),
             ("GET", "/api/staff".into(), None, OWNERS, 200),
             (
                 "POST",
                 "/api/staff".into(),
-                Some(json!({"name": "New", "email": format!("s{n}@example.com"), "role": "VIEWER"})),
+                Some(
+                    json!({"name": "New", "email": format!("s{n}@example.com"), "role": "VIEWER"}),
+                ),
                 OWNERS,
                 201,
             ),
@@ -449,7 +510,13 @@ async fn every_route_for_every_caller(backend: Backend) {
                 OWNERS,
                 404,
             ),
-            ("POST", format!("/api/staff/{no_such}/password-link"), None, OWNERS, 404),
+            (
+                "POST",
+                format!("/api/staff/{no_such}/password-link"),
+                None,
+                OWNERS,
+                404,
+            ),
             ("GET", "/api/webhooks".into(), None, OWNERS, 200),
             (
                 "POST",
@@ -466,9 +533,27 @@ async fn every_route_for_every_caller(backend: Backend) {
                 OWNERS,
                 200,
             ),
-            ("POST", format!("/api/webhooks/{wid}/rotate-secret"), None, OWNERS, 200),
-            ("POST", format!("/api/webhooks/{wid}/ping"), None, OWNERS, 202),
-            ("GET", format!("/api/webhooks/{wid}/deliveries"), None, OWNERS, 200),
+            (
+                "POST",
+                format!("/api/webhooks/{wid}/rotate-secret"),
+                None,
+                OWNERS,
+                200,
+            ),
+            (
+                "POST",
+                format!("/api/webhooks/{wid}/ping"),
+                None,
+                OWNERS,
+                202,
+            ),
+            (
+                "GET",
+                format!("/api/webhooks/{wid}/deliveries"),
+                None,
+                OWNERS,
+                200,
+            ),
             (
                 "POST",
                 format!("/api/webhooks/{wid}/deliveries/{no_such}/redeliver"),
@@ -476,7 +561,13 @@ async fn every_route_for_every_caller(backend: Backend) {
                 OWNERS,
                 404,
             ),
-            ("DELETE", format!("/api/webhooks/{no_such}"), None, OWNERS, 404),
+            (
+                "DELETE",
+                format!("/api/webhooks/{no_such}"),
+                None,
+                OWNERS,
+                404,
+            ),
             ("GET", "/metrics".into(), None, READ_BOOKS, 200),
         ];
         for (method, path, body, door, ok) in routes {
@@ -515,7 +606,11 @@ async fn every_route_for_every_caller(backend: Backend) {
             Who::OtherOrdersToken => 404,
             _ => EVERY_ROLE.answer(who, 200),
         };
-        assert_eq!(r.status().as_u16(), expected, "{who:?} GET /api/orders/{oid}");
+        assert_eq!(
+            r.status().as_u16(),
+            expected,
+            "{who:?} GET /api/orders/{oid}"
+        );
     }
 }
 
@@ -992,7 +1087,12 @@ async fn admin_pages_and_server_functions_follow_the_same_rules(backend: Backend
         .unwrap()
         .to_string();
     let cookie = set_cookie.split(';').next().unwrap();
-    let signed_in: Value = session_fn(Some(cookie)).await.unwrap().json().await.unwrap();
+    let signed_in: Value = session_fn(Some(cookie))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(
         (&signed_in["name"], &signed_in["role"]),
         (&json!("admin"), &json!("OWNER")),
@@ -1453,4 +1553,217 @@ async fn the_admin_server_functions_answer_only_the_admin(backend: Backend) {
             assert_eq!(r.status().as_u16(), ok, "the admin calling {name}");
         }
     }
+}
+
+async fn staff_live_connections_see_orders_until_their_access_ends(backend: Backend) {
+    let shop = Shop::open(backend).await.with_staff().await;
+    let staff = shop.staff.as_ref().unwrap();
+    let packer = SocketIoListener::connect(&shop.server.url, &staff.packer_token);
+    let (token_id, token) = shop.token_of(ADMIN_TOKEN, Some("MANAGER")).await;
+    let mut feed = live_feed_as(&shop.server.url, "", Some(&token)).await;
+    let listener = SocketIoListener::connect(&shop.server.url, &token);
+    let r = shop
+        .as_(
+            Who::Admin,
+            shop.http
+                .patch(shop.url(&format!("/api/orders/{}/status", shop.order_id()))),
+        )
+        .json(&json!({"status": "PAID"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    // Staff see the order whole, whoever placed it.
+    let seen = packer.next_order();
+    assert_eq!(seen["_id"], shop.order_id());
+    assert_eq!(seen["customer"]["email"], "ada@example.com");
+    assert_eq!(next_order_event(&mut feed).await["status"], "PAID");
+    assert_eq!(listener.next_order()["status"], "PAID");
+
+    // Revoked: refused on the next request, its live connections closed.
+    let r = shop
+        .http
+        .delete(shop.url(&format!("/api/tokens/{token_id}")))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = shop
+        .http
+        .get(shop.url("/api/orders"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        closed_within(&mut feed, Duration::from_secs(15)).await,
+        "the revoked token's WebSocket is closed"
+    );
+    assert!(
+        listener.disconnected_within(Duration::from_secs(15)),
+        "the revoked token's socket.io connection is closed"
+    );
+    // The packer's own connection stays.
+    assert!(!packer.disconnected_within(Duration::from_millis(500)));
+}
+
+async fn a_packer_ships_and_the_timeline_names_them_but_not_to_the_customer(backend: Backend) {
+    let shop = Shop::open(backend).await.with_staff().await;
+    let oid = shop.order_id();
+    let paid = shop
+        .as_(
+            Who::ManagerToken,
+            shop.http
+                .patch(shop.url(&format!("/api/orders/{oid}/status"))),
+        )
+        .json(&json!({"status": "PAID"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(paid.status(), StatusCode::OK);
+    let shipped: Value = shop
+        .as_(
+            Who::PackerSession,
+            shop.http
+                .post(shop.url(&format!("/api/orders/{oid}/shipments"))),
+        )
+        .json(&json!({"carrier": "DHL", "trackingNumber": "JD0001"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(shipped["status"], "FULFILLED", "{shipped}");
+    let names = |order: &Value| -> Vec<(String, String)> {
+        order["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["summary"].as_str().unwrap().to_string(),
+                    e["actor"]["name"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let staff_view = names(&shipped);
+    assert!(
+        staff_view
+            .iter()
+            .any(|(what, who)| what.starts_with("Shipped") && who == "Pat Packer"),
+        "{staff_view:?}"
+    );
+    assert!(
+        staff_view
+            .iter()
+            .any(|(what, who)| what == "Paid" && who.starts_with("Integration (Mia Manager)")),
+        "{staff_view:?}"
+    );
+    let token = shop.order["trackingToken"].as_str().unwrap();
+    let customer_view: Value = shop
+        .http
+        .get(shop.url(&format!("/api/orders/{oid}?token={token}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let customer_names = names(&customer_view);
+    assert!(!customer_names.is_empty());
+    for (what, who) in &customer_names {
+        assert!(
+            who == "the shop" || who == "customer",
+            "the customer sees {who:?} on {what:?}"
+        );
+    }
+    assert!(
+        !customer_view.to_string().contains("Pat Packer"),
+        "no staff name reaches the customer"
+    );
+}
+
+async fn staff_sign_in_by_email_and_see_and_end_their_sessions(backend: Backend) {
+    // Signing in more often than the login limit lets through in a minute.
+    let shop = Shop::open_with(backend, &[("IGNIFLO_RATE_LOGIN", "1000")])
+        .await
+        .with_staff()
+        .await;
+    let login = |email: &str, password: &str| {
+        shop.http
+            .post(shop.url("/api/auth/login"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+    };
+    assert_eq!(
+        login("PAT@example.com", "wrong password!!")
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let r = login("PAT@example.com", STAFF_PASSWORD).await.unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let second = r.headers()["set-cookie"].to_str().unwrap();
+    let second = second.split(';').next().unwrap().to_string();
+    let first = shop.staff.as_ref().unwrap().packer_cookie.clone();
+    let sessions = |cookie: &str| {
+        shop.http
+            .get(shop.url("/api/auth/sessions"))
+            .header("cookie", cookie.to_string())
+            .send()
+    };
+    let listed: Value = sessions(&second).await.unwrap().json().await.unwrap();
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert_eq!(listed[0]["current"], true, "newest first, this one");
+    // End the first session from the second.
+    let first_id = listed[1]["_id"].as_str().unwrap();
+    let r = shop
+        .http
+        .delete(shop.url(&format!("/api/auth/sessions/{first_id}")))
+        .header("cookie", second.clone())
+        .header("origin", shop.server.url.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        sessions(&first).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    // A new password (the current one required) ends the other sessions.
+    let r = login("pat@example.com", STAFF_PASSWORD).await.unwrap();
+    let third = r.headers()["set-cookie"].to_str().unwrap();
+    let third = third.split(';').next().unwrap().to_string();
+    let change = |current: &str| {
+        shop.http
+            .post(shop.url("/api/auth/password"))
+            .header("cookie", second.clone())
+            .header("origin", shop.server.url.clone())
+            .json(&json!({"currentPassword": current, "newPassword": "a brand new passphrase"}))
+            .send()
+    };
+    let wrong = change("not my password").await.unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = change(STAFF_PASSWORD).await.unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let renewed = r.headers()["set-cookie"].to_str().unwrap();
+    let renewed = renewed.split(';').next().unwrap().to_string();
+    assert_eq!(
+        sessions(&third).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(sessions(&renewed).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        login("pat@example.com", "a brand new passphrase")
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NO_CONTENT
+    );
 }

@@ -22,15 +22,35 @@ pub type LiveFeed = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 /// A WebSocket on the live feed of the server at `base` (`http://…`),
 /// with `query` (e.g. `?track=TOKEN`), as the admin when `admin`.
 pub async fn live_feed(base: &str, query: &str, admin: bool) -> LiveFeed {
+    live_feed_as(base, query, admin.then_some(ADMIN_TOKEN)).await
+}
+
+/// A WebSocket on the live feed with `bearer` as its token, if any.
+pub async fn live_feed_as(base: &str, query: &str, bearer: Option<&str>) -> LiveFeed {
     let url = format!("{}/ws{query}", base.replace("http://", "ws://"));
     let mut request = url.into_client_request().unwrap();
-    if admin {
-        request.headers_mut().insert(
-            "authorization",
-            format!("Bearer {ADMIN_TOKEN}").parse().unwrap(),
-        );
+    if let Some(token) = bearer {
+        request
+            .headers_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
     }
     tokio_tungstenite::connect_async(request).await.unwrap().0
+}
+
+/// Whether the server closes the feed within `wait` (events before the
+/// close are skipped).
+pub async fn closed_within(feed: &mut LiveFeed, wait: Duration) -> bool {
+    use tokio_tungstenite::tungstenite::Message;
+    tokio::time::timeout(wait, async {
+        loop {
+            match feed.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                Some(Ok(_)) => {}
+            }
+        }
+    })
+    .await
+    .is_ok()
 }
 
 /// The next event, `{"event": …, "data": …}`.
@@ -95,7 +115,26 @@ impl SocketIoListener {
     /// The next order it receives within `wait`, if any.
     pub fn next_order_within(&self, wait: Duration) -> Option<Value> {
         let line = self.lines.recv_timeout(wait).ok()?;
-        Some(serde_json::from_str(&line).unwrap())
+        let received: Value = serde_json::from_str(&line).unwrap();
+        assert!(
+            received.get("disconnected").is_none(),
+            "the server closed the connection: {received}"
+        );
+        Some(received)
+    }
+
+    /// Whether the server disconnects it within `wait` (orders before that
+    /// are skipped).
+    pub fn disconnected_within(&self, wait: Duration) -> bool {
+        let deadline = std::time::Instant::now() + wait;
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.contains("\"disconnected\"") => return true,
+                Ok(_) => {}
+                Err(_) => return false,
+            }
+        }
+        false
     }
 }
 
