@@ -1427,7 +1427,8 @@ async fn the_admin_server_functions_answer_only_the_admin(backend: Backend) {
     let oid = shop.order_id().to_string();
     let pid = shop.product["_id"].as_str().unwrap().to_string();
     let no_such = "0123456789abcdef01234567";
-    let calls: Vec<(&str, Vec<(&str, &str)>, Door, u16)> = vec![
+    type Form<'a> = Vec<(&'a str, &'a str)>;
+    let calls: Vec<(&str, Form, Door, u16)> = vec![
         ("admin_orders", vec![], EVERY_ROLE, 200),
         ("admin_order", vec![("id", &oid)], EVERY_ROLE, 200),
         (
