@@ -30,10 +30,10 @@ test("the admin signs in, sees the console and signs out", async ({ page, javaSc
 
 test("a wrong password keeps the console closed", async ({ page, javaScriptEnabled }) => {
   await signIn(page, { javaScriptEnabled, password: "not the password at all", from: "/admin" });
-  await expect(page.getByRole("alert")).toHaveText("Wrong username or password.");
+  await expect(page.getByRole("alert")).toHaveText("Wrong email or password.");
   await expect(page).toHaveURL(/\/admin\/login/);
   await expect(page.getByLabel("Password")).toHaveValue("");
-  await expect(page).toHaveTitle("Admin sign-in · Igniflo");
+  await expect(page).toHaveTitle("Staff sign-in · Igniflo");
 });
 
 test("customers find their way: a skip link, no console link, orders found as typed", async ({ page, request, javaScriptEnabled }) => {

@@ -39,10 +39,14 @@ export async function settled(page: Page, javaScriptEnabled: boolean) {
  * Opens `from` (an admin screen, which sends a signed-out visitor to the
  * sign-in page) and submits the sign-in form; the caller checks the outcome.
  */
-export async function signIn(page: Page, { javaScriptEnabled = true, password = ADMIN_PASSWORD, from = "/admin/login" } = {}) {
+export async function signIn(
+  page: Page,
+  { javaScriptEnabled = true, email = "admin", password = ADMIN_PASSWORD, from = "/admin/login" } = {},
+) {
   await page.goto(from);
   await expect(page).toHaveURL(/\/admin\/login$/);
   await settled(page, javaScriptEnabled);
+  await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
 }

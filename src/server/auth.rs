@@ -268,7 +268,10 @@ pub async fn guard_admin_pages(
     next: axum::middleware::Next,
 ) -> Response {
     let path = request.uri().path();
-    let is_admin_page = (path == "/admin" || path.starts_with("/admin/")) && path != "/admin/login";
+    // Signing in and setting one's password come before being signed in.
+    let is_admin_page = (path == "/admin" || path.starts_with("/admin/"))
+        && path != "/admin/login"
+        && path != "/admin/set-password";
     if is_admin_page && request.method() == Method::GET {
         let (parts, body) = request.into_parts();
         let caller = Caller::identify(&parts, &state.access, &state.service).await;

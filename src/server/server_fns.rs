@@ -44,6 +44,38 @@ where
     answer(result)
 }
 
+/// Runs `work` for any signed-in staff member (their own account and
+/// tokens); anyone else gets 401.
+pub async fn as_signed_in<T, F>(work: impl FnOnce(Service, StaffCaller) -> F) -> Result<T, AppError>
+where
+    F: std::future::Future<Output = Result<T, AppError>>,
+{
+    let result = async {
+        let staff = caller()
+            .await?
+            .staff()
+            .cloned()
+            .ok_or(AppError::Unauthorized)?;
+        work(service(), staff).await
+    }
+    .await;
+    answer(result)
+}
+
+/// Sets the session cookie on the server function's answer.
+pub async fn set_session_cookie(token: &str) -> Result<(), AppError> {
+    let state = expect_context::<AppState>();
+    let parts: Parts = leptos_axum::extract()
+        .await
+        .map_err(|_| AppError::Internal)?;
+    let response = expect_context::<leptos_axum::ResponseOptions>();
+    response.insert_header(
+        axum::http::header::SET_COOKIE,
+        crate::server::auth::session_set_cookie(token, &parts.headers, &state.access),
+    );
+    Ok(())
+}
+
 /// Gives a server function's failure the same HTTP status the REST API
 /// would (server functions answer 500 for every error otherwise).
 pub fn answer<T>(result: Result<T, AppError>) -> Result<T, AppError> {

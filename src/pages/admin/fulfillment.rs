@@ -4,7 +4,7 @@
 //! back to the order page, with the error in the address if it failed),
 //! and each form offers only what the order's state allows.
 
-use crate::domain::{AppError, Order, OrderLine, OrderStatus, ReturnReason};
+use crate::domain::{AppError, Order, OrderLine, OrderStatus, Permission, ReturnReason, Role};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -64,7 +64,7 @@ fn amount(field: &str, typed: &str) -> Result<Option<crate::domain::Money>, AppE
 async fn on_order<F, Fut>(
     id: String,
     path: &str,
-    permission: crate::domain::Permission,
+    permission: Permission,
     command: F,
 ) -> Result<Order, AppError>
 where
@@ -99,7 +99,7 @@ pub async fn ship_order(
     #[server(default)] tracking_url: String,
     #[server(default)] attempt: String,
 ) -> Result<Order, AppError> {
-    use crate::domain::{NewShipment, Permission};
+    use crate::domain::NewShipment;
     use leptos::server_fn::ServerFn;
     on_order(
         id,
@@ -130,7 +130,7 @@ pub async fn take_return(
     #[server(default)] refund: String,
     #[server(default)] attempt: String,
 ) -> Result<Order, AppError> {
-    use crate::domain::{NewReturn, Permission};
+    use crate::domain::NewReturn;
     use leptos::server_fn::ServerFn;
     on_order(
         id,
@@ -158,7 +158,7 @@ pub async fn refund_order(
     #[server(default)] reason: String,
     #[server(default)] attempt: String,
 ) -> Result<Order, AppError> {
-    use crate::domain::{NewRefund, Permission};
+    use crate::domain::NewRefund;
     use leptos::server_fn::ServerFn;
     on_order(
         id,
@@ -184,7 +184,7 @@ pub async fn add_order_note(
     text: String,
     #[server(default)] visible_to_customer: Option<String>,
 ) -> Result<Order, AppError> {
-    use crate::domain::{NewNote, Permission};
+    use crate::domain::NewNote;
     use leptos::server_fn::ServerFn;
     on_order(
         id,
@@ -408,10 +408,18 @@ pub fn NoteForm(order: Order, action: ServerAction<AddOrderNote>) -> impl IntoVi
 /// The forms the order's state allows: ship while PAID with something
 /// unshipped, a return once something shipped, a refund once paid.
 #[component]
-pub fn FulfillmentForms(order: Order, actions: FulfillmentActions) -> impl IntoView {
-    let can_ship = order.status == OrderStatus::Paid && order.has_unshipped();
-    let can_return = order.has_returnable();
-    let can_refund = order.refundable().cents() > 0;
+pub fn FulfillmentForms(
+    order: Order,
+    actions: FulfillmentActions,
+    /// The signed-in role: only the forms it may use are shown.
+    role: Option<Role>,
+) -> impl IntoView {
+    let may = |p| super::allows(role, p);
+    let can_ship =
+        order.status == OrderStatus::Paid && order.has_unshipped() && may(Permission::Fulfil);
+    let can_return = order.has_returnable() && may(Permission::ManageOrders);
+    let can_refund = order.refundable().cents() > 0 && may(Permission::ManageOrders);
+    let can_note = may(Permission::Fulfil);
     // Fresh forms for every version of the order: a re-render would keep
     // what was typed into the inputs it reuses (a 0 left in a quantity, last
     // parcel's tracking number), whatever their new defaults.
@@ -422,7 +430,7 @@ pub fn FulfillmentForms(order: Order, actions: FulfillmentActions) -> impl IntoV
                 {can_ship.then(|| view! { <ShipForm order=order.clone() action=actions.ship/> })}
                 {can_return.then(|| view! { <ReturnForm order=order.clone() action=actions.take_return/> })}
                 {can_refund.then(|| view! { <RefundForm order=order.clone() action=actions.refund/> })}
-                <NoteForm order=order.clone() action=actions.note/>
+                {can_note.then(|| view! { <NoteForm order=order.clone() action=actions.note/> })}
             </div>
         </For>
     }

@@ -1,4 +1,5 @@
-//! `/admin/login`: the admin's sign-in form.
+//! `/admin/login`: staff sign in with their email (the first owner with
+//! `admin`) and password.
 
 use super::session::AdminLogin;
 use crate::domain::AppError;
@@ -12,7 +13,7 @@ pub fn LoginPage() -> impl IntoView {
         Some(Err(AppError::TooManyRequests { retry_after_secs })) => Some(format!(
             "Too many attempts; try again in {retry_after_secs} s."
         )),
-        Some(Err(AppError::Unauthorized)) => Some("Wrong username or password.".to_string()),
+        Some(Err(AppError::Unauthorized)) => Some("Wrong email or password.".to_string()),
         Some(Err(e)) => Some(e.to_string()),
         _ => None,
     };
@@ -24,12 +25,13 @@ pub fn LoginPage() -> impl IntoView {
         }
     });
     view! {
-        <Title text="Admin sign-in · Igniflo"/>
+        <Title text="Staff sign-in · Igniflo"/>
         <section class="page narrow">
-            <h1>"Admin sign-in"</h1>
+            <h1>"Staff sign-in"</h1>
             <ActionForm action=login attr:class="form">
-                <label for="username">"Username"</label>
-                <input id="username" name="username" autocomplete="username" value="admin" required/>
+                <label for="username">"Email"</label>
+                <input id="username" name="username" autocomplete="username" required aria-describedby="login-hint"/>
+                <p class="hint" id="login-hint">"The shop's first owner signs in as " <code>"admin"</code> "."</p>
                 <label for="password">"Password"</label>
                 <input id="password" node_ref=password name="password" type="password" autocomplete="current-password" required/>
                 <button class="button" type="submit" disabled=move || login.pending().get()>"Sign in"</button>

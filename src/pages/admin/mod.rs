@@ -4,6 +4,7 @@
 //! by the server; client-side visits are sent there by `AdminNav`; every
 //! server function checks again on its own.
 
+pub mod account;
 pub mod customers;
 pub mod dashboard;
 pub mod fns;
@@ -15,9 +16,11 @@ pub mod orders;
 pub mod packing_slip;
 pub mod products;
 pub mod session;
+pub mod staff;
 pub mod stock_history;
 pub mod webhooks;
 
+use crate::domain::{AppError, Permission, Role, SignedIn};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
 use session::{admin_session, AdminLogout};
@@ -36,15 +39,51 @@ super::lazy_screen!(
     WebhooksScreen => webhooks::WebhooksPage,
     WebhookDeliveriesScreen => webhooks::WebhookDeliveriesPage,
     LoginScreen => login::LoginPage,
+    StaffScreen => staff::StaffPage,
+    AccountScreen => account::AccountPage,
+    SetPasswordScreen => account::SetPasswordPage,
 );
 
-/// The console's tabs and the sign-out button, on every admin screen.
+/// Who is signed in: one resource per page, shared by its screen and its
+/// nav, so the page offers only what the role may do (the server refuses
+/// the rest anyway).
+#[derive(Clone, Copy)]
+pub struct SignedInStaff(Resource<Result<Option<SignedIn>, AppError>>);
+
+impl SignedInStaff {
+    /// The page's resource, made on first use.
+    pub fn of_page() -> SignedInStaff {
+        if let Some(known) = use_context::<SignedInStaff>() {
+            return known;
+        }
+        let staff = SignedInStaff(Resource::new(|| (), |_| admin_session()));
+        provide_context(staff);
+        staff
+    }
+
+    /// The role, once known (none when signed out).
+    pub async fn role(self) -> Option<Role> {
+        self.0.await.ok().flatten().map(|s| s.role)
+    }
+
+    pub async fn who(self) -> Option<SignedIn> {
+        self.0.await.ok().flatten()
+    }
+}
+
+/// Whether `role` allows `permission`; nothing is allowed while unknown.
+pub fn allows(role: Option<Role>, permission: Permission) -> bool {
+    role.is_some_and(|r| r.may(permission))
+}
+
+/// The console's tabs and the sign-out button, on every admin screen: only
+/// the tabs the role may open.
 #[component]
 pub fn AdminNav() -> impl IntoView {
-    let signed_in = Resource::new(|| (), |_| admin_session());
+    let signed_in = SignedInStaff::of_page();
     let navigate = use_navigate();
     Effect::new(move |_| {
-        if let Some(Ok(None)) = signed_in.get() {
+        if let Some(Ok(None)) = signed_in.0.get() {
             navigate("/admin/login", Default::default());
         }
     });
@@ -61,13 +100,25 @@ pub fn AdminNav() -> impl IntoView {
         };
         view! { <a href=href class:current=current aria-current=move || current().then_some("page")>{label}</a> }
     };
+    let tabs = move || {
+        Suspend::new(async move {
+            let role = signed_in.role().await;
+            let may = move |p| allows(role, p);
+            view! {
+                {tab("/admin", "Orders")}
+                {may(Permission::SeeStock).then(|| tab("/admin/products", "Products"))}
+                {may(Permission::SeeCustomers).then(|| tab("/admin/customers", "Customers"))}
+                {may(Permission::SeeReports).then(|| tab("/admin/dashboard", "Dashboard"))}
+                {may(Permission::SeeReports).then(|| tab("/admin/activity", "Activity"))}
+                {may(Permission::ManageWebhooks).then(|| tab("/admin/webhooks", "Webhooks"))}
+                {may(Permission::ManageStaff).then(|| tab("/admin/staff", "Staff"))}
+                {tab("/admin/account", "Account")}
+            }
+        })
+    };
     view! {
         <nav class="admin-nav" aria-label="Admin">
-            {tab("/admin", "Orders")}
-            {tab("/admin/products", "Products")}
-            {tab("/admin/customers", "Customers")}
-            {tab("/admin/dashboard", "Dashboard")}
-            {tab("/admin/webhooks", "Webhooks")}
+            <Transition fallback=move || tab("/admin", "Orders")>{tabs}</Transition>
             <ActionForm action=logout attr:class="sign-out">
                 <button class="button secondary small" type="submit">"Sign out"</button>
             </ActionForm>

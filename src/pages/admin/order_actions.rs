@@ -9,7 +9,7 @@
 use super::fns::{admin_order, MoveOrder};
 use super::AdminNav;
 use crate::components::toast::use_toasts;
-use crate::domain::{Order, OrderStatus};
+use crate::domain::{Order, OrderStatus, Permission, Role};
 use leptos::html::Dialog;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -23,6 +23,8 @@ pub fn StatusActions(
     order: Order,
     action: ServerAction<MoveOrder>,
     back: String,
+    /// The signed-in role: only the moves it may make are offered.
+    role: Option<Role>,
     #[prop(optional)] small: bool,
 ) -> impl IntoView {
     let id = order.id.to_string();
@@ -34,6 +36,7 @@ pub fn StatusActions(
         .next_statuses()
         .iter()
         .filter(|&&to| !(shipped && to == OrderStatus::Cancelled))
+        .filter(|&&to| super::allows(role, Permission::to_move_to(to)))
         .map(|&to| {
             let (id, number, back) = (id.clone(), number.clone(), back.clone());
             if to == OrderStatus::Cancelled {

@@ -6,12 +6,12 @@
 use super::fns::{admin_order, MoveOrder};
 use super::fulfillment::{FulfillmentActions, FulfillmentForms};
 use super::order_actions::{move_failure, CancelDialog, CancelQuestion, StatusActions};
-use super::AdminNav;
+use super::{AdminNav, SignedInStaff};
 use crate::components::live::follow_live_feed;
 use crate::components::toast::use_toasts;
 use crate::components::OrderStatusBadge;
 use crate::domain::shop_time;
-use crate::domain::{Actor, LiveMessage, Order, TimelineKind};
+use crate::domain::{Actor, LiveMessage, Order, Role, TimelineKind};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -42,6 +42,7 @@ pub fn OrderDetailPage() -> impl IntoView {
         }
     });
     let actions = FulfillmentActions::default();
+    let staff = SignedInStaff::of_page();
     actions.on_success(move |saved, what| {
         toaster.success(format!("{what} on order {}", saved.number));
         latest.set(Some(saved));
@@ -52,8 +53,9 @@ pub fn OrderDetailPage() -> impl IntoView {
         <section class="page">
             <Transition fallback=|| view! { <p class="loading">"Loading the order…"</p> }>
                 {move || Suspend::new(async move {
+                    let role = staff.role().await;
                     match order.await {
-                        Ok(loaded) => view! { <OrderDetail loaded latest moves actions/> }.into_any(),
+                        Ok(loaded) => view! { <OrderDetail loaded latest moves actions role/> }.into_any(),
                         Err(e) => view! { <h1>"Order"</h1><p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                     }
                 })}
@@ -68,6 +70,7 @@ fn OrderDetail(
     latest: RwSignal<Option<Order>>,
     moves: ServerAction<MoveOrder>,
     actions: FulfillmentActions,
+    role: Option<Role>,
 ) -> impl IntoView {
     let loaded_number = loaded.number.clone();
     // The live version once there is one; a plain closure, so a refetch
@@ -101,7 +104,7 @@ fn OrderDetail(
                         <h2>"Shipping"</h2>
                         <p><span class="pill">{o.fulfillment_status.label()}</span></p>
                         <div class="actions">
-                            <StatusActions order=o.clone() action=moves back=format!("/admin/orders/{}", o.id)/>
+                            <StatusActions order=o.clone() action=moves back=format!("/admin/orders/{}", o.id) role/>
                         </div>
                         {move_failure(moves)}
                     </div>
@@ -149,7 +152,7 @@ fn OrderDetail(
                         }).collect_view()}
                     </ul>
                 })}
-                <FulfillmentForms order=o.clone() actions/>
+                <FulfillmentForms order=o.clone() actions role/>
             }
         }}
     }

@@ -4,13 +4,14 @@
 
 use super::fns::{admin_orders, MoveOrder};
 use super::order_actions::{move_failure, CancelDialog, CancelQuestion, StatusActions};
-use super::AdminNav;
+use super::{allows, AdminNav, SignedInStaff};
 use crate::components::live::follow_live_feed;
 use crate::components::toast::use_toasts;
 use crate::components::OrderStatusBadge;
 use crate::domain::shop_time;
 use crate::domain::{
-    FulfillmentStatus, Id, LiveMessage, Order, OrderStatus, OrdersQuery, PaymentStatus,
+    FulfillmentStatus, Id, LiveMessage, Order, OrderStatus, OrdersQuery, PaymentStatus, Permission,
+    Role,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -96,6 +97,7 @@ pub fn OrdersPage() -> impl IntoView {
         admin_orders,
     );
     let live = LiveChanges::new();
+    let staff = SignedInStaff::of_page();
     let listed: RwSignal<HashSet<Id>> = RwSignal::new(HashSet::new());
     Effect::new(move |_| {
         let ids = orders.with(|o| match o {
@@ -157,13 +159,19 @@ pub fn OrdersPage() -> impl IntoView {
                 <h1>{move || if to_ship() { "Orders to ship" } else { "Orders" }}</h1>
                 <a class="button secondary" class:current=to_ship href=TO_SHIP
                     aria-current=move || to_ship().then_some("page")>"To ship"</a>
-                <a class="button secondary" href=export_href download>"Export CSV"</a>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        allows(staff.role().await, Permission::SeeReports)
+                            .then(|| view! { <a class="button secondary" href=export_href download>"Export CSV"</a> })
+                    })}
+                </Transition>
             </div>
             <OrderFilters/>
             <Transition fallback=|| view! { <p class="loading">"Loading orders…"</p> }>
                 {move || Suspend::new(async move {
+                    let role = staff.role().await;
                     match orders.await {
-                        Ok(loaded) => view! { <OrderTable loaded live moves/> }.into_any(),
+                        Ok(loaded) => view! { <OrderTable loaded live moves role/> }.into_any(),
                         Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                     }
                 })}
@@ -235,6 +243,7 @@ fn OrderTable(
     loaded: Vec<Order>,
     live: LiveChanges,
     moves: ServerAction<MoveOrder>,
+    role: Option<Role>,
 ) -> impl IntoView {
     let query = use_query_map();
     let full_page = loaded.len() == crate::domain::Page::DEFAULT_LIMIT as usize;
@@ -274,7 +283,7 @@ fn OrderTable(
                     </thead>
                     <tbody>
                         <For each=rows.clone() key=|o| (o.id, o.status, o.updated_at) let:order>
-                            <OrderRow order=order.clone() flashing=live.flashing moves back=back()/>
+                            <OrderRow order=order.clone() flashing=live.flashing moves back=back() role/>
                         </For>
                     </tbody>
                 </table>
@@ -297,6 +306,7 @@ fn OrderRow(
     flashing: RwSignal<HashSet<Id>>,
     moves: ServerAction<MoveOrder>,
     back: String,
+    role: Option<Role>,
 ) -> impl IntoView {
     let id = order.id;
     let class = move || {
@@ -322,7 +332,7 @@ fn OrderRow(
             <td>{order.payment_status.label()}</td>
             <td>{order.fulfillment_status.label()}</td>
             <td class="actions">
-                <StatusActions order=for_buttons action=moves back small=true/>
+                <StatusActions order=for_buttons action=moves back role small=true/>
             </td>
         </tr>
     }

@@ -2,10 +2,10 @@
 //! stock; stock levels follow orders live.
 
 use super::fns::{admin_products, AddProduct, UpdateProduct};
-use super::AdminNav;
+use super::{allows, AdminNav, SignedInStaff};
 use crate::components::live::follow_live_feed;
 use crate::components::toast::use_toasts;
-use crate::domain::{Id, LiveMessage, Product};
+use crate::domain::{Id, LiveMessage, Permission, Product};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use std::collections::HashMap;
@@ -35,6 +35,7 @@ pub fn ProductsPage() -> impl IntoView {
         LiveMessage::OrderUpdated(_) => {}
     });
     let toaster = use_toasts();
+    let staff = SignedInStaff::of_page();
     let add_form = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |_| match add.value().get() {
         Some(Ok(p)) => {
@@ -60,15 +61,23 @@ pub fn ProductsPage() -> impl IntoView {
         <Title text="Products · Igniflo admin"/>
         <section class="page">
             <h1>"Products"</h1>
-            <ActionForm action=add node_ref=add_form attr:class="inline-form" attr:aria-label="Add a product">
-                <label>"Name" <input name="name" required maxlength="200"/></label>
-                <label>"SKU" <input name="sku" required maxlength="64"/></label>
-                <label>"Stock" <input name="stock" type="number" min="0" step="1" required/></label>
-                <label>"Price" <input name="price" inputmode="decimal" required placeholder="12.50"/></label>
-                <button class="button" type="submit">"Add product"</button>
-            </ActionForm>
+            // Only roles that manage the catalogue see its forms.
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    allows(staff.role().await, Permission::ManageCatalogue).then(|| view! {
+                        <ActionForm action=add node_ref=add_form attr:class="inline-form" attr:aria-label="Add a product">
+                            <label>"Name" <input name="name" required maxlength="200"/></label>
+                            <label>"SKU" <input name="sku" required maxlength="64"/></label>
+                            <label>"Stock" <input name="stock" type="number" min="0" step="1" required/></label>
+                            <label>"Price" <input name="price" inputmode="decimal" required placeholder="12.50"/></label>
+                            <button class="button" type="submit">"Add product"</button>
+                        </ActionForm>
+                    })
+                })}
+            </Transition>
             <Transition fallback=|| view! { <p class="loading">"Loading products…"</p> }>
                 {move || Suspend::new(async move {
+                    let edits = allows(staff.role().await, Permission::ManageCatalogue);
                     match products.await {
                         Ok(list) if list.is_empty() => view! { <p class="empty">"No products yet."</p> }.into_any(),
                         Ok(list) => {
@@ -81,11 +90,11 @@ pub fn ProductsPage() -> impl IntoView {
                                         <thead><tr>
                                             <th scope="col">"Name"</th><th scope="col">"SKU"</th>
                                             <th scope="col" class="num">"Price"</th><th scope="col" class="num">"Stock"</th>
-                                            <th scope="col">"Change"</th>
+                                            {edits.then(|| view! { <th scope="col">"Change"</th> })}
                                         </tr></thead>
                                         <tbody>
                                             <For each=rows key=|p| (p.id, p.stock, p.price, p.name.clone()) let:product>
-                                                <ProductRow product update/>
+                                                <ProductRow product update edits/>
                                             </For>
                                         </tbody>
                                     </table>
@@ -101,7 +110,7 @@ pub fn ProductsPage() -> impl IntoView {
 }
 
 #[component]
-fn ProductRow(product: Product, update: ServerAction<UpdateProduct>) -> impl IntoView {
+fn ProductRow(product: Product, update: ServerAction<UpdateProduct>, edits: bool) -> impl IntoView {
     let marker = if product.stock == 0 {
         Some(("marker out", "Out of stock"))
     } else if product.is_low_on_stock() {
@@ -119,7 +128,7 @@ fn ProductRow(product: Product, update: ServerAction<UpdateProduct>) -> impl Int
                 <span class="stock">{product.stock}</span>
                 {marker.map(|(class, label)| view! { " " <span class=class>{label}</span> })}
             </td>
-            <td>
+            {edits.then(|| view! { <td>
                 <ActionForm action=update attr:class="row-form">
                     <input type="hidden" name="id" value=product.id.to_string()/>
                     <label class="visually-hidden" for=format!("name-{}", product.id)>"New name"</label>
@@ -129,7 +138,7 @@ fn ProductRow(product: Product, update: ServerAction<UpdateProduct>) -> impl Int
                     <input id=format!("adjust-{}", product.id) name="stock_adjustment" placeholder="±stock" size="6" aria-label=adjust_label/>
                     <button class="button small" type="submit">"Save"</button>
                 </ActionForm>
-            </td>
+            </td> })}
         </tr>
     }
 }

@@ -11,9 +11,8 @@ use leptos::prelude::*;
 #[server(prefix = "/api/fn", endpoint = "admin_login")]
 pub async fn admin_login(username: String, password: String) -> Result<(), AppError> {
     use crate::domain::Login;
-    use crate::server::auth;
     use crate::server::http::AppState;
-    use crate::server::server_fns::form_failure;
+    use crate::server::server_fns::{form_failure, set_session_cookie};
     use leptos::server_fn::ServerFn;
     let signed_in = async {
         let state = expect_context::<AppState>();
@@ -24,14 +23,7 @@ pub async fn admin_login(username: String, password: String) -> Result<(), AppEr
                 password,
             })
             .await?;
-        let parts: axum::http::request::Parts = leptos_axum::extract()
-            .await
-            .map_err(|_| AppError::Internal)?;
-        let response = expect_context::<leptos_axum::ResponseOptions>();
-        response.insert_header(
-            axum::http::header::SET_COOKIE,
-            auth::session_set_cookie(&token, &parts.headers, &state.access),
-        );
+        set_session_cookie(&token).await?;
         leptos_axum::redirect("/admin");
         Ok(())
     }

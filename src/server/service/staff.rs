@@ -42,7 +42,7 @@ impl StaffCaller {
             actor: Actor {
                 kind: ActorKind::Token,
                 id: None,
-                name: "IGNIFLO_ADMIN_TOKEN".into(),
+                name: "Admin token".into(),
             },
             member: None,
             credential: Credential::AdminToken,
