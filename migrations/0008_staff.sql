@@ -46,3 +46,15 @@ CREATE TABLE api_tokens (
     last_used_at INTEGER
 );
 CREATE INDEX api_tokens_by_member ON api_tokens (staff_id, created_at);
+
+-- What staff and their tokens did, newest last (ids are time-ordered),
+-- written in the transaction of the change itself.
+CREATE TABLE activity (
+    id TEXT PRIMARY KEY,
+    at INTEGER NOT NULL,
+    actor_id TEXT,                       -- the staff member (who, or whose token, did it)
+    kind TEXT NOT NULL,
+    body TEXT NOT NULL                   -- the entry as JSON
+);
+CREATE INDEX activity_by_actor ON activity (actor_id, id);
+CREATE INDEX activity_by_kind ON activity (kind, id);

@@ -2,9 +2,9 @@
 
 use crate::components::toast::{ToastShelf, Toasts};
 use crate::pages::admin::{
-    AccountScreen, CancelOrderScreen, CustomersScreen, DashboardScreen, LoginScreen,
-    OrderDetailScreen, OrdersScreen, PackingSlipScreen, ProductsScreen, SetPasswordScreen,
-    StaffScreen, StockHistoryScreen, WebhookDeliveriesScreen, WebhooksScreen,
+    AccountScreen, ActivityScreen, CancelOrderScreen, CustomersScreen, DashboardScreen,
+    LoginScreen, OrderDetailScreen, OrdersScreen, PackingSlipScreen, ProductsScreen,
+    SetPasswordScreen, StaffScreen, StockHistoryScreen, WebhookDeliveriesScreen, WebhooksScreen,
 };
 use crate::pages::customer::{CustomerPage, TrackingScreen};
 use leptos::prelude::*;
@@ -67,6 +67,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/webhooks/:id") view={Lazy::<WebhookDeliveriesScreen>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin/login") view={Lazy::<LoginScreen>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin/staff") view={Lazy::<StaffScreen>::new()} ssr=SsrMode::InOrder/>
+                    <Route path=path!("/admin/activity") view={Lazy::<ActivityScreen>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin/account") view={Lazy::<AccountScreen>::new()} ssr=SsrMode::InOrder/>
                     <Route path=path!("/admin/set-password") view={Lazy::<SetPasswordScreen>::new()} ssr=SsrMode::InOrder/>
                 </Routes>

@@ -569,6 +569,8 @@ async fn every_route_for_every_caller(backend: Backend) {
                 404,
             ),
             ("GET", "/metrics".into(), None, READ_BOOKS, 200),
+            ("GET", "/api/activity?kind=status".into(), None, READ_BOOKS, 200),
+            ("GET", "/api/activity?kind=nonsense".into(), None, READ_BOOKS, 422),
         ];
         for (method, path, body, door, ok) in routes {
             let expected = door.answer(who, ok);
@@ -1497,6 +1499,18 @@ async fn the_admin_server_functions_answer_only_the_admin(backend: Backend) {
         ),
         ("admin_customers", vec![], READ_BOOKS, 200),
         ("admin_dashboard", vec![], READ_BOOKS, 200),
+        ("admin_activity", vec![], READ_BOOKS, 200),
+        ("admin_staff", vec![], OWNERS, 200),
+        (
+            "change_staff_member",
+            vec![("id", no_such), ("role", "VIEWER")],
+            OWNERS,
+            404,
+        ),
+        ("staff_password_link", vec![("id", no_such)], OWNERS, 404),
+        ("my_account", vec![], Door::AnyStaff, 200),
+        ("revoke_my_token", vec![("id", no_such)], Door::AnyStaff, 404),
+        ("end_my_session", vec![("id", no_such)], Door::AnyStaff, 404),
         ("admin_webhooks", vec![], OWNERS, 200),
         (
             "add_webhook",

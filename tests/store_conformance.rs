@@ -115,7 +115,8 @@ conformance!([sqlite => sqlite_fixture, mongo => mongo_fixture]; [
     set_password_links_work_once_and_not_after_they_expire,
     the_last_active_owner_stays_an_owner_even_when_racing,
     deactivating_a_member_ends_their_sessions_and_tokens,
-    tokens_carry_at_most_their_holders_role
+    tokens_carry_at_most_their_holders_role,
+    staff_changes_are_logged_with_who_did_them
 ]);
 
 /// The hub's next event; a lost one fails the test instead of hanging it.
@@ -165,6 +166,7 @@ fn staff_actor() -> Actor {
         kind: ActorKind::Staff,
         id: Some("5f0000000000000000000001".into()),
         name: "Ada Packer".into(),
+        staff: None,
     }
 }
 

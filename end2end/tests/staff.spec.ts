@@ -86,6 +86,20 @@ test("an owner adds a packer who ships an order and is named on its timeline @hy
   await expect(customer.locator("body")).toContainText("by the shop");
   await expect(customer.locator("body")).not.toContainText("Pat Packer");
 
+  // The owner's activity log, filtered to the packer, shows the parcel.
+  await page.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Activity" }).click();
+  await expect(page.getByRole("heading", { name: "Activity" })).toBeVisible();
+  await page.getByLabel("Staff member").selectOption({ label: "Pat Packer" });
+  await page.getByLabel("Kind").selectOption("shipment");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await expect(page).toHaveURL(/kind=shipment/);
+  const entries = page.locator(".activity-log li");
+  await expect(entries).toHaveCount(1);
+  await expect(entries.first()).toContainText("Pat Packer");
+  await expect(entries.first()).toContainText(`Order ${order.number}`);
+  await expect(entries.first()).toContainText("Shipped 2 ×");
+  await screenshots(page, testInfo, "activity");
+
   expect(ownerErrors).toEqual([]);
   expect(packerErrors).toEqual([]);
   await packerContext.close();

@@ -2,6 +2,7 @@
 //! lifecycle and the records Igniflo keeps. Nothing here knows about HTTP or
 //! storage; the rules that need no I/O live here so both sides agree on them.
 
+mod activity;
 mod countries;
 mod currency;
 mod error;
@@ -21,6 +22,7 @@ mod timestamp;
 pub mod validate;
 pub mod webhook;
 
+pub use activity::{is_staff_activity, ActivityEntry, ActivityKind, ActivityQuery};
 pub use countries::COUNTRIES;
 pub use currency::Currency;
 pub use error::AppError;

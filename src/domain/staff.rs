@@ -143,6 +143,9 @@ pub struct Actor {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     pub name: String,
+    /// For a token: the id of the staff member it belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff: Option<String>,
 }
 
 /// Changes recorded before staff accounts named their actor by kind alone.
@@ -154,6 +157,8 @@ enum StoredActor {
         #[serde(default)]
         id: Option<String>,
         name: String,
+        #[serde(default)]
+        staff: Option<String>,
     },
     KindOnly(LegacyActor),
 }
@@ -169,13 +174,24 @@ enum LegacyActor {
 impl From<StoredActor> for Actor {
     fn from(stored: StoredActor) -> Actor {
         match stored {
-            StoredActor::Named { kind, id, name } => Actor { kind, id, name },
+            StoredActor::Named {
+                kind,
+                id,
+                name,
+                staff,
+            } => Actor {
+                kind,
+                id,
+                name,
+                staff,
+            },
             StoredActor::KindOnly(LegacyActor::Customer) => Actor::customer(),
             StoredActor::KindOnly(LegacyActor::System) => Actor::system(),
             StoredActor::KindOnly(LegacyActor::Admin) => Actor {
                 kind: ActorKind::Staff,
                 id: None,
                 name: FIRST_OWNER_LOGIN.to_string(),
+                staff: None,
             },
         }
     }
@@ -187,6 +203,7 @@ impl Actor {
             kind: ActorKind::Customer,
             id: None,
             name: "customer".into(),
+            staff: None,
         }
     }
 
@@ -195,6 +212,7 @@ impl Actor {
             kind: ActorKind::System,
             id: None,
             name: "Igniflo".into(),
+            staff: None,
         }
     }
 
@@ -203,6 +221,17 @@ impl Actor {
             kind: ActorKind::Staff,
             id: Some(member.id.to_string()),
             name: member.name.clone(),
+            staff: None,
+        }
+    }
+
+    /// The staff member behind the change: the one who made it, or whose
+    /// token did.
+    pub fn staff_member(&self) -> Option<&str> {
+        match self.kind {
+            ActorKind::Staff => self.id.as_deref(),
+            ActorKind::Token => self.staff.as_deref(),
+            ActorKind::Customer | ActorKind::System => None,
         }
     }
 
@@ -214,6 +243,7 @@ impl Actor {
                 kind: self.kind,
                 id: None,
                 name: "the shop".into(),
+                staff: None,
             },
             ActorKind::Customer | ActorKind::System => self.clone(),
         }
@@ -412,10 +442,13 @@ mod tests {
             kind: ActorKind::Token,
             id: Some("t1".into()),
             name: "Warehouse sync".into(),
+            staff: Some("m1".into()),
         };
         let json = serde_json::to_string(&new).unwrap();
         assert_eq!(serde_json::from_str::<Actor>(&json).unwrap(), new);
         assert_eq!(new.as_seen_by_customer().name, "the shop");
         assert_eq!(new.as_seen_by_customer().id, None);
+        assert_eq!(new.as_seen_by_customer().staff, None);
+        assert_eq!(new.staff_member(), Some("m1"));
     }
 }

@@ -325,3 +325,139 @@ pub async fn tokens_carry_at_most_their_holders_role(f: &Fixture) {
     f.service.revoke_token(&owner, own.token.id).await.unwrap();
     assert_eq!(f.service.token_caller(&own.secret).await.unwrap(), None);
 }
+
+pub async fn staff_changes_are_logged_with_who_did_them(f: &Fixture) {
+    f.service.set_admin_password(PASSWORD).await.unwrap();
+    let (pat, packer) = signed_in(f, "Pat Packer", "pat@example.com", Role::Packer).await;
+    let (mia, manager) = signed_in(f, "Mia Manager", "mia@example.com", Role::Manager).await;
+    let token = f
+        .service
+        .create_token(
+            &manager,
+            NewApiToken {
+                name: "Till".into(),
+                role: None,
+            },
+        )
+        .await
+        .unwrap();
+    let by_token = f
+        .service
+        .token_caller(&token.secret)
+        .await
+        .unwrap()
+        .unwrap();
+    let mug = f
+        .service
+        .add_product(
+            NewProduct {
+                name: "Mug".into(),
+                sku: "MUG".into(),
+                stock: 10,
+                price: Money::from_cents(1250),
+                low_stock_threshold: None,
+            },
+            manager.actor.clone(),
+        )
+        .await
+        .unwrap();
+    let c = customer(&f.service, "ada@example.com").await;
+    let placed = f
+        .service
+        .place_order(order(&c, &[("MUG", 2)]), None, Actor::customer())
+        .await
+        .unwrap()
+        .placed
+        .order;
+    f.service
+        .change_status(placed.id, OrderStatus::Paid, by_token.actor.clone())
+        .await
+        .unwrap();
+    f.service
+        .ship(
+            placed.id,
+            NewShipment::default(),
+            None,
+            packer.actor.clone(),
+        )
+        .await
+        .unwrap();
+    f.service
+        .update_product(
+            mug.id,
+            ProductUpdate {
+                price: Some(Money::from_cents(1400)),
+                stock_adjustment: Some(5),
+                ..Default::default()
+            },
+            manager.actor.clone(),
+        )
+        .await
+        .unwrap();
+
+    let all = f
+        .service
+        .activity(None, None, Page::default())
+        .await
+        .unwrap();
+    let seen: Vec<(ActivityKind, &str)> = all
+        .iter()
+        .map(|e| (e.kind, e.actor.name.as_str()))
+        .collect();
+    // Newest first; the customer's order is not staff activity; shipping
+    // the last units then moved the order to FULFILLED.
+    assert_eq!(
+        seen,
+        vec![
+            (ActivityKind::Product, "Mia Manager"),
+            (ActivityKind::Status, "Pat Packer"),
+            (ActivityKind::Shipment, "Pat Packer"),
+            (ActivityKind::Status, "Till (Mia Manager)"),
+            (ActivityKind::Product, "Mia Manager"),
+        ]
+    );
+    assert_eq!(
+        all[0].summary,
+        "Changed MUG: price $12.50 → $14.00, stock +5 (to 13)"
+    );
+    assert_eq!(all[2].order_number.as_deref(), Some(placed.number.as_str()));
+    assert!(all[2].summary.starts_with("Shipped 2 × MUG"), "{}", all[2].summary);
+    // By member: a manager's token counts as the manager.
+    let mias = f
+        .service
+        .activity(Some(mia.id), None, Page::default())
+        .await
+        .unwrap();
+    assert_eq!(mias.len(), 3);
+    let pats = f
+        .service
+        .activity(Some(pat.id), None, Page::default())
+        .await
+        .unwrap();
+    assert_eq!(pats.len(), 2);
+    let statuses = f
+        .service
+        .activity(None, Some(ActivityKind::Status), Page::default())
+        .await
+        .unwrap();
+    assert_eq!(statuses.len(), 2);
+    // Paged by cursor, like the order list.
+    let first = Page {
+        limit: 2,
+        before: None,
+    };
+    let one = f.service.activity(None, None, first).await.unwrap();
+    let two = f
+        .service
+        .activity(
+            None,
+            None,
+            Page {
+                limit: 2,
+                before: one.last().map(|e| e.id),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!([one, two].concat(), all[..4].to_vec());
+}

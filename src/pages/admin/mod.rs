@@ -5,6 +5,7 @@
 //! server function checks again on its own.
 
 pub mod account;
+pub mod activity;
 pub mod customers;
 pub mod dashboard;
 pub mod fns;
@@ -40,6 +41,7 @@ super::lazy_screen!(
     WebhookDeliveriesScreen => webhooks::WebhookDeliveriesPage,
     LoginScreen => login::LoginPage,
     StaffScreen => staff::StaffPage,
+    ActivityScreen => activity::ActivityPage,
     AccountScreen => account::AccountPage,
     SetPasswordScreen => account::SetPasswordPage,
 );

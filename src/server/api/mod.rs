@@ -69,6 +69,7 @@ use utoipa::OpenApi;
         staff::change_password,
         staff::list_sessions,
         staff::end_session,
+        staff::activity,
     ),
     components(schemas(error::ErrorBody))
 )]

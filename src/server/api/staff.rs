@@ -4,16 +4,17 @@
 //! sessions.
 
 use super::error::{ApiResult, ErrorBody};
-use super::extract::{ApiJson, PathId};
+use super::extract::{ApiJson, ApiQuery, PathId};
+use super::paging::paged;
 use crate::domain::{
-    ApiToken, ChangePassword, CreatedApiToken, NewApiToken, NewStaffMember, SetPassword,
-    StaffMember, StaffPatch, StaffSession, StaffWithLink,
+    ActivityEntry, ActivityQuery, ApiToken, ChangePassword, CreatedApiToken, NewApiToken,
+    NewStaffMember, SetPassword, StaffMember, StaffPatch, StaffSession, StaffWithLink,
 };
 use crate::server::auth::{door, session_set_cookie, with_cookie, AnyStaff, May};
 use crate::server::http::AppState;
 use crate::server::service::Service;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, post};
 use axum::{Json, Router};
@@ -29,6 +30,24 @@ pub fn router() -> Router<AppState> {
         .route("/api/auth/password", post(change_password))
         .route("/api/auth/sessions", get(list_sessions))
         .route("/api/auth/sessions/{id}", delete(end_session))
+        .route("/api/activity", get(activity))
+}
+
+/// What staff did across the shop, newest first: status moves, shipments,
+/// returns, refunds, notes, product changes, each with who did it. Filter
+/// by `staff` (a member's id: their own changes and their tokens') and
+/// `kind`; paged like the order list.
+#[utoipa::path(get, path = "/api/activity", tag = "staff", params(ActivityQuery),
+    responses((status = 200, body = [ActivityEntry]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn activity(
+    _: May<door::SeeReports>,
+    State(service): State<Service>,
+    ApiQuery(query): ApiQuery<ActivityQuery>,
+    uri: Uri,
+) -> ApiResult<Response> {
+    let ((staff, kind), page) = (query.filters()?, query.page()?);
+    let entries = service.activity(staff, kind, page).await?;
+    Ok(paged(entries, page, &uri, |e| e.id))
 }
 
 /// Every staff member, in the order they were added (owners).

@@ -2,8 +2,9 @@
 
 use super::{integration_events, Service, CHANGE_RETRIES};
 use crate::domain::{
-    validate, Actor, AppError, Currency, Id, NewProduct, Page, Product, ProductUpdate,
-    StockMismatch, StockMovement, StockReason, Timestamp, DEFAULT_LOW_STOCK_THRESHOLD,
+    is_staff_activity, validate, ActivityEntry, Actor, AppError, Currency, Id, NewProduct, Page,
+    Product, ProductUpdate, StockMismatch, StockMovement, StockReason, Timestamp,
+    DEFAULT_LOW_STOCK_THRESHOLD,
 };
 use crate::server::store::records::Record;
 use crate::server::store::{Applied, Change, ProductEdit, StockDelta};
@@ -28,6 +29,21 @@ impl Service {
         };
         let opening = StockMovement::received(Id::generate(), &product, actor.clone());
         let mut change = Change::new(now, actor);
+        if is_staff_activity(&change.actor) {
+            let summary = format!(
+                "Added {} ({}): {} in stock at {}",
+                product.name,
+                product.sku,
+                product.stock,
+                product.currency.format(product.price)
+            );
+            change.activity = vec![ActivityEntry::of_product(
+                product.id,
+                now,
+                &change.actor,
+                summary,
+            )];
+        }
         change.inserts = vec![Record::Product(product.clone()), Record::Movement(opening)];
         self.store.apply(change).await?.unguarded()?;
         self.announce(None, std::slice::from_ref(&product), &[]);
@@ -82,6 +98,10 @@ impl Service {
             }
             if change.product_edits.is_empty() && change.stock.is_empty() {
                 return Ok(current);
+            }
+            if is_staff_activity(&actor) {
+                let summary = product_change_summary(&current, &update, delta);
+                change.activity = vec![ActivityEntry::of_product(id, now, &actor, summary)];
             }
             match self.store.apply(change).await? {
                 Applied::Done {
@@ -139,4 +159,36 @@ impl Service {
     pub async fn stock_mismatches(&self) -> Result<Vec<StockMismatch>, AppError> {
         self.store.stock_mismatches().await
     }
+}
+
+/// What a product change did, in a sentence: "Changed MUG: name Mug → Big
+/// mug, price $12.50 → $14.00, stock +5".
+fn product_change_summary(before: &Product, update: &ProductUpdate, stock_delta: i64) -> String {
+    let mut parts = Vec::new();
+    if let Some(name) = update.name.as_ref().filter(|n| **n != before.name) {
+        parts.push(format!("name {} → {name}", before.name));
+    }
+    if let Some(price) = update.price.filter(|p| *p != before.price) {
+        let money = |m| before.currency.format(m);
+        parts.push(format!("price {} → {}", money(before.price), money(price)));
+    }
+    if let Some(threshold) = update
+        .low_stock_threshold
+        .filter(|t| *t != before.low_stock_threshold)
+    {
+        parts.push(format!(
+            "low-stock threshold {} → {threshold}",
+            before.low_stock_threshold
+        ));
+    }
+    if stock_delta != 0 {
+        parts.push(format!(
+            "stock {stock_delta:+} (to {})",
+            before.stock + stock_delta
+        ));
+    }
+    if parts.is_empty() {
+        parts.push("saved unchanged".into());
+    }
+    format!("Changed {}: {}", before.sku, parts.join(", "))
 }

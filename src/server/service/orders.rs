@@ -4,10 +4,10 @@
 
 use super::{integration_events, Service};
 use crate::domain::{
-    validate, Actor, AppError, CommandKey, Currency, Customer, FulfillmentStatus, Id, Money,
-    NewNote, NewOrder, NewRefund, NewReturn, NewShipment, Order, OrderChange, OrderFilter,
-    OrderStatus, Page, PaymentStatus, PlacedOrder, Product, StatusEntry, StatusUpdate, StockReason,
-    Timestamp,
+    is_staff_activity, validate, ActivityEntry, Actor, AppError, CommandKey, Currency, Customer,
+    FulfillmentStatus, Id, Money, NewNote, NewOrder, NewRefund, NewReturn, NewShipment, Order,
+    OrderChange, OrderFilter, OrderStatus, Page, PaymentStatus, PlacedOrder, Product, StatusEntry,
+    StatusUpdate, StockReason, Timestamp,
 };
 use crate::server::metrics::metrics;
 use crate::server::secrets;
@@ -372,6 +372,9 @@ impl Service {
                     expected_stock: None,
                 })
                 .collect();
+            if is_staff_activity(actor) {
+                change.activity = ActivityEntry::of_order(&changed, at, actor);
+            }
             change.order_updates.push(OrderUpdate {
                 order: StoredOrder::from_order(&changed),
                 read_version: order.version,

@@ -3,9 +3,10 @@
 
 use super::Service;
 use crate::domain::{
-    validate, Actor, ActorKind, ApiToken, AppError, ChangePassword, CreatedApiToken, Id, Login,
-    NewApiToken, NewStaffMember, Role, SetPassword, StaffMember, StaffPatch, StaffSession,
-    StaffWithLink, Timestamp, API_TOKEN_PREFIX, FIRST_OWNER_LOGIN, PASSWORD_LINK_HOURS,
+    validate, ActivityEntry, ActivityKind, Actor, ActorKind, ApiToken, AppError, ChangePassword,
+    CreatedApiToken, Id, Login, NewApiToken, NewStaffMember, Page, Role, SetPassword, StaffMember,
+    StaffPatch, StaffSession, StaffWithLink, Timestamp, API_TOKEN_PREFIX, FIRST_OWNER_LOGIN,
+    PASSWORD_LINK_HOURS,
 };
 use crate::server::secrets;
 use crate::server::store::staff::{
@@ -43,6 +44,7 @@ impl StaffCaller {
                 kind: ActorKind::Token,
                 id: None,
                 name: "Admin token".into(),
+                staff: None,
             },
             member: None,
             credential: Credential::AdminToken,
@@ -273,6 +275,7 @@ impl Service {
                 kind: ActorKind::Token,
                 id: Some(token.id.to_string()),
                 name: format!("{} ({})", token.name, member.member.name),
+                staff: Some(member.member.id.to_string()),
             },
             member: Some(member.member.id),
             credential: Credential::Token(token.id),
@@ -585,6 +588,19 @@ impl Service {
         } else {
             Err(AppError::not_found("token", id))
         }
+    }
+
+    /// The activity log, newest first: of one staff member (by session or
+    /// token alike) and of one kind, when given.
+    pub async fn activity(
+        &self,
+        staff: Option<Id>,
+        kind: Option<ActivityKind>,
+        page: Page,
+    ) -> Result<Vec<ActivityEntry>, AppError> {
+        self.store
+            .activity(staff.map(|s| s.to_string()), kind, page)
+            .await
     }
 
     /// Adds a member from the command line (`igniflo add-staff`).

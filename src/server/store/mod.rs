@@ -13,8 +13,8 @@ pub mod staff;
 
 use crate::domain::webhook::{Delivery, DeliveryAttempt, DeliveryState, WebhookEndpoint};
 use crate::domain::{
-    Actor, AppError, Customer, Id, Money, Order, OrderFilter, OrderStatus, Page, Product,
-    StockMismatch, StockMovement, StockReason, Timestamp,
+    ActivityEntry, Actor, AppError, Customer, Id, Money, Order, OrderFilter, OrderStatus, Page,
+    Product, StockMismatch, StockMovement, StockReason, Timestamp,
 };
 use crate::server::events::LiveHub;
 use async_trait::async_trait;
@@ -56,6 +56,9 @@ pub struct Change {
     pub product_edits: Vec<ProductEdit>,
     /// Stock moves, each written with its ledger movement.
     pub stock: Vec<StockDelta>,
+    /// What staff did, for the activity log (empty for customers' and
+    /// Igniflo's own changes).
+    pub activity: Vec<ActivityEntry>,
     /// The events it announces to integrations, written to the outbox in
     /// the same transaction: a committed change is always announced, a
     /// refused one never. None for data moves.
@@ -69,6 +72,7 @@ impl Change {
             actor,
             inserts: Vec::new(),
             order_updates: Vec::new(),
+            activity: Vec::new(),
             product_edits: Vec::new(),
             stock: Vec::new(),
             announce: None,

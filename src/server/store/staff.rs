@@ -2,7 +2,7 @@
 //! set-password link (hashes only), their sessions, their API tokens.
 
 use super::StoreResult;
-use crate::domain::{ApiToken, Id, StaffMember, Timestamp};
+use crate::domain::{ActivityEntry, ActivityKind, ApiToken, Id, Page, StaffMember, Timestamp};
 use async_trait::async_trait;
 
 /// A staff member as stored.
@@ -89,4 +89,13 @@ pub trait StaffStore: Send + Sync + 'static {
     /// there is none such.
     async fn delete_token(&self, id: Id, staff: Option<Id>) -> StoreResult<bool>;
     async fn token_used(&self, id: Id, at: Timestamp) -> StoreResult<()>;
+
+    /// The activity log, newest first: only that of `staff` (a member's id:
+    /// their own changes and their tokens') and only of `kind`, when given.
+    async fn activity(
+        &self,
+        staff: Option<String>,
+        kind: Option<ActivityKind>,
+        page: Page,
+    ) -> StoreResult<Vec<ActivityEntry>>;
 }

@@ -140,6 +140,13 @@ pub(super) async fn prepare(db: &Database) -> mongodb::error::Result<()> {
             unique_if_set("unique_link_hash", "linkHash"),
         ])
         .await?;
+    db.collection::<Document>(staff::ACTIVITY)
+        .create_indexes([
+            plain("by_staff", doc! { "actor.id": 1, "_id": -1 }),
+            plain("by_token_holder", doc! { "actor.staff": 1, "_id": -1 }),
+            plain("by_kind", doc! { "kind": 1, "_id": -1 }),
+        ])
+        .await?;
     db.collection::<Document>(staff::API_TOKENS)
         .create_indexes([
             unique("unique_token_hash", doc! { "tokenHash": 1 }),

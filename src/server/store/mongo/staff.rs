@@ -8,7 +8,10 @@ use super::errors::{db_error, duplicate_field};
 use super::queries::collect;
 use super::transaction::{self, Abort, Checked};
 use super::MongoStore;
-use crate::domain::{ApiToken, AppError, Id, Role, StaffMember, Timestamp, FIRST_OWNER_LOGIN};
+use crate::domain::{
+    ActivityEntry, ActivityKind, ApiToken, AppError, Id, Page, Role, StaffMember, Timestamp,
+    FIRST_OWNER_LOGIN,
+};
 use crate::server::store::staff::{
     email_key, SessionRecord, StaffRecord, StaffStore, StaffWrite, StaffWritten,
 };
@@ -22,6 +25,7 @@ use serde::{Deserialize, Serialize};
 pub(super) const STAFF: &str = "staff";
 pub(super) const STAFF_SESSIONS: &str = "staff_sessions";
 pub(super) const API_TOKENS: &str = "api_tokens";
+pub(super) const ACTIVITY: &str = "activity";
 /// One document every staff change updates, so concurrent ones conflict.
 const STAFF_GUARD: &str = "staff_guard";
 
@@ -142,6 +146,12 @@ impl MongoStore {
 
     fn token_docs(&self) -> Collection<TokenDoc> {
         self.db.collection(API_TOKENS)
+    }
+
+    /// Entries as the API shows them; `_id` is the id's hex, which sorts
+    /// as the id does.
+    pub(super) fn activity_log(&self) -> Collection<ActivityEntry> {
+        self.db.collection(ACTIVITY)
     }
 
     async fn record_where(&self, filter: Document) -> StoreResult<Option<StaffRecord>> {
@@ -447,6 +457,38 @@ impl StaffStore for MongoStore {
             .await
             .map_err(db_error)?;
         Ok(removed.deleted_count > 0)
+    }
+
+    async fn activity(
+        &self,
+        staff: Option<String>,
+        kind: Option<ActivityKind>,
+        page: Page,
+    ) -> StoreResult<Vec<ActivityEntry>> {
+        self.ready().await?;
+        let mut filter = Document::new();
+        if let Some(staff) = staff {
+            filter.insert(
+                "$or",
+                vec![
+                    doc! { "actor.kind": "staff", "actor.id": &staff },
+                    doc! { "actor.staff": &staff },
+                ],
+            );
+        }
+        if let Some(kind) = kind {
+            filter.insert("kind", kind.as_str());
+        }
+        if let Some(before) = page.before {
+            filter.insert("_id", doc! { "$lt": before.to_string() });
+        }
+        let found = self
+            .activity_log()
+            .find(filter)
+            .sort(doc! { "_id": -1 })
+            .limit(i64::from(page.limit))
+            .await;
+        collect(found).await
     }
 
     async fn token_used(&self, token: Id, at: Timestamp) -> StoreResult<()> {

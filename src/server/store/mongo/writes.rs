@@ -128,6 +128,12 @@ impl MongoStore {
                 .session(&mut *s)
                 .await?;
         }
+        if !change.activity.is_empty() {
+            self.activity_log()
+                .insert_many(&change.activity)
+                .session(&mut *s)
+                .await?;
+        }
         if let Some(announce) = &change.announce {
             let events = (announce.0)(&products, &movements).map_err(Abort::Refused)?;
             if !events.is_empty() {

@@ -95,6 +95,21 @@ pub fn apply(conn: &Connection, change: Change) -> StoreResult<Applied> {
         movements.push(movement);
         Applied::keep_latest(&mut products, product);
     }
+    for entry in &change.activity {
+        conn.prepare_cached(
+            "INSERT INTO activity (id, at, actor_id, kind, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                entry.id.to_string(),
+                entry.at.millis(),
+                entry.actor.staff_member(),
+                entry.kind.as_str(),
+                rows::json_column(entry)?
+            ])
+        })
+        .map_err(db_error)?;
+    }
     if let Some(announce) = &change.announce {
         for event in (announce.0)(&products, &movements)? {
             conn.prepare_cached(

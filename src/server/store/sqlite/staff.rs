@@ -2,9 +2,11 @@
 //! through the one writer, so "another active owner remains" is checked
 //! and written in the same transaction.
 
-use super::rows::{db_error, duplicate_field, id_column, parsed};
+use super::rows::{db_error, duplicate_field, id_column, json_value, parsed};
 use super::SqliteStore;
-use crate::domain::{ApiToken, AppError, Id, StaffMember, Timestamp};
+use crate::domain::{
+    ActivityEntry, ActivityKind, ApiToken, AppError, Id, Page, StaffMember, Timestamp,
+};
 use crate::server::store::staff::{
     email_key, SessionRecord, StaffRecord, StaffStore, StaffWrite, StaffWritten,
 };
@@ -340,6 +342,36 @@ impl StaffStore for SqliteStore {
                 .map_err(db_error)
             })
             .await
+    }
+
+    async fn activity(
+        &self,
+        staff: Option<String>,
+        kind: Option<ActivityKind>,
+        page: Page,
+    ) -> StoreResult<Vec<ActivityEntry>> {
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT body FROM activity \
+                     WHERE (?1 IS NULL OR actor_id = ?1) AND (?2 IS NULL OR kind = ?2) \
+                     AND (?3 IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?4",
+                )
+                .map_err(db_error)?;
+            let rows = stmt
+                .query_map(
+                    params![
+                        staff,
+                        kind.map(ActivityKind::as_str),
+                        page.before.map(|b| b.to_string()),
+                        page.limit
+                    ],
+                    |r| json_value(r, 0),
+                )
+                .map_err(db_error)?;
+            rows.collect::<rusqlite::Result<_>>().map_err(db_error)
+        })
+        .await
     }
 
     async fn token_used(&self, id: Id, at: Timestamp) -> StoreResult<()> {
