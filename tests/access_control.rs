@@ -333,6 +333,7 @@ on_every_store!(
     admin_sessions_sign_in_refuse_cross_site_changes_and_sign_out,
     login_brute_force_is_slowed_to_429,
     anonymous_order_placement_is_rate_limited,
+    a_staff_token_has_a_limit_of_its_own,
     responses_carry_security_headers_and_cors_allows_only_client_url,
     websocket_clients_see_only_the_orders_they_track,
     socket_io_clients_see_only_the_orders_they_track,
@@ -569,8 +570,20 @@ async fn every_route_for_every_caller(backend: Backend) {
                 404,
             ),
             ("GET", "/metrics".into(), None, READ_BOOKS, 200),
-            ("GET", "/api/activity?kind=status".into(), None, READ_BOOKS, 200),
-            ("GET", "/api/activity?kind=nonsense".into(), None, READ_BOOKS, 422),
+            (
+                "GET",
+                "/api/activity?kind=status".into(),
+                None,
+                READ_BOOKS,
+                200,
+            ),
+            (
+                "GET",
+                "/api/activity?kind=nonsense".into(),
+                None,
+                READ_BOOKS,
+                422,
+            ),
         ];
         for (method, path, body, door, ok) in routes {
             let expected = door.answer(who, ok);
@@ -829,6 +842,49 @@ async fn anonymous_order_placement_is_rate_limited(backend: Backend) {
         assert_eq!(r.status(), StatusCode::CREATED);
     }
     assert!(limited, "30 orders at once from one address hit the limit");
+}
+
+/// A staff token is held to its own limit, not to the per-address ones:
+/// past the address's order limit it still places orders, until its own
+/// limit; another token from the same address is unaffected.
+async fn a_staff_token_has_a_limit_of_its_own(backend: Backend) {
+    let shop = Shop::open_with(
+        backend,
+        &[("IGNIFLO_RATE_ORDERS", "6"), ("IGNIFLO_RATE_TOKEN", "120")],
+    )
+    .await
+    .with_staff()
+    .await;
+    let staff = shop.staff.as_ref().unwrap();
+    let cid = shop.customer["_id"].clone();
+    let place = |token: &str| {
+        shop.http
+            .post(shop.url("/api/orders"))
+            .bearer_auth(token)
+            .json(&json!({"customer": cid, "items": [{"product": "MUG", "quantity": 1}]}))
+            .send()
+    };
+    // The address's order limit (a burst of 5) does not apply to a token;
+    // the token's own (120 a minute, a burst of 20) does.
+    let mut placed = 0;
+    let mut limited = false;
+    for _ in 0..40 {
+        let r = place(&staff.manager_token).await.unwrap();
+        if r.status() == StatusCode::TOO_MANY_REQUESTS {
+            assert!(r.headers().contains_key("retry-after"));
+            limited = true;
+            break;
+        }
+        assert_eq!(r.status(), StatusCode::CREATED);
+        placed += 1;
+    }
+    assert!(
+        placed > 5,
+        "the token got past the address's limit: {placed}"
+    );
+    assert!(limited, "the token met its own limit after {placed}");
+    let r = place(&staff.packer_token).await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED, "each token has its own");
 }
 
 async fn responses_carry_security_headers_and_cors_allows_only_client_url(backend: Backend) {
@@ -1509,7 +1565,12 @@ async fn the_admin_server_functions_answer_only_the_admin(backend: Backend) {
         ),
         ("staff_password_link", vec![("id", no_such)], OWNERS, 404),
         ("my_account", vec![], Door::AnyStaff, 200),
-        ("revoke_my_token", vec![("id", no_such)], Door::AnyStaff, 404),
+        (
+            "revoke_my_token",
+            vec![("id", no_such)],
+            Door::AnyStaff,
+            404,
+        ),
         ("end_my_session", vec![("id", no_such)], Door::AnyStaff, 404),
         ("admin_webhooks", vec![], OWNERS, 200),
         (

@@ -99,14 +99,15 @@ test("the stock history shows every change of a product's stock @hydrated", asyn
   await row.getByRole("link", { name: "Stock history" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Stock history: ${p.name}`);
   await expect(page.getByText(`SKU ${p.sku} · 8 in stock · low at 5 or fewer`)).toBeVisible();
-  // Newest first: what happened, by how much, and what it left.
+  // Newest first: what happened, by how much, what it left, and who did it
+  // (here the integration's admin token).
   const rows = page.locator("table.ledger tbody tr");
   await expect(rows).toHaveCount(4);
   const cells = async (i: number) => (await rows.nth(i).locator("td").allInnerTexts()).map((t) => t.trim());
-  expect((await cells(0)).slice(1)).toEqual(["Adjusted by hand", "-4", "8", "", "admin"]);
-  expect((await cells(1)).slice(1)).toEqual(["Order cancelled", "+5", "12", "Order", "admin"]);
+  expect((await cells(0)).slice(1)).toEqual(["Adjusted by hand", "-4", "8", "", "Admin token"]);
+  expect((await cells(1)).slice(1)).toEqual(["Order cancelled", "+5", "12", "Order", "Admin token"]);
   expect((await cells(2)).slice(1)).toEqual(["Ordered", "-5", "7", "Order", "customer"]);
-  expect((await cells(3)).slice(1)).toEqual(["Received", "+12", "12", "", "admin"]);
+  expect((await cells(3)).slice(1)).toEqual(["Received", "+12", "12", "", "Admin token"]);
   // Laid out as a table: the columns line up across rows.
   const firstCells = await rows.nth(0).locator("td").evaluateAll((tds) => tds.map((td) => td.getBoundingClientRect().left));
   const lastCells = await rows.nth(3).locator("td").evaluateAll((tds) => tds.map((td) => td.getBoundingClientRect().left));

@@ -41,6 +41,10 @@ test("every admin screen shows its data in the page the server sends", async ({ 
     ["/admin/dashboard", "dashboard", `.kpis`],
     ["/admin/webhooks", "webhooks-list", `tr[data-url="${hook}"]`],
     [`/admin/webhooks/${endpoint.id}`, "webhook-deliveries-list", `tr[data-event="${ping.eventId}"]`],
+    ["/admin/staff", "staff-list", `tr[data-email="admin"]`],
+    ["/admin/account", "account-screen", `.sessions li`],
+    // The product was added with the admin token: staff activity.
+    ["/admin/activity", "activity-log", `.activity-log li:has-text("${p.sku}")`],
   ];
   for (const [path, name, data] of screens) {
     // As sent: the data is in the HTML itself, not fetched later.

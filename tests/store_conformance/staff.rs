@@ -421,7 +421,11 @@ pub async fn staff_changes_are_logged_with_who_did_them(f: &Fixture) {
         "Changed MUG: price $12.50 → $14.00, stock +5 (to 13)"
     );
     assert_eq!(all[2].order_number.as_deref(), Some(placed.number.as_str()));
-    assert!(all[2].summary.starts_with("Shipped 2 × MUG"), "{}", all[2].summary);
+    assert!(
+        all[2].summary.starts_with("Shipped 2 × MUG"),
+        "{}",
+        all[2].summary
+    );
     // By member: a manager's token counts as the manager.
     let mias = f
         .service
