@@ -57,6 +57,7 @@ async fn shop(http: &Client, base: &str) -> Value {
         "products",
         "orders?limit=200",
         "webhooks",
+        "staff",
     ] {
         let r = http.get(format!("{base}/api/{list}")).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::OK);
@@ -101,6 +102,9 @@ async fn a_shop_moves_from_sqlite_to_mongodb_and_back() {
     // A webhook subscription moves too (not its delivery history).
     let body = json!({"url": "http://127.0.0.1:9/hooks", "events": ["product.low_stock"], "description": "ERP"});
     created(&http, format!("{}/api/webhooks", server.url), body).await;
+    // Staff move with their passwords' hashes.
+    let body = json!({"name": "Pat Packer", "email": "pat@example.com", "role": "PACKER"});
+    created(&http, format!("{}/api/staff", server.url), body).await;
     let mut customers = Vec::new();
     for (name, email) in [
         ("Ada Lovelace", "ada@example.com"),
@@ -181,6 +185,7 @@ async fn a_shop_moves_from_sqlite_to_mongodb_and_back() {
         "stock_movements: ",
         "100%",
         "webhook endpoints: 1 copied",
+        "staff: 2 copied",
     ] {
         assert!(
             stderr(&out).contains(line),

@@ -120,6 +120,13 @@ async fn copy(source: &dyn Records, target: &dyn Records, force: bool) -> Result
             .await
             .map_err(|e| format!("could not read the source's staff: {e}"))?;
         let Some(record) = record else { continue };
+        let on_target = target
+            .staff_member(record.member.id)
+            .await
+            .map_err(|e| format!("could not read the target's staff: {e}"))?;
+        if on_target.is_some() {
+            continue;
+        }
         match target.add_staff(record).await {
             Ok(()) => carried += 1,
             Err(crate::domain::AppError::Duplicate { .. }) => {}
