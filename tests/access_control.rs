@@ -45,6 +45,10 @@ const EVERYONE: [Who; 10] = [
 ];
 
 impl Who {
+    fn in_a_browser(self) -> bool {
+        matches!(self, Who::OwnerSession | Who::PackerSession)
+    }
+
     /// The staff role the caller acts in, if any.
     fn role(self) -> Option<&'static str> {
         match self {
@@ -64,6 +68,9 @@ enum Door {
     Anyone,
     Roles(&'static [&'static str]),
     AnyStaff,
+    /// Staff signed in with a session: a token (or the admin token) may
+    /// not mint tokens, change passwords or end sessions (403).
+    InABrowser,
 }
 
 const EVERY_ROLE: Door = Door::Roles(&["OWNER", "MANAGER", "PACKER", "VIEWER"]);
@@ -78,6 +85,8 @@ impl Door {
         match (self, who.role()) {
             (Door::Anyone, _) => ok,
             (Door::AnyStaff, Some(_)) => ok,
+            (Door::InABrowser, Some(_)) if who.in_a_browser() => ok,
+            (Door::InABrowser, Some(_)) => 403,
             (Door::Roles(roles), Some(role)) if roles.contains(&role) => ok,
             (Door::Roles(_), Some(_)) => 403,
             (_, None) => 401,
@@ -89,6 +98,7 @@ impl Door {
 /// link, tokens made by their holders.
 struct Credentials {
     owner_cookie: String,
+    manager_cookie: String,
     packer_cookie: String,
     manager_token: String,
     packer_token: String,
@@ -221,16 +231,14 @@ impl Shop {
         )
     }
 
-    /// A token made by whoever `auth` (a cookie or a bearer token) is.
-    async fn token_of(&self, auth: &str, role: Option<&str>) -> (String, String) {
-        let request = self.http.post(self.url("/api/tokens"));
-        let request = if auth.contains('=') {
-            request
-                .header("cookie", auth)
-                .header("origin", self.server.url.clone())
-        } else {
-            request.bearer_auth(auth)
-        };
+    /// A token made by the staff member signed in with `cookie` (tokens
+    /// are made in a browser session).
+    async fn token_of(&self, cookie: &str, role: Option<&str>) -> (String, String) {
+        let request = self
+            .http
+            .post(self.url("/api/tokens"))
+            .header("cookie", cookie)
+            .header("origin", self.server.url.clone());
         let made: Value = request
             .json(&json!({"name": "Integration", "role": role}))
             .send()
@@ -273,6 +281,7 @@ impl Shop {
         assert_eq!(r.status(), StatusCode::NO_CONTENT);
         self.staff = Some(Credentials {
             owner_cookie,
+            manager_cookie,
             packer_cookie,
             manager_token,
             packer_token,
@@ -476,7 +485,7 @@ async fn every_route_for_every_caller(backend: Backend) {
                 "GET",
                 "/api/auth/sessions".into(),
                 None,
-                Door::AnyStaff,
+                Door::InABrowser,
                 200,
             ),
             ("GET", "/api/tokens".into(), None, Door::AnyStaff, 200),
@@ -484,7 +493,7 @@ async fn every_route_for_every_caller(backend: Backend) {
                 "POST",
                 "/api/tokens".into(),
                 Some(json!({"name": format!("Token {n}")})),
-                Door::AnyStaff,
+                Door::InABrowser,
                 201,
             ),
             (
@@ -885,6 +894,24 @@ async fn a_staff_token_has_a_limit_of_its_own(backend: Backend) {
     assert!(limited, "the token met its own limit after {placed}");
     let r = place(&staff.packer_token).await.unwrap();
     assert_eq!(r.status(), StatusCode::CREATED, "each token has its own");
+    // Guessing passwords is limited per address, token or not.
+    let mut refused = false;
+    for _ in 0..12 {
+        let r = shop
+            .http
+            .post(shop.url("/api/auth/login"))
+            .bearer_auth(&staff.packer_token)
+            .json(&json!({"email": "olga@example.com", "password": "a guess at it"}))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == StatusCode::TOO_MANY_REQUESTS {
+            refused = true;
+            break;
+        }
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    assert!(refused, "a token does not lift the sign-in limit");
 }
 
 async fn responses_carry_security_headers_and_cors_allows_only_client_url(backend: Backend) {
@@ -1564,14 +1591,25 @@ async fn the_admin_server_functions_answer_only_the_admin(backend: Backend) {
             404,
         ),
         ("staff_password_link", vec![("id", no_such)], OWNERS, 404),
-        ("my_account", vec![], Door::AnyStaff, 200),
+        ("my_account", vec![], Door::InABrowser, 200),
+        (
+            "create_my_token",
+            vec![("name", "Printer"), ("role", "")],
+            Door::InABrowser,
+            200,
+        ),
         (
             "revoke_my_token",
             vec![("id", no_such)],
             Door::AnyStaff,
             404,
         ),
-        ("end_my_session", vec![("id", no_such)], Door::AnyStaff, 404),
+        (
+            "end_my_session",
+            vec![("id", no_such)],
+            Door::InABrowser,
+            404,
+        ),
         ("admin_webhooks", vec![], OWNERS, 200),
         (
             "add_webhook",
@@ -1635,7 +1673,7 @@ async fn staff_live_connections_see_orders_until_their_access_ends(backend: Back
     let shop = Shop::open(backend).await.with_staff().await;
     let staff = shop.staff.as_ref().unwrap();
     let packer = SocketIoListener::connect(&shop.server.url, &staff.packer_token);
-    let (token_id, token) = shop.token_of(ADMIN_TOKEN, Some("MANAGER")).await;
+    let (token_id, token) = shop.token_of(&staff.manager_cookie, None).await;
     let mut feed = live_feed_as(&shop.server.url, "", Some(&token)).await;
     let listener = SocketIoListener::connect(&shop.server.url, &token);
     let r = shop

@@ -109,32 +109,31 @@ async fn copy(source: &dyn Records, target: &dyn Records, force: bool) -> Result
         copied.push((kind, sum));
     }
     progress.finish();
+    // The shop's people are the source's: the target's own (a generated
+    // first owner, say) make way, with their sessions, tokens and activity.
     let members = source
         .staff()
         .await
         .map_err(|e| format!("could not read the source's staff: {e}"))?;
-    let mut carried = 0;
-    for member in members {
+    target
+        .remove_all_staff()
+        .await
+        .map_err(|e| format!("could not clear the target's staff: {e}"))?;
+    for member in &members {
         let record = source
             .staff_member(member.id)
             .await
             .map_err(|e| format!("could not read the source's staff: {e}"))?;
-        let Some(record) = record else { continue };
-        let on_target = target
-            .staff_member(record.member.id)
-            .await
-            .map_err(|e| format!("could not read the target's staff: {e}"))?;
-        if on_target.is_some() {
-            continue;
-        }
-        match target.add_staff(record).await {
-            Ok(()) => carried += 1,
-            Err(crate::domain::AppError::Duplicate { .. }) => {}
-            Err(e) => return Err(format!("could not write staff to the target: {e}")),
+        if let Some(record) = record {
+            target
+                .add_staff(record)
+                .await
+                .map_err(|e| format!("could not write staff to the target: {e}"))?;
         }
     }
     eprintln!(
-        "staff: {carried} copied with their passwords (their sessions and API tokens are not: sign in again, make new tokens)"
+        "staff: {} copied with their passwords (their sessions, API tokens and activity are not: sign in again, make new tokens)",
+        members.len()
     );
     let endpoints = source
         .webhook_endpoints()

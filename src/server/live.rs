@@ -66,7 +66,9 @@ impl Audience {
     /// its token is revoked, its session ended or its member deactivated.
     async fn still_admitted(&self, service: &Service) -> bool {
         match self {
-            Audience::Staff(staff) => service.still_admitted(staff).await.unwrap_or(true),
+            // Unanswered is no: a connection whose access cannot be
+            // confirmed closes (the client reconnects and asks again).
+            Audience::Staff(staff) => service.still_admitted(staff).await.unwrap_or(false),
             Audience::Orders(_) => true,
         }
     }

@@ -94,17 +94,28 @@ impl Limits {
     fn for_request(&self, method: &Method, path: &str) -> Vec<&RateLimiter> {
         let mut limits = vec![&self.public];
         if method == Method::POST {
-            match path {
-                "/api/orders" | "/api/customers" | "/api/fn/checkout" | "/api/fn/find_order" => {
-                    limits.push(&self.orders)
-                }
-                "/api/auth/login" | "/api/fn/admin_login" | "/api/auth/set-password" => {
-                    limits.push(&self.login)
-                }
-                _ => {}
+            if matches!(
+                path,
+                "/api/orders" | "/api/customers" | "/api/fn/checkout" | "/api/fn/find_order"
+            ) {
+                limits.push(&self.orders);
             }
+            limits.extend(self.sign_in(method, path));
         }
         limits
+    }
+
+    /// Guessing passwords or links: limited per address whatever else the
+    /// request carries (a token does not lift it).
+    fn sign_in(&self, method: &Method, path: &str) -> Option<&RateLimiter> {
+        let guesses = matches!(
+            path,
+            "/api/auth/login"
+                | "/api/fn/admin_login"
+                | "/api/auth/set-password"
+                | "/api/fn/set_staff_password"
+        );
+        (method == Method::POST && guesses).then_some(&self.login)
     }
 }
 
@@ -139,6 +150,12 @@ pub async fn limit(State(state): State<AppState>, mut request: Request, next: Ne
     if !request.uri().path().starts_with("/api") {
         return next.run(request).await;
     }
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    let ip = client_ip(request.headers(), peer, state.access.trust_proxy);
+    let (method, path) = (request.method().clone(), request.uri().path().to_string());
     // A token is looked up here, once: the request's doors read the caller
     // from its extensions. An unknown token counts as no token.
     if let Some(token) = bearer(request.headers()) {
@@ -158,17 +175,16 @@ pub async fn limit(State(state): State<AppState>, mut request: Request, next: Ne
             if let Err(wait) = state.limits.token.check(key) {
                 return too_many(wait);
             }
+            let sign_in = state.limits.sign_in(&method, &path).zip(ip);
+            if let Some(Err(wait)) = sign_in.map(|(limiter, ip)| limiter.check(ip)) {
+                return too_many(wait);
+            }
             request.extensions_mut().insert(Caller::Staff(staff));
             return next.run(request).await;
         }
     }
-    let path = request.uri().path();
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0);
-    if let Some(ip) = client_ip(request.headers(), peer, state.access.trust_proxy) {
-        for limiter in state.limits.for_request(request.method(), path) {
+    if let Some(ip) = ip {
+        for limiter in state.limits.for_request(&method, &path) {
             if let Err(wait) = limiter.check(ip) {
                 return too_many(wait);
             }

@@ -147,9 +147,20 @@ pub async fn the_last_active_owner_stays_an_owner_even_when_racing(f: &Fixture) 
         Err(AppError::LastOwner)
     );
     assert_eq!(deactivate(admin.id).await, Err(AppError::LastOwner));
-    let olga = member(f, "Olga Owner", "olga@example.com", Role::Owner)
+    let added = member(f, "Olga Owner", "olga@example.com", Role::Owner).await;
+    // An owner who has not set a password yet cannot sign in: not one.
+    assert_eq!(
+        demote(admin.id, Role::Manager).await,
+        Err(AppError::LastOwner)
+    );
+    f.service
+        .set_password_with_link(SetPassword {
+            token: link_token(&added),
+            password: PASSWORD.into(),
+        })
         .await
-        .member;
+        .unwrap();
+    let olga = added.member;
     assert_eq!(
         demote(admin.id, Role::Manager).await.unwrap().role,
         Role::Manager
@@ -230,6 +241,7 @@ pub async fn deactivating_a_member_ends_their_sessions_and_tokens(f: &Fixture) {
     );
     assert_eq!(f.service.own_sessions(&caller).await.unwrap().len(), 2);
 
+    let unused_link = f.service.new_staff_link(pat.id).await.unwrap();
     let off = StaffPatch {
         active: Some(false),
         ..Default::default()
@@ -252,6 +264,28 @@ pub async fn deactivating_a_member_ends_their_sessions_and_tokens(f: &Fixture) {
     assert_eq!(f.service.session_caller(&session).await.unwrap(), None);
     assert_eq!(f.service.token_caller(&token.secret).await.unwrap(), None);
     assert!(f.service.sign_in(&login).await.is_ok());
+    // An unused set-password link ended with the deactivation.
+    let again = f
+        .service
+        .set_password_with_link(SetPassword {
+            token: link_token(&unused_link),
+            password: PASSWORD.into(),
+        })
+        .await;
+    refused_field(again, "token");
+    // A token asking for a token is refused: tokens are made in a browser.
+    assert_eq!(
+        f.service
+            .create_token(
+                &by_token,
+                NewApiToken {
+                    name: "Copy".into(),
+                    role: None
+                }
+            )
+            .await,
+        Err(AppError::Forbidden)
+    );
 }
 
 pub async fn tokens_carry_at_most_their_holders_role(f: &Fixture) {

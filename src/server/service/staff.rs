@@ -37,6 +37,16 @@ pub struct StaffCaller {
 }
 
 impl StaffCaller {
+    /// Credentials are managed by people, in a browser: a token cannot mint
+    /// tokens (revoking a leaked one would not end its access), change a
+    /// password or end sessions.
+    fn in_a_browser(&self) -> Result<(), AppError> {
+        match self.credential {
+            Credential::Session(_) => Ok(()),
+            Credential::Token(_) | Credential::AdminToken => Err(AppError::Forbidden),
+        }
+    }
+
     pub fn admin_token() -> StaffCaller {
         StaffCaller {
             role: Role::Owner,
@@ -69,10 +79,22 @@ async fn hash_password(password: &str) -> Result<String, AppError> {
         .map_err(|_| AppError::Internal)?
 }
 
+/// Checks a password against a member's hash. Without a member or a
+/// password it checks a stand-in hash and says no, so a wrong email or a
+/// member still to set their password costs what a wrong password does:
+/// timing tells no one who is staff.
 async fn verify_password(password: &str, hash: Option<&str>) -> Result<bool, AppError> {
+    static STAND_IN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let (password, hash) = (password.to_string(), hash.map(str::to_string));
-    tokio::task::spawn_blocking(move || {
-        hash.is_some_and(|hash| secrets::verify_password(&password, &hash))
+    tokio::task::spawn_blocking(move || match hash {
+        Some(hash) => secrets::verify_password(&password, &hash),
+        None => {
+            let stand_in = STAND_IN.get_or_init(|| {
+                secrets::hash_password("no one signs in with this").unwrap_or_default()
+            });
+            secrets::verify_password(&password, stand_in);
+            false
+        }
     })
     .await
     .map_err(|_| AppError::Internal)
@@ -123,6 +145,7 @@ impl Service {
                 }
             };
             let mut record = owner.clone();
+            let now = now.max(Timestamp::from_millis(owner.updated_at.millis() + 1));
             record.password_hash = Some(hash.clone());
             record.password_set_at = Some(now);
             record.updated_at = now;
@@ -402,6 +425,11 @@ impl Service {
             }
             if let Some(active) = patch.active {
                 record.member.active = active;
+                if !active {
+                    // An unused set-password link ends with the member.
+                    record.link_hash = None;
+                    record.link_expires_at = None;
+                }
             }
             if record == read {
                 return Ok(read.member);
@@ -445,19 +473,23 @@ impl Service {
             return Err(gone());
         }
         check_password("password", &input.password)?;
-        let hash = hash_password(&input.password).await?;
         let link_hash = secrets::token_hash(&input.token);
-        for _ in 0..super::CHANGE_RETRIES {
-            let Some(read) = self.store.staff_by_link(&link_hash).await? else {
-                return Err(gone());
-            };
-            let now = Timestamp::now();
-            if read.link_expires_at.is_none_or(|at| at <= now) || !read.member.active {
+        let usable = |found: Option<StaffRecord>| {
+            let read = found.ok_or_else(gone)?;
+            if read.link_expires_at.is_none_or(|at| at <= Timestamp::now()) || !read.member.active {
                 return Err(AppError::invalid(
                     "token",
                     "this link has expired; ask an owner for a new one",
                 ));
             }
+            Ok(read)
+        };
+        // The link first: no one makes the server hash for an unknown link.
+        usable(self.store.staff_by_link(&link_hash).await?)?;
+        let hash = hash_password(&input.password).await?;
+        for _ in 0..super::CHANGE_RETRIES {
+            let read = usable(self.store.staff_by_link(&link_hash).await?)?;
+            let now = Timestamp::now();
             let mut record = read.clone();
             record.password_hash = Some(hash.clone());
             record.password_set_at = Some(now);
@@ -478,6 +510,7 @@ impl Service {
         caller: &StaffCaller,
         input: ChangePassword,
     ) -> Result<String, AppError> {
+        caller.in_a_browser()?;
         check_password("newPassword", &input.new_password)?;
         let read = self.member_of(caller).await?;
         if !verify_password(&input.current_password, read.password_hash.as_deref()).await? {
@@ -502,6 +535,7 @@ impl Service {
 
     /// The caller's open sessions, newest first.
     pub async fn own_sessions(&self, caller: &StaffCaller) -> Result<Vec<StaffSession>, AppError> {
+        caller.in_a_browser()?;
         let member = self.member_of(caller).await?;
         let current = match caller.credential {
             Credential::Session(id) => Some(id),
@@ -523,6 +557,7 @@ impl Service {
     }
 
     pub async fn end_own_session(&self, caller: &StaffCaller, session: Id) -> Result<(), AppError> {
+        caller.in_a_browser()?;
         let member = self.member_of(caller).await?;
         if self.store.end_session_of(member.member.id, session).await? {
             Ok(())
@@ -539,6 +574,7 @@ impl Service {
         caller: &StaffCaller,
         input: NewApiToken,
     ) -> Result<CreatedApiToken, AppError> {
+        caller.in_a_browser()?;
         let name = validate::name("name", &input.name)?;
         let role = input.role.unwrap_or(caller.role);
         if !role.at_most(caller.role) {

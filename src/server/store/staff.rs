@@ -65,6 +65,9 @@ pub trait StaffStore: Send + Sync + 'static {
     async fn staff_member(&self, id: Id) -> StoreResult<Option<StaffRecord>>;
     async fn staff_by_email(&self, email_key: &str) -> StoreResult<Option<StaffRecord>>;
     async fn staff_by_link(&self, link_hash: &str) -> StoreResult<Option<StaffRecord>>;
+    /// Forgets every member with their sessions, tokens and activity: a
+    /// data move replaces the target's staff with the source's.
+    async fn remove_all_staff(&self) -> StoreResult<()>;
     /// `Duplicate { field: "email" }` when the email is taken.
     async fn add_staff(&self, record: StaffRecord) -> StoreResult<()>;
     async fn write_staff(&self, write: StaffWrite) -> StoreResult<StaffWritten>;

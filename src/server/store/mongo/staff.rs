@@ -193,6 +193,66 @@ impl MongoStore {
             .collect())
     }
 
+    /// Inserts a member's session or token only while they are active, in a
+    /// transaction that touches the guard document as staff changes do: a
+    /// deactivation running at once conflicts with it, so no session or
+    /// token outlives one.
+    async fn insert_for_active_member(
+        &self,
+        member: ObjectId,
+        collection: &'static str,
+        row: Document,
+        signed_in_at: Option<DateTime>,
+    ) -> StoreResult<()> {
+        self.ready().await?;
+        let context = (self, member, collection, row, signed_in_at);
+        let Checked(()) = transaction::run(
+            &self.client,
+            &context,
+            |s, (store, member, into, row, at)| {
+                Box::pin(async move {
+                    store
+                        .db
+                        .collection::<Document>(STAFF_GUARD)
+                        .update_one(
+                            doc! { "_id": "staff" },
+                            doc! { "$inc": { "changes": 1_i64 } },
+                        )
+                        .upsert(true)
+                        .session(&mut *s)
+                        .await?;
+                    let active = store
+                        .staff_docs()
+                        .count_documents(doc! { "_id": *member, "active": true })
+                        .session(&mut *s)
+                        .await?;
+                    if active == 0 {
+                        return Err(Abort::Refused(AppError::Unauthorized));
+                    }
+                    store
+                        .db
+                        .collection::<Document>(into)
+                        .insert_one(row.clone())
+                        .session(&mut *s)
+                        .await?;
+                    if let Some(at) = at {
+                        store
+                            .staff_docs()
+                            .update_one(
+                                doc! { "_id": *member },
+                                doc! { "$set": { "lastSignInAt": *at } },
+                            )
+                            .session(&mut *s)
+                            .await?;
+                    }
+                    Ok::<_, Abort>(Checked(()))
+                })
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
     /// A database from before staff accounts: the admin login becomes the
     /// first owner with its password hash. Two instances upgrading at once
     /// both try; the unique email key lets one in.
@@ -274,6 +334,18 @@ impl StaffStore for MongoStore {
         self.record_where(doc! { "linkHash": link_hash }).await
     }
 
+    async fn remove_all_staff(&self) -> StoreResult<()> {
+        self.ready().await?;
+        for collection in [ACTIVITY, API_TOKENS, STAFF_SESSIONS, STAFF] {
+            self.db
+                .collection::<Document>(collection)
+                .delete_many(doc! {})
+                .await
+                .map_err(db_error)?;
+        }
+        Ok(())
+    }
+
     async fn add_staff(&self, record: StaffRecord) -> StoreResult<()> {
         self.ready().await?;
         self.staff_docs()
@@ -301,21 +373,31 @@ impl StaffStore for MongoStore {
                 if w.keep_another_owner {
                     let others = store
                         .staff_docs()
-                        .count_documents(
-                            doc! { "role": "OWNER", "active": true, "_id": { "$ne": member } },
-                        )
+                        .count_documents(doc! {
+                            "role": "OWNER",
+                            "active": true,
+                            "passwordHash": { "$type": "string" },
+                            "_id": { "$ne": member },
+                        })
                         .session(&mut *s)
                         .await?;
                     if others == 0 {
                         return Ok(Checked(StaffWritten::NoOtherOwner));
                     }
                 }
+                // Every field but the last sign-in, which is the sessions' to
+                // write; an unused link is removed, not set to null.
+                let mut fields = bson::to_document(&StaffDoc::from(&w.record))
+                    .map_err(|_| AppError::Internal)?;
+                fields.remove("_id");
+                fields.remove("lastSignInAt");
+                let mut change = doc! { "$set": fields };
+                if w.record.link_hash.is_none() {
+                    change.insert("$unset", doc! { "linkHash": "" });
+                }
                 let replaced = store
                     .staff_docs()
-                    .replace_one(
-                        doc! { "_id": member, "updatedAt": date(w.read_at) },
-                        StaffDoc::from(&w.record),
-                    )
+                    .update_one(doc! { "_id": member, "updatedAt": date(w.read_at) }, change)
                     .session(&mut *s)
                     .await
                     .map_err(|e| match duplicate_field(&e) {
@@ -354,18 +436,14 @@ impl StaffStore for MongoStore {
             created_at: date(session.created_at),
             expires_at: date(session.expires_at),
         };
-        self.session_docs()
-            .insert_one(doc)
-            .await
-            .map_err(db_error)?;
-        self.staff_docs()
-            .update_one(
-                doc! { "_id": oid(session.staff) },
-                doc! { "$set": { "lastSignInAt": date(session.created_at) } },
-            )
-            .await
-            .map(drop)
-            .map_err(db_error)
+        let doc = bson::to_document(&doc).map_err(|_| AppError::Internal)?;
+        self.insert_for_active_member(
+            oid(session.staff),
+            STAFF_SESSIONS,
+            doc,
+            Some(date(session.created_at)),
+        )
+        .await
     }
 
     async fn session(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>> {
@@ -422,11 +500,9 @@ impl StaffStore for MongoStore {
             created_at: date(token.created_at),
             last_used_at: None,
         };
-        self.token_docs()
-            .insert_one(doc)
+        let doc = bson::to_document(&doc).map_err(|_| AppError::Internal)?;
+        self.insert_for_active_member(oid(token.staff), API_TOKENS, doc, None)
             .await
-            .map(drop)
-            .map_err(db_error)
     }
 
     async fn token_by_hash(&self, hash: &str) -> StoreResult<Option<ApiToken>> {

@@ -140,6 +140,18 @@ impl StaffStore for SqliteStore {
         self.read(move |c| record_where(c, "link_hash", &key)).await
     }
 
+    async fn remove_all_staff(&self) -> StoreResult<()> {
+        self.writer
+            .write(|c| {
+                c.execute_batch(
+                    "DELETE FROM activity; DELETE FROM api_tokens; \
+                     DELETE FROM staff_sessions; DELETE FROM staff;",
+                )
+                .map_err(db_error)
+            })
+            .await
+    }
+
     async fn add_staff(&self, record: StaffRecord) -> StoreResult<()> {
         self.writer
             .write(move |c| {
@@ -161,8 +173,8 @@ impl StaffStore for SqliteStore {
                 if write.keep_another_owner {
                     let others: bool = c
                         .query_row(
-                            "SELECT EXISTS (SELECT 1 FROM staff \
-                             WHERE role = 'OWNER' AND active = 1 AND id <> ?1)",
+                            "SELECT EXISTS (SELECT 1 FROM staff WHERE role = 'OWNER' \
+                             AND active = 1 AND password_hash IS NOT NULL AND id <> ?1)",
                             [&id],
                             |r| r.get(0),
                         )
@@ -175,8 +187,9 @@ impl StaffStore for SqliteStore {
                 values.push(write.read_at.millis().into());
                 let changed = c
                     .prepare_cached(
+                        // The last sign-in is the sessions' to write.
                         "UPDATE staff SET name = ?2, email = ?3, email_key = ?4, role = ?5, \
-                         active = ?6, created_at = ?7, last_sign_in_at = ?8, password_hash = ?9, \
+                         active = ?6, created_at = ?7, password_hash = ?9, \
                          password_set_at = ?10, link_hash = ?11, link_expires_at = ?12, \
                          updated_at = ?13 WHERE id = ?1 AND updated_at = ?14",
                     )
@@ -200,26 +213,32 @@ impl StaffStore for SqliteStore {
     async fn open_session(&self, token_hash: String, session: SessionRecord) -> StoreResult<()> {
         self.writer
             .write(move |c| {
-                c.execute(
-                    &format!(
-                        "INSERT INTO staff_sessions (token_hash, {SESSION_COLUMNS}) \
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-                    ),
-                    params![
-                        token_hash,
-                        session.id.to_string(),
-                        session.staff.to_string(),
-                        session.password_set_at.millis(),
-                        session.created_at.millis(),
-                        session.expires_at.millis()
-                    ],
-                )
-                .and_then(|_| {
-                    c.execute(
-                        "UPDATE staff SET last_sign_in_at = ?2 WHERE id = ?1",
-                        params![session.staff.to_string(), session.created_at.millis()],
+                // Only for an active member, checked in the same write as a
+                // deactivation's: none outlives it.
+                let opened = c
+                    .execute(
+                        &format!(
+                            "INSERT INTO staff_sessions (token_hash, {SESSION_COLUMNS}) \
+                         SELECT ?1, ?2, ?3, ?4, ?5, ?6 \
+                         WHERE EXISTS (SELECT 1 FROM staff WHERE id = ?3 AND active = 1)"
+                        ),
+                        params![
+                            token_hash,
+                            session.id.to_string(),
+                            session.staff.to_string(),
+                            session.password_set_at.millis(),
+                            session.created_at.millis(),
+                            session.expires_at.millis()
+                        ],
                     )
-                })
+                    .map_err(db_error)?;
+                if opened == 0 {
+                    return Err(AppError::Unauthorized);
+                }
+                c.execute(
+                    "UPDATE staff SET last_sign_in_at = ?2 WHERE id = ?1",
+                    params![session.staff.to_string(), session.created_at.millis()],
+                )
                 .map(drop)
                 .map_err(db_error)
             })
@@ -284,9 +303,10 @@ impl StaffStore for SqliteStore {
     async fn add_token(&self, token: ApiToken, hash: String) -> StoreResult<()> {
         self.writer
             .write(move |c| {
-                c.execute(
+                let added = c.execute(
                     "INSERT INTO api_tokens (id, token_hash, staff_id, name, role, created_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                     SELECT ?1, ?2, ?3, ?4, ?5, ?6 \
+                     WHERE EXISTS (SELECT 1 FROM staff WHERE id = ?3 AND active = 1)",
                     params![
                         token.id.to_string(),
                         hash,
@@ -296,8 +316,11 @@ impl StaffStore for SqliteStore {
                         token.created_at.millis()
                     ],
                 )
-                .map(drop)
-                .map_err(db_error)
+                .map_err(db_error)?;
+                if added == 0 {
+                    return Err(AppError::Unauthorized);
+                }
+                Ok(())
             })
             .await
     }
