@@ -19,7 +19,7 @@ use crate::server::store::StoreResult;
 use async_trait::async_trait;
 use bson::oid::ObjectId;
 use bson::{doc, DateTime, Document};
-use mongodb::Collection;
+use mongodb::{ClientSession, Collection};
 use serde::{Deserialize, Serialize};
 
 pub(super) const STAFF: &str = "staff";
@@ -193,6 +193,21 @@ impl MongoStore {
             .collect())
     }
 
+    /// Writes the one document every staff change writes, so that two
+    /// running at once conflict and one runs again, seeing the other.
+    async fn touch_staff_guard(&self, s: &mut ClientSession) -> mongodb::error::Result<()> {
+        self.db
+            .collection::<Document>(STAFF_GUARD)
+            .update_one(
+                doc! { "_id": "staff" },
+                doc! { "$inc": { "changes": 1_i64 } },
+            )
+            .upsert(true)
+            .session(s)
+            .await
+            .map(drop)
+    }
+
     /// Inserts a member's session or token only while they are active, in a
     /// transaction that touches the guard document as staff changes do: a
     /// deactivation running at once conflicts with it, so no session or
@@ -211,16 +226,7 @@ impl MongoStore {
             &context,
             |s, (store, member, into, row, at)| {
                 Box::pin(async move {
-                    store
-                        .db
-                        .collection::<Document>(STAFF_GUARD)
-                        .update_one(
-                            doc! { "_id": "staff" },
-                            doc! { "$inc": { "changes": 1_i64 } },
-                        )
-                        .upsert(true)
-                        .session(&mut *s)
-                        .await?;
+                    store.touch_staff_guard(s).await?;
                     let active = store
                         .staff_docs()
                         .count_documents(doc! { "_id": *member, "active": true })
@@ -360,16 +366,7 @@ impl StaffStore for MongoStore {
         let Checked(written) = transaction::run(&self.client, &(self, write), |s, (store, w)| {
             Box::pin(async move {
                 let member = oid(w.record.member.id);
-                store
-                    .db
-                    .collection::<Document>(STAFF_GUARD)
-                    .update_one(
-                        doc! { "_id": "staff" },
-                        doc! { "$inc": { "changes": 1_i64 } },
-                    )
-                    .upsert(true)
-                    .session(&mut *s)
-                    .await?;
+                store.touch_staff_guard(s).await?;
                 if w.keep_another_owner {
                     let others = store
                         .staff_docs()
