@@ -102,11 +102,28 @@ pub struct ActivityEntry {
 
 #[cfg(feature = "ssr")]
 impl ActivityEntry {
-    /// The entries of an order's timeline that a change made (those at the
-    /// change's time), a status move last: it follows what caused it (the
-    /// last parcel makes an order FULFILLED).
-    pub fn of_order(order: &Order, at: Timestamp, actor: &Actor) -> Vec<ActivityEntry> {
-        let mut made: Vec<&TimelineEntry> = order.timeline.iter().filter(|e| e.at == at).collect();
+    /// What a change did to an order: the entries its timeline gained
+    /// from `before` to `after` (an earlier change's entry made in the same
+    /// millisecond is not this one's), a status move last: it follows what
+    /// caused it (the last parcel makes an order FULFILLED).
+    pub fn of_order(
+        before: &Order,
+        after: &Order,
+        at: Timestamp,
+        actor: &Actor,
+    ) -> Vec<ActivityEntry> {
+        let mut earlier: Vec<&TimelineEntry> = before.timeline.iter().collect();
+        let mut made: Vec<&TimelineEntry> = after
+            .timeline
+            .iter()
+            .filter(|e| match earlier.iter().position(|old| old == e) {
+                Some(i) => {
+                    earlier.swap_remove(i);
+                    false
+                }
+                None => true,
+            })
+            .collect();
         made.sort_by_key(|e| e.kind == TimelineKind::Status);
         made.into_iter()
             .map(|e| ActivityEntry {
@@ -115,8 +132,8 @@ impl ActivityEntry {
                 actor: actor.clone(),
                 kind: e.kind.into(),
                 summary: e.summary.clone(),
-                order: Some(order.id),
-                order_number: Some(order.number.clone()),
+                order: Some(after.id),
+                order_number: Some(after.number.clone()),
                 product: None,
             })
             .collect()

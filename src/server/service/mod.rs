@@ -5,17 +5,19 @@
 //! feed does, for every instance). Routes and server functions parse and
 //! authorize, then call in. One module per OMS area.
 
+mod callers;
 mod catalogue;
 mod customers;
 mod dashboard;
 mod integration_events;
 mod orders;
 mod shop;
+mod sign_in;
 mod staff;
 mod webhooks;
 
+pub use callers::{Credential, StaffCaller};
 pub use orders::{OrderCommand, Placement, MAX_IDEMPOTENCY_KEY_CHARS};
-pub use staff::{Credential, StaffCaller};
 
 use crate::domain::{fallen_to_threshold, AppError, Order, Product, StockMovement};
 use crate::server::events::{LiveEvent, LiveHub};

@@ -373,7 +373,7 @@ impl Service {
                 })
                 .collect();
             if is_staff_activity(actor) {
-                change.activity = ActivityEntry::of_order(&changed, at, actor);
+                change.activity = ActivityEntry::of_order(&order, &changed, at, actor);
             }
             change.order_updates.push(OrderUpdate {
                 order: StoredOrder::from_order(&changed),

@@ -18,6 +18,7 @@ mod export;
 mod queries;
 mod setup;
 mod staff;
+mod staff_docs;
 mod transaction;
 mod webhooks;
 mod writes;

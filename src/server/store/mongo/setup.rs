@@ -5,12 +5,14 @@
 
 use super::docs::MovementDoc;
 use super::errors::{self, command_code};
+use super::errors::{db_error, duplicate_field};
 use super::staff;
+use super::staff_docs::StaffDoc;
 use super::transaction::{self, Abort, Checked};
 use super::webhooks::{MAIL_DELIVERIES, WEBHOOK_DELIVERIES};
 use super::MongoStore;
 use super::{CUSTOMERS, MOVEMENTS, ORDERS, OUTBOX, PRODUCTS};
-use crate::domain::{Actor, StockReason};
+use crate::domain::{Actor, Role, StockReason, FIRST_OWNER_LOGIN};
 use crate::server::store::StoreResult;
 use bson::{doc, Document};
 use mongodb::options::ClientOptions;
@@ -357,6 +359,48 @@ impl MongoStore {
             .upsert(true)
             .await
             .map_err(errors::db_error)?;
+        Ok(())
+    }
+
+    /// A database from before staff accounts: the admin login becomes the
+    /// first owner with its password hash. Two instances upgrading at once
+    /// both try; the unique email key lets one in.
+    pub(super) async fn make_admin_the_first_owner(&self) -> StoreResult<()> {
+        let old = self.db.collection::<Document>("admin_credentials");
+        let Some(admin) = old
+            .find_one(doc! { "_id": FIRST_OWNER_LOGIN })
+            .await
+            .map_err(db_error)?
+        else {
+            return Ok(());
+        };
+        let set_at = admin
+            .get_datetime("updatedAt")
+            .copied()
+            .unwrap_or_else(|_| bson::DateTime::now());
+        let owner = StaffDoc {
+            id: bson::oid::ObjectId::new(),
+            name: FIRST_OWNER_LOGIN.into(),
+            email: FIRST_OWNER_LOGIN.into(),
+            email_key: FIRST_OWNER_LOGIN.into(),
+            role: Role::Owner,
+            active: true,
+            created_at: set_at,
+            updated_at: set_at,
+            last_sign_in_at: None,
+            password_hash: admin.get_str("passwordHash").ok().map(str::to_string),
+            password_set_at: Some(set_at),
+            link_hash: None,
+            link_expires_at: None,
+        };
+        match self.staff_docs().insert_one(owner).await {
+            Ok(_) => {}
+            Err(e) if duplicate_field(&e).is_some() => {}
+            Err(e) => return Err(db_error(e)),
+        }
+        old.delete_one(doc! { "_id": FIRST_OWNER_LOGIN })
+            .await
+            .map_err(db_error)?;
         Ok(())
     }
 }

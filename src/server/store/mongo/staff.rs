@@ -6,21 +6,20 @@
 use super::docs::{date, id, oid, timestamp};
 use super::errors::{db_error, duplicate_field};
 use super::queries::collect;
+use super::staff_docs::{SessionDoc, StaffDoc, TokenDoc};
 use super::transaction::{self, Abort, Checked};
 use super::MongoStore;
 use crate::domain::{
-    ActivityEntry, ActivityKind, ApiToken, AppError, Id, Page, Role, StaffMember, Timestamp,
-    FIRST_OWNER_LOGIN,
+    ActivityEntry, ActivityKind, ApiToken, AppError, Id, Page, StaffMember, Timestamp,
 };
 use crate::server::store::staff::{
-    email_key, SessionRecord, StaffRecord, StaffStore, StaffWrite, StaffWritten,
+    SessionRecord, StaffRecord, StaffStore, StaffWrite, StaffWritten,
 };
 use crate::server::store::StoreResult;
 use async_trait::async_trait;
 use bson::oid::ObjectId;
 use bson::{doc, DateTime, Document};
 use mongodb::{ClientSession, Collection};
-use serde::{Deserialize, Serialize};
 
 pub(super) const STAFF: &str = "staff";
 pub(super) const STAFF_SESSIONS: &str = "staff_sessions";
@@ -29,114 +28,8 @@ pub(super) const ACTIVITY: &str = "activity";
 /// One document every staff change updates, so concurrent ones conflict.
 const STAFF_GUARD: &str = "staff_guard";
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct StaffDoc {
-    #[serde(rename = "_id")]
-    id: ObjectId,
-    name: String,
-    email: String,
-    email_key: String,
-    role: Role,
-    active: bool,
-    created_at: DateTime,
-    updated_at: DateTime,
-    #[serde(default)]
-    last_sign_in_at: Option<DateTime>,
-    #[serde(default)]
-    password_hash: Option<String>,
-    #[serde(default)]
-    password_set_at: Option<DateTime>,
-    /// Absent, not null, when unused: the unique index covers strings only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    link_hash: Option<String>,
-    #[serde(default)]
-    link_expires_at: Option<DateTime>,
-}
-
-impl From<&StaffRecord> for StaffDoc {
-    fn from(r: &StaffRecord) -> StaffDoc {
-        let m = &r.member;
-        StaffDoc {
-            id: oid(m.id),
-            name: m.name.clone(),
-            email: m.email.clone(),
-            email_key: email_key(&m.email),
-            role: m.role,
-            active: m.active,
-            created_at: date(m.created_at),
-            updated_at: date(r.updated_at),
-            last_sign_in_at: m.last_sign_in_at.map(date),
-            password_hash: r.password_hash.clone(),
-            password_set_at: r.password_set_at.map(date),
-            link_hash: r.link_hash.clone(),
-            link_expires_at: r.link_expires_at.map(date),
-        }
-    }
-}
-
-impl From<StaffDoc> for StaffRecord {
-    fn from(d: StaffDoc) -> StaffRecord {
-        StaffRecord {
-            member: StaffMember {
-                id: id(d.id),
-                name: d.name,
-                email: d.email,
-                role: d.role,
-                active: d.active,
-                created_at: timestamp(d.created_at),
-                last_sign_in_at: d.last_sign_in_at.map(timestamp),
-            },
-            password_hash: d.password_hash,
-            password_set_at: d.password_set_at.map(timestamp),
-            link_hash: d.link_hash,
-            link_expires_at: d.link_expires_at.map(timestamp),
-            updated_at: timestamp(d.updated_at),
-        }
-    }
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SessionDoc {
-    /// SHA-256 of the cookie value.
-    #[serde(rename = "_id")]
-    token_hash: String,
-    session_id: ObjectId,
-    staff: ObjectId,
-    password_set_at: DateTime,
-    created_at: DateTime,
-    expires_at: DateTime,
-}
-
-impl From<SessionDoc> for SessionRecord {
-    fn from(d: SessionDoc) -> SessionRecord {
-        SessionRecord {
-            id: id(d.session_id),
-            staff: id(d.staff),
-            password_set_at: timestamp(d.password_set_at),
-            created_at: timestamp(d.created_at),
-            expires_at: timestamp(d.expires_at),
-        }
-    }
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct TokenDoc {
-    #[serde(rename = "_id")]
-    id: ObjectId,
-    token_hash: String,
-    staff: ObjectId,
-    name: String,
-    role: Role,
-    created_at: DateTime,
-    #[serde(default)]
-    last_used_at: Option<DateTime>,
-}
-
 impl MongoStore {
-    fn staff_docs(&self) -> Collection<StaffDoc> {
+    pub(super) fn staff_docs(&self) -> Collection<StaffDoc> {
         self.db.collection(STAFF)
     }
 
@@ -256,48 +149,6 @@ impl MongoStore {
             },
         )
         .await?;
-        Ok(())
-    }
-
-    /// A database from before staff accounts: the admin login becomes the
-    /// first owner with its password hash. Two instances upgrading at once
-    /// both try; the unique email key lets one in.
-    pub(super) async fn make_admin_the_first_owner(&self) -> StoreResult<()> {
-        let old = self.db.collection::<Document>("admin_credentials");
-        let Some(admin) = old
-            .find_one(doc! { "_id": FIRST_OWNER_LOGIN })
-            .await
-            .map_err(db_error)?
-        else {
-            return Ok(());
-        };
-        let set_at = admin
-            .get_datetime("updatedAt")
-            .copied()
-            .unwrap_or_else(|_| DateTime::now());
-        let owner = StaffDoc {
-            id: ObjectId::new(),
-            name: FIRST_OWNER_LOGIN.into(),
-            email: FIRST_OWNER_LOGIN.into(),
-            email_key: FIRST_OWNER_LOGIN.into(),
-            role: Role::Owner,
-            active: true,
-            created_at: set_at,
-            updated_at: set_at,
-            last_sign_in_at: None,
-            password_hash: admin.get_str("passwordHash").ok().map(str::to_string),
-            password_set_at: Some(set_at),
-            link_hash: None,
-            link_expires_at: None,
-        };
-        match self.staff_docs().insert_one(owner).await {
-            Ok(_) => {}
-            Err(e) if duplicate_field(&e).is_some() => {}
-            Err(e) => return Err(db_error(e)),
-        }
-        old.delete_one(doc! { "_id": FIRST_OWNER_LOGIN })
-            .await
-            .map_err(db_error)?;
         Ok(())
     }
 }
