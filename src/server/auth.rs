@@ -18,8 +18,10 @@ use std::marker::PhantomData;
 
 pub const SESSION_COOKIE: &str = "igniflo_session";
 
-/// How the server recognises admins: the optional integration token, and
-/// whether a TLS-terminating proxy in front may be believed.
+/// What the server needs besides the stores to recognise staff: the
+/// optional `IGNIFLO_ADMIN_TOKEN`, whether a TLS-terminating proxy in front
+/// may be believed, and the origins cookie-authenticated changes may come
+/// from.
 #[derive(Clone, Default)]
 pub struct AdminAccess {
     pub token: Option<String>,
@@ -29,11 +31,6 @@ pub struct AdminAccess {
 }
 
 impl AdminAccess {
-    /// True when the request carries the admin bearer token.
-    pub fn has_admin_token(&self, headers: &HeaderMap) -> bool {
-        bearer(headers).is_some_and(|sent| self.admits(sent))
-    }
-
     /// True when `token` is the admin token (compared in constant time).
     pub fn admits(&self, token: &str) -> bool {
         self.token
