@@ -7,6 +7,7 @@ use crate::pages::admin::{
     SetPasswordScreen, StaffScreen, StockHistoryScreen, WebhookDeliveriesScreen, WebhooksScreen,
 };
 use crate::pages::customer::{CustomerPage, TrackingScreen};
+use crate::pages::titles::RecordTitle;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
@@ -39,8 +40,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     Toasts::provide();
+    // A screen naming one record titles itself once the record loads; the
+    // head the server sends names it already (pages/titles.rs).
+    let title = use_context::<RecordTitle>().map_or_else(|| "Igniflo".to_string(), |known| known.0);
     view! {
-        <Title text="Igniflo"/>
+        <Title text=title/>
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
             <TopBar/>

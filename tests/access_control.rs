@@ -355,6 +355,7 @@ on_every_store!(
     staff_live_connections_see_orders_until_their_access_ends,
     a_packer_ships_and_the_timeline_names_them_but_not_to_the_customer,
     staff_sign_in_by_email_and_see_and_end_their_sessions,
+    a_page_title_names_its_record_only_to_those_who_may_see_it,
 );
 
 /// What each caller gets from each route: every role and token kind at
@@ -1880,4 +1881,100 @@ async fn staff_sign_in_by_email_and_see_and_end_their_sessions(backend: Backend)
             .status(),
         StatusCode::NO_CONTENT
     );
+}
+
+/// The head the server sends names the page's record (a browser tab, a
+/// bookmark, history): to those who may see the record, and to nobody else.
+async fn a_page_title_names_its_record_only_to_those_who_may_see_it(backend: Backend) {
+    let shop = Shop::open_with(backend, &[("IGNIFLO_WEBHOOK_ALLOW_PRIVATE", "1")])
+        .await
+        .with_staff()
+        .await;
+    let wid = shop.webhook().await;
+    let oid = shop.order_id();
+    let number = shop.order["number"].as_str().unwrap();
+    let pid = shop.product["_id"].as_str().unwrap();
+    let product = shop.product["name"].as_str().unwrap();
+    let no_redirects = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let title_of = |html: &str| {
+        let (_, rest) = html.split_once("<title>").expect("a title");
+        rest.split_once("</title>").unwrap().0.to_string()
+    };
+    let pages = [
+        (
+            format!("/admin/orders/{oid}"),
+            EVERY_ROLE,
+            format!("Order {number} · Igniflo admin"),
+        ),
+        (
+            format!("/admin/orders/{oid}/cancel"),
+            EVERY_ROLE,
+            format!("Cancel order {number}? · Igniflo admin"),
+        ),
+        (
+            format!("/admin/orders/{oid}/packing-slip"),
+            EVERY_ROLE,
+            format!("Packing slip {number} · Igniflo admin"),
+        ),
+        (
+            format!("/admin/products/{pid}/stock"),
+            READ_BOOKS,
+            format!("Stock history: {product} · Igniflo admin"),
+        ),
+        (
+            format!("/admin/webhooks/{wid}"),
+            OWNERS,
+            "Deliveries: http://127.0.0.1:9/hooks · Igniflo admin".into(),
+        ),
+    ];
+    for who in EVERYONE {
+        for (page, door, title) in &pages {
+            let r = shop
+                .as_(who, no_redirects.get(shop.url(page)))
+                .send()
+                .await
+                .unwrap();
+            match door.answer(who, 200) {
+                200 => {
+                    assert_eq!(r.status(), StatusCode::OK, "{who:?} {page}");
+                    assert_eq!(title_of(&r.text().await.unwrap()), *title, "{who:?} {page}");
+                }
+                // Staff whose role does not reach the record get the
+                // console's page saying so, under the shop's name only.
+                403 => {
+                    assert_eq!(r.status(), StatusCode::FORBIDDEN, "{who:?} {page}");
+                    let html = r.text().await.unwrap();
+                    assert_eq!(title_of(&html), "Igniflo", "{who:?} {page}");
+                    assert!(
+                        !html.contains(number) && !html.contains("/hooks"),
+                        "{who:?} {page}"
+                    );
+                }
+                _ => assert_eq!(r.status(), StatusCode::SEE_OTHER, "{who:?} {page}"),
+            }
+        }
+    }
+    // The tracking page: the token's order, or none.
+    let token = shop.order["trackingToken"].as_str().unwrap();
+    for (query, title) in [
+        (
+            format!("token={token}&placed=1"),
+            format!("Order {number} · Igniflo"),
+        ),
+        ("token=not-a-token".to_string(), "Igniflo".to_string()),
+        (String::new(), "Igniflo".to_string()),
+    ] {
+        let html = no_redirects
+            .get(shop.url(&format!("/track?{query}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(title_of(&html), title, "/track?{query}");
+    }
 }

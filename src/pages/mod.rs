@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod customer;
+pub mod titles;
 
 /// Declares lazily loaded routes: built with `cargo leptos --split`, each
 /// screen's code is a WASM chunk of its own, fetched when the screen is

@@ -270,11 +270,14 @@ pub async fn guard_admin_pages(
         && path != "/admin/login"
         && path != "/admin/set-password";
     if is_admin_page && request.method() == Method::GET {
-        let (parts, body) = request.into_parts();
-        let caller = Caller::identify(&parts, &state.access, &state.service).await;
-        if !matches!(caller, Ok(Caller::Staff(_))) {
+        let (mut parts, body) = request.into_parts();
+        let Ok(caller @ Caller::Staff(_)) =
+            Caller::identify(&parts, &state.access, &state.service).await
+        else {
             return axum::response::Redirect::to("/admin/login").into_response();
-        }
+        };
+        // The screen's data and title ask again: known now.
+        parts.extensions.insert(caller);
         return next
             .run(axum::extract::Request::from_parts(parts, body))
             .await;

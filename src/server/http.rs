@@ -4,12 +4,14 @@
 
 use crate::app::{shell, App};
 use crate::domain::Permission;
+use crate::pages::titles::RecordTitle;
 use crate::server::api;
 use crate::server::api::error::ApiError;
 use crate::server::auth::{self, AdminAccess, Caller};
 use crate::server::config::Config;
 use crate::server::live::{self, LiveHub};
 use crate::server::metrics::metrics;
+use crate::server::page_titles;
 use crate::server::rate_limit::{self, Limits};
 use crate::server::secrets::same_secret;
 use crate::server::service::Service;
@@ -90,6 +92,11 @@ fn page_policy(nonce: &str) -> String {
 fn page_context(state: AppState) -> impl Fn() + Clone + Send + 'static {
     move || {
         provide_context(state.clone());
+        if let Some(parts) = use_context::<axum::http::request::Parts>() {
+            if let Some(title) = parts.extensions.get::<RecordTitle>() {
+                provide_context(title.clone());
+            }
+        }
         let nonce = leptos::nonce::use_nonce();
         let response = use_context::<leptos_axum::ResponseOptions>();
         if let (Some(nonce), Some(response)) = (nonce, response) {
@@ -125,6 +132,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
             page_context(state.clone()),
             shell,
         ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), page_titles::name_the_record))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard_admin_pages))
         .layer(axum::middleware::map_response(crate::server::server_fns::status_of_early_failures))
         .layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::limit))

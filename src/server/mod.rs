@@ -11,6 +11,7 @@ pub mod http;
 pub mod live;
 pub mod mail;
 pub mod metrics;
+pub mod page_titles;
 pub mod rate_limit;
 pub mod secrets;
 pub mod server_fns;

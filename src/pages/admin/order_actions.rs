@@ -10,6 +10,7 @@ use super::fns::{admin_order, MoveOrder};
 use super::AdminNav;
 use crate::components::toast::use_toasts;
 use crate::domain::{Order, OrderStatus, Permission, Role};
+use crate::pages::titles;
 use leptos::html::Dialog;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -178,7 +179,7 @@ pub fn CancelOrderPage() -> impl IntoView {
 fn CancelOrder(order: Order, action: ServerAction<MoveOrder>) -> impl IntoView {
     let order_page = format!("/admin/orders/{}", order.id);
     let number = order.number.clone();
-    let title = format!("Cancel order {number}? · Igniflo admin");
+    let title = titles::cancel_order(&number);
     let refusal = if !order.status.can_move_to(OrderStatus::Cancelled) {
         Some(format!(
             "It is {}; only PENDING and PAID orders can be cancelled.",

@@ -12,6 +12,7 @@ use crate::components::toast::use_toasts;
 use crate::components::OrderStatusBadge;
 use crate::domain::shop_time;
 use crate::domain::{Actor, LiveMessage, Order, Role, TimelineKind};
+use crate::pages::titles;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -77,7 +78,7 @@ fn OrderDetail(
     // that replaces this view leaves nothing reactive behind.
     let order = move || latest.get().unwrap_or_else(|| loaded.clone());
     view! {
-        <Title text=format!("Order {} · Igniflo admin", loaded_number)/>
+        <Title text=titles::order(&loaded_number)/>
         {move || {
             let o = order();
             let money = move |m| o.currency.format(m);

@@ -6,6 +6,7 @@
 use super::fns::admin_order;
 use crate::domain::shop_time;
 use crate::domain::Order;
+use crate::pages::titles;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -55,7 +56,7 @@ fn PackingSlip(order: Order) -> impl IntoView {
         .collect();
     let units: i64 = lines.iter().map(|(_, _, n)| n).sum();
     view! {
-        <Title text=format!("Packing slip {} · Igniflo admin", order.number)/>
+        <Title text=titles::packing_slip(&order.number)/>
         <div class="slip-actions">
             <a class="button secondary" href=format!("/admin/orders/{}", order.id)>"← Back to the order"</a>
             <button class="button" type="button" on:click=print>"Print"</button>

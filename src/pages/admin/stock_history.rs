@@ -5,6 +5,7 @@ use super::fns::admin_stock_history;
 use super::AdminNav;
 use crate::domain::shop_time;
 use crate::domain::StockReason;
+use crate::pages::titles;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -37,7 +38,7 @@ pub fn StockHistoryPage() -> impl IntoView {
                                 }
                             }).collect_view();
                             view! {
-                                <Title text=format!("Stock history: {} · Igniflo admin", h.product.name)/>
+                                <Title text=titles::stock_history(&h.product.name)/>
                                 <h1>"Stock history: " {h.product.name.clone()}</h1>
                                 <p class="summary">
                                     {format!("SKU {} · {} in stock · low at {} or fewer", h.product.sku, h.product.stock, h.product.low_stock_threshold)}

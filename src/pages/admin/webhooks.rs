@@ -13,6 +13,7 @@ use crate::domain::shop_time;
 use crate::domain::webhook::{
     Delivery, DeliveryAttempt, DeliveryState, WebhookEndpoint, WebhookWithSecret, EVENT_TYPES,
 };
+use crate::pages::titles;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -240,7 +241,7 @@ pub fn WebhookDeliveriesPage() -> impl IntoView {
                                 view! { <DeliveryRow delivery=d endpoint=endpoint.clone() redeliver/> }
                             }).collect_view();
                             view! {
-                                <Title text=format!("Deliveries: {} · Igniflo admin", found.endpoint.url)/>
+                                <Title text=titles::webhook_deliveries(&found.endpoint.url)/>
                                 <h1>"Deliveries"</h1>
                                 <p class="summary"><code>{found.endpoint.url.clone()}</code></p>
                                 <div class="table-wrap">

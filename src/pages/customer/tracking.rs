@@ -13,6 +13,7 @@ use crate::domain::{
     ActorKind, AppError, FulfillmentStatus, LiveMessage, Order, OrderStatus, TimelineEntry,
     TimelineKind,
 };
+use crate::pages::titles;
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -133,7 +134,7 @@ fn OrderTracker(
     let number = order.with_untracked(|o| o.number.clone());
     let link = StoredValue::new(format!("/track?token={token}"));
     let link = move || link.get_value();
-    let title = format!("Order {number} · Igniflo");
+    let title = titles::tracked_order(&number);
     let number = StoredValue::new(number);
     let number = move || number.get_value();
     let status = move || order.with(|o| o.status);
