@@ -90,11 +90,11 @@ test("a product added with a decimal comma; the form is ready for the next one",
 });
 
 test("the site's files come compressed and are kept for a year; pages are revalidated", async ({ page, request }) => {
-  const sent: { url: string; encoding?: string; cache?: string; sniffing?: string }[] = [];
+  const sent: { url: string; encoding?: string; cache?: string; sniffing?: string; vary?: string }[] = [];
   page.on("response", (r) => {
     if (new URL(r.url()).pathname.startsWith("/pkg/")) {
       const h = r.headers();
-      sent.push({ url: r.url(), encoding: h["content-encoding"], cache: h["cache-control"], sniffing: h["x-content-type-options"] });
+      sent.push({ url: r.url(), encoding: h["content-encoding"], cache: h["cache-control"], sniffing: h["x-content-type-options"], vary: h["vary"] });
     }
   });
   const shop = await page.goto("/");
@@ -108,6 +108,8 @@ test("the site's files come compressed and are kept for a year; pages are revali
     expect(file.url).toMatch(/\/pkg\/[^/]+\.[A-Za-z0-9_-]{22}\.(js|wasm|css|json)$/);
     expect(file.cache).toBe("public, max-age=31536000, immutable");
     expect(file.encoding).toMatch(/^(br|gzip)$/);
+    // A shared cache keeps each encoding apart.
+    expect(file.vary).toContain("accept-encoding");
     expect(file.sniffing).toBe("nosniff");
   }
   // A file that is not there is not cached.

@@ -186,7 +186,7 @@ impl std::error::Error for AppError {}
 /// Server functions return `AppError` too, so the browser gets the same
 /// errors (and messages) as REST clients; transport failures map onto it.
 impl leptos::server_fn::error::FromServerFnError for AppError {
-    type Encoder = leptos::server_fn::codec::JsonEncoding;
+    type Encoder = crate::pages::wire::JsonText;
 
     fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
         use leptos::server_fn::error::ServerFnErrorErr as E;

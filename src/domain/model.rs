@@ -199,8 +199,8 @@ pub struct DayTotal {
 }
 
 /// One message of the live feed (`/ws`), as the browser reads it: the
-/// server's hub events in their JSON form.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// server's hub events in their JSON form, `{"event": …, "data": …}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "event", content = "data", rename_all = "kebab-case")]
 pub enum LiveMessage {
     OrderUpdated(Box<Order>),
@@ -209,6 +209,61 @@ pub enum LiveMessage {
     LowStock(Product),
     /// Events were missed: refetch what is shown.
     Resync,
+}
+
+/// Read with the event's name first, as the server writes it. (Serde's own
+/// reading of a tagged message also takes the data before the name, by
+/// buffering it: that path alone built the browser a second copy of every
+/// order and product deserializer.)
+impl<'de> Deserialize<'de> for LiveMessage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::{Error, IgnoredAny, MapAccess, Visitor};
+        struct Message;
+        impl<'de> Visitor<'de> for Message {
+            type Value = LiveMessage;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a live message: {\"event\": …, \"data\": …}")
+            }
+
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<LiveMessage, M::Error> {
+                if map.next_key::<String>()?.as_deref() != Some("event") {
+                    return Err(M::Error::custom("a live message starts with its event"));
+                }
+                let event: String = map.next_value()?;
+                let mut data = || -> Result<(), M::Error> {
+                    match map.next_key::<String>()?.as_deref() {
+                        Some("data") => Ok(()),
+                        _ => Err(M::Error::missing_field("data")),
+                    }
+                };
+                let message = match event.as_str() {
+                    "order-updated" => {
+                        data()?;
+                        LiveMessage::OrderUpdated(map.next_value()?)
+                    }
+                    "product-updated" => {
+                        data()?;
+                        LiveMessage::ProductUpdated(map.next_value()?)
+                    }
+                    "low-stock" => {
+                        data()?;
+                        LiveMessage::LowStock(map.next_value()?)
+                    }
+                    "resync" => LiveMessage::Resync,
+                    other => {
+                        return Err(M::Error::unknown_variant(
+                            other,
+                            &["order-updated", "product-updated", "low-stock", "resync"],
+                        ))
+                    }
+                };
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(message)
+            }
+        }
+        deserializer.deserialize_map(Message)
+    }
 }
 
 // ---- inputs ----------------------------------------------------------------
@@ -387,5 +442,39 @@ mod tests {
         assert_eq!(mask_email("ada@example.com"), "a••@example.com");
         assert_eq!(mask_phone("+44 20 7946 0958"), "••• 58");
         assert_eq!(mask_phone("5"), "••• 5");
+    }
+
+    #[test]
+    fn live_messages_read_back_as_written() {
+        let at = Timestamp::from_millis(1_700_000_000_000);
+        let product = Product {
+            id: Id::from_bytes([7; 12]),
+            name: "Mug".into(),
+            sku: "MUG".into(),
+            stock: 3,
+            price: Money::from_cents(1250),
+            currency: Default::default(),
+            low_stock_threshold: 5,
+            created_at: at,
+            updated_at: at,
+        };
+        for message in [
+            LiveMessage::ProductUpdated(product.clone()),
+            LiveMessage::LowStock(product.clone()),
+            LiveMessage::Resync,
+        ] {
+            let json = serde_json::to_string(&message).unwrap();
+            assert!(json.starts_with(r#"{"event":"#), "{json}");
+            assert_eq!(serde_json::from_str::<LiveMessage>(&json).unwrap(), message);
+        }
+        let data = serde_json::to_string(&product).unwrap();
+        for refused in [
+            format!(r#"{{"data":{data},"event":"product-updated"}}"#),
+            format!(r#"{{"event":"product-gone","data":{data}}}"#),
+            r#"{"event":"low-stock"}"#.to_string(),
+            r#"["resync"]"#.to_string(),
+        ] {
+            assert!(serde_json::from_str::<LiveMessage>(&refused).is_err(), "{refused}");
+        }
     }
 }

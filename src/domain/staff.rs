@@ -136,7 +136,9 @@ pub enum ActorKind {
 /// refund, note and stock movement.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(from = "StoredActor")]
+// Old rows' actors are read on the server only; the browser reads what the
+// server writes (and no buffering reader for the old forms).
+#[cfg_attr(feature = "ssr", serde(from = "StoredActor"))]
 pub struct Actor {
     pub kind: ActorKind,
     /// The staff member's or token's id.
@@ -149,6 +151,7 @@ pub struct Actor {
 }
 
 /// Changes recorded before staff accounts named their actor by kind alone.
+#[cfg(feature = "ssr")]
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum StoredActor {
@@ -163,6 +166,7 @@ enum StoredActor {
     KindOnly(LegacyActor),
 }
 
+#[cfg(feature = "ssr")]
 #[derive(Deserialize)]
 #[serde(rename_all = "lowercase")]
 enum LegacyActor {
@@ -171,6 +175,7 @@ enum LegacyActor {
     System,
 }
 
+#[cfg(feature = "ssr")]
 impl From<StoredActor> for Actor {
     fn from(stored: StoredActor) -> Actor {
         match stored {

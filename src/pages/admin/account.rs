@@ -28,7 +28,7 @@ pub struct Account {
     pub tokens: Vec<ApiToken>,
 }
 
-#[server(prefix = "/api/fn", endpoint = "my_account")]
+#[server(prefix = "/api/fn", endpoint = "my_account", output = crate::pages::wire::Json)]
 pub async fn my_account() -> Result<Account, AppError> {
     as_signed_in(|service, staff| async move {
         let (sessions, tokens) =
@@ -48,7 +48,7 @@ pub async fn my_account() -> Result<Account, AppError> {
 }
 
 /// Changes the caller's password; this browser stays signed in.
-#[server(prefix = "/api/fn", endpoint = "change_my_password")]
+#[server(prefix = "/api/fn", endpoint = "change_my_password", output = crate::pages::wire::Json)]
 pub async fn change_my_password(
     current_password: String,
     new_password: String,
@@ -73,7 +73,7 @@ pub async fn change_my_password(
     }
 }
 
-#[server(prefix = "/api/fn", endpoint = "end_my_session")]
+#[server(prefix = "/api/fn", endpoint = "end_my_session", output = crate::pages::wire::Json)]
 pub async fn end_my_session(id: String) -> Result<(), AppError> {
     let done = as_signed_in(|service, staff| async move {
         let id = id
@@ -92,7 +92,7 @@ pub async fn end_my_session(id: String) -> Result<(), AppError> {
 }
 
 /// Makes a token; the answer carries it, shown once.
-#[server(prefix = "/api/fn", endpoint = "create_my_token")]
+#[server(prefix = "/api/fn", endpoint = "create_my_token", output = crate::pages::wire::Json)]
 pub async fn create_my_token(name: String, role: String) -> Result<CreatedApiToken, AppError> {
     use crate::domain::NewApiToken;
     as_signed_in(|service, staff| async move {
@@ -112,7 +112,7 @@ pub async fn create_my_token(name: String, role: String) -> Result<CreatedApiTok
     .await
 }
 
-#[server(prefix = "/api/fn", endpoint = "revoke_my_token")]
+#[server(prefix = "/api/fn", endpoint = "revoke_my_token", output = crate::pages::wire::Json)]
 pub async fn revoke_my_token(id: String) -> Result<(), AppError> {
     let done = as_signed_in(|service, staff| async move {
         let id = id.parse().map_err(|_| AppError::not_found("token", &id))?;
@@ -300,7 +300,7 @@ fn TokenList(tokens: Vec<ApiToken>, revoke: ServerAction<RevokeMyToken>) -> impl
 }
 
 /// Sets a new member's password from their link, then signs them in.
-#[server(prefix = "/api/fn", endpoint = "set_staff_password")]
+#[server(prefix = "/api/fn", endpoint = "set_staff_password", output = crate::pages::wire::Json)]
 pub async fn set_staff_password(
     token: String,
     password: String,

@@ -20,7 +20,7 @@ pub struct ActivityPage {
     pub next: Option<Id>,
 }
 
-#[server(prefix = "/api/fn", endpoint = "admin_activity")]
+#[server(prefix = "/api/fn", endpoint = "admin_activity", output = crate::pages::wire::Json)]
 pub async fn admin_activity(
     #[server(default)] query: ActivityQuery,
 ) -> Result<ActivityPage, AppError> {

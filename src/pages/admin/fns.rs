@@ -14,7 +14,7 @@ use crate::domain::Permission;
 use crate::server::server_fns::as_staff;
 
 /// One page of the order list; the arguments are the list's query string.
-#[server(prefix = "/api/fn", endpoint = "admin_orders")]
+#[server(prefix = "/api/fn", endpoint = "admin_orders", output = crate::pages::wire::Json)]
 pub async fn admin_orders(#[server(default)] query: OrdersQuery) -> Result<Vec<Order>, AppError> {
     as_staff(Permission::SeeOrders, |service, _| async move {
         let query = OrdersQuery {
@@ -26,7 +26,7 @@ pub async fn admin_orders(#[server(default)] query: OrdersQuery) -> Result<Vec<O
     .await
 }
 
-#[server(prefix = "/api/fn", endpoint = "admin_order")]
+#[server(prefix = "/api/fn", endpoint = "admin_order", output = crate::pages::wire::Json)]
 pub async fn admin_order(id: String) -> Result<Order, AppError> {
     as_staff(Permission::SeeOrders, |service, _| async move {
         let id = id.parse().map_err(|_| AppError::not_found("order", &id))?;
@@ -39,7 +39,7 @@ pub async fn admin_order(id: String) -> Result<Order, AppError> {
 /// order page, and the cancel confirmation (`reason` goes into the status
 /// history). A browser that posted the form itself is sent on to `back`, a
 /// console page (the list or the order), with the error if it failed.
-#[server(prefix = "/api/fn", endpoint = "move_order")]
+#[server(prefix = "/api/fn", endpoint = "move_order", output = crate::pages::wire::Json)]
 pub async fn move_order(
     id: String,
     status: OrderStatus,
@@ -72,7 +72,7 @@ pub async fn move_order(
     }
 }
 
-#[server(prefix = "/api/fn", endpoint = "admin_products")]
+#[server(prefix = "/api/fn", endpoint = "admin_products", output = crate::pages::wire::Json)]
 pub async fn admin_products() -> Result<Vec<Product>, AppError> {
     as_staff(Permission::SeeStock, |service, _| async move {
         service.products(None, false).await
@@ -81,7 +81,7 @@ pub async fn admin_products() -> Result<Vec<Product>, AppError> {
 }
 
 /// Adds a product from the products screen's form (prices as typed, e.g. `12.50`).
-#[server(prefix = "/api/fn", endpoint = "add_product")]
+#[server(prefix = "/api/fn", endpoint = "add_product", output = crate::pages::wire::Json)]
 pub async fn add_product(
     name: String,
     sku: String,
@@ -113,7 +113,7 @@ pub async fn add_product(
 
 /// Changes a product from its row on the products screen; empty fields
 /// stay as they are. `stock_adjustment` is relative (`-3`, `+10`).
-#[server(prefix = "/api/fn", endpoint = "update_product")]
+#[server(prefix = "/api/fn", endpoint = "update_product", output = crate::pages::wire::Json)]
 pub async fn update_product(
     id: String,
     name: Option<String>,
@@ -145,7 +145,7 @@ pub async fn update_product(
 }
 
 /// A product and the newest entries of its stock ledger.
-#[server(prefix = "/api/fn", endpoint = "admin_stock_history")]
+#[server(prefix = "/api/fn", endpoint = "admin_stock_history", output = crate::pages::wire::Json)]
 pub async fn admin_stock_history(id: String) -> Result<StockHistory, AppError> {
     use crate::domain::Page;
     as_staff(Permission::SeeStock, |service, _| async move {
@@ -170,7 +170,7 @@ pub struct StockHistory {
     pub movements: Vec<StockMovement>,
 }
 
-#[server(prefix = "/api/fn", endpoint = "admin_customers")]
+#[server(prefix = "/api/fn", endpoint = "admin_customers", output = crate::pages::wire::Json)]
 pub async fn admin_customers(q: Option<String>) -> Result<Vec<Customer>, AppError> {
     use crate::domain::Page;
     as_staff(Permission::SeeCustomers, |service, _| async move {
@@ -183,7 +183,7 @@ pub async fn admin_customers(q: Option<String>) -> Result<Vec<Customer>, AppErro
     .await
 }
 
-#[server(prefix = "/api/fn", endpoint = "admin_dashboard")]
+#[server(prefix = "/api/fn", endpoint = "admin_dashboard", output = crate::pages::wire::Json)]
 pub async fn admin_dashboard() -> Result<Dashboard, AppError> {
     as_staff(Permission::SeeReports, |service, _| async move {
         service.dashboard(crate::domain::Timestamp::now()).await
@@ -191,7 +191,7 @@ pub async fn admin_dashboard() -> Result<Dashboard, AppError> {
     .await
 }
 
-#[server(prefix = "/api/fn", endpoint = "admin_webhooks")]
+#[server(prefix = "/api/fn", endpoint = "admin_webhooks", output = crate::pages::wire::Json)]
 pub async fn admin_webhooks() -> Result<Vec<WebhookEndpoint>, AppError> {
     as_staff(Permission::ManageWebhooks, |service, _| async move {
         service.webhook_endpoints().await
@@ -200,7 +200,7 @@ pub async fn admin_webhooks() -> Result<Vec<WebhookEndpoint>, AppError> {
 }
 
 /// Subscribes a URL from the webhooks screen; the answer shows the secret.
-#[server(prefix = "/api/fn", endpoint = "add_webhook")]
+#[server(prefix = "/api/fn", endpoint = "add_webhook", output = crate::pages::wire::Json)]
 pub async fn add_webhook(
     url: String,
     #[server(default)] events: Vec<String>,
@@ -232,7 +232,7 @@ pub enum EndpointAction {
 
 /// One of an endpoint's buttons. A rotated secret comes back to be shown
 /// once; a browser that posted the form itself is sent back to the list.
-#[server(prefix = "/api/fn", endpoint = "webhook_action")]
+#[server(prefix = "/api/fn", endpoint = "webhook_action", output = crate::pages::wire::Json)]
 pub async fn webhook_action(
     id: String,
     action: EndpointAction,
@@ -272,7 +272,7 @@ pub async fn webhook_action(
 }
 
 /// An endpoint and its newest deliveries, with every attempt.
-#[server(prefix = "/api/fn", endpoint = "admin_webhook_deliveries")]
+#[server(prefix = "/api/fn", endpoint = "admin_webhook_deliveries", output = crate::pages::wire::Json)]
 pub async fn admin_webhook_deliveries(id: String) -> Result<WebhookDeliveries, AppError> {
     use crate::domain::Page;
     as_staff(Permission::ManageWebhooks, |service, _| async move {
@@ -300,7 +300,7 @@ pub struct WebhookDeliveries {
 }
 
 /// Sends a delivery again, from the endpoint's deliveries screen.
-#[server(prefix = "/api/fn", endpoint = "redeliver_webhook")]
+#[server(prefix = "/api/fn", endpoint = "redeliver_webhook", output = crate::pages::wire::Json)]
 pub async fn redeliver_webhook(id: String, delivery: String) -> Result<(), AppError> {
     use crate::server::server_fns::{form_failure, form_success};
     use leptos::server_fn::ServerFn;

@@ -90,7 +90,7 @@ where
 }
 
 /// Ships the quantities typed per line, with the carrier and tracking given.
-#[server(prefix = "/api/fn", endpoint = "ship_order")]
+#[server(prefix = "/api/fn", endpoint = "ship_order", output = crate::pages::wire::Json)]
 pub async fn ship_order(
     id: String,
     #[server(default)] items: Vec<LineQuantity>,
@@ -120,7 +120,7 @@ pub async fn ship_order(
 }
 
 /// Takes back the quantities typed per line.
-#[server(prefix = "/api/fn", endpoint = "take_return")]
+#[server(prefix = "/api/fn", endpoint = "take_return", output = crate::pages::wire::Json)]
 pub async fn take_return(
     id: String,
     #[server(default)] items: Vec<LineQuantity>,
@@ -151,7 +151,7 @@ pub async fn take_return(
     .await
 }
 
-#[server(prefix = "/api/fn", endpoint = "refund_order")]
+#[server(prefix = "/api/fn", endpoint = "refund_order", output = crate::pages::wire::Json)]
 pub async fn refund_order(
     id: String,
     amount: String,
@@ -178,7 +178,7 @@ pub async fn refund_order(
     .await
 }
 
-#[server(prefix = "/api/fn", endpoint = "add_order_note")]
+#[server(prefix = "/api/fn", endpoint = "add_order_note", output = crate::pages::wire::Json)]
 pub async fn add_order_note(
     id: String,
     text: String,

@@ -26,25 +26,37 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
 use session::{admin_session, AdminLogout};
 
-// The console's screens, each a WASM chunk of its own: shoppers never
-// download the console.
-super::lazy_screen!(
-    OrdersScreen => orders::OrdersPage,
-    OrderDetailScreen => order_detail::OrderDetailPage,
-    CancelOrderScreen => order_actions::CancelOrderPage,
-    PackingSlipScreen => packing_slip::PackingSlipPage,
-    ProductsScreen => products::ProductsPage,
-    StockHistoryScreen => stock_history::StockHistoryPage,
-    CustomersScreen => customers::CustomersPage,
-    DashboardScreen => dashboard::DashboardPage,
-    WebhooksScreen => webhooks::WebhooksPage,
-    WebhookDeliveriesScreen => webhooks::WebhookDeliveriesPage,
-    LoginScreen => login::LoginPage,
-    StaffScreen => staff::StaffPage,
-    ActivityScreen => activity::ActivityPage,
-    AccountScreen => account::AccountPage,
-    SetPasswordScreen => account::SetPasswordPage,
-);
+// The console's screens, in WASM modules of their own (shoppers never
+// download the console), grouped by what is used together.
+super::lazy_screens! {
+    console_orders {
+        OrdersScreen => orders::OrdersPage,
+        CancelOrderScreen => order_actions::CancelOrderPage,
+    }
+    console_order {
+        OrderDetailScreen => order_detail::OrderDetailPage,
+        PackingSlipScreen => packing_slip::PackingSlipPage,
+    }
+    console_catalogue {
+        ProductsScreen => products::ProductsPage,
+        StockHistoryScreen => stock_history::StockHistoryPage,
+    }
+    console_sign_in {
+        LoginScreen => login::LoginPage,
+        SetPasswordScreen => account::SetPasswordPage,
+    }
+    console_people {
+        CustomersScreen => customers::CustomersPage,
+        StaffScreen => staff::StaffPage,
+        AccountScreen => account::AccountPage,
+        ActivityScreen => activity::ActivityPage,
+    }
+    console_reports {
+        DashboardScreen => dashboard::DashboardPage,
+        WebhooksScreen => webhooks::WebhooksPage,
+        WebhookDeliveriesScreen => webhooks::WebhookDeliveriesPage,
+    }
+}
 
 /// Who is signed in: one resource per page, shared by its screen and its
 /// nav, so the page offers only what the role may do (the server refuses

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 /// Checks the admin's password, sets the session cookie and goes to /admin.
 /// Works as a plain form post before the page is hydrated.
-#[server(prefix = "/api/fn", endpoint = "admin_login")]
+#[server(prefix = "/api/fn", endpoint = "admin_login", output = crate::pages::wire::Json)]
 pub async fn admin_login(username: String, password: String) -> Result<(), AppError> {
     use crate::domain::Login;
     use crate::server::http::AppState;
@@ -31,7 +31,7 @@ pub async fn admin_login(username: String, password: String) -> Result<(), AppEr
     signed_in.or_else(|e| form_failure("/admin/login", AdminLogin::PATH, e))
 }
 
-#[server(prefix = "/api/fn", endpoint = "admin_logout")]
+#[server(prefix = "/api/fn", endpoint = "admin_logout", output = crate::pages::wire::Json)]
 pub async fn admin_logout() -> Result<(), AppError> {
     use crate::server::auth;
     use crate::server::http::AppState;
@@ -54,7 +54,7 @@ pub async fn admin_logout() -> Result<(), AppError> {
 }
 
 /// Who is signed in, if staff: the pages offer only what their role may do.
-#[server(prefix = "/api/fn", endpoint = "admin_session")]
+#[server(prefix = "/api/fn", endpoint = "admin_session", output = crate::pages::wire::Json)]
 pub async fn admin_session() -> Result<Option<SignedIn>, AppError> {
     use crate::server::server_fns::caller;
     answer(caller().await.map(|caller| {

@@ -14,7 +14,7 @@ use crate::domain::Permission;
 #[cfg(feature = "ssr")]
 use crate::server::server_fns::as_staff;
 
-#[server(prefix = "/api/fn", endpoint = "admin_staff")]
+#[server(prefix = "/api/fn", endpoint = "admin_staff", output = crate::pages::wire::Json)]
 pub async fn admin_staff() -> Result<Vec<StaffMember>, AppError> {
     as_staff(Permission::ManageStaff, |service, _| async move {
         service.staff().await
@@ -23,7 +23,7 @@ pub async fn admin_staff() -> Result<Vec<StaffMember>, AppError> {
 }
 
 /// Adds a member; the answer carries their set-password link, shown once.
-#[server(prefix = "/api/fn", endpoint = "add_staff_member")]
+#[server(prefix = "/api/fn", endpoint = "add_staff_member", output = crate::pages::wire::Json)]
 pub async fn add_staff_member(
     name: String,
     email: String,
@@ -40,7 +40,7 @@ pub async fn add_staff_member(
 
 /// A row's role change, deactivation or reactivation; works as a plain
 /// form post too.
-#[server(prefix = "/api/fn", endpoint = "change_staff_member")]
+#[server(prefix = "/api/fn", endpoint = "change_staff_member", output = crate::pages::wire::Json)]
 pub async fn change_staff_member(
     id: String,
     role: Option<Role>,
@@ -71,7 +71,7 @@ pub async fn change_staff_member(
 }
 
 /// A new set-password link for a member, shown once.
-#[server(prefix = "/api/fn", endpoint = "staff_password_link")]
+#[server(prefix = "/api/fn", endpoint = "staff_password_link", output = crate::pages::wire::Json)]
 pub async fn staff_password_link(id: String) -> Result<StaffWithLink, AppError> {
     as_staff(Permission::ManageStaff, |service, _| async move {
         let id = id

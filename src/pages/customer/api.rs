@@ -17,7 +17,7 @@ use crate::domain::{Address, AppError, Order, Product};
 use leptos::prelude::*;
 
 /// The catalogue, sorted by name, out-of-stock products included.
-#[server(prefix = "/api/fn", endpoint = "catalogue")]
+#[server(prefix = "/api/fn", endpoint = "catalogue", output = crate::pages::wire::Json)]
 pub async fn catalogue() -> Result<Vec<Product>, AppError> {
     use crate::server::server_fns::{answer, service};
     answer(service().products(None, false).await)
@@ -28,7 +28,7 @@ pub async fn catalogue() -> Result<Vec<Product>, AppError> {
 /// address as `address[name]`, `address[line1]`, … (`Address`'s fields),
 /// `items[i][product]`, `items[i][quantity]`, and `attempt`, the form's
 /// idempotency key.
-#[server(prefix = "/api/fn", endpoint = "checkout")]
+#[server(prefix = "/api/fn", endpoint = "checkout", output = crate::pages::wire::Json)]
 pub async fn checkout(
     name: String,
     email: String,
@@ -91,7 +91,7 @@ pub async fn checkout(
 
 /// The order this tracking token was issued for, as its customer sees it.
 /// The token goes in the body, not the address.
-#[server(prefix = "/api/fn", endpoint = "tracked_order")]
+#[server(prefix = "/api/fn", endpoint = "tracked_order", output = crate::pages::wire::Json)]
 pub async fn tracked_order(token: String) -> Result<Order, AppError> {
     use crate::server::http::AppState;
     use crate::server::server_fns::answer;
@@ -100,7 +100,7 @@ pub async fn tracked_order(token: String) -> Result<Order, AppError> {
 }
 
 /// How the shop takes payment (`IGNIFLO_PAYMENT_INSTRUCTIONS`), if it says.
-#[server(prefix = "/api/fn", endpoint = "payment_instructions")]
+#[server(prefix = "/api/fn", endpoint = "payment_instructions", output = crate::pages::wire::Json)]
 pub async fn payment_instructions() -> Result<Option<String>, AppError> {
     use crate::server::http::AppState;
     Ok(expect_context::<AppState>()
@@ -111,7 +111,7 @@ pub async fn payment_instructions() -> Result<Option<String>, AppError> {
 
 /// The country the checkout's delivery address starts with
 /// (`IGNIFLO_DEFAULT_COUNTRY`).
-#[server(prefix = "/api/fn", endpoint = "default_country")]
+#[server(prefix = "/api/fn", endpoint = "default_country", output = crate::pages::wire::Json)]
 pub async fn default_country() -> Result<String, AppError> {
     use crate::server::http::AppState;
     Ok(expect_context::<AppState>().default_country.to_string())
@@ -120,7 +120,7 @@ pub async fn default_country() -> Result<String, AppError> {
 /// Finds an order by its number and the customer's email and goes to its
 /// tracking page with a newly issued link (see
 /// `Service::reissue_tracking_token`).
-#[server(prefix = "/api/fn", endpoint = "find_order")]
+#[server(prefix = "/api/fn", endpoint = "find_order", output = crate::pages::wire::Json)]
 pub async fn find_order(number: String, email: String) -> Result<(), AppError> {
     use crate::server::http::AppState;
     use crate::server::server_fns::form_failure;

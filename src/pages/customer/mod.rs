@@ -10,8 +10,12 @@ mod checkout;
 mod lookup;
 pub mod tracking;
 
-// `/track` is a chunk of its own: the shop does not carry it.
-super::lazy_screen!(TrackingScreen => tracking::TrackingPage);
+// `/track` is a module of its own: the shop does not carry it.
+super::lazy_screens! {
+    customer_tracking {
+        TrackingScreen => tracking::TrackingPage,
+    }
+}
 
 use crate::components::live::follow_live_feed;
 use crate::domain::{LiveMessage, Product};
