@@ -474,7 +474,10 @@ mod tests {
             r#"{"event":"low-stock"}"#.to_string(),
             r#"["resync"]"#.to_string(),
         ] {
-            assert!(serde_json::from_str::<LiveMessage>(&refused).is_err(), "{refused}");
+            assert!(
+                serde_json::from_str::<LiveMessage>(&refused).is_err(),
+                "{refused}"
+            );
         }
     }
 }
