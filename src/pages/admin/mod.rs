@@ -31,11 +31,13 @@ use session::{admin_session, AdminLogout};
 super::lazy_screens! {
     console_orders {
         OrdersScreen => orders::OrdersPage,
-        CancelOrderScreen => order_actions::CancelOrderPage,
     }
+    // The cancel page is the one without JavaScript; with it, the list and
+    // the order page ask in a dialog.
     console_order {
         OrderDetailScreen => order_detail::OrderDetailPage,
         PackingSlipScreen => packing_slip::PackingSlipPage,
+        CancelOrderScreen => order_actions::CancelOrderPage,
     }
     console_catalogue {
         ProductsScreen => products::ProductsPage,
