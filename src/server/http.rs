@@ -27,7 +27,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::compression::CompressionLayer;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::cors::CorsLayer;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
@@ -139,7 +139,10 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .with_state(state)
         .layer(socket_io_layer)
         .layer(cors(config))
-        .layer(CompressionLayer::new())
+        // Brotli 5 rather than its default 4 here: /admin with 50 orders is
+        // 6.2 KB instead of 7.2 KB, for 0.2 ms more work (measured with
+        // Node's zlib on the page).
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(5)))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::App(crate::domain::AppError::Internal).into_response()
         }))

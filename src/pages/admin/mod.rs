@@ -47,13 +47,13 @@ super::lazy_screens! {
         LoginScreen => login::LoginPage,
         SetPasswordScreen => account::SetPasswordPage,
     }
-    console_people {
+    // The back office: customers, staff, one's own account, the activity
+    // log, the dashboard and the webhooks.
+    console_back_office {
         CustomersScreen => customers::CustomersPage,
         StaffScreen => staff::StaffPage,
         AccountScreen => account::AccountPage,
         ActivityScreen => activity::ActivityPage,
-    }
-    console_reports {
         DashboardScreen => dashboard::DashboardPage,
         WebhooksScreen => webhooks::WebhooksPage,
         WebhookDeliveriesScreen => webhooks::WebhookDeliveriesPage,
