@@ -16,7 +16,7 @@ pub mod server;
 pub fn hydrate() {
     use leptos::tachys::dom::body;
     console_error_panic_hook::set_once();
-    // Asynchronous: `/track` and the admin screens are WASM chunks of their
+    // Asynchronous: `/track` and the admin screens are WASM modules of their
     // own (`cargo leptos --split`), fetched before their part of the page
     // hydrates.
     let _ = any_spawner::Executor::init_wasm_bindgen();
