@@ -1894,7 +1894,19 @@ async fn a_page_title_names_its_record_only_to_those_who_may_see_it(backend: Bac
     let oid = shop.order_id();
     let number = shop.order["number"].as_str().unwrap();
     let pid = shop.product["_id"].as_str().unwrap();
-    let product = shop.product["name"].as_str().unwrap();
+    // A name as staff may type it: the head must still hold only a title.
+    let hostile =
+        r#"Mug</title><meta http-equiv="refresh" content="0;url=https://evil.example"> & co"#;
+    let renamed = shop
+        .http
+        .patch(shop.url(&format!("/api/products/{pid}")))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&json!({ "name": hostile }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renamed.status(), StatusCode::OK);
+    let product = r#"Mug&lt;/title&gt;&lt;meta http-equiv="refresh" content="0;url=https://evil.example"&gt; &amp; co"#;
     let no_redirects = Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -1940,7 +1952,9 @@ async fn a_page_title_names_its_record_only_to_those_who_may_see_it(backend: Bac
             match door.answer(who, 200) {
                 200 => {
                     assert_eq!(r.status(), StatusCode::OK, "{who:?} {page}");
-                    assert_eq!(title_of(&r.text().await.unwrap()), *title, "{who:?} {page}");
+                    let html = r.text().await.unwrap();
+                    assert_eq!(title_of(&html), *title, "{who:?} {page}");
+                    assert!(!html.contains("<meta http-equiv"), "{who:?} {page}");
                 }
                 // Staff whose role does not reach the record get the
                 // console's page saying so, under the shop's name only.

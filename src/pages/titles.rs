@@ -9,26 +9,41 @@
 pub struct RecordTitle(pub String);
 
 pub fn order(number: &str) -> String {
-    format!("Order {number} · Igniflo admin")
+    for_head(format!("Order {number} · Igniflo admin"))
 }
 
 pub fn cancel_order(number: &str) -> String {
-    format!("Cancel order {number}? · Igniflo admin")
+    for_head(format!("Cancel order {number}? · Igniflo admin"))
 }
 
 pub fn packing_slip(number: &str) -> String {
-    format!("Packing slip {number} · Igniflo admin")
+    for_head(format!("Packing slip {number} · Igniflo admin"))
 }
 
 pub fn stock_history(product_name: &str) -> String {
-    format!("Stock history: {product_name} · Igniflo admin")
+    for_head(format!("Stock history: {product_name} · Igniflo admin"))
 }
 
 pub fn webhook_deliveries(url: &str) -> String {
-    format!("Deliveries: {url} · Igniflo admin")
+    for_head(format!("Deliveries: {url} · Igniflo admin"))
 }
 
 /// The customer's tracking page.
 pub fn tracked_order(number: &str) -> String {
-    format!("Order {number} · Igniflo")
+    for_head(format!("Order {number} · Igniflo"))
+}
+
+/// The server writes a title into the head as it is (leptos_meta does not
+/// escape it), and a product's name is whatever staff typed: escaped there,
+/// it cannot close the title and add markup. The browser sets
+/// `document.title`, which is text already.
+fn for_head(title: String) -> String {
+    if cfg!(feature = "ssr") {
+        title
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    } else {
+        title
+    }
 }

@@ -39,11 +39,14 @@ async fn record_title(state: &AppState, uri: &Uri, caller: Option<Caller>) -> Op
     let id = |text: &str| text.parse::<Id>().ok();
     match path.as_slice() {
         ["track"] => {
+            // The token the page follows: the last one given, if not blank.
             let query = uri.query()?;
             let (_, token) = serde_urlencoded::from_str::<Vec<(String, String)>>(query)
                 .ok()?
                 .into_iter()
-                .find(|(key, _)| key == "token")?;
+                .filter(|(key, _)| key == "token")
+                .last()
+                .filter(|(_, token)| !token.trim().is_empty())?;
             let order = service.tracked_order(&token).await.ok()?;
             Some(titles::tracked_order(&order.number))
         }
