@@ -44,8 +44,8 @@ async fn record_title(state: &AppState, uri: &Uri, caller: Option<Caller>) -> Op
             let (_, token) = serde_urlencoded::from_str::<Vec<(String, String)>>(query)
                 .ok()?
                 .into_iter()
-                .filter(|(key, _)| key == "token")
-                .last()
+                .rev()
+                .find(|(key, _)| key == "token")
                 .filter(|(_, token)| !token.trim().is_empty())?;
             let order = service.tracked_order(&token).await.ok()?;
             Some(titles::tracked_order(&order.number))
