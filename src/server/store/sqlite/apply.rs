@@ -1,9 +1,9 @@
 //! Applying a `Change` inside the writer's transaction: inserts, orders
 //! rewritten over the version read, product edits, each guarded stock delta
-//! with its ledger movement, then the events the change announces (the
-//! outbox), rendered from what it left. A refused change is rolled back by the
-//! writer (its job's savepoint), so nothing of it is committed with the rest
-//! of the batch.
+//! with its ledger movement (written first, from the product row it moves),
+//! then the events the change announces (the outbox), rendered from what it
+//! left. A refused change is rolled back by the writer (its job's savepoint),
+//! so nothing of it is committed with the rest of the batch.
 
 use super::rows::{self, db_error, duplicate_field, product_row, PRODUCT_COLUMNS};
 use crate::domain::{Id, Product};
@@ -20,12 +20,21 @@ static EDIT_PRODUCT: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// Moves stock by a delta unless that would take it below zero (or, for a
-/// count, unless the stock is still the level the count was decided on).
+/// Records a movement of stock by a delta, chained after the product's
+/// newest, unless that would take the stock below zero (or, for a count,
+/// unless the stock is still the level the count was decided on): then it
+/// inserts nothing.
+const RECORD_MOVEMENT: &str = "INSERT INTO stock_movements \
+     (id, product_id, sku, delta, stock_after, reason, order_id, actor, at, previous_id) \
+     SELECT ?1, id, ?3, ?4, stock + ?4, ?5, ?6, ?7, ?8, last_movement_id FROM products \
+     WHERE id = ?2 AND stock + ?4 >= 0 AND (?9 IS NULL OR stock = ?9)";
+
+/// Moves the stock by that movement, guarded again, and makes it the
+/// product's newest.
 static MOVE_STOCK: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "UPDATE products SET stock = stock + ?1, updated_at = ?2 \
-         WHERE id = ?3 AND stock + ?1 >= 0 AND (?4 IS NULL OR stock = ?4) RETURNING {PRODUCT_COLUMNS}"
+        "UPDATE products SET stock = stock + ?1, updated_at = ?2, last_movement_id = ?3 \
+         WHERE id = ?4 AND stock + ?1 >= 0 RETURNING {PRODUCT_COLUMNS}"
     )
 });
 
@@ -71,28 +80,39 @@ pub fn apply(conn: &Connection, change: Change) -> StoreResult<Applied> {
         }
     }
     let mut movements = Vec::with_capacity(change.stock.len());
+    let actor = rows::json_column(&change.actor).map_err(db_error)?;
     for (i, delta) in change.stock.iter().enumerate() {
-        let moved = conn
-            .prepare_cached(&MOVE_STOCK)
+        let (movement, product) = (delta.movement.to_string(), delta.product.to_string());
+        let recorded = conn
+            .prepare_cached(RECORD_MOVEMENT)
             .and_then(|mut s| {
-                s.query_row(
-                    params![
-                        delta.delta,
-                        at,
-                        delta.product.to_string(),
-                        delta.expected_stock
-                    ],
-                    product_row,
-                )
-                .optional()
+                s.execute(params![
+                    movement,
+                    product,
+                    delta.sku,
+                    delta.delta,
+                    delta.reason.as_str(),
+                    delta.order.map(|o| o.to_string()),
+                    actor,
+                    at,
+                    delta.expected_stock
+                ])
             })
             .map_err(db_error)?;
+        let moved = match recorded {
+            0 => None,
+            _ => conn
+                .prepare_cached(&MOVE_STOCK)
+                .and_then(|mut s| {
+                    s.query_row(params![delta.delta, at, movement, product], product_row)
+                        .optional()
+                })
+                .map_err(db_error)?,
+        };
         let Some(product) = moved else {
             return Ok(delta.refusal(i, stock_of(conn, delta.product)?));
         };
-        let movement = delta.movement(product.stock, &change);
-        rows::insert_movement(conn, &movement).map_err(db_error)?;
-        movements.push(movement);
+        movements.push(delta.movement(product.stock, &change));
         Applied::keep_latest(&mut products, product);
     }
     for entry in &change.activity {

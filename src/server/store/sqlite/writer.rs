@@ -151,29 +151,29 @@ fn write_loop(conn: Connection, jobs: mpsc::Receiver<Job>, wal: PathBuf) {
 fn run_batch(conn: &Connection, batch: Vec<Job>) {
     let started = std::time::Instant::now();
     let jobs = batch.len();
-    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+    if let Err(e) = run(conn, "BEGIN IMMEDIATE") {
         // Dropping the jobs tells each caller the store is unavailable.
         tracing::error!(error = %e, "could not begin a write transaction");
         return;
     }
     let mut deliveries = Vec::with_capacity(batch.len());
     for job in batch {
-        if let Err(e) = conn.execute_batch("SAVEPOINT job") {
+        if let Err(e) = run(conn, "SAVEPOINT job") {
             tracing::error!(error = %e, "could not open a savepoint");
             continue;
         }
         let (ok, deliver) = job(conn);
         let closed = if ok {
-            conn.execute_batch("RELEASE job")
+            run(conn, "RELEASE job")
         } else {
-            conn.execute_batch("ROLLBACK TO job; RELEASE job")
+            run(conn, "ROLLBACK TO job").and_then(|()| run(conn, "RELEASE job"))
         };
         if let Err(e) = &closed {
             tracing::error!(error = %e, "could not close a savepoint");
         }
         deliveries.push((deliver, closed.is_ok()));
     }
-    let committed = conn.execute_batch("COMMIT");
+    let committed = run(conn, "COMMIT");
     if let Err(e) = &committed {
         tracing::error!(error = %e, "commit failed; the batch is rolled back");
         let _ = conn.execute_batch("ROLLBACK");
@@ -188,6 +188,11 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) {
         };
         deliver(outcome);
     }
+}
+
+/// Runs one statement the writer runs for every job, parsed once.
+fn run(conn: &Connection, statement: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(statement)?.execute([]).map(drop)
 }
 
 /// The log only starts over when a write begins after every frame has been
