@@ -15,6 +15,7 @@ use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use tokio::sync::watch;
 use std::time::{Duration, Instant};
 
 /// A sending email is held this long; then another instance may send it.
@@ -190,6 +191,7 @@ impl MailSender {
         store: SharedStore,
         settings: &MailSettings,
         retries: RetryPolicy,
+        closing: watch::Receiver<bool>,
     ) -> Result<(), String> {
         let from: Mailbox = settings
             .from
@@ -216,15 +218,19 @@ impl MailSender {
             from,
             retries,
         });
-        tokio::spawn(sender.run());
+        tokio::spawn(sender.run(closing));
         Ok(())
     }
 
-    async fn run(self: Arc<Self>) {
+    /// Runs until the shop closes.
+    async fn run(self: Arc<Self>, mut closing: watch::Receiver<bool>) {
         let poll = Duration::from_millis(self.retries.first_ms.clamp(100, 1000) as u64);
         loop {
             while self.send_next().await {}
-            tokio::time::sleep(poll).await;
+            tokio::select! {
+                () = crate::server::service::closed(&mut closing) => return,
+                _ = tokio::time::sleep(poll) => {}
+            }
         }
     }
 

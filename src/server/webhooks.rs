@@ -23,7 +23,7 @@ use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
-use tokio::sync::Notify;
+use tokio::sync::{watch, Notify};
 
 /// An endpoint has this long to answer.
 const ANSWER_WITHIN: Duration = Duration::from_secs(10);
@@ -209,7 +209,12 @@ pub struct WebhookSender {
 }
 
 impl WebhookSender {
-    pub fn start(store: SharedStore, settings: WebhookSettings, outbox: Arc<Notify>) {
+    pub fn start(
+        store: SharedStore,
+        settings: WebhookSettings,
+        outbox: Arc<Notify>,
+        closing: watch::Receiver<bool>,
+    ) {
         let mut client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
@@ -232,10 +237,11 @@ impl WebhookSender {
             sending: Mutex::new(HashSet::new()),
             outbox,
         });
-        tokio::spawn(sender.run());
+        tokio::spawn(sender.run(closing));
     }
 
-    async fn run(self: Arc<Self>) {
+    /// Runs until the shop closes.
+    async fn run(self: Arc<Self>, mut closing: watch::Receiver<bool>) {
         let mut swept_at = Instant::now() - SWEEP_EVERY;
         loop {
             self.hand_on_the_outbox().await;
@@ -259,6 +265,7 @@ impl WebhookSender {
                 Err(e) => tracing::warn!(error = %e, "cannot read the webhook endpoints"),
             }
             tokio::select! {
+                () = crate::server::service::closed(&mut closing) => return,
                 // A moment for the changes committing with this one, so
                 // a busy shop's events are handed on in batches.
                 _ = self.outbox.notified() => tokio::time::sleep(GATHER).await,

@@ -17,23 +17,43 @@ use std::sync::Arc;
 /// A new order: `order.created`, low stock where it took the last units,
 /// and (with email on) the customer's confirmation, which carries the
 /// tracking token, and the staff's alert.
+///
+/// All of it is rendered here, before the write, from the products as they
+/// were `priced`; the store's writer then only renders the products as the
+/// order left them and puts each where its earlier self stood. A product's
+/// JSON object starts with its unique id and cannot occur inside a JSON
+/// string (its quotes would be escaped), so it stands only where it was put.
 pub fn order_placed(
     order: StoredOrder,
-    customer: Customer,
+    customer: &Customer,
+    priced: &[Product],
     at: Timestamp,
-    mail: Option<(Arc<MailSettings>, String)>,
-) -> Announcements {
-    Announcements(Arc::new(move |products, movements| {
-        let placed = populated(order.clone(), &customer, products)?;
-        let mut events = vec![event("order.created", at, &placed)?];
-        events.extend(low_stock(products, movements, at)?);
-        if let Some((settings, token)) = &mail {
-            for message in mail::order_placed(&placed, token, settings) {
-                events.push(event(MAIL_EVENT, at, &message)?);
+    mail: Option<(&MailSettings, &str)>,
+) -> StoreResult<Announcements> {
+    let placed = populated(order, customer, priced)?;
+    let created = event("order.created", at, &placed)?;
+    let as_priced = priced
+        .iter()
+        .map(|p| Ok((p.id, json(p)?)))
+        .collect::<StoreResult<Vec<_>>>()?;
+    let mut emails = Vec::new();
+    if let Some((settings, token)) = mail {
+        for message in mail::order_placed(&placed, token, settings) {
+            emails.push(event(MAIL_EVENT, at, &message)?);
+        }
+    }
+    Ok(Announcements(Arc::new(move |products, movements| {
+        let mut created = created.clone();
+        for (id, was) in &as_priced {
+            if let Some(left) = products.iter().find(|p| p.id == *id) {
+                created.body = created.body.replace(was.as_str(), &json(left)?);
             }
         }
+        let mut events = vec![created];
+        events.extend(low_stock(products, movements, at)?);
+        events.extend(emails.iter().cloned());
         Ok(events)
-    }))
+    })))
 }
 
 /// A command on an order, from `before` to `after`: one event per thing
@@ -115,20 +135,23 @@ fn event(kind: &str, at: Timestamp, data: &impl Serialize) -> StoreResult<Outbox
         data: &'a T,
     }
     let id = format!("evt_{}", Id::generate());
-    let body = serde_json::to_string(&Body {
+    let body = json(&Body {
         id: &id,
         kind,
         created_at: at,
         data,
-    })
-    .map_err(|e| {
-        tracing::error!(error = %e, "an event did not serialize");
-        crate::domain::AppError::Internal
     })?;
     Ok(OutboxEvent {
         id,
         kind: kind.to_string(),
         at,
         body,
+    })
+}
+
+fn json(value: &impl Serialize) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(|e| {
+        tracing::error!(error = %e, "an event did not serialize");
+        crate::domain::AppError::Internal
     })
 }

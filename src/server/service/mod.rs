@@ -25,11 +25,16 @@ use crate::server::mail::{MailSender, MailSettings};
 use crate::server::store::SharedStore;
 use crate::server::webhooks::WebhookSettings;
 use std::sync::Arc;
-use tokio::sync::Notify;
+use tokio::sync::{watch, Notify};
 
 /// How often a change decided on data that moved meanwhile (a lost race) is
 /// re-read and decided again before the caller is told to retry.
 const CHANGE_RETRIES: usize = 5;
+
+/// Returns once the shop closes (`Service::close`), or is gone.
+pub async fn closed(closing: &mut watch::Receiver<bool>) {
+    let _ = closing.wait_for(|closed| *closed).await;
+}
 
 #[derive(Clone)]
 pub struct Service {
@@ -48,6 +53,9 @@ pub struct Service {
     /// `IGNIFLO_PUBLIC_URL`: the shop's address, put in front of the
     /// set-password links owners pass on.
     public_url: Option<String>,
+    /// Set when the shop closes: the webhook and mail senders stop with
+    /// their store.
+    closing: Arc<watch::Sender<bool>>,
 }
 
 impl Service {
@@ -61,6 +69,7 @@ impl Service {
             outbox: Arc::new(Notify::new()),
             mail: None,
             public_url: None,
+            closing: Arc::new(watch::Sender::new(false)),
         }
     }
 
@@ -73,7 +82,12 @@ impl Service {
     /// Writes emails for customers and staff into the outbox from now on,
     /// and starts sending them.
     pub fn send_mail(mut self, settings: MailSettings) -> Result<Service, String> {
-        MailSender::start(self.store.clone(), &settings, self.webhooks.retries)?;
+        MailSender::start(
+            self.store.clone(),
+            &settings,
+            self.webhooks.retries,
+            self.closing.subscribe(),
+        )?;
         self.mail = Some(Arc::new(settings));
         Ok(self)
     }
@@ -85,6 +99,7 @@ impl Service {
             self.store.clone(),
             settings,
             self.outbox.clone(),
+            self.closing.subscribe(),
         );
         self
     }
@@ -98,6 +113,7 @@ impl Service {
     }
 
     pub async fn close(&self) {
+        self.closing.send_replace(true);
         self.store.close().await
     }
 

@@ -73,7 +73,7 @@ impl Service {
         );
         let customer = customer?
             .ok_or_else(|| AppError::invalid("customer", "is not a registered customer"))?;
-        let lines = lines?;
+        let (lines, priced) = lines?;
         let total = lines
             .iter()
             .try_fold(Money::default(), |sum, l| {
@@ -114,10 +114,11 @@ impl Service {
             let mut change = Change::new(placed_at, actor.clone());
             change.announce = Some(integration_events::order_placed(
                 order.clone(),
-                customer.clone(),
+                &customer,
+                &priced,
                 placed_at,
-                self.mail.clone().map(|mail| (mail, tracking_token.clone())),
-            ));
+                self.mail.as_deref().map(|mail| (mail, tracking_token.as_str())),
+            )?);
             change.stock = order
                 .lines
                 .iter()
@@ -208,8 +209,11 @@ impl Service {
     }
 
     /// Resolves each line's product (by id or SKU) and snapshots its name,
-    /// SKU and price.
-    async fn price_lines(&self, input: &NewOrder) -> Result<Vec<LineDraft>, AppError> {
+    /// SKU and price; also hands back the products as read.
+    async fn price_lines(
+        &self,
+        input: &NewOrder,
+    ) -> Result<(Vec<LineDraft>, Vec<Product>), AppError> {
         let keys: Vec<String> = input
             .items
             .iter()
@@ -220,7 +224,8 @@ impl Service {
             products.iter().map(|p| (p.id.to_string(), p)).collect();
         let by_sku: HashMap<&str, &Product> =
             products.iter().map(|p| (p.sku.as_str(), p)).collect();
-        keys.iter()
+        let lines = keys
+            .iter()
             .zip(&input.items)
             .enumerate()
             .map(|(i, (key, line))| {
@@ -241,7 +246,8 @@ impl Service {
                     quantity: line.quantity,
                 })
             })
-            .collect()
+            .collect::<Result<_, AppError>>()?;
+        Ok((lines, products))
     }
 
     /// Applies the transition table. Setting the status an order already has
