@@ -36,6 +36,7 @@ mod shop;
 mod target;
 
 use http_client::*;
+use raw_sqlite::Writes;
 use report::*;
 use shop::*;
 use target::*;
@@ -206,15 +207,28 @@ async fn run(target: &Target, options: &Options) -> Result<Vec<Row>, String> {
     let mut rows = Vec::new();
     // Each baseline runs just before the figures compared with it: other
     // work on a shared machine comes and goes within a run.
-    let raw = raw_baseline(target, options, 1, &mut rows).await?;
+    let raw = raw_baseline(target, options, 1, Writes::Order, &mut rows).await?;
     rows.push(store_limit(target, options, 1).await?.against(raw));
-    let raw = raw_baseline(target, options, RAW_BATCH, &mut rows).await?;
+    let raw = raw_baseline(target, options, RAW_BATCH, Writes::Order, &mut rows).await?;
+    // What the ledger and the outbox cost any program, as a ratio to the
+    // baseline just before it.
+    let with_ledger = raw_baseline(
+        target,
+        options,
+        RAW_BATCH,
+        Writes::WithLedgerAndOutbox,
+        &mut rows,
+    )
+    .await?;
+    if let (Some(row), Some(ledger), Some(raw)) = (rows.last_mut(), with_ledger, raw) {
+        row.vs_raw = Some(ledger / raw);
+    }
     rows.push(
         store_limit(target, options, options.concurrency)
             .await?
             .against(raw),
     );
-    let raw = raw_baseline(target, options, RAW_BATCH, &mut rows).await?;
+    let raw = raw_baseline(target, options, RAW_BATCH, Writes::Order, &mut rows).await?;
     for row in http_orders(target, options).await? {
         rows.push(row.against(raw));
     }
@@ -237,6 +251,7 @@ async fn raw_baseline(
     target: &Target,
     options: &Options,
     per_commit: usize,
+    writes: Writes,
     rows: &mut Vec<Row>,
 ) -> Result<Option<f64>, String> {
     let Target::Sqlite(scratch) = target else {
@@ -244,18 +259,21 @@ async fn raw_baseline(
     };
     let path = scratch.file(&format!("raw_{per_commit}_{}.db", rows.len()));
     eprintln!(
-        "(raw) placing {} orders straight with rusqlite, {per_commit} per commit",
-        grouped(options.orders)
+        "(raw) placing {} orders straight with rusqlite ({}), {per_commit} per commit",
+        grouped(options.orders),
+        writes.label()
     );
     let wal = WalWatch::start(&Database::Sqlite(path.display().to_string()));
     let orders = options.orders;
-    let run =
-        tokio::task::spawn_blocking(move || raw_sqlite::place_orders(&path, orders, per_commit))
-            .await
-            .map_err(|e| format!("the raw baseline failed: {e}"))??;
+    let run = tokio::task::spawn_blocking(move || {
+        raw_sqlite::place_orders(&path, orders, per_commit, writes)
+    })
+    .await
+    .map_err(|e| format!("the raw baseline failed: {e}"))??;
     let mut row = Row::new(
         format!(
-            "raw rusqlite, 3 items, {per_commit} order{} per commit",
+            "raw rusqlite, {}, {per_commit} order{} per commit",
+            writes.label(),
             if per_commit == 1 { "" } else { "s" }
         ),
         format!("0 → {}", grouped(options.orders)),

@@ -15,8 +15,8 @@ use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use tokio::sync::watch;
 use std::time::{Duration, Instant};
+use tokio::sync::watch;
 
 /// A sending email is held this long; then another instance may send it.
 const LEASE: Duration = Duration::from_secs(120);

@@ -12,6 +12,7 @@ use crate::server::mail::{self, MailSettings};
 use crate::server::store::records::StoredOrder;
 use crate::server::store::{Announcements, OutboxEvent, StoreResult, MAIL_EVENT};
 use serde::Serialize;
+use std::ops::Range;
 use std::sync::Arc;
 
 /// A new order: `order.created`, low stock where it took the last units,
@@ -20,9 +21,7 @@ use std::sync::Arc;
 ///
 /// All of it is rendered here, before the write, from the products as they
 /// were `priced`; the store's writer then only renders the products as the
-/// order left them and puts each where its earlier self stood. A product's
-/// JSON object starts with its unique id and cannot occur inside a JSON
-/// string (its quotes would be escaped), so it stands only where it was put.
+/// order left them, in the places their earlier selves took.
 pub fn order_placed(
     order: StoredOrder,
     customer: &Customer,
@@ -32,10 +31,7 @@ pub fn order_placed(
 ) -> StoreResult<Announcements> {
     let placed = populated(order, customer, priced)?;
     let created = event("order.created", at, &placed)?;
-    let as_priced = priced
-        .iter()
-        .map(|p| Ok((p.id, json(p)?)))
-        .collect::<StoreResult<Vec<_>>>()?;
+    let created_body = ProductsInPlace::find(&created.body, priced)?;
     let mut emails = Vec::new();
     if let Some((settings, token)) = mail {
         for message in mail::order_placed(&placed, token, settings) {
@@ -43,17 +39,52 @@ pub fn order_placed(
         }
     }
     Ok(Announcements(Arc::new(move |products, movements| {
-        let mut created = created.clone();
-        for (id, was) in &as_priced {
-            if let Some(left) = products.iter().find(|p| p.id == *id) {
-                created.body = created.body.replace(was.as_str(), &json(left)?);
-            }
-        }
-        let mut events = vec![created];
+        let mut events = vec![OutboxEvent {
+            body: created_body.as_left(&created.body, products)?,
+            ..created.clone()
+        }];
         events.extend(low_stock(products, movements, at)?);
         events.extend(emails.iter().cloned());
         Ok(events)
     })))
+}
+
+/// Where each product stands in an event's body. A product's JSON object
+/// starts with its unique id and cannot occur inside a JSON string (its
+/// quotes would be escaped there), so each place found is one the product
+/// was rendered in.
+struct ProductsInPlace(Vec<(Range<usize>, Id)>);
+
+impl ProductsInPlace {
+    fn find(body: &str, products: &[Product]) -> StoreResult<ProductsInPlace> {
+        let mut places = Vec::new();
+        for product in products {
+            let text = json(product)?;
+            places.extend(
+                body.match_indices(&text)
+                    .map(|(at, _)| (at..at + text.len(), product.id)),
+            );
+        }
+        places.sort_by_key(|(place, _)| place.start);
+        Ok(ProductsInPlace(places))
+    }
+
+    /// The body with each product as `products` has it (or as it was, if
+    /// they do not have it).
+    fn as_left(&self, body: &str, products: &[Product]) -> StoreResult<String> {
+        let mut out = String::with_capacity(body.len() + 16 * self.0.len());
+        let mut from = 0;
+        for (place, id) in &self.0 {
+            out.push_str(&body[from..place.start]);
+            match products.iter().find(|p| p.id == *id) {
+                Some(left) => out.push_str(&json(left)?),
+                None => out.push_str(&body[place.clone()]),
+            }
+            from = place.end;
+        }
+        out.push_str(&body[from..]);
+        Ok(out)
+    }
 }
 
 /// A command on an order, from `before` to `after`: one event per thing
@@ -154,4 +185,58 @@ fn json(value: &impl Serialize) -> StoreResult<String> {
         tracing::error!(error = %e, "an event did not serialize");
         crate::domain::AppError::Internal
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Currency, Money};
+
+    fn product(name: &str, stock: i64) -> Product {
+        Product {
+            id: Id::generate(),
+            name: name.into(),
+            sku: "LAMP".into(),
+            stock,
+            price: Money::from_cents(3000),
+            currency: Currency::shop(),
+            low_stock_threshold: 5,
+            created_at: Timestamp::from_millis(1),
+            updated_at: Timestamp::from_millis(2),
+        }
+    }
+
+    #[test]
+    fn a_body_with_products_as_left_is_the_body_rendered_with_them() {
+        #[derive(Serialize)]
+        struct Body<'a> {
+            note: String,
+            lines: Vec<&'a Product>,
+        }
+        // A name that quotes the product's own JSON cannot be mistaken for it.
+        let lamp = product("Lamp \"quoted\" </title>", 10);
+        let chair = product("Chair", 4);
+        let note = json(&lamp).unwrap();
+        let as_read = json(&Body {
+            note: note.clone(),
+            lines: vec![&lamp, &chair, &lamp],
+        })
+        .unwrap();
+        let places = ProductsInPlace::find(&as_read, &[lamp.clone(), chair.clone()]).unwrap();
+        let lamp_left = Product {
+            stock: 7,
+            updated_at: Timestamp::from_millis(99),
+            ..lamp.clone()
+        };
+        assert_eq!(
+            places
+                .as_left(&as_read, std::slice::from_ref(&lamp_left))
+                .unwrap(),
+            json(&Body {
+                note,
+                lines: vec![&lamp_left, &chair, &lamp_left],
+            })
+            .unwrap()
+        );
+    }
 }

@@ -117,7 +117,9 @@ impl Service {
                 &customer,
                 &priced,
                 placed_at,
-                self.mail.as_deref().map(|mail| (mail, tracking_token.as_str())),
+                self.mail
+                    .as_deref()
+                    .map(|mail| (mail, tracking_token.as_str())),
             )?);
             change.stock = order
                 .lines
