@@ -16,7 +16,9 @@
 //!
 //! With SQLite, a raw baseline (`raw_sqlite`) runs just before (a) and (b):
 //! the same order transaction written straight with rusqlite, one order per
-//! commit before 1 task, 16 per commit before 32 tasks and before HTTP. Each
+//! commit before 1 task, 16 per commit before 32 tasks and before HTTP;
+//! before 32 tasks also with what the service writes besides (a ledger
+//! movement per line and the `order.created` event). Each
 //! order figure is also given as a ratio to it, which travels between
 //! machines better than orders per second do. Each row also says how large
 //! the write-ahead log file grew while it ran (for the lists: while seeding).
@@ -205,7 +207,8 @@ async fn main() -> ExitCode {
 
 async fn run(target: &Target, options: &Options) -> Result<Vec<Row>, String> {
     let mut rows = Vec::new();
-    // Each baseline runs just before the figures compared with it: other
+    // Each baseline runs just before the figures compared with it (for 32
+    // tasks, with only the baseline with the ledger between them): other
     // work on a shared machine comes and goes within a run.
     let raw = raw_baseline(target, options, 1, Writes::Order, &mut rows).await?;
     rows.push(store_limit(target, options, 1).await?.against(raw));
