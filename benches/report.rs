@@ -74,8 +74,8 @@ pub(crate) struct Row {
     pub(crate) p50: Duration,
     pub(crate) p99: Duration,
     pub(crate) max: Duration,
-    /// Throughput over the raw baseline's, for order rows.
-    pub(crate) vs_raw: Option<f64>,
+    /// Throughput over the raw baselines', for order rows.
+    pub(crate) vs_raw: Option<Ratios>,
     /// The write-ahead log file's largest size in bytes (SQLite only).
     pub(crate) wal_peak: Option<u64>,
 }
@@ -108,11 +108,33 @@ impl Row {
         }
     }
 
-    /// With its throughput as a ratio to the raw baseline's, if there is one.
-    pub(crate) fn against(mut self, raw: Option<f64>) -> Row {
-        self.vs_raw = raw.map(|raw| self.per_second / raw);
+    /// With its throughput as a ratio to the raw baselines', if there are any.
+    pub(crate) fn against(mut self, raw: Option<Baselines>) -> Row {
+        self.compare(raw);
         self
     }
+
+    pub(crate) fn compare(&mut self, raw: Option<Baselines>) {
+        self.vs_raw = raw.map(|raw| Ratios {
+            order: self.per_second / raw.order,
+            same_rows: self.per_second / raw.same_rows,
+        });
+    }
+}
+
+/// The raw baselines' throughputs, measured together.
+#[derive(Clone, Copy)]
+pub(crate) struct Baselines {
+    /// Writing only the order and its stock: the baseline.
+    pub(crate) order: f64,
+    /// Writing the same rows as the service: also the ledger and the event.
+    pub(crate) same_rows: f64,
+}
+
+/// A throughput over each baseline's.
+pub(crate) struct Ratios {
+    pub(crate) order: f64,
+    pub(crate) same_rows: f64,
 }
 
 pub(crate) fn print_table(target: &Target, options: &Options, rows: &[Row], load_before: &str) {
@@ -131,19 +153,20 @@ pub(crate) fn print_table(target: &Target, options: &Options, rows: &[Row], load
         load_average()
     );
     println!();
-    println!("| Scenario | Orders in DB | Concurrency | Requests | Throughput (/s) | × raw | p50 (ms) | p99 (ms) | max (ms) | WAL peak (MB) |");
-    println!("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| Scenario | Orders in DB | Concurrency | Requests | Throughput (/s) | × raw | × raw, same rows | p50 (ms) | p99 (ms) | max (ms) | WAL peak (MB) |");
+    println!("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     let ms = |d: Duration| format!("{:.2}", d.as_secs_f64() * 1000.0);
     let or_dash = |figure: Option<String>| figure.unwrap_or_else(|| "—".into());
     for row in rows {
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             row.scenario,
             row.orders_in_db,
             row.concurrency,
             grouped(row.requests),
             grouped(row.per_second.round() as usize),
-            or_dash(row.vs_raw.map(|r| format!("{r:.2}"))),
+            or_dash(row.vs_raw.as_ref().map(|r| format!("{:.2}", r.order))),
+            or_dash(row.vs_raw.as_ref().map(|r| format!("{:.2}", r.same_rows))),
             ms(row.p50),
             ms(row.p99),
             ms(row.max),
