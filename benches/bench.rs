@@ -268,8 +268,6 @@ async fn baselines(
     Ok(Some(raw))
 }
 
-// ---- the measurements ----------------------------------------------------------
-
 /// A raw rusqlite baseline, `per_commit` orders to a transaction, on the
 /// blocking pool as the store's writer runs on a thread of its own. Adds its
 /// row and returns its throughput; nothing with MongoDB, which a ratio to

@@ -74,8 +74,8 @@ pub(crate) struct Row {
     pub(crate) p50: Duration,
     pub(crate) p99: Duration,
     pub(crate) max: Duration,
-    /// Throughput over the raw baselines', for order rows.
-    pub(crate) vs_raw: Option<Ratios>,
+    /// Throughput over each raw baseline's, for order rows.
+    pub(crate) vs_raw: Option<Baselines>,
     /// The write-ahead log file's largest size in bytes (SQLite only).
     pub(crate) wal_peak: Option<u64>,
 }
@@ -115,25 +115,20 @@ impl Row {
     }
 
     pub(crate) fn compare(&mut self, raw: Option<Baselines>) {
-        self.vs_raw = raw.map(|raw| Ratios {
+        self.vs_raw = raw.map(|raw| Baselines {
             order: self.per_second / raw.order,
             same_rows: self.per_second / raw.same_rows,
         });
     }
 }
 
-/// The raw baselines' throughputs, measured together.
+/// A figure for each raw baseline, measured together: its throughput, or a
+/// row's throughput over it.
 #[derive(Clone, Copy)]
 pub(crate) struct Baselines {
     /// Writing only the order and its stock: the baseline.
     pub(crate) order: f64,
     /// Writing the same rows as the service: also the ledger and the event.
-    pub(crate) same_rows: f64,
-}
-
-/// A throughput over each baseline's.
-pub(crate) struct Ratios {
-    pub(crate) order: f64,
     pub(crate) same_rows: f64,
 }
 
@@ -165,8 +160,8 @@ pub(crate) fn print_table(target: &Target, options: &Options, rows: &[Row], load
             row.concurrency,
             grouped(row.requests),
             grouped(row.per_second.round() as usize),
-            or_dash(row.vs_raw.as_ref().map(|r| format!("{:.2}", r.order))),
-            or_dash(row.vs_raw.as_ref().map(|r| format!("{:.2}", r.same_rows))),
+            or_dash(row.vs_raw.map(|r| format!("{:.2}", r.order))),
+            or_dash(row.vs_raw.map(|r| format!("{:.2}", r.same_rows))),
             ms(row.p50),
             ms(row.p99),
             ms(row.max),
